@@ -1,0 +1,12 @@
+"""One structured JSON line per request: never bodies, tokens or raw client addresses."""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def emit(*, route: str, method: str, status: int, duration_ms: float, request_id: str, client: str) -> None:
+    line = {"type": "access", "route": route, "method": method, "status": status,
+            "ms": round(duration_ms, 2), "requestId": request_id, "client": client}
+    sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,26 @@
+"""Who is calling: the client address, as a salted hash (raw addresses are never stored or logged)."""
+from __future__ import annotations
+
+import hashlib
+
+
+def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
+    """The caller's address.
+
+    With no proxy in front (trusted_hops=0) it is API Gateway's sourceIp, which a client cannot
+    forge. Behind N trusted proxies (CloudFront is one) each proxy appends the address it saw to
+    X-Forwarded-For, so the client is the entry N places from the right; entries further left
+    were written by the client and are ignored.
+    """
+    source = (source_ip or "").strip() or "unknown"
+    if trusted_hops <= 0:
+        return source
+    chain = [part.strip() for part in (forwarded_for or "").split(",") if part.strip()]
+    if not chain or chain[-1] != source:
+        chain.append(source)
+    index = len(chain) - 1 - trusted_hops
+    return chain[max(index, 0)]
+
+
+def ip_hash(ip: str, salt: str) -> str:
+    return hashlib.sha256(f"{salt}:{ip}".encode()).hexdigest()[:24]

@@ -1,0 +1,319 @@
+"""Shared conversations: create, read, list, search, count and delete.
+
+Plain values in, plain values out: nothing here knows about HTTP requests.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import time
+import zlib
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import ids, links, settings
+from .aws import s3
+from .avatars import decode_avatar, store_avatar
+from .dynamo import cancelled_by_condition, connection
+from .errors import ApiError, bad_request, not_found
+from .markup import markdown_to_html, text_to_html
+from .models import PUBLIC, ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
+from .sanitize import clean_html, plain_text
+from .validation import CreateConversation
+from .words import index_words, normalize_words
+
+TITLE_MAX = 180
+DEFAULT_TITLES = {"new chat", "new conversation", "untitled", "untitled conversation"}
+# A DynamoDB item holds 400 KB; leave room for the key and attribute names.
+INLINE_BODY_LIMIT = 380_000
+PUBLIC_COUNT_KEY = "stats#public"
+MAX_ID_ATTEMPTS = 5
+MAX_SEARCH_WORDS = 8
+_SPACE_RE = re.compile(r"\s+")
+_HUMAN_ROLES = {"human": "user", "gpt": "assistant"}
+_SEED_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "tool"}
+
+
+# ---------------------------------------------------------------- create
+
+def derive_title(given: str | None, first_human: str | None) -> str:
+    """The given title unless empty or a chat site's default; else the first human message; else 'Untitled'."""
+    for candidate in (given, first_human):
+        text = _SPACE_RE.sub(" ", plain_text(candidate)).strip()
+        if text and text.casefold() not in DEFAULT_TITLES:
+            return _cut(text, TITLE_MAX)
+    return "Untitled"
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.-") + "…"
+
+
+def _render_messages(request: CreateConversation) -> list[dict[str, Any]]:
+    """Every turn as {role, html[, content]}, sanitized once, here."""
+    rendered: list[dict[str, Any]] = []
+    if request.messages is not None:
+        for message in request.messages:
+            if message.role == "user":
+                rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
+            else:
+                rendered.append({"role": message.role, "html": markdown_to_html(message.content),
+                                 "content": message.content})
+    else:
+        for item in request.items or []:
+            role = _HUMAN_ROLES[item.from_]
+            if role == "user":
+                rendered.append({"role": role, "html": text_to_html(item.value), "content": item.value})
+            else:
+                # The original client sends the chat page's rendered HTML: keep only what is safe.
+                rendered.append({"role": role, "html": clean_html(item.value)})
+    return rendered
+
+
+def _encode_body(messages: list[dict[str, Any]]) -> bytes:
+    return zlib.compress(json.dumps({"v": 1, "messages": messages}, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def _decode_body(data: bytes) -> list[dict[str, Any]]:
+    return json.loads(zlib.decompress(data))["messages"]
+
+
+def _search_sort(created: int, conversation_id: str) -> str:
+    return f"{created:013d}#{conversation_id}"
+
+
+def create(request: CreateConversation, *, now: float | None = None,
+           new_id: Callable[[], str] = ids.new_id) -> dict[str, str]:
+    """Store a conversation (all of it or nothing) and return {id, url, shortUrl, deleteToken}."""
+    cfg = settings.get()
+    messages = _render_messages(request)
+    first_human = next((m.get("content") for m in messages if m["role"] == "user"), None)
+    title = derive_title(request.title, first_human)
+    avatar_key = None
+    if request.avatarUrl:
+        data, content_type, extension = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes)
+        avatar_key = store_avatar(data, content_type, extension)
+    body = _encode_body(messages)
+    token = ids.new_token()
+    created = int((time.time() if now is None else now) * 1000)
+    public = request.visibility == "public"
+    words = index_words(title) if public else []
+
+    for _ in range(MAX_ID_ATTEMPTS):
+        conversation_id = new_id()
+        body_key = None
+        if len(body) > INLINE_BODY_LIMIT:
+            # Random suffix: a colliding id must never overwrite another conversation's body.
+            body_key = f"bodies/{conversation_id}/{secrets.token_hex(8)}.json.z"
+            s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
+                            ContentType="application/octet-stream", ContentEncoding="identity")
+        meta = ConversationMeta(
+            conversation_id, "meta", title=title, model=plain_text(request.model, 100) or None,
+            source=plain_text(request.source, 40) or None, avatar_key=avatar_key, created=created,
+            visibility=request.visibility, token_hash=ids.hash_token(token), views=0, saves=0,
+            comments=0, message_count=len(messages), words=set(words) or None,
+            list_pk=PUBLIC if public else None, body_key=body_key)
+        stored_body = ConversationBody(conversation_id, "body", data=None if body_key else body, s3_key=body_key)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(meta, condition=ConversationItem.id.does_not_exist())
+                tx.save(stored_body)
+                for word in words:
+                    tx.save(SearchEntry(word, _search_sort(created, conversation_id), id=conversation_id,
+                                        words=set(words)))
+                if public:
+                    tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1)])
+        except TransactWriteError as exc:
+            if body_key:
+                s3().delete_object(Bucket=cfg.bucket, Key=body_key)
+            if cancelled_by_condition(exc, 0):
+                continue  # the id is taken: draw another
+            raise
+        return {"id": conversation_id, "url": links.conversation_url(conversation_id),
+                "shortUrl": links.short_url(conversation_id), "deleteToken": token}
+    raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
+
+
+# ---------------------------------------------------------------- read
+
+def _iso(created_ms: int) -> str:
+    return datetime.fromtimestamp(created_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+def _row(meta: ConversationMeta) -> dict[str, Any]:
+    return {"id": meta.id, "title": meta.title, "avatar": links.avatar_url(meta.avatar_key, meta.id),
+            "saves": int(meta.saves or 0), "comments": int(meta.comments or 0), "views": int(meta.views or 0),
+            "createdAt": _iso(int(meta.created))}
+
+
+def get(conversation_id: str) -> dict[str, Any]:
+    """The whole conversation, read with one Query (plus one S3 read for an oversized body)."""
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    meta: ConversationMeta | None = None
+    body: ConversationBody | None = None
+    for item in ConversationItem.query(conversation_id):
+        if isinstance(item, ConversationMeta):
+            meta = item
+        elif isinstance(item, ConversationBody):
+            body = item
+    if meta is None or body is None:
+        raise not_found()
+    if body.s3_key:
+        data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read()
+    else:
+        data = body.data
+    messages = _decode_body(data)
+    return {
+        **_row(meta),
+        "model": meta.model, "source": meta.source, "visibility": meta.visibility,
+        "messages": messages,
+        "items": [{"from": _SEED_NAMES[m["role"]],
+                   "value": m["content"] if m["role"] == "user" else m["html"]} for m in messages],
+    }
+
+
+# ---------------------------------------------------------------- list, search, count
+
+def _encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(values, list) and values:
+            return values
+    except (ValueError, TypeError):
+        pass
+    raise bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+
+
+def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
+    """Rebuild the exclusive start key: the partition is always ours, whatever the cursor says."""
+    if cursor is None:
+        return None
+    values = _decode_cursor(cursor)
+    if len(values) != 2 or not isinstance(values[0], int) or not ids.is_valid_id(values[1]):
+        raise bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+    sort_attr = "views" if kind == "top" else "created"
+    return {"list_pk": {"S": PUBLIC}, sort_attr: {"N": str(values[0])},
+            "id": {"S": values[1]}, "part": {"S": "meta"}}
+
+
+def _search_start(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    values = _decode_cursor(cursor)
+    if len(values) != 1 or not isinstance(values[0], str) or not re.fullmatch(r"\d{13}#[0-9A-Za-z]{7}", values[0]):
+        raise bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+    return values[0]
+
+
+def _index_page(kind: str, start: dict[str, Any] | None, size: int) -> tuple[list[ConversationMeta], str | None]:
+    index = ConversationMeta.top_index if kind == "top" else ConversationMeta.new_index
+    results = index.query(PUBLIC, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
+    metas = list(results)
+    more = len(metas) == size and results.last_evaluated_key is not None
+    cursor = None
+    if more:
+        last = metas[-1]
+        cursor = _encode_cursor([int(last.views if kind == "top" else last.created), last.id])
+    return metas, cursor
+
+
+def _search_page(words: list[str], start: str | None, size: int) -> tuple[list[ConversationMeta], str | None]:
+    key_word = max(words, key=len)  # the longest word is usually the rarest: fewest entries to read
+    condition = None
+    for word in words:
+        if word != key_word:
+            clause = SearchEntry.words.contains(word)
+            condition = clause if condition is None else condition & clause
+    start_key = {"word": {"S": key_word}, "sort": {"S": start}} if start else None
+    results = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
+                                limit=size, page_size=size, last_evaluated_key=start_key)
+    entries = list(results)
+    cursor = _encode_cursor([entries[-1].sort]) if len(entries) == size else None
+    if not entries:
+        return [], None
+    found = {m.id: m for m in ConversationMeta.batch_get([(e.id, "meta") for e in entries])}
+    metas = [found[e.id] for e in entries if e.id in found and found[e.id].list_pk == PUBLIC]
+    return metas, cursor
+
+
+def list_public(kind: str = "top", page: int | None = None, cursor: str | None = None,
+                search: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of public conversations (rows in the seed API's shape) and the next page's cursor.
+
+    `cursor` costs one Query per page. `page` (from 1) walks from the start, so it is capped.
+    """
+    cfg = settings.get()
+    if kind not in ("top", "new"):
+        raise bad_request("type must be 'top' or 'new'.", "type")
+    if page is not None and (page < 1 or page > cfg.max_page):
+        raise bad_request(f"page must be between 1 and {cfg.max_page}; use the cursor to go further.", "page")
+    words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
+    if words:
+        fetch = lambda c: _search_page(words, _search_start(c), cfg.page_size)  # noqa: E731
+    else:
+        fetch = lambda c: _index_page(kind, _index_start(kind, c), cfg.page_size)  # noqa: E731
+    metas, next_cursor = fetch(cursor)
+    for _ in range((page or 1) - 1):
+        if next_cursor is None:
+            return [], None
+        metas, next_cursor = fetch(next_cursor)
+    return [_row(m) for m in metas], next_cursor
+
+
+def count_public(search: str | None = None) -> int:
+    """How many public conversations there are, or how many match `search`."""
+    words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
+    if not words:
+        try:
+            return max(0, int(Counter.get(PUBLIC_COUNT_KEY).n))
+        except DoesNotExist:
+            return 0
+    key_word = max(words, key=len)
+    condition = None
+    for word in words:
+        if word != key_word:
+            clause = SearchEntry.words.contains(word)
+            condition = clause if condition is None else condition & clause
+    return SearchEntry.count(key_word, filter_condition=condition)
+
+
+# ---------------------------------------------------------------- delete
+
+def delete(conversation_id: str, token: str | None) -> None:
+    """Remove a conversation and everything of it, given its delete token (checked in constant time)."""
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    try:
+        meta = ConversationMeta.get(conversation_id, "meta", consistent_read=True)
+    except DoesNotExist:
+        raise not_found() from None
+    if not ids.token_matches(token, meta.token_hash):
+        raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
+    shards: Iterable[ViewShard] = list(ViewShard.query(conversation_id))
+    with TransactWrite(connection=connection()) as tx:
+        tx.delete(meta, condition=ConversationMeta.token_hash == meta.token_hash)
+        tx.delete(ConversationBody(conversation_id, "body"))
+        for word in meta.words or ():
+            tx.delete(SearchEntry(word, _search_sort(int(meta.created), conversation_id)))
+        if meta.list_pk == PUBLIC:
+            tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
+        for shard in shards:
+            tx.delete(shard)
+    if meta.body_key:
+        s3().delete_object(Bucket=settings.get().bucket, Key=meta.body_key)

@@ -1,0 +1,20 @@
+"""The PynamoDB connection used for transactions, created once per process."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pynamodb.connection import Connection
+
+from . import settings
+
+
+@lru_cache(maxsize=1)
+def connection() -> Connection:
+    cfg = settings.get()
+    return Connection(region=cfg.region, host=cfg.aws_endpoint, max_retry_attempts=3)
+
+
+def cancelled_by_condition(exc: Exception, index: int) -> bool:
+    """True when a TransactWriteItems call was cancelled by the condition of item `index`."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return index < len(reasons) and reasons[index] is not None and reasons[index].code == "ConditionalCheckFailed"

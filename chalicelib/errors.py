@@ -1,0 +1,36 @@
+"""The one error type the API answers with: `{"error": {"code", "message", "field"?}}`."""
+from __future__ import annotations
+
+from typing import Any
+
+# Subclassing ChaliceUnhandledError lets the error pass Chalice's own handler and reach our
+# middleware, which shapes every error body the same way. Importing chalice costs nothing
+# extra: app.py has already imported it.
+from chalice import ChaliceUnhandledError
+
+
+class ApiError(ChaliceUnhandledError):
+    """A client-facing failure with an HTTP status, a stable code and a readable message."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        return {"error": error}
+
+
+def not_found(what: str = "conversation") -> ApiError:
+    return ApiError(404, "not_found", f"No such {what}.")
+
+
+def bad_request(message: str, field: str | None = None, code: str = "invalid_request") -> ApiError:
+    return ApiError(400, code, message, field)

@@ -1,0 +1,113 @@
+"""DynamoDB tables, declared once with PynamoDB and used by production, `make run` and tests alike.
+
+- conversations: per conversation a small `meta` item (title, counts, token hash...) and a `body`
+  item (the compressed messages, or a pointer to S3 when too big), under one partition key so a
+  single Query reads both. Only public meta items carry `list_pk`, which keeps the New and Top
+  GSIs sparse: unlisted conversations can never appear in a listing.
+- search: one item per (title word, conversation), queried by word, newest first.
+- counters: short-lived keys with a TTL (rate-limit windows, view de-duplication) and totals.
+- views: pending view counts, sharded per conversation, folded into `meta.views` by the roll-up.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (BinaryAttribute, DiscriminatorAttribute, NumberAttribute,
+                                 TTLAttribute, UnicodeAttribute, UnicodeSetAttribute)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from . import settings
+
+_cfg = settings.get()
+PUBLIC = "public"
+# `kind` too: PynamoDB filters polymorphic queries on it, so an index without it returns nothing.
+LIST_ATTRIBUTES = ["kind", "title", "avatar_key", "views", "saves", "comments", "created"]
+
+
+def _meta(name: str) -> type:
+    class Meta:
+        table_name = _cfg.table(name)
+        region = _cfg.region
+        host = _cfg.aws_endpoint
+        billing_mode = "PAY_PER_REQUEST"
+        max_retry_attempts = 3
+    return Meta
+
+
+class NewIndex(GlobalSecondaryIndex["ConversationMeta"]):
+    class Meta:
+        index_name = "new"
+        projection = IncludeProjection(LIST_ATTRIBUTES)
+    list_pk = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+class TopIndex(GlobalSecondaryIndex["ConversationMeta"]):
+    class Meta:
+        index_name = "top"
+        projection = IncludeProjection(LIST_ATTRIBUTES)
+    list_pk = UnicodeAttribute(hash_key=True)
+    views = NumberAttribute(range_key=True)
+
+
+class ConversationItem(Model):
+    Meta = _meta("conversations")
+    id = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class ConversationMeta(ConversationItem, discriminator="meta"):
+    title = UnicodeAttribute()
+    model = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)
+    avatar_key = UnicodeAttribute(null=True)
+    created = NumberAttribute()  # epoch milliseconds
+    visibility = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    views = NumberAttribute(default=0)
+    saves = NumberAttribute(default=0)
+    comments = NumberAttribute(default=0)
+    message_count = NumberAttribute(default=0)
+    words = UnicodeSetAttribute(null=True)  # the title's search words, to find its index entries
+    list_pk = UnicodeAttribute(null=True)  # "public" for listed conversations, absent otherwise
+    body_key = UnicodeAttribute(null=True)  # S3 key of an oversized body, to delete it with the rest
+    new_index = NewIndex()
+    top_index = TopIndex()
+
+
+class ConversationBody(ConversationItem, discriminator="body"):
+    data = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
+    s3_key = UnicodeAttribute(null=True)  # set instead of data when the body is too big for an item
+
+
+class SearchEntry(Model):
+    Meta = _meta("search")
+    word = UnicodeAttribute(hash_key=True)
+    sort = UnicodeAttribute(range_key=True)  # "<created ms, 13 digits>#<id>": newest first when descending
+    id = UnicodeAttribute()
+    words = UnicodeSetAttribute(null=True)  # all title words, to filter multi-word searches
+
+
+class Counter(Model):
+    Meta = _meta("counters")
+    key = UnicodeAttribute(hash_key=True)
+    n = NumberAttribute(default=0)
+    expires = TTLAttribute(null=True)
+
+
+class ViewShard(Model):
+    Meta = _meta("views")
+    id = UnicodeAttribute(hash_key=True)
+    shard = NumberAttribute(range_key=True)
+    n = NumberAttribute(default=0)
+
+
+ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter, ViewShard]
+
+
+def create_tables() -> None:
+    """Create every table (and the TTL setting) if missing: used by `make run`, tests and benchmarks."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True)
+    Counter.update_ttl(ignore_update_ttl_errors=True)

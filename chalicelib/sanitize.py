@@ -1,0 +1,126 @@
+"""Allow-list HTML sanitizing with bleach, run once when a conversation is created (never on read).
+
+What survives is what chat answers use: text structure, tables, code with highlighting classes,
+and links limited to http/https/mailto. Everything that can run or load something is dropped,
+including the contents of script/style/svg/math/form/button elements (a chat page's own
+"Copy code" button included), not only their tags.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import bleach
+from bleach import html5lib_shim
+from bleach.sanitizer import BleachSanitizerFilter
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "strong", "b", "em", "i", "u", "s", "del", "ins", "sub", "sup", "mark", "small", "kbd",
+    "blockquote", "pre", "code", "span", "div", "a", "details", "summary",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+})
+# Dropped together with everything inside them.
+DROPPED_WITH_CONTENT = frozenset({
+    "script", "style", "template", "noscript", "iframe", "frame", "frameset", "object", "embed",
+    "applet", "svg", "math", "form", "button", "input", "textarea", "select", "option",
+    "canvas", "audio", "video", "head", "title", "link", "meta", "base",
+})
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "th": ["align", "colspan", "rowspan"],
+    "td": ["align", "colspan", "rowspan"],
+    "ol": ["start"],
+    "code": ["class"],
+    "pre": ["class"],
+    "span": ["class"],
+    "div": ["class"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener"
+# Highlighting classes only (language-python, hljs, hljs-keyword...): layout classes of the
+# chat site would only fight our own styles.
+_CLASS_RE = re.compile(r"^(language-[A-Za-z0-9_+#.-]{1,40}|hljs(-[A-Za-z0-9_-]{1,40})?)$")
+_CLASS_KEY = (None, "class")
+_REL_KEY = (None, "rel")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class _DropAndTrim(html5lib_shim.Filter):
+    """Before sanitizing: drop dangerous elements with their content; keep only highlighting classes."""
+
+    def __iter__(self):
+        depth = 0
+        for token in html5lib_shim.Filter.__iter__(self):
+            kind = token["type"]
+            if depth:
+                if kind == "StartTag":
+                    depth += 1
+                elif kind == "EndTag":
+                    depth -= 1
+                continue
+            if kind in ("StartTag", "EmptyTag"):
+                if token["name"].lower() in DROPPED_WITH_CONTENT:
+                    depth = 1 if kind == "StartTag" else 0
+                    continue
+                attrs = token.get("data") or {}
+                if _CLASS_KEY in attrs:
+                    kept = [c for c in attrs[_CLASS_KEY].split() if _CLASS_RE.match(c)]
+                    if kept:
+                        attrs[_CLASS_KEY] = " ".join(kept)
+                    else:
+                        del attrs[_CLASS_KEY]
+            yield token
+
+
+class _LinkRel(html5lib_shim.Filter):
+    """After sanitizing: every link is nofollow noopener, whatever the input said."""
+
+    def __iter__(self):
+        for token in html5lib_shim.Filter.__iter__(self):
+            if token["type"] == "StartTag" and token["name"] == "a":
+                token["data"][_REL_KEY] = LINK_REL
+            yield token
+
+
+class _Cleaner(bleach.Cleaner):
+    def __init__(self) -> None:
+        super().__init__(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                         protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
+                         filters=[_LinkRel])
+        # The parser must see dropped elements as tags (not text) so the filter can remove them.
+        self.parser = html5lib_shim.BleachHTMLParser(
+            tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT, strip=True,
+            consume_entities=False, namespaceHTMLElements=False)
+
+    def clean(self, text: str) -> str:
+        if not text:
+            return ""
+        dom = self.parser.parseFragment(text)
+        stream = BleachSanitizerFilter(
+            source=_DropAndTrim(self.walker(dom)), allowed_tags=self.tags,
+            attributes=self.attributes, strip_disallowed_tags=True, strip_html_comments=True,
+            css_sanitizer=None, allowed_protocols=self.protocols)
+        for filter_class in self.filters:
+            stream = filter_class(source=stream)
+        return self.serializer.render(stream)
+
+
+_local = threading.local()  # bleach's parser keeps state: one cleaner per thread
+
+
+def clean_html(html: str) -> str:
+    """Sanitized HTML safe to insert into a page as is."""
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = _Cleaner()
+    return cleaner.clean(html).strip()
+
+
+def plain_text(value: str | None, max_length: int | None = None) -> str:
+    """Text for a plain-text field: NFC, without control or bidi-override characters, trimmed."""
+    text = _CONTROL_RE.sub("", unicodedata.normalize("NFC", value or "")).strip()
+    if max_length is not None:
+        text = text[:max_length]
+    return text

@@ -1,0 +1,57 @@
+"""`make run`: moto server + tables + bucket + `chalice local`, views rolled up every few seconds.
+
+Data lives in the moto process's memory only: stopping `make run` erases it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import devstack  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--moto-port", type=int, default=5005)
+    parser.add_argument("--seed", action="store_true", help="load a few demo conversations")
+    parser.add_argument("--rollup-seconds", type=float, default=10.0)
+    args = parser.parse_args()
+
+    for port in (args.port, args.moto_port):
+        if devstack.port_in_use(port):
+            print(f"Port {port} is already in use: stop what is running there (or set PORT=...).", file=sys.stderr)
+            return 1
+    env = devstack.local_env(args.moto_port, SITE_URL=f"http://127.0.0.1:{args.port}")
+    os.environ.update(env)
+    moto = chalice = None
+    try:
+        moto = devstack.start_moto(args.moto_port)
+        devstack.create_resources()
+        if args.seed:
+            from scripts.seed import seed
+            print(f"Seeded {seed()} demo conversations.")
+        chalice = devstack.start_chalice(args.port, env, log=None)
+        print(f"\n  API:          http://127.0.0.1:{args.port}/api/conversations"
+              f"\n  OpenAPI:      http://127.0.0.1:{args.port}/api/openapi.json"
+              f"\n  Moto (AWS):   http://127.0.0.1:{args.moto_port}  (in memory: gone when this stops)"
+              f"\n  Views roll up every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n", flush=True)
+        from chalicelib import views
+        while chalice.poll() is None and moto.poll() is None:
+            time.sleep(args.rollup_seconds)
+            views.roll_up()
+        print("A server stopped unexpectedly.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        devstack.stop(chalice, moto)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
