@@ -17,8 +17,8 @@ def new_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
-def is_valid_id(value: str | None) -> bool:
-    return bool(value) and _ID_RE.match(value) is not None
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and _ID_RE.match(value) is not None
 
 
 def new_token() -> str:

@@ -2,6 +2,7 @@
 `make run`, the tests and the benchmarks. Nothing here is deployed."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -70,6 +71,12 @@ def create_resources() -> None:
     bucket = settings.get().bucket
     if bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
         client.create_bucket(Bucket=bucket)
+    # In the cloud CloudFront serves avatars from the private bucket; locally the browser reads
+    # them from moto directly, so only avatars/* is readable without credentials.
+    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                       "Resource": f"arn:aws:s3:::{bucket}/avatars/*"}]}))
 
 
 def start_chalice(port: int, env: dict[str, str], log=subprocess.DEVNULL) -> subprocess.Popen:

@@ -1,0 +1,131 @@
+"""Test fixtures: a real moto server over HTTP for the whole session, the app through
+chalice.test.Client in-process, and the real `chalice local` process for end-to-end tests.
+
+The environment is set at import time, before anything imports `app` or `chalicelib.models`
+(their table names and endpoints are read once per process, as in Lambda).
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from scripts import devstack
+
+MOTO_PORT = devstack.free_port()
+ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL="http://site.test",
+                         SHORT_URL="http://s.test", TABLE_PREFIX="sharegpt-test", BUCKET_NAME="sharegpt-test")
+os.environ.update(ENV)
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+# A real 1x1 JPEG, as a canvas' toDataURL("image/jpeg") gives.
+JPEG_B64 = ("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////"
+            "////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=")
+JPEG_DATA_URI = "data:image/jpeg;base64," + JPEG_B64
+
+_ips = itertools.count(1)
+
+
+def new_ip() -> str:
+    """A distinct client address (TEST-NET-3 and beyond, only ever a header value)."""
+    n = next(_ips)
+    return f"198.18.{n // 250}.{n % 250 + 1}"
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / "moto.log", "wb") as log:
+        process = devstack.start_moto(MOTO_PORT, log=log)
+        try:
+            devstack.create_resources()
+            yield ENV["AWS_ENDPOINT_URL"]
+        finally:
+            devstack.stop(process)
+
+
+@pytest.fixture(scope="module")
+def empty_moto(moto_server: str) -> str:
+    """An emptied moto server, for a module whose tests count what is listed."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    devstack.create_resources()
+    return moto_server
+
+
+@pytest.fixture(scope="session")
+def client(moto_server: str):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def chalice_local(moto_server: str) -> Iterator[str]:
+    port = devstack.free_port()
+    with open(ARTIFACTS / "chalice-local.log", "wb") as log:
+        process = devstack.start_chalice(port, ENV, log=log)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            devstack.stop(process)
+
+
+@pytest.fixture(scope="session")
+def aws(moto_server: str):
+    """Raw boto3 clients for looking at what was stored."""
+    import boto3
+
+    kwargs = dict(endpoint_url=moto_server, region_name="us-east-1")
+    return {"dynamodb": boto3.client("dynamodb", **kwargs), "s3": boto3.client("s3", **kwargs)}
+
+
+def post_json(client, body: Any, *, ip: str | None = None, raw: bytes | str | None = None,
+              content_type: str = "application/json", path: str = "/api/conversations"):
+    headers = {"content-type": content_type, "x-forwarded-for": ip or new_ip()}
+    return client.http.post(path, headers=headers, body=raw if raw is not None else json.dumps(body))
+
+
+def body_of(response) -> Any:
+    return json.loads(response.body) if response.body else None
+
+
+def create(client, payload: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+    response = post_json(client, payload, ip=ip)
+    assert response.status_code == 201, response.body
+    return body_of(response)
+
+
+def chat(n: int = 2, title: str | None = None, visibility: str = "unlisted", **extra: Any) -> dict[str, Any]:
+    """A rich-shape conversation of `n` turns."""
+    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"} for i in range(n)]
+    return {"title": title, "visibility": visibility, "messages": messages, **extra}
+
+
+def scan_all(aws, table: str) -> list[dict[str, Any]]:
+    """Everything in a table (tests only: the app never scans on a request path)."""
+    items, kwargs = [], {"TableName": f"sharegpt-test-{table}"}
+    while True:
+        page = aws["dynamodb"].scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def stored_ids(aws) -> set[str]:
+    return {item["id"]["S"] for item in scan_all(aws, "conversations")}
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

@@ -1,0 +1,262 @@
+"""POST /api/conversations: both payload shapes, every refusal, ids, avatars, big bodies."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import struct
+import zlib
+
+import pytest
+
+from conftest import JPEG_DATA_URI, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
+
+# What the seed README's conversationData() produced on ChatGPT's early-2023 page.
+GPT_HTML = (
+    '<div class="markdown prose w-full break-words dark:prose-invert light"><p>Here is a function:</p>'
+    '<pre><div class="bg-black mb-4 rounded-md"><div class="flex items-center relative text-gray-200 bg-gray-800 '
+    'px-4 py-2 text-xs font-sans"><span class="">python</span><button class="flex ml-auto gap-2"><svg stroke="'
+    'currentColor" fill="none" viewBox="0 0 24 24"><path d="M16 4h2a2 2 0 0 1 2 2v14"></path></svg>Copy code'
+    '</button></div><div class="p-4 overflow-y-auto"><code class="!whitespace-pre hljs language-python">'
+    '<span class="hljs-keyword">def</span> <span class="hljs-title function_">add</span>(a, b):\n    '
+    '<span class="hljs-keyword">return</span> a + b\n</code></div></div></pre>'
+    '<ol><li>one</li><li>two<ul><li>nested</li></ul></li></ol>'
+    '<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table></div>'
+)
+
+
+def seed_payload_bytes() -> bytes:
+    """Byte for byte what `JSON.stringify(conversationData())` sends: compact, key order kept."""
+    result = {"avatarUrl": JPEG_DATA_URI,
+              "items": [{"from": "human", "value": "Write an add function in Python, please.\nThanks!"},
+                        {"from": "gpt", "value": GPT_HTML}]}
+    return json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def test_seed_payload_as_the_original_client_sends_it(client, aws):
+    response = client.http.post("/api/conversations", body=seed_payload_bytes(),
+                                headers={"Content-Type": "application/json", "x-forwarded-for": new_ip()})
+    assert response.status_code == 201
+    created = body_of(response)
+    assert set(created) == {"id", "url", "shortUrl", "deleteToken"}
+    assert len(created["id"]) == 7 and created["id"].isalnum()
+    assert created["url"] == f"http://site.test/c/{created['id']}"
+    assert created["shortUrl"] == f"http://s.test/{created['id']}"
+    assert len(base64.urlsafe_b64decode(created["deleteToken"] + "==")) >= 16
+
+    got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
+    assert got["title"] == "Write an add function in Python, please. Thanks!"
+    assert got["visibility"] == "unlisted"
+    assert [i["from"] for i in got["items"]] == ["human", "gpt"]
+    assert got["items"][0]["value"] == "Write an add function in Python, please.\nThanks!"
+    gpt = got["items"][1]["value"]
+    assert '<code class="hljs language-python"><span class="hljs-keyword">def</span>' in gpt
+    assert "Copy code" not in gpt and "<svg" not in gpt and "<button" not in gpt
+    assert "<ol><li>one</li><li>two<ul><li>nested</li></ul></li></ol>" in gpt
+    assert "<table>" in gpt and "prose" not in gpt
+    assert got["messages"][0] == {"role": "user", "html": "Write an add function in Python, please.\nThanks!",
+                                  "content": "Write an add function in Python, please.\nThanks!"}
+    # The avatar is an absolute URL a browser can load: here, straight from the moto server.
+    import requests
+    image = requests.get(got["avatar"], timeout=5)
+    assert image.status_code == 200 and image.content == base64.b64decode(JPEG_DATA_URI.split(",")[1])
+    assert image.headers["Content-Type"] == "image/jpeg"
+    # Only the hash of the token is stored.
+    meta = [i for i in scan_all(aws, "conversations") if i["id"]["S"] == created["id"] and i["part"]["S"] == "meta"][0]
+    assert created["deleteToken"] not in json.dumps(meta)
+    assert len(meta["token_hash"]["S"]) == 64
+
+
+def test_markdown_payload_renders_tables_and_fenced_code(client):
+    payload = {
+        "title": "  Tables   and code ", "model": "gpt-4o", "source": "chatgpt", "visibility": "public",
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Show me <b>code</b>\nand a table"},
+            {"role": "assistant", "content": "```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                                             "~~old~~ [docs](https://docs.python.org) `x`"},
+            {"role": "tool", "content": "result: *42*"},
+        ],
+    }
+    created = create(client, payload)
+    got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
+    assert (got["title"], got["model"], got["source"], got["visibility"]) == (
+        "Tables and code", "gpt-4o", "chatgpt", "public")
+    roles = [m["role"] for m in got["messages"]]
+    assert roles == ["system", "user", "assistant", "tool"]
+    user, assistant = got["messages"][1], got["messages"][2]
+    assert user["html"] == "Show me &lt;b&gt;code&lt;/b&gt;\nand a table"
+    assert '<pre><code class="language-python">print(\'hi\')\n</code></pre>' in assistant["html"]
+    assert "<table>" in assistant["html"] and "<td>2</td>" in assistant["html"]
+    assert "<s>old</s>" in assistant["html"]
+    assert '<a href="https://docs.python.org" rel="nofollow noopener">docs</a>' in assistant["html"]
+    assert assistant["content"].startswith("```python")
+    assert got["messages"][3]["html"] == "<p>result: <em>42</em></p>"
+    assert [i["from"] for i in got["items"]] == ["system", "human", "gpt", "tool"]
+
+
+@pytest.mark.parametrize("given, first, expected", [
+    ("My title", "question", "My title"),
+    ("New chat", "What is   the\n\ncapital of France?", "What is the capital of France?"),
+    ("New conversation", "q", "q"),
+    ("", "", "Untitled"),
+    (None, None, "Untitled"),
+])
+def test_title_rules(given, first, expected):
+    from chalicelib.conversations import derive_title
+
+    assert derive_title(given, first) == expected
+
+
+def test_long_titles_are_cut_at_a_word_boundary_with_an_ellipsis():
+    from chalicelib.conversations import derive_title
+
+    title = derive_title(None, "word " * 100)
+    assert len(title) <= 180 and title.endswith("word…")
+    unbroken = derive_title("x" * 500, None)
+    assert len(unbroken) == 180 and unbroken.endswith("…")
+
+
+def _assert_error(response, status: int, code: str, field: str | None = None) -> None:
+    assert response.status_code == status, response.body
+    error = body_of(response)["error"]
+    assert error["code"] == code
+    assert error["message"]
+    if field is not None:
+        assert error.get("field") == field
+    assert b"Traceback" not in response.body
+
+
+def _png(width: int = 2, height: int = 2) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+BAD_INPUTS = [
+    pytest.param(dict(raw="{not json"), 400, "invalid_json", None, id="not-json"),
+    pytest.param(dict(raw="[1, 2]"), 400, "invalid_json", None, id="not-an-object"),
+    pytest.param(dict(raw="\xff\xfe"), 400, "invalid_json", None, id="not-utf8"),
+    pytest.param(dict(raw='{"items": []}', content_type="application/xml"), 415, "unsupported_media_type", None,
+                 id="wrong-content-type"),
+    pytest.param(dict(body={"title": "no messages"}), 400, "no_messages", "messages", id="no-messages"),
+    pytest.param(dict(body={"messages": []}), 400, "no_messages", "messages", id="empty-messages"),
+    pytest.param(dict(body={"messages": [{"role": "wizard", "content": "x"}]}), 400, "invalid_field",
+                 "messages.0.role", id="unknown-role"),
+    pytest.param(dict(body={"items": [{"from": "human", "value": "x"}, {"from": "robot", "value": "y"}]}), 400,
+                 "invalid_field", "items.1.from", id="unknown-from"),
+    pytest.param(dict(body={"messages": [{"role": "user"}]}), 400, "invalid_field", "messages.0.content",
+                 id="missing-content"),
+    pytest.param(dict(body={"messages": [{"role": "user", "content": 5}]}), 400, "invalid_field",
+                 "messages.0.content", id="content-not-text"),
+    pytest.param(dict(body={"messages": [{"role": "user", "content": "x"}], "items": []}), 400, "invalid_field",
+                 None, id="both-shapes"),
+    pytest.param(dict(body={**chat(), "visibility": "everyone"}), 400, "invalid_field", "visibility",
+                 id="bad-visibility"),
+    pytest.param(dict(body={**chat(), "title": 7}), 400, "invalid_field", "title", id="title-not-text"),
+    pytest.param(dict(body=chat(2001)), 400, "too_many_messages", "messages", id="too-many-messages"),
+    pytest.param(dict(raw=b'{"messages":[{"role":"user","content":"' + b"a" * (5 * 1024 * 1024) + b'"}]}'),
+                 413, "payload_too_large", None, id="body-over-5MB"),
+    pytest.param(dict(body={**chat(), "avatarUrl": "https://tracker.example/a.png"}), 400, "invalid_avatar",
+                 "avatarUrl", id="avatar-not-data-uri"),
+    pytest.param(dict(body={**chat(), "avatarUrl": "data:image/png;base64," + b64(b"<svg onload=alert(1)>")}),
+                 400, "invalid_avatar", "avatarUrl", id="avatar-label-lies"),
+    pytest.param(dict(body={**chat(), "avatarUrl": "data:image/svg+xml;base64," + b64(b"<svg></svg>")}),
+                 400, "invalid_avatar", "avatarUrl", id="avatar-svg"),
+    pytest.param(dict(body={**chat(), "avatarUrl": "data:image/png;base64,@@@"}), 400, "invalid_avatar",
+                 "avatarUrl", id="avatar-bad-base64"),
+    pytest.param(dict(body={**chat(), "avatarUrl": "data:image/png;base64," + b64(_png() + os.urandom(300_000))}),
+                 413, "avatar_too_large", "avatarUrl", id="avatar-too-large"),
+]
+
+
+@pytest.mark.parametrize("request_args, status, code, field", BAD_INPUTS)
+def test_bad_input_is_refused_clearly_and_stores_nothing(client, aws, request_args, status, code, field):
+    before = stored_ids(aws)
+    objects_before = aws["s3"].list_objects_v2(Bucket="sharegpt-test").get("KeyCount", 0)
+    response = post_json(client, request_args.get("body"), raw=request_args.get("raw"),
+                         content_type=request_args.get("content_type", "application/json"))
+    _assert_error(response, status, code, field)
+    assert stored_ids(aws) == before
+    assert aws["s3"].list_objects_v2(Bucket="sharegpt-test").get("KeyCount", 0) == objects_before
+
+
+def test_each_supported_image_kind_is_accepted_by_its_bytes(client):
+    gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
+    webp = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+    for data, ext in ((_png(), "png"), (gif, "gif"), (webp, "webp")):
+        # The label says JPEG; the bytes decide.
+        created = create(client, {**chat(), "avatarUrl": "data:image/jpeg;base64," + b64(data)})
+        avatar = body_of(client.http.get(f"/api/conversations/{created['id']}"))["avatar"]
+        assert avatar.endswith("." + ext)
+
+
+def test_same_avatar_is_stored_once(client, aws):
+    png = _png(3, 3)
+    uri = "data:image/png;base64," + b64(png)
+    first = create(client, {**chat(), "avatarUrl": uri})
+    second = create(client, {**chat(), "avatarUrl": uri})
+    a = body_of(client.http.get(f"/api/conversations/{first['id']}"))["avatar"]
+    b = body_of(client.http.get(f"/api/conversations/{second['id']}"))["avatar"]
+    assert a == b
+    key = a.split("/sharegpt-test/", 1)[1]
+    listed = aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=key)
+    assert listed["KeyCount"] == 1
+    head = aws["s3"].head_object(Bucket="sharegpt-test", Key=key)
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert head["ContentType"] == "image/png"
+
+
+def test_no_avatar_gets_a_generated_identicon_served_by_the_app(client):
+    created = create(client, chat())
+    avatar = body_of(client.http.get(f"/api/conversations/{created['id']}"))["avatar"]
+    assert avatar == f"http://site.test/avatars/default/{created['id']}.svg"
+    svg = client.http.get(f"/avatars/default/{created['id']}.svg")
+    assert svg.status_code == 200 and svg.headers["Content-Type"] == "image/svg+xml"
+    assert svg.body.startswith(b"<svg") and b"script" not in svg.body
+    assert svg.body == client.http.get(f"/avatars/default/{created['id']}.svg").body
+    assert client.http.get("/avatars/default/..%2Fx.svg").status_code == 404
+
+
+def test_a_body_too_big_for_dynamodb_round_trips_through_s3(client, aws):
+    # Random base64 hardly compresses: ~1 MB of text stays far over the 400 KB item limit.
+    text = base64.b64encode(os.urandom(750_000)).decode()
+    payload = {"messages": [{"role": "user", "content": "store this"}, {"role": "assistant", "content": text}]}
+    created = create(client, payload)
+    got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
+    assert got["messages"][1]["content"] == text
+    assert got["messages"][1]["html"] == f"<p>{text}</p>"
+    bodies = aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=f"bodies/{created['id']}/")
+    assert bodies["KeyCount"] == 1
+    response = client.http.delete(f"/api/conversations/{created['id']}",
+                                  headers={"authorization": f"Bearer {created['deleteToken']}"})
+    assert response.status_code == 204
+    assert aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=f"bodies/{created['id']}/")["KeyCount"] == 0
+
+
+def test_an_id_collision_draws_a_new_id_instead_of_overwriting(client):
+    from chalicelib import conversations
+    from chalicelib.validation import CreateConversation
+
+    first = conversations.create(CreateConversation.model_validate(chat(title="first")), new_id=lambda: "Collide")
+    drawn = iter(["Collide", "Collide", "Fresh12"])
+    second = conversations.create(CreateConversation.model_validate(chat(title="second")),
+                                  new_id=lambda: next(drawn))
+    assert (first["id"], second["id"]) == ("Collide", "Fresh12")
+    assert body_of(client.http.get("/api/conversations/Collide"))["title"] == "first"
+    assert body_of(client.http.get("/api/conversations/Fresh12"))["title"] == "second"
+
+
+def test_create_is_rate_limited_per_client(client, aws):
+    ip = new_ip()
+    for _ in range(20):
+        assert post_json(client, chat(), ip=ip).status_code == 201
+    before = stored_ids(aws)
+    refused = post_json(client, chat(), ip=ip)
+    _assert_error(refused, 429, "rate_limited")
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+    assert stored_ids(aws) == before
+    # Another client is not affected: the key is per client, not global.
+    assert post_json(client, chat(), ip=new_ip()).status_code == 201

@@ -1,0 +1,106 @@
+"""HTTP surface: short links, OpenAPI, access log, cold-start imports, and the real `chalice local`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from conftest import ENV, JPEG_DATA_URI, body_of, chat, create, new_ip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_short_link_redirects_permanently_with_a_long_cache_lifetime(client):
+    response = client.http.get("/AbC12xY")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "http://site.test/c/AbC12xY"
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    for bad in ("/AbC12x", "/AbC12xYZ", "/AbC-2xY"):
+        response = client.http.get(bad)
+        assert response.status_code == 404 and body_of(response)["error"]["code"] == "not_found"
+
+
+def test_short_link_path_imports_nothing_heavy():
+    # Called as Lambda calls it (chalice's test client would itself import botocore).
+    code = (
+        "import sys\n"
+        "from app import app\n"
+        "from bench.lambda_event import Context, event\n"
+        "r = app(event('GET', '/{conversation_id}', '/AbC12xY', {'conversation_id': 'AbC12xY'}), Context())\n"
+        "assert r['statusCode'] == 301, r\n"
+        "heavy = [m for m in ('boto3', 'botocore', 'pynamodb', 'bleach', 'pydantic', 'markdown_it') if m in sys.modules]\n"
+        "print('heavy:' + ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env=ENV, cwd=str(ROOT))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "heavy:", result.stdout
+
+
+def test_openapi_describes_every_route(client):
+    from app import app
+
+    spec = body_of(client.http.get("/api/openapi.json"))
+    assert spec["openapi"].startswith("3.1")
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    for path, methods in app.routes.items():
+        openapi_path = path.replace("{conversation_id}", "{id}")
+        for method in methods:
+            assert (openapi_path, method) in documented, f"{method} {path} missing from OpenAPI"
+    create_schema = spec["components"]["schemas"]["CreateConversation"]
+    assert {"items", "messages", "visibility", "avatarUrl"} <= set(create_schema["properties"])
+    assert "Conversation" in spec["components"]["schemas"]
+
+
+def test_every_request_logs_one_json_line_without_secrets(client, capsys):
+    capsys.readouterr()
+    created = create(client, {**chat(), "avatarUrl": JPEG_DATA_URI, "title": "very secret title"})
+    client.http.delete(f"/api/conversations/{created['id']}",
+                       headers={"authorization": f"Bearer {created['deleteToken']}"})
+    client.http.get("/nope!!!")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("type") == "access"]
+    assert [(a["method"], a["route"], a["status"]) for a in access] == [
+        ("POST", "/api/conversations", 201), ("DELETE", "/api/conversations/{conversation_id}", 204),
+        ("GET", "/{conversation_id}", 404)]
+    for a in access:
+        assert set(a) == {"type", "route", "method", "status", "ms", "requestId", "client"}
+        assert len(a["client"]) == 24 and "." not in a["client"]  # a hash, never the address
+    raw = json.dumps(access)
+    assert created["deleteToken"] not in raw and "secret" not in raw and "base64" not in raw
+
+
+def test_end_to_end_through_the_real_chalice_local(chalice_local):
+    ip = new_ip()
+    payload = {"title": "E2E", "visibility": "public", "model": "gpt-4o",
+               "messages": [{"role": "user", "content": "ping"}, {"role": "assistant", "content": "**pong**"}]}
+    response = requests.post(f"{chalice_local}/api/conversations", json=payload, timeout=30,
+                             headers={"X-Forwarded-For": ip})
+    assert response.status_code == 201, response.text
+    created = response.json()
+    cid = created["id"]
+
+    conversation = requests.get(f"{chalice_local}/api/conversations/{cid}", timeout=30).json()
+    assert conversation["messages"][1]["html"] == "<p><strong>pong</strong></p>"
+
+    redirect = requests.get(f"{chalice_local}/{cid}", allow_redirects=False, timeout=30)
+    assert redirect.status_code == 301 and redirect.headers["Location"] == f"http://site.test/c/{cid}"
+
+    view = requests.post(f"{chalice_local}/api/conversations/{cid}/view", timeout=30,
+                         headers={"X-Forwarded-For": ip, "Content-Type": "text/plain"})
+    assert view.status_code == 202 and view.json() == {"counted": True}
+
+    rows = requests.get(f"{chalice_local}/api/conversations", params={"search": "e2e"}, timeout=30).json()
+    assert [r["id"] for r in rows] == [cid]
+
+    bad = requests.post(f"{chalice_local}/api/conversations", data=b"{oops", timeout=30,
+                        headers={"Content-Type": "application/json", "X-Forwarded-For": ip})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_json"
+
+    gone = requests.delete(f"{chalice_local}/api/conversations/{cid}", timeout=30,
+                           headers={"Authorization": f"Bearer {created['deleteToken']}"})
+    assert gone.status_code == 204
+    assert requests.get(f"{chalice_local}/api/conversations/{cid}", timeout=30).status_code == 404

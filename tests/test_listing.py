@@ -1,0 +1,129 @@
+"""GET /api/conversations (+count): public only, 50 a page, by page and by cursor, new/top/search."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import body_of, chat, create
+
+
+def _next_cursor(response) -> str | None:
+    link = response.headers.get("Link")
+    if not link:
+        return None
+    match = re.match(r'<([^>]+)>; rel="next"', link)
+    assert match, link
+    return parse_qs(urlparse(match.group(1)).query)["cursor"][0]
+
+
+def _walk_cursor(client, query: str) -> list[list[dict]]:
+    pages, cursor = [], None
+    while True:
+        url = f"/api/conversations?{query}" + (f"&cursor={cursor}" if cursor else "")
+        response = client.http.get(url)
+        assert response.status_code == 200, response.body
+        pages.append(body_of(response))
+        cursor = _next_cursor(response)
+        if cursor is None:
+            return pages
+
+
+@pytest.fixture(scope="module")
+def corpus(empty_moto, client):
+    """120 public conversations (every 3rd titled about 'Python'), 15 unlisted ones, some views."""
+    from chalicelib import conversations, views
+    from chalicelib.validation import CreateConversation
+
+    public, unlisted = [], []
+    for i in range(120):
+        title = f"Python tip {i}" if i % 3 == 0 else f"Écrire du café numéro {i}"
+        created = conversations.create(CreateConversation.model_validate(chat(title=title, visibility="public")),
+                                       now=1_700_000_000 + i)
+        public.append((created["id"], title))
+    for i in range(15):
+        created = conversations.create(CreateConversation.model_validate(chat(title=f"Python secret {i}")),
+                                       now=1_700_000_500 + i)
+        unlisted.append(created["id"])
+    # Views: conversation i gets (i % 7) distinct viewers, so Top is a known order.
+    for i, (cid, _) in enumerate(public[:21]):
+        for viewer in range(i % 7):
+            assert views.record_view(cid, f"viewer-{viewer}")
+    for cid in unlisted[:3]:
+        views.record_view(cid, "viewer-x")
+    views.roll_up()
+    return {"public": public, "unlisted": set(unlisted)}
+
+
+def test_new_by_page_counts_from_one_and_ends_with_an_empty_page(client, corpus):
+    newest_first = [cid for cid, _ in reversed(corpus["public"])]
+    pages = [body_of(client.http.get(f"/api/conversations?type=new&page={n}")) for n in (1, 2, 3, 4)]
+    assert [len(p) for p in pages] == [50, 50, 20, 0]
+    assert [row["id"] for page in pages for row in page] == newest_first
+    assert body_of(client.http.get("/api/conversations?type=new")) == pages[0]
+    row = pages[0][0]
+    assert set(row) == {"id", "title", "avatar", "saves", "comments", "views", "createdAt"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["createdAt"])
+    assert row["createdAt"] == "2023-11-14T22:15:19.000Z"
+
+
+def test_new_by_cursor_matches_paging_by_number(client, corpus):
+    pages = _walk_cursor(client, "type=new")
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert [r["id"] for p in pages for r in p] == [cid for cid, _ in reversed(corpus["public"])]
+
+
+def test_top_orders_by_rolled_up_views_and_is_the_default(client, corpus):
+    rows = [r for p in _walk_cursor(client, "type=top") for r in p]
+    assert len(rows) == 120 and len({r["id"] for r in rows}) == 120
+    counts = [r["views"] for r in rows]
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] == 6 and sum(counts) == sum(i % 7 for i in range(21))
+    assert body_of(client.http.get("/api/conversations"))[:10] == rows[:10]
+
+
+def test_search_is_whole_word_case_and_accent_insensitive_newest_first(client, corpus):
+    python = [cid for cid, title in reversed(corpus["public"]) if title.startswith("Python")]
+    rows = [r for p in _walk_cursor(client, "search=PYTHON") for r in p]
+    assert [r["id"] for r in rows] == python  # 40 public ones; the 15 unlisted never appear
+    cafe = [cid for cid, title in reversed(corpus["public"]) if "café" in title]
+    pages = _walk_cursor(client, "search=cafe%20ECRIRE")
+    assert [len(p) for p in pages] == [50, 30]
+    assert [r["id"] for p in pages for r in p] == cafe
+    assert body_of(client.http.get("/api/conversations?search=pyth")) == []  # whole words only
+    assert body_of(client.http.get("/api/conversations?search=python&page=2")) == []
+    assert [r["title"] for r in body_of(client.http.get("/api/conversations?search=tip%2030"))] == ["Python tip 30"]
+
+
+def test_unlisted_conversations_are_never_listed(client, corpus):
+    listed = set()
+    for query in ("type=new", "type=top", "search=python", "search=secret"):
+        listed |= {r["id"] for p in _walk_cursor(client, query) for r in p}
+    assert listed and not (listed & corpus["unlisted"])
+    # ... but they are readable by their link.
+    some = next(iter(corpus["unlisted"]))
+    assert client.http.get(f"/api/conversations/{some}").status_code == 200
+
+
+def test_count_counts_public_conversations_and_matches(client, corpus):
+    assert body_of(client.http.get("/api/conversations/count")) == 120
+    assert body_of(client.http.get("/api/conversations/count?search=python")) == 40
+    assert body_of(client.http.get("/api/conversations/count?search=caf%C3%A9%20numero")) == 80
+    assert body_of(client.http.get("/api/conversations/count?search=secret")) == 0
+
+
+@pytest.mark.parametrize("query, field", [
+    ("type=hot", "type"), ("page=0", "page"), ("page=21", "page"), ("page=abc", "page"),
+    ("cursor=not-a-cursor", "cursor"), ("cursor=WzEsMl0", "cursor"), ("search=x&cursor=WzEsMl0", "cursor"),
+])
+def test_bad_list_parameters_are_400_naming_the_field(client, corpus, query, field):
+    response = client.http.get(f"/api/conversations?{query}")
+    assert response.status_code == 400
+    assert body_of(response)["error"]["field"] == field
+
+
+def test_a_new_public_conversation_is_first_in_new(client, corpus):
+    created = create(client, chat(title="Brand new", visibility="public"))
+    assert body_of(client.http.get("/api/conversations?type=new"))[0]["id"] == created["id"]
+    assert body_of(client.http.get("/api/conversations/count")) == 121
