@@ -7,11 +7,10 @@ about the time of `import chalice`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
-import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from chalice import Chalice, Rate, Response
 
@@ -63,7 +62,7 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
         response = _json({"error": {"code": code, "message": message}}, response.status_code,
                          headers={k: v for k, v in response.headers.items() if k.lower() == "allow"})
     context = event.context or {}
-    request_id = context.get("requestId") or uuid.uuid4().hex
+    request_id = context.get("requestId") or os.urandom(16).hex()
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers["X-Request-Id"] = request_id
     accesslog.emit(route=context.get("resourcePath", event.path), method=event.method,
@@ -102,6 +101,8 @@ def _int_param(params: dict[str, str], name: str) -> int | None:
 
 @app.route("/api/conversations", methods=["GET"])
 def list_conversations() -> Response:
+    from urllib.parse import urlencode
+
     from chalicelib import conversations
 
     params = app.current_request.query_params or {}

@@ -1,7 +1,12 @@
 """Who is calling: the client address, as a salted hash (raw addresses are never stored or logged)."""
 from __future__ import annotations
 
-import hashlib
+try:
+    # Keyed BLAKE2 is a proper salted hash, and its builtin module loads without OpenSSL:
+    # `hashlib` would add ~7 ms to every cold start, the short-link redirect's included.
+    from _blake2 import blake2b
+except ImportError:  # a Python built without it
+    from hashlib import blake2b
 
 
 def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
@@ -23,4 +28,4 @@ def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_hops: in
 
 
 def ip_hash(ip: str, salt: str) -> str:
-    return hashlib.sha256(f"{salt}:{ip}".encode()).hexdigest()[:24]
+    return blake2b(ip.encode(), digest_size=12, key=salt.encode()[:64]).hexdigest()

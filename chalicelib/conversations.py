@@ -11,21 +11,22 @@ import secrets
 import time
 import zlib
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import ids, links, settings
+from . import ids, links, settings, tokens
 from .aws import s3
 from .avatars import decode_avatar, store_avatar
 from .dynamo import cancelled_by_condition, connection
 from .errors import ApiError, bad_request, not_found
-from .markup import markdown_to_html, text_to_html
 from .models import PUBLIC, ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
-from .sanitize import clean_html, plain_text
-from .validation import CreateConversation
+from .text import plain_text
 from .words import index_words, normalize_words
+
+if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
+    from .validation import CreateConversation
 
 TITLE_MAX = 180
 DEFAULT_TITLES = {"new chat", "new conversation", "untitled", "untitled conversation"}
@@ -59,8 +60,11 @@ def _cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:.-") + "…"
 
 
-def _render_messages(request: CreateConversation) -> list[dict[str, Any]]:
+def _render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
     """Every turn as {role, html[, content]}, sanitized once, here."""
+    from .markup import markdown_to_html, text_to_html
+    from .sanitize import clean_html
+
     rendered: list[dict[str, Any]] = []
     if request.messages is not None:
         for message in request.messages:
@@ -92,7 +96,7 @@ def _search_sort(created: int, conversation_id: str) -> str:
     return f"{created:013d}#{conversation_id}"
 
 
-def create(request: CreateConversation, *, now: float | None = None,
+def create(request: "CreateConversation", *, now: float | None = None,
            new_id: Callable[[], str] = ids.new_id) -> dict[str, str]:
     """Store a conversation (all of it or nothing) and return {id, url, shortUrl, deleteToken}."""
     cfg = settings.get()
@@ -104,7 +108,7 @@ def create(request: CreateConversation, *, now: float | None = None,
         data, content_type, extension = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes)
         avatar_key = store_avatar(data, content_type, extension)
     body = _encode_body(messages)
-    token = ids.new_token()
+    token = tokens.new_token()
     created = int((time.time() if now is None else now) * 1000)
     public = request.visibility == "public"
     words = index_words(title) if public else []
@@ -120,7 +124,7 @@ def create(request: CreateConversation, *, now: float | None = None,
         meta = ConversationMeta(
             conversation_id, "meta", title=title, model=plain_text(request.model, 100) or None,
             source=plain_text(request.source, 40) or None, avatar_key=avatar_key, created=created,
-            visibility=request.visibility, token_hash=ids.hash_token(token), views=0, saves=0,
+            visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
             list_pk=PUBLIC if public else None, body_key=body_key)
         stored_body = ConversationBody(conversation_id, "body", data=None if body_key else body, s3_key=body_key)
@@ -303,7 +307,7 @@ def delete(conversation_id: str, token: str | None) -> None:
         meta = ConversationMeta.get(conversation_id, "meta", consistent_read=True)
     except DoesNotExist:
         raise not_found() from None
-    if not ids.token_matches(token, meta.token_hash):
+    if not tokens.token_matches(token, meta.token_hash):
         raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
     shards: Iterable[ViewShard] = list(ViewShard.query(conversation_id))
     with TransactWrite(connection=connection()) as tx:

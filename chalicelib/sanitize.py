@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 
 import bleach
 from bleach import html5lib_shim
@@ -44,7 +43,6 @@ LINK_REL = "nofollow noopener"
 _CLASS_RE = re.compile(r"^(language-[A-Za-z0-9_+#.-]{1,40}|hljs(-[A-Za-z0-9_-]{1,40})?)$")
 _CLASS_KEY = (None, "class")
 _REL_KEY = (None, "rel")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class _DropAndTrim(html5lib_shim.Filter):
@@ -116,11 +114,3 @@ def clean_html(html: str) -> str:
     if cleaner is None:
         cleaner = _local.cleaner = _Cleaner()
     return cleaner.clean(html).strip()
-
-
-def plain_text(value: str | None, max_length: int | None = None) -> str:
-    """Text for a plain-text field: NFC, without control or bidi-override characters, trimmed."""
-    text = _CONTROL_RE.sub("", unicodedata.normalize("NFC", value or "")).strip()
-    if max_length is not None:
-        text = text[:max_length]
-    return text

@@ -7,8 +7,8 @@ This module imports nothing heavy: the short-link route loads it on every cold s
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 LOCAL_ENDPOINT = "http://127.0.0.1:5005"
 LOCAL_API = "http://127.0.0.1:8000"
@@ -24,8 +24,7 @@ def _str(name: str, default: str) -> str:
     return raw or default
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     stage: str
     region: str
     # None in the cloud (boto's default endpoints); the moto server locally.
@@ -49,6 +48,9 @@ class Settings:
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
+
+
+# NamedTuple rather than a dataclass: `dataclasses` adds ~10 ms to every cold start.
 
 
 @lru_cache(maxsize=1)

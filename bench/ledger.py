@@ -1,0 +1,174 @@
+"""An AWS call ledger: every botocore call the app makes, with bytes and estimated request units.
+
+Request units come from item sizes computed with DynamoDB's sizing rules, never from moto's
+ConsumedCapacity (moto invents those). Patching BaseClient._make_api_call sees PynamoDB's
+calls as well as boto3's, whatever client or session made them.
+"""
+from __future__ import annotations
+
+import json
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+# us-east-1 on-demand list prices (USD), November 2024 onwards.
+PRICE_WRU = 0.625 / 1_000_000
+PRICE_RRU = 0.125 / 1_000_000
+PRICE_S3 = {"PutObject": 0.005 / 1000, "GetObject": 0.0004 / 1000, "HeadObject": 0.0004 / 1000,
+            "DeleteObject": 0.0, "ListObjectsV2": 0.005 / 1000}
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    (kind, data), = value.items()
+    if kind == "S":
+        return len(data.encode("utf-8"))
+    if kind == "N":
+        digits = len(data.lstrip("-").replace(".", "").lstrip("0")) or 1
+        return math.ceil(digits / 2) + 1
+    if kind == "B":
+        return len(data)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: v}) for v in data)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in data)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + 1 + _value_size(v) for k, v in data.items())
+    return 0
+
+
+def item_size(item: dict[str, Any] | None) -> int:
+    """Bytes of an item in DynamoDB's wire format, as DynamoDB bills them."""
+    return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in (item or {}).items())
+
+
+def wru(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def rru(size: int, consistent: bool = False) -> float:
+    units = max(1, math.ceil(size / 4096))
+    return units if consistent else units / 2
+
+
+@dataclass
+class Call:
+    service: str
+    operation: str
+    request_bytes: int
+    response_bytes: int
+    rru: float = 0.0
+    wru: float = 0.0
+
+    @property
+    def dollars(self) -> float:
+        return self.rru * PRICE_RRU + self.wru * PRICE_WRU + PRICE_S3.get(self.operation, 0.0)
+
+
+@dataclass
+class Ledger:
+    calls: list[Call] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "calls": len(self.calls),
+            "ops": ", ".join(f"{c.service}:{c.operation}" for c in self.calls) or "none",
+            "bytes": sum(c.request_bytes + c.response_bytes for c in self.calls),
+            "rru": sum(c.rru for c in self.calls),
+            "wru": sum(c.wru for c in self.calls),
+            "usd_per_million": sum(c.dollars for c in self.calls) * 1_000_000,
+        }
+
+
+def _json_size(value: Any) -> int:
+    def default(o: Any) -> Any:
+        if isinstance(o, (bytes, bytearray)):
+            return "x" * len(o)
+        if hasattr(o, "read"):
+            return ""
+        return str(o)
+    return len(json.dumps(value, default=default))
+
+
+def _current_size(raw_get, table: str, key: dict[str, Any]) -> int:
+    """Size of the item a write will replace or remove (writes are billed on the larger of old and new)."""
+    return item_size(raw_get(TableName=table, Key=key).get("Item"))
+
+
+def _costs(operation: str, params: dict[str, Any], parsed: dict[str, Any], before: dict[int, int]) -> tuple[float, float]:
+    if operation == "GetItem":
+        return rru(item_size(parsed.get("Item")), params.get("ConsistentRead", False)), 0
+    if operation in ("Query", "Scan"):
+        total = sum(item_size(i) for i in parsed.get("Items", []))
+        return rru(total, params.get("ConsistentRead", False)), 0
+    if operation == "BatchGetItem":
+        return sum(rru(item_size(i)) for items in parsed.get("Responses", {}).values() for i in items), 0
+    if operation == "PutItem":
+        return 0, wru(max(item_size(params["Item"]), before.get(0, 0)))
+    if operation == "UpdateItem":
+        return 0, wru(max(item_size(parsed.get("Attributes")), before.get(0, 0)))
+    if operation == "DeleteItem":
+        return 0, wru(before.get(0, 0))
+    if operation == "TransactWriteItems":
+        units = 0
+        for index, entry in enumerate(params["TransactItems"]):
+            size = item_size(entry["Put"]["Item"]) if "Put" in entry else 0
+            units += wru(max(size, before.get(index, 0)))
+        return 0, 2 * units  # transactions cost two units per item-KB
+    return 0, 0
+
+
+@contextmanager
+def recording() -> Iterator[Ledger]:
+    """Record every AWS call made inside the block."""
+    import boto3
+    from botocore.client import BaseClient
+
+    from chalicelib import settings
+
+    cfg = settings.get()
+    raw = boto3.client("dynamodb", endpoint_url=cfg.aws_endpoint, region_name=cfg.region)
+    original = BaseClient._make_api_call
+    ledger = Ledger()
+
+    def sizes_before(operation: str, params: dict[str, Any]) -> dict[int, int]:
+        get = lambda **kw: original(raw, "GetItem", kw)  # noqa: E731 - not recorded
+        if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            key = params.get("Key") or {k: v for k, v in params["Item"].items() if k in ("id", "part", "key", "word", "sort", "shard")}
+            return {0: _current_size(get, params["TableName"], key)}
+        if operation == "TransactWriteItems":
+            out = {}
+            for index, entry in enumerate(params["TransactItems"]):
+                (kind, body), = entry.items()
+                if kind in ("Update", "Delete"):
+                    out[index] = _current_size(get, body["TableName"], body["Key"])
+            return out
+        return {}
+
+    def recorded(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self is raw:
+            return original(self, operation, params)
+        service = self.meta.service_model.service_name
+        before = sizes_before(operation, params) if service == "dynamodb" else {}
+        try:
+            parsed = original(self, operation, params)
+        except Exception as exc:
+            # A refused conditional write is still a call, billed as the write it would have been.
+            response = getattr(exc, "response", {}) or {}
+            ledger.calls.append(Call(service, operation + " (refused)", _json_size(params), _json_size(response),
+                                     0, _costs(operation, params, {}, before)[1] if service == "dynamodb" else 0))
+            raise
+        read, write = _costs(operation, params, parsed, before) if service == "dynamodb" else (0, 0)
+        response_bytes = _json_size({k: v for k, v in parsed.items() if k != "ResponseMetadata"})
+        if operation == "GetObject":
+            response_bytes = int(parsed.get("ContentLength", 0))
+        ledger.calls.append(Call(service, operation, _json_size(params), response_bytes, read, write))
+        return parsed
+
+    BaseClient._make_api_call = recorded
+    try:
+        yield ledger
+    finally:
+        BaseClient._make_api_call = original

@@ -1,0 +1,193 @@
+"""`make bench`: cold start, an AWS call ledger per endpoint, and create latency. Prints figures only.
+
+Everything runs against a moto server this script starts on a free port; nothing is asserted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import devstack  # noqa: E402
+
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "15"))
+
+COLD_SNIPPETS = {
+    "pass": "pass",
+    "import chalice": "import chalice",
+    "import boto3": "import boto3",
+    "(a) import app + short-link redirect": (
+        "from app import app\nfrom bench.lambda_event import Context, event\n"
+        "r = app(event('GET', '/{conversation_id}', '/AbC12xY', {'conversation_id': 'AbC12xY'}), Context())\n"
+        "assert r['statusCode'] == 301"),
+    "(b) import app + GET conversation": (
+        "from app import app\nfrom bench.lambda_event import Context, event\n"
+        "cid = '{cid}'\n"
+        "r = app(event('GET', '/api/conversations/{{conversation_id}}', '/api/conversations/' + cid,"
+        " {{'conversation_id': cid}}), Context())\n"
+        "assert r['statusCode'] == 200, r"),
+}
+
+
+def cold_start(env: dict[str, str], cid: str) -> list[tuple[str, float]]:
+    """Median wall time, inside a fresh interpreter, from before the imports to the answer."""
+    results = []
+    for name, snippet in COLD_SNIPPETS.items():
+        code = ("import time\n_t = time.perf_counter()\n" + snippet.replace("{cid}", cid).replace("{{", "{")
+                .replace("}}", "}") + "\nprint(round((time.perf_counter() - _t) * 1000, 2))\n")
+        samples = []
+        for _ in range(COLD_RUNS):
+            out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
+                                 capture_output=True, text=True, check=True)
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+        results.append((name, statistics.median(samples)))
+    return results
+
+
+def words(n_bytes: int, rng: random.Random) -> str:
+    vocabulary = ("the of and to in is for on that with as serverless lambda table index query item cost "
+                  "python function return value data cache page view count token").split()
+    out, size = [], 0
+    while size < n_bytes:
+        word = rng.choice(vocabulary) + (str(rng.randrange(10_000)) if rng.random() < 0.3 else "")
+        out.append(word)
+        size += len(word) + 1
+    return " ".join(out)
+
+
+def conversation(n_bytes: int, rng: random.Random, **extra) -> dict:
+    per_message = max(200, n_bytes // 20)
+    messages = []
+    while sum(len(m["content"]) for m in messages) < n_bytes:
+        role = "user" if len(messages) % 2 == 0 else "assistant"
+        body = words(per_message, rng)
+        if role == "assistant":
+            body = f"## Answer\n\n{body}\n\n```python\nprint({len(messages)})\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+        messages.append({"role": role, "content": body})
+    return {"title": "Benchmark conversation about serverless tables", "model": "gpt-4o", "messages": messages, **extra}
+
+
+def main() -> None:
+    port = devstack.free_port()
+    env = devstack.local_env(port, TABLE_PREFIX="bench", BUCKET_NAME="bench-bucket", TRUSTED_PROXY_HOPS="1",
+                             CREATE_LIMIT="100000")
+    os.environ.update(env)
+    moto = devstack.start_moto(port)
+    try:
+        devstack.create_resources()
+        run(env)
+    finally:
+        devstack.stop(moto)
+
+
+def run(env: dict[str, str]) -> None:
+    from chalice.test import Client
+
+    from app import app
+    from bench.ledger import recording
+    from chalicelib import views
+
+    rng = random.Random(7)
+    ip_counter = iter(range(1, 1_000_000))
+
+    def headers(ip: str | None = None) -> dict[str, str]:
+        n = next(ip_counter)
+        return {"content-type": "application/json", "x-forwarded-for": ip or f"198.18.{n // 250}.{n % 250 + 1}"}
+
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    avatar = "data:image/png;base64," + __import__("base64").b64encode(png).decode()
+
+    with Client(app) as client:
+        def post(payload: dict, ip: str | None = None) -> dict:
+            response = client.http.post("/api/conversations", headers=headers(ip), body=json.dumps(payload))
+            assert response.status_code == 201, response.body
+            return json.loads(response.body)
+
+        # A public corpus to list and search.
+        for i in range(60):
+            post(conversation(2_000, rng, visibility="public", title=f"Serverless table number {i}"))
+        small = post(conversation(10_000, rng, visibility="public"))
+        big_text = __import__("base64").b64encode(os.urandom(600_000)).decode()
+        oversized = post({"messages": [{"role": "user", "content": "big"}, {"role": "assistant", "content": big_text}]})
+        post({**conversation(2_000, rng), "avatarUrl": avatar})  # so the avatar exists
+        viewer = "203.0.113.77"
+
+        cases = [
+            ("short-link redirect", lambda: client.http.get(f"/{small['id']}")),
+            ("GET conversation (10 KB)", lambda: client.http.get(f"/api/conversations/{small['id']}")),
+            ("GET conversation (oversized, S3 body)", lambda: client.http.get(f"/api/conversations/{oversized['id']}")),
+            ("POST view (new viewer)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
+                                                               headers=headers(viewer))),
+            ("POST view (same viewer again)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
+                                                                      headers=headers(viewer))),
+            ("GET list type=new (50 rows)", lambda: client.http.get("/api/conversations?type=new")),
+            ("GET list type=top (50 rows)", lambda: client.http.get("/api/conversations?type=top")),
+            ("GET list search=serverless", lambda: client.http.get("/api/conversations?search=serverless")),
+            ("GET count", lambda: client.http.get("/api/conversations/count")),
+            ("POST create (unlisted, 10 KB)", lambda: post(conversation(10_000, rng))),
+            ("POST create (public, 10 KB, 6 title words)", lambda: post(conversation(10_000, rng, visibility="public"))),
+            ("POST create (+ avatar already stored)", lambda: post({**conversation(10_000, rng), "avatarUrl": avatar})),
+        ]
+        print("## AWS call ledger per request (DynamoDB request units from item sizes; S3 request prices)\n")
+        print("| request | calls | operations | bytes | RRU | WRU | $ per million |")
+        print("|---|---|---|---|---|---|---|")
+
+        def line(name, s):
+            print(f"| {name} | {s['calls']} | {s['ops']} | {s['bytes']:,} | {s['rru']:g} | {s['wru']:g} | "
+                  f"{s['usd_per_million']:.2f} |")
+
+        for name, action in cases:
+            with recording() as ledger:
+                action()
+            line(name, ledger.summary())
+        victim = post(conversation(10_000, rng, visibility="public"))
+        with recording() as ledger:
+            client.http.delete(f"/api/conversations/{victim['id']}",
+                               headers={"authorization": f"Bearer {victim['deleteToken']}"})
+        line("DELETE conversation (public, 10 KB)", ledger.summary())
+        with recording() as ledger:
+            views.roll_up()
+        line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
+
+        print("\n## Create latency (in-process app against the moto server, median of 5)\n")
+        print("| body | compressed storage | median ms |")
+        print("|---|---|---|")
+        for label, size in (("10 KB", 10_000), ("1 MB", 1_000_000), ("5 MB (just under the limit)", 4_900_000)):
+            payload = conversation(size, rng)
+            raw = json.dumps(payload)
+            samples = []
+            for _ in range(5):
+                t = time.perf_counter()
+                created = post(payload)
+                samples.append((time.perf_counter() - t) * 1000)
+            where = "S3" if client.http.get(f"/api/conversations/{created['id']}") and _in_s3(created["id"]) else "DynamoDB"
+            print(f"| {label} ({len(raw) / 1e6:.2f} MB JSON, {len(payload['messages'])} messages) | {where} | "
+                  f"{statistics.median(samples):.0f} |")
+
+    print(f"\n## Cold start (fresh interpreter, median of {COLD_RUNS}; imports + one answer)\n")
+    figures = cold_start(env, small["id"])
+    chalice_ms = dict(figures)["import chalice"]
+    print("| what | median ms | vs import chalice |")
+    print("|---|---|---|")
+    for name, ms in figures:
+        print(f"| {name} | {ms:.1f} | {ms / chalice_ms:.2f}x |")
+
+
+def _in_s3(conversation_id: str) -> bool:
+    from chalicelib import aws, settings
+
+    listed = aws.s3().list_objects_v2(Bucket=settings.get().bucket, Prefix=f"bodies/{conversation_id}/")
+    return listed.get("KeyCount", 0) > 0
+
+
+if __name__ == "__main__":
+    main()
