@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,8 @@ def main() -> int:
         if devstack.port_in_use(port):
             print(f"Port {port} is already in use: stop what is running there (or set PORT=...).", file=sys.stderr)
             return 1
+    # `kill`/`timeout` send SIGTERM: leave through `finally` so neither server is orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     env = devstack.local_env(args.moto_port, SITE_URL=f"http://127.0.0.1:{args.port}")
     os.environ.update(env)
     moto = chalice = None
