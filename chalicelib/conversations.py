@@ -194,6 +194,10 @@ def _encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> ApiError:
+    return bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+
+
 def _decode_cursor(cursor: str) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
@@ -201,7 +205,7 @@ def _decode_cursor(cursor: str) -> list[Any]:
             return values
     except (ValueError, TypeError):
         pass
-    raise bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+    raise _bad_cursor()
 
 
 def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
@@ -210,7 +214,7 @@ def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
         return None
     values = _decode_cursor(cursor)
     if len(values) != 2 or not isinstance(values[0], int) or not ids.is_valid_id(values[1]):
-        raise bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+        raise _bad_cursor()
     sort_attr = "views" if kind == "top" else "created"
     return {"list_pk": {"S": PUBLIC}, sort_attr: {"N": str(values[0])},
             "id": {"S": values[1]}, "part": {"S": "meta"}}
@@ -221,7 +225,7 @@ def _search_start(cursor: str | None) -> str | None:
         return None
     values = _decode_cursor(cursor)
     if len(values) != 1 or not isinstance(values[0], str) or not re.fullmatch(r"\d{13}#[0-9A-Za-z]{7}", values[0]):
-        raise bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
+        raise _bad_cursor()
     return values[0]
 
 
@@ -237,13 +241,19 @@ def _index_page(kind: str, start: dict[str, Any] | None, size: int) -> tuple[lis
     return metas, cursor
 
 
-def _search_page(words: list[str], start: str | None, size: int) -> tuple[list[ConversationMeta], str | None]:
+def _search_plan(words: list[str]) -> tuple[str, Any]:
+    """The word to Query by and a filter requiring every other word."""
     key_word = max(words, key=len)  # the longest word is usually the rarest: fewest entries to read
     condition = None
     for word in words:
         if word != key_word:
             clause = SearchEntry.words.contains(word)
             condition = clause if condition is None else condition & clause
+    return key_word, condition
+
+
+def _search_page(words: list[str], start: str | None, size: int) -> tuple[list[ConversationMeta], str | None]:
+    key_word, condition = _search_plan(words)
     start_key = {"word": {"S": key_word}, "sort": {"S": start}} if start else None
     results = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
                                 limit=size, page_size=size, last_evaluated_key=start_key)
@@ -288,12 +298,7 @@ def count_public(search: str | None = None) -> int:
             return max(0, int(Counter.get(PUBLIC_COUNT_KEY).n))
         except DoesNotExist:
             return 0
-    key_word = max(words, key=len)
-    condition = None
-    for word in words:
-        if word != key_word:
-            clause = SearchEntry.words.contains(word)
-            condition = clause if condition is None else condition & clause
+    key_word, condition = _search_plan(words)
     return SearchEntry.count(key_word, filter_condition=condition)
 
 

@@ -18,3 +18,8 @@ def cancelled_by_condition(exc: Exception, index: int) -> bool:
     """True when a TransactWriteItems call was cancelled by the condition of item `index`."""
     reasons = getattr(exc, "cancellation_reasons", None) or []
     return index < len(reasons) and reasons[index] is not None and reasons[index].code == "ConditionalCheckFailed"
+
+
+def failed_condition(exc: Exception) -> bool:
+    """True when a single-item write (PutError, UpdateError, DeleteError) failed its condition."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

@@ -16,13 +16,8 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import settings
-from .dynamo import cancelled_by_condition, connection
+from .dynamo import cancelled_by_condition, connection, failed_condition
 from .models import ConversationMeta, Counter, ViewShard
-
-
-def _is_condition_failure(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
 
 
 def record_view(conversation_id: str, client: str, now: float | None = None) -> bool:
@@ -35,7 +30,7 @@ def record_view(conversation_id: str, client: str, now: float | None = None) -> 
     try:
         seen.save(condition=Counter.key.does_not_exist() | (Counter.expires < now_dt))
     except PutError as exc:
-        if _is_condition_failure(exc):
+        if failed_condition(exc):
             return False
         raise
     shard = ViewShard(conversation_id, random.randrange(cfg.view_shards))
@@ -76,6 +71,6 @@ def roll_up() -> int:
                 # makes the condition fail and keeps the shard for the next run).
                 s.delete(condition=None if gone else (ViewShard.n == 0))
             except DeleteError as exc:
-                if not _is_condition_failure(exc):
+                if not failed_condition(exc):
                     raise
     return moved

@@ -10,7 +10,6 @@ import base64
 import itertools
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any, Iterator
 
