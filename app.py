@@ -158,7 +158,7 @@ def openapi() -> Response:
     return _json(spec(), cache="public, max-age=300")
 
 
-@app.route("/avatars/default/{name}", methods=["GET"])
+@app.route("/identicons/{name}", methods=["GET"])
 def default_avatar(name: str) -> Response:
     match = _IDENTICON_RE.match(name)
     if not match:

@@ -17,4 +17,4 @@ def avatar_url(avatar_key: str | None, conversation_id: str) -> str:
     cfg = settings.get()
     if avatar_key:
         return f"{cfg.avatar_base_url}/{avatar_key}"
-    return f"{cfg.site_url}/avatars/default/{conversation_id}.svg"
+    return f"{cfg.site_url}/identicons/{conversation_id}.svg"

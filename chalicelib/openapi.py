@@ -90,7 +90,7 @@ def spec() -> dict[str, Any]:
         }},
         "/api/openapi.json": {"get": {"summary": "This document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
-        "/avatars/default/{name}": {"get": {
+        "/identicons/{name}": {"get": {
             "summary": "Generated default avatar (identicon SVG)",
             "parameters": [_param("name", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{1,64}\\.svg$"},
                                   "Seed followed by .svg")],

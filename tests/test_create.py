@@ -212,12 +212,12 @@ def test_same_avatar_is_stored_once(client, aws):
 def test_no_avatar_gets_a_generated_identicon_served_by_the_app(client):
     created = create(client, chat())
     avatar = body_of(client.http.get(f"/api/conversations/{created['id']}"))["avatar"]
-    assert avatar == f"http://site.test/avatars/default/{created['id']}.svg"
-    svg = client.http.get(f"/avatars/default/{created['id']}.svg")
+    assert avatar == f"http://site.test/identicons/{created['id']}.svg"
+    svg = client.http.get(f"/identicons/{created['id']}.svg")
     assert svg.status_code == 200 and svg.headers["Content-Type"] == "image/svg+xml"
     assert svg.body.startswith(b"<svg") and b"script" not in svg.body
-    assert svg.body == client.http.get(f"/avatars/default/{created['id']}.svg").body
-    assert client.http.get("/avatars/default/..%2Fx.svg").status_code == 404
+    assert svg.body == client.http.get(f"/identicons/{created['id']}.svg").body
+    assert client.http.get("/identicons/..%2Fx.svg").status_code == 404
 
 
 def test_a_body_too_big_for_dynamodb_round_trips_through_s3(client, aws):
