@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install run test bench rollup clean
+.PHONY: install browser-deps run test bench rollup clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,12 +15,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# Browser tests: axe-core from npm (injected into pages) and Debian's Chromium.
+NODE_STAMP := node_modules/.installed
+CHROMIUM   := /usr/bin/chromium
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "The browser tests need Debian's Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi
+
+browser-deps: $(NODE_STAMP) $(CHROMIUM)
+
 ## Start the moto server (in-memory DynamoDB + S3) and `chalice local`; Ctrl-C stops both. SEED=1 adds demo data.
 run: install
 	$(PY) scripts/run_local.py --port $(PORT) --moto-port $(MOTO_PORT) $(if $(SEED),--seed,)
 
 ## The whole test suite (starts its own moto server and chalice local on free ports).
-test: install
+test: install browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 ## Print cold-start, AWS call ledger and create-latency figures (see README "Performance").
@@ -33,4 +47,4 @@ rollup: install
 	from chalicelib import views; print(views.roll_up(), 'views rolled up')"
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artifacts
+	rm -rf $(VENV) node_modules .pytest_cache tests/artifacts

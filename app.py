@@ -10,6 +10,7 @@ import json
 import os
 import re
 import time
+from functools import lru_cache
 from typing import Any
 
 from chalice import Chalice, Rate, Response
@@ -71,10 +72,119 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
     return response
 
 
+@lru_cache(maxsize=1)
+def _csp() -> str:
+    """Strict: scripts and styles from this origin only; images also from the avatar host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.get().avatar_base_url)
+    avatar_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' " + avatar_origin +
+            "; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'")
+
+
+def _html(body: str, status: int = 200, cache: str = "public, max-age=60", noindex: bool = False) -> Response:
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": cache,
+               "Content-Security-Policy": _csp(), "Referrer-Policy": "strict-origin-when-cross-origin",
+               "X-Frame-Options": "DENY"}
+    if noindex:
+        headers["X-Robots-Tag"] = "noindex, nofollow"
+    return Response(body, status_code=status, headers=headers)
+
+
+def _page_not_found() -> Response:
+    from chalicelib import pages
+
+    return _html(pages.not_found_page(), 404, cache="public, max-age=60", noindex=True)
+
+
 @app.route("/")
-def index() -> Response:
-    return _json({"service": "sharegpt", "api": "/api/conversations", "openapi": "/api/openapi.json"},
-                 cache="public, max-age=300")
+def home() -> Response:
+    from chalicelib import conversations, pages
+
+    latest, _ = conversations.list_public("new", size=10)
+    top, _ = conversations.list_public("top", size=10)
+    return _html(pages.home_page(conversations.count_public(), latest, top))
+
+
+@app.route("/c/{conversation_id}", methods=["GET"])
+def conversation_page(conversation_id: str) -> Response:
+    from chalicelib import conversations, pages
+
+    try:
+        conversation = conversations.get(conversation_id)
+    except ApiError as exc:
+        if exc.status == 404:
+            return _page_not_found()
+        raise
+    # A frozen snapshot: shared caches may keep it long; the view count on it may lag (the beacon still counts).
+    return _html(pages.conversation_page(conversation, links.short_url(conversation_id)),
+                 cache="public, max-age=300, s-maxage=86400", noindex=conversation["visibility"] != "public")
+
+
+@app.route("/explore", methods=["GET"])
+def explore() -> Response:
+    from chalicelib import conversations, pages
+
+    params = app.current_request.query_params or {}
+    tab = params.get("tab") if params.get("tab") in ("top", "new") else "top"
+    q = (params.get("q") or "").strip()[:200]
+    cursor = params.get("cursor") or None
+    trail = [t for t in (params.get("trail") or "").split(".")][: pages.MAX_TRAIL] if params.get("trail") else []
+    try:
+        rows, next_cursor = conversations.list_public(tab, cursor=cursor, search=q or None)
+    except ApiError as exc:
+        if exc.status != 400:
+            raise
+        rows, next_cursor, cursor, trail = [], None, None, []  # a mangled cursor: show the first page's links
+    return _html(pages.explore_page(tab, q, rows, cursor, next_cursor, trail))
+
+
+@app.route("/mine", methods=["GET"])
+def mine() -> Response:
+    from chalicelib import pages
+
+    return _html(pages.mine_page(), cache="public, max-age=300", noindex=True)
+
+
+@app.route("/sitemap.xml", methods=["GET"])
+def sitemap() -> Response:
+    from chalicelib import conversations, pages
+
+    return Response(pages.sitemap_xml(conversations.sitemap_entries()), headers={
+        "Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"})
+
+
+@app.route("/robots.txt", methods=["GET"])
+def robots() -> Response:
+    from chalicelib import pages
+
+    return Response(pages.robots_txt(), headers={"Content-Type": "text/plain; charset=utf-8",
+                                                 "Cache-Control": "public, max-age=86400"})
+
+
+@app.route("/static/{name}", methods=["GET"])
+def static(name: str) -> Response:
+    from chalicelib import pages
+
+    found = pages.static_file(name)
+    if found is None:
+        raise not_found("file")
+    content, content_type = found
+    # URLs carry a content hash (?v=...), so a file can be cached for good.
+    return Response(content.decode("utf-8"), headers={"Content-Type": content_type, "Cache-Control": IMMUTABLE})
+
+
+@app.route("/api/conversations/{conversation_id}/export", methods=["GET"])
+def export_conversation(conversation_id: str) -> Response:
+    from chalicelib import conversations, export
+
+    fmt = (app.current_request.query_params or {}).get("format") or "markdown"
+    if fmt not in export.FORMATS:
+        raise bad_request("format must be one of: " + ", ".join(export.FORMATS), "format")
+    body, content_type, filename = export.export(conversations.get(conversation_id), fmt)
+    return Response(body, headers={"Content-Type": content_type, "Cache-Control": "public, max-age=300",
+                                   "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @app.route("/api/conversations", methods=["POST"], content_types=["application/json", "text/plain"])

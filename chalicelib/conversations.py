@@ -62,6 +62,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
     """Every turn as {role, html[, content]}, sanitized once, here."""
+    from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html
     from .sanitize import clean_html
 
@@ -71,7 +72,8 @@ def _render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
             if message.role == "user":
                 rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
             else:
-                rendered.append({"role": message.role, "html": markdown_to_html(message.content),
+                rendered.append({"role": message.role,
+                                 "html": highlight_code_blocks(markdown_to_html(message.content)),
                                  "content": message.content})
     else:
         for item in request.items or []:
@@ -80,7 +82,7 @@ def _render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
                 rendered.append({"role": role, "html": text_to_html(item.value), "content": item.value})
             else:
                 # The original client sends the chat page's rendered HTML: keep only what is safe.
-                rendered.append({"role": role, "html": clean_html(item.value)})
+                rendered.append({"role": role, "html": highlight_code_blocks(clean_html(item.value))})
     return rendered
 
 
@@ -267,7 +269,7 @@ def _search_page(words: list[str], start: str | None, size: int) -> tuple[list[C
 
 
 def list_public(kind: str = "top", page: int | None = None, cursor: str | None = None,
-                search: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+                search: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """One page of public conversations (rows in the seed API's shape) and the next page's cursor.
 
     `cursor` costs one Query per page. `page` (from 1) walks from the start, so it is capped.
@@ -277,17 +279,25 @@ def list_public(kind: str = "top", page: int | None = None, cursor: str | None =
         raise bad_request("type must be 'top' or 'new'.", "type")
     if page is not None and (page < 1 or page > cfg.max_page):
         raise bad_request(f"page must be between 1 and {cfg.max_page}; use the cursor to go further.", "page")
+    size = size or cfg.page_size
     words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
     if words:
-        fetch = lambda c: _search_page(words, _search_start(c), cfg.page_size)  # noqa: E731
+        fetch = lambda c: _search_page(words, _search_start(c), size)  # noqa: E731
     else:
-        fetch = lambda c: _index_page(kind, _index_start(kind, c), cfg.page_size)  # noqa: E731
+        fetch = lambda c: _index_page(kind, _index_start(kind, c), size)  # noqa: E731
     metas, next_cursor = fetch(cursor)
     for _ in range((page or 1) - 1):
         if next_cursor is None:
             return [], None
         metas, next_cursor = fetch(next_cursor)
     return [_row(m) for m in metas], next_cursor
+
+
+def sitemap_entries(limit: int = 5000) -> list[tuple[str, str]]:
+    """(id, createdAt) of the most viewed public conversations, for /sitemap.xml (bounded Queries)."""
+    results = ConversationMeta.top_index.query(PUBLIC, scan_index_forward=False, limit=limit, page_size=1000,
+                                               attributes_to_get=["id", "created", "kind"])
+    return [(meta.id, _iso(int(meta.created))) for meta in results]
 
 
 def count_public(search: str | None = None) -> int:

@@ -23,6 +23,10 @@ def _param(name: str, where: str, schema: dict[str, Any], description: str, requ
             "description": description}
 
 
+def _page(summary: str) -> dict[str, Any]:
+    return {"summary": summary, "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}
+
+
 _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "Conversation id.")
 
 
@@ -102,7 +106,29 @@ def spec() -> dict[str, Any]:
             "parameters": [_ID],
             "responses": {"301": {"description": "Redirect to {SITE_URL}/c/{id}"}, "404": _error("Malformed id")},
         }},
-        "/": {"get": {"summary": "Service index", "responses": {"200": {"description": "Links"}}}},
+        "/api/conversations/{id}/export": {"get": {
+            "summary": "Download a conversation as Markdown, ShareGPT JSON or OpenAI chat JSONL",
+            "parameters": [_ID, _param("format", "query", {"type": "string", "enum": ["markdown", "sharegpt", "openai"],
+                                                            "default": "markdown"}, "Export format.")],
+            "responses": {"200": {"description": "The file, with a Content-Disposition file name"},
+                          "400": _error("Unknown format"), "404": _error("Unknown or deleted")},
+        }},
+        "/": {"get": _page("Home page: what this is, how to install, latest and top public conversations")},
+        "/c/{id}": {"get": {**_page("The conversation page (404 page when unknown or deleted)"), "parameters": [_ID]}},
+        "/explore": {"get": {**_page("Public conversations: Top / New tabs, title search, cursor paging"),
+                             "parameters": [
+                                 _param("tab", "query", {"type": "string", "enum": ["top", "new"]}, "Order."),
+                                 _param("q", "query", {"type": "string"}, "Title search."),
+                                 _param("cursor", "query", {"type": "string"}, "Page cursor."),
+                                 _param("trail", "query", {"type": "string"}, "Cursors of earlier pages.")]}},
+        "/mine": {"get": _page("Conversations shared from this browser (kept in its localStorage)")},
+        "/sitemap.xml": {"get": {"summary": "Sitemap of public conversations",
+                                 "responses": {"200": {"description": "XML", "content": {"application/xml": {}}}}}},
+        "/robots.txt": {"get": {"summary": "Robots rules", "responses": {"200": {"description": "Text"}}}},
+        "/static/{name}": {"get": {
+            "summary": "The site's own CSS, JS and icon (immutable, versioned by content hash)",
+            "parameters": [_param("name", "path", {"type": "string"}, "File name.")],
+            "responses": {"200": {"description": "The file"}, "404": _error("No such file")}}},
     }
     return {
         "openapi": "3.1.0",

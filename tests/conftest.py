@@ -18,7 +18,10 @@ import pytest
 from scripts import devstack
 
 MOTO_PORT = devstack.free_port()
-ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL="http://site.test",
+CHALICE_PORT = devstack.free_port()
+# The site is the real `chalice local` process, so pages' own links and default avatars load in the browser.
+SITE = f"http://127.0.0.1:{CHALICE_PORT}"
+ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL=SITE,
                          SHORT_URL="http://s.test", TABLE_PREFIX="sharegpt-test", BUCKET_NAME="sharegpt-test")
 os.environ.update(ENV)
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -71,13 +74,31 @@ def client(moto_server: str):
 
 @pytest.fixture(scope="session")
 def chalice_local(moto_server: str) -> Iterator[str]:
-    port = devstack.free_port()
     with open(ARTIFACTS / "chalice-local.log", "wb") as log:
-        process = devstack.start_chalice(port, ENV, log=log)
+        process = devstack.start_chalice(CHALICE_PORT, ENV, log=log)
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield SITE
         finally:
             devstack.stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download is never used)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync", "--disable-quic",
+                  # Anything not on loopback goes to a dead local proxy: a page under test can never reach
+                  # (or even look up) another host, whatever its content tries.
+                  "--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from conftest import JPEG_DATA_URI, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
+from conftest import SITE, JPEG_DATA_URI, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
 
 # What the seed README's conversationData() produced on ChatGPT's early-2023 page.
 GPT_HTML = (
@@ -40,7 +40,7 @@ def test_seed_payload_as_the_original_client_sends_it(client, aws):
     created = body_of(response)
     assert set(created) == {"id", "url", "shortUrl", "deleteToken"}
     assert len(created["id"]) == 7 and created["id"].isalnum()
-    assert created["url"] == f"http://site.test/c/{created['id']}"
+    assert created["url"] == f"{SITE}/c/{created['id']}"
     assert created["shortUrl"] == f"http://s.test/{created['id']}"
     assert len(base64.urlsafe_b64decode(created["deleteToken"] + "==")) >= 16
 
@@ -212,7 +212,7 @@ def test_same_avatar_is_stored_once(client, aws):
 def test_no_avatar_gets_a_generated_identicon_served_by_the_app(client):
     created = create(client, chat())
     avatar = body_of(client.http.get(f"/api/conversations/{created['id']}"))["avatar"]
-    assert avatar == f"http://site.test/identicons/{created['id']}.svg"
+    assert avatar == f"{SITE}/identicons/{created['id']}.svg"
     svg = client.http.get(f"/identicons/{created['id']}.svg")
     assert svg.status_code == 200 and svg.headers["Content-Type"] == "image/svg+xml"
     assert svg.body.startswith(b"<svg") and b"script" not in svg.body

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import ENV, JPEG_DATA_URI, body_of, chat, create, new_ip
+from conftest import SITE, ENV, JPEG_DATA_URI, body_of, chat, create, new_ip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_short_link_redirects_permanently_with_a_long_cache_lifetime(client):
     response = client.http.get("/AbC12xY")
     assert response.status_code == 301
-    assert response.headers["Location"] == "http://site.test/c/AbC12xY"
+    assert response.headers["Location"] == f"{SITE}/c/AbC12xY"
     assert "max-age=31536000" in response.headers["Cache-Control"]
     for bad in ("/AbC12x", "/AbC12xYZ", "/AbC-2xY"):
         response = client.http.get(bad)
@@ -87,7 +87,7 @@ def test_end_to_end_through_the_real_chalice_local(chalice_local):
     assert conversation["messages"][1]["html"] == "<p><strong>pong</strong></p>"
 
     redirect = requests.get(f"{chalice_local}/{cid}", allow_redirects=False, timeout=30)
-    assert redirect.status_code == 301 and redirect.headers["Location"] == f"http://site.test/c/{cid}"
+    assert redirect.status_code == 301 and redirect.headers["Location"] == f"{SITE}/c/{cid}"
 
     view = requests.post(f"{chalice_local}/api/conversations/{cid}/view", timeout=30,
                          headers={"X-Forwarded-For": ip, "Content-Type": "text/plain"})

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import JPEG_DATA_URI, body_of, create, scan_all
+from conftest import SITE, JPEG_DATA_URI, body_of, create, scan_all
 
 XSS = [
     "<script>alert(1)</script>",
@@ -115,7 +115,7 @@ def test_listing_rows_carry_plain_text_only(client):
     rows = body_of(client.http.get("/api/conversations?search=hello"))
     row = next(r for r in rows if r["id"] == created["id"])
     assert row["title"] == "<img src=x onerror=alert(1)> hello"  # text, never parsed as HTML
-    assert row["avatar"].startswith("http://site.test/identicons/")
+    assert row["avatar"].startswith(f"{SITE}/identicons/")
 
 
 def test_sanitizer_keeps_what_chat_answers_use():

@@ -1,0 +1,120 @@
+"""Exports of a conversation: Markdown, the ShareGPT dataset format, and OpenAI chat JSONL."""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+FORMATS = {
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+    "sharegpt": ("application/json; charset=utf-8", "json"),
+    "openai": ("application/jsonl; charset=utf-8", "jsonl"),
+}
+_SHAREGPT_FROM = {"user": "human", "assistant": "gpt", "system": "system", "tool": "tool"}
+_HEADINGS = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}
+_BLOCKS = {"p", "div", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "tr"}
+
+
+class _TextOf(HTMLParser):
+    """Sanitized HTML back to readable Markdown-ish text (for turns that arrived as HTML)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.in_pre = False
+        self.pre_start = 0
+        self.lists: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            self.in_pre = True
+            self.pre_start = len(self.out)
+            self.out.append("\n\n```\n")
+        elif tag == "code" and self.in_pre:
+            # A chat page's code header (language label, copy button text) is not code: drop it.
+            language = next((c[9:] for c in (dict(attrs).get("class") or "").split() if c.startswith("language-")), "")
+            del self.out[self.pre_start:]
+            self.out.append(f"\n\n```{language}\n")
+        elif self.in_pre:
+            return
+        elif tag == "code":
+            self.out.append("`")
+        elif tag in ("ul", "ol"):
+            self.lists.append(tag)
+        elif tag == "li":
+            self.out.append("\n" + "  " * (len(self.lists) - 1) + ("1. " if self.lists[-1:] == ["ol"] else "- "))
+        elif tag in ("strong", "b"):
+            self.out.append("**")
+        elif tag in ("em", "i"):
+            self.out.append("*")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in ("td", "th"):
+            self.out.append(" | ")
+        elif tag in _BLOCKS:
+            self.out.append("\n\n" + ("#" * int(tag[1]) + " " if tag[0] == "h" and tag[1:].isdigit() else ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self.in_pre = False
+            self.out.append("\n```\n\n")
+        elif self.in_pre:
+            return
+        elif tag == "code" and not self.in_pre:
+            self.out.append("`")
+        elif tag in ("ul", "ol"):
+            if self.lists:
+                self.lists.pop()
+            self.out.append("\n")
+        elif tag in ("strong", "b"):
+            self.out.append("**")
+        elif tag in ("em", "i"):
+            self.out.append("*")
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.out)).strip()
+
+
+def _text(message: dict[str, Any]) -> str:
+    """The turn's source text when the client sent text, else its HTML read back as text."""
+    content = message.get("content")
+    return content if content is not None else html_to_text(message["html"])
+
+
+def to_markdown(conversation: dict[str, Any]) -> str:
+    lines = [f"# {conversation['title']}", ""]
+    details = [v for v in (conversation.get("model"), conversation.get("source")) if v]
+    lines += [f"_{' · '.join(details + [conversation['createdAt'][:10]])}_", ""]
+    for message in conversation["messages"]:
+        lines += [f"## {_HEADINGS[message['role']]}", "", _text(message), ""]
+    return "\n".join(lines)
+
+
+def to_sharegpt(conversation: dict[str, Any]) -> str:
+    """`{id, conversations: [{from, value}]}` as FastChat and Axolotl read it (values as text)."""
+    turns = [{"from": _SHAREGPT_FROM[m["role"]], "value": _text(m)} for m in conversation["messages"]]
+    return json.dumps({"id": conversation["id"], "conversations": turns}, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_openai(conversation: dict[str, Any]) -> str:
+    """One fine-tuning line: `{"messages": [{role, content}]}` (tool turns become assistant text)."""
+    messages = [{"role": m["role"] if m["role"] != "tool" else "assistant", "content": _text(m)}
+                for m in conversation["messages"]]
+    return json.dumps({"messages": messages}, ensure_ascii=False) + "\n"
+
+
+def export(conversation: dict[str, Any], fmt: str) -> tuple[str, str, str]:
+    """(body, content type, file name) of `conversation` in `fmt`."""
+    render = {"markdown": to_markdown, "sharegpt": to_sharegpt, "openai": to_openai}[fmt]
+    content_type, extension = FORMATS[fmt]
+    return render(conversation), content_type, f"sharegpt-{conversation['id']}.{extension}"

@@ -1,0 +1,143 @@
+"""Server-rendered pages (Jinja2, autoescaped): plain values in, HTML out.
+
+Everything a page shows came from an untrusted client: text is escaped by the templates; the
+only markup inserted as is (`| safe`) is message HTML that was sanitized when it was stored.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape as xml_escape
+
+from . import settings
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".svg": "image/svg+xml"}
+ROLE_NAMES = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}
+DESCRIPTION_MAX = 160
+MAX_TRAIL = 20
+
+
+@lru_cache(maxsize=None)
+def static_file(name: str) -> tuple[bytes, str] | None:
+    """(content, content type) of a file in static/, or None; read once per process."""
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES or not path.is_file():
+        return None
+    return path.read_bytes(), STATIC_TYPES[path.suffix]
+
+
+@lru_cache(maxsize=None)
+def asset(name: str) -> str:
+    """A static file's URL with its content hash: cacheable forever, changed when the file is."""
+    found = static_file(name)
+    version = hashlib.sha256(found[0]).hexdigest()[:10] if found else "missing"
+    return f"/static/{name}?v={version}"
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["asset"] = asset
+    return env
+
+
+def _render(template: str, **values: Any) -> str:
+    values.setdefault("canonical", None)
+    values.setdefault("noindex", False)
+    values.setdefault("section", None)
+    return _env().get_template(template).render(**values)
+
+
+def _parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def age(created_at: str, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 days ago', or the date for anything older than a year."""
+    created = _parse_iso(created_at)
+    seconds = ((now or datetime.now(timezone.utc)) - created).total_seconds()
+    for limit, unit, size in ((3600, "minute", 60), (86400, "hour", 3600), (86400 * 60, "day", 86400),
+                              (86400 * 365, "month", 86400 * 30)):
+        if seconds < limit:
+            count = int(seconds // size)
+            if count < 1:
+                return "just now"
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return created.strftime("%d %b %Y")
+
+
+def _with_age(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**row, "age": age(row["createdAt"])} for row in rows]
+
+
+def _description(conversation: dict[str, Any]) -> str:
+    """Plain text of the first question, cut: never raw HTML (the original leaked markup here)."""
+    first = next((m for m in conversation["messages"] if m["role"] == "user"), None)
+    text = " ".join((first.get("content") or "").split()) if first else ""
+    text = text or conversation["title"]
+    return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
+def conversation_page(conversation: dict[str, Any], short_url: str) -> str:
+    created = _parse_iso(conversation["createdAt"])
+    return _render(
+        "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
+        canonical=f"{settings.get().site_url}/c/{conversation['id']}",
+        noindex=conversation["visibility"] != "public", role_names=ROLE_NAMES,
+        created_label=created.strftime("%d %b %Y"))
+
+
+def _explore_href(tab: str, q: str, cursor: str | None, trail: list[str]) -> str:
+    params = {"tab": tab, **({"q": q} if q else {}), **({"cursor": cursor} if cursor else {}),
+              **({"trail": ".".join(trail)} if trail else {})}
+    return "/explore?" + urlencode(params)
+
+
+def explore_page(tab: str, q: str, rows: list[dict[str, Any]], cursor: str | None, next_cursor: str | None,
+                 trail: list[str]) -> str:
+    """Explore: `trail` holds the cursors of the pages before this one (empty string = first page)."""
+    next_href = _explore_href(tab, q, next_cursor, (trail + [cursor or ""])[-MAX_TRAIL:]) if next_cursor else None
+    prev_href = None
+    if cursor:
+        previous = trail[-1] if trail else ""
+        prev_href = _explore_href(tab, q, previous or None, trail[:-1])
+    return _render("explore.html", section="explore", tab=tab, q=q, rows=_with_age(rows), next_href=next_href,
+                   prev_href=prev_href, canonical=f"{settings.get().site_url}/explore")
+
+
+def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]]) -> str:
+    cfg = settings.get()
+    return _render("home.html", count=count, latest=_with_age(latest), top=top, site_url=cfg.site_url,
+                   canonical=f"{cfg.site_url}/")
+
+
+def mine_page() -> str:
+    return _render("mine.html", section="mine", noindex=True)
+
+
+def not_found_page(message: str = "There is no conversation here. It may have been deleted by its owner.") -> str:
+    return _render("not_found.html", message=message, noindex=True)
+
+
+def sitemap_xml(entries: list[tuple[str, str]]) -> str:
+    """`entries`: (conversation id, ISO creation time) of public conversations only."""
+    site = settings.get().site_url
+    urls = "".join(f"<url><loc>{xml_escape(f'{site}/c/{cid}')}</loc><lastmod>{created[:10]}</lastmod></url>"
+                   for cid, created in entries)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{xml_escape(site)}/</loc></url><url><loc>{xml_escape(site)}/explore</loc></url>{urls}</urlset>\n")
+
+
+def robots_txt() -> str:
+    site = settings.get().site_url
+    return f"User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /mine\nSitemap: {site}/sitemap.xml\n"

@@ -1,0 +1,324 @@
+"""The share pages in a real Chromium (Debian's, driven by Playwright) against `chalice local` + moto."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from conftest import ARTIFACTS, ENV, JPEG_DATA_URI, SITE, body_of, chat, create, new_ip, post_json
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = [line for line in (Path(__file__).parent / "xss_vectors.txt").read_text().splitlines() if line.strip()]
+ALLOWED_ORIGINS = {SITE, ENV["AWS_ENDPOINT_URL"]}
+# Every way a payload could show it ran: dialogs are also watched, these make a sentinel count.
+SENTINEL = """
+window.__xss = 0;
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = function () { window.__xss += 1; };
+}
+"""
+WIDE_CODE = "```python\n" + "x = " + "'" + "w" * 300 + "'\n```"
+WIDE_TABLE = "| " + " | ".join(f"column {i} with a long header" for i in range(12)) + " |\n|" + "---|" * 12 + "\n| " + \
+    " | ".join("cell" for _ in range(12)) + " |"
+RICH = {
+    "title": "Rendering check: code, tables and lists", "model": "gpt-4o", "source": "chatgpt", "visibility": "public",
+    "messages": [
+        {"role": "user", "content": "Line one\nLine two <b>not bold</b>"},
+        {"role": "assistant", "content": "Here:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n"
+                                         "1. first\n   - nested\n2. second\n\n> quoted\n\n" + WIDE_TABLE},
+        {"role": "user", "content": "And something wide?"},
+        {"role": "assistant", "content": WIDE_CODE},
+    ],
+}
+
+
+@pytest.fixture()
+def context(browser, chalice_local):
+    """A fresh browser profile that records any request to somewhere other than this app and its avatar host."""
+    ctx = browser.new_context(base_url=chalice_local)
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=chalice_local)
+    ctx.outside = []
+
+    def watch(request):
+        # The browser's proxy setting (conftest) already keeps anything non-local from leaving the machine.
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https") and f"{parts.scheme}://{parts.netloc}" not in ALLOWED_ORIGINS:
+            ctx.outside.append(request.url)
+    ctx.on("request", watch)
+    yield ctx
+    ctx.close()
+
+
+def _create_http(payload: dict) -> dict:
+    response = requests.post(f"{SITE}/api/conversations", json=payload, headers={"X-Forwarded-For": new_ip()},
+                             timeout=30)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_conversation_page_renders_messages_code_and_exports(context):
+    created = _create_http(RICH)
+    page = context.new_page()
+    response = page.goto(f"/c/{created['id']}")
+    assert response.status == 200
+    assert page.title() == "Rendering check: code, tables and lists · ShareGPT"
+    roles = page.locator(".msg .role").all_inner_texts()
+    assert [r.lower() for r in roles] == ["user", "assistant", "user", "assistant"]
+    # Human text is text: kept line breaks, markup shown literally.
+    first = page.locator(".msg.user .body").first
+    assert first.inner_text() == "Line one\nLine two <b>not bold</b>"
+    assert first.locator("b").count() == 0
+    # Highlighted server-side, labelled and copyable in the browser.
+    code = page.locator(".msg.assistant pre code").first
+    assert code.locator("span.tok-k").first.inner_text() == "def"
+    assert page.locator(".code-bar span").first.inner_text() == "python"
+    page.locator(".copy-code").first.click()
+    assert page.evaluate("navigator.clipboard.readText()") == "def add(a, b):\n    return a + b\n"
+    page.locator("#copy-link").click()
+    assert page.evaluate("navigator.clipboard.readText()") == created["shortUrl"]
+    assert page.locator(".msg.assistant ol > li > ul > li").inner_text() == "nested"
+    # Exports download with a file name and round-trip the messages.
+    files = {}
+    for label, fmt in (("Markdown", "md"), ("ShareGPT JSON", "json"), ("OpenAI JSONL", "jsonl")):
+        with page.expect_download() as info:
+            page.get_by_role("link", name=label).click()
+        download = info.value
+        assert download.suggested_filename == f"sharegpt-{created['id']}.{fmt}"
+        files[fmt] = Path(download.path()).read_text()
+    contents = [m["content"] for m in RICH["messages"]]
+    sharegpt = json.loads(files["json"])
+    assert sharegpt["id"] == created["id"]
+    assert [(t["from"], t["value"]) for t in sharegpt["conversations"]] == list(zip(
+        ["human", "gpt", "human", "gpt"], contents))
+    lines = files["jsonl"].splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["messages"] == [{"role": m["role"], "content": m["content"]} for m in RICH["messages"]]
+    assert files["md"].startswith("# Rendering check: code, tables and lists\n")
+    assert "## User\n\nLine one\nLine two <b>not bold</b>" in files["md"]
+    assert context.outside == []
+
+
+def test_head_and_headers_follow_visibility(chalice_local):
+    public = _create_http({**chat(title="Indexable one"), "visibility": "public"})
+    unlisted = _create_http({**chat(title="Hidden one")})
+    for created, indexable in ((public, True), (unlisted, False)):
+        response = requests.get(f"{SITE}/c/{created['id']}", timeout=30)
+        assert response.status_code == 200
+        csp = response.headers["Content-Security-Policy"]
+        for directive in ("script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"):
+            assert directive in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"]
+        assert "s-maxage" in response.headers["Cache-Control"]
+        html = response.text
+        assert f'<link rel="canonical" href="{SITE}/c/{created["id"]}">' in html
+        assert '<meta property="og:title"' in html and '<meta name="twitter:card"' in html
+        assert '<meta name="description" content="turn 0">' in html
+        assert ("noindex" in response.headers.get("X-Robots-Tag", "")) is not indexable
+        assert ('<meta name="robots" content="noindex' in html) is not indexable
+        assert "<script>" not in html and " style=" not in html  # nothing inline for the CSP to allow
+
+
+def test_unknown_and_deleted_pages_are_real_404_pages(context):
+    page = context.new_page()
+    for path in ("/c/Zzzzzzz", "/c/bad"):
+        response = page.goto(path)
+        assert response.status == 404
+        assert page.locator("h1").inner_text() == "Not found"
+
+
+def test_views_rise_with_visits_from_different_people(browser, chalice_local):
+    from chalicelib import views
+
+    created = _create_http({**chat(title="Count my views"), "visibility": "public"})
+    for n in range(3):
+        ctx = browser.new_context(base_url=chalice_local, extra_http_headers={"X-Forwarded-For": new_ip()})
+        page = ctx.new_page()
+        with page.expect_request(lambda r: r.url.endswith(f"/api/conversations/{created['id']}/view")) as beacon:
+            page.goto(f"/c/{created['id']}")
+        assert beacon.value.method == "POST"
+        page.wait_for_load_state("networkidle")
+        ctx.close()
+    views.roll_up()
+    html = requests.get(f"{SITE}/c/{created['id']}", timeout=30).text
+    assert '<span class="views" id="views">3 views</span>' in html
+
+
+def test_delete_from_the_sharing_browser_only(browser, context):
+    created = _create_http(chat(title="Delete me from the page"))
+    cid = created["id"]
+    # Another browser (no token) sees no Delete button.
+    stranger = browser.new_context(base_url=SITE)
+    other = stranger.new_page()
+    other.goto(f"/c/{cid}")
+    assert other.locator("#delete").is_hidden()
+    stranger.close()
+
+    page = context.new_page()
+    page.goto(f"/c/{cid}#token={created['deleteToken']}")
+    page.wait_for_function("location.hash === ''")  # the token left the address bar...
+    stored = page.evaluate("JSON.parse(localStorage.getItem('sharegpt:shared'))")
+    assert stored[cid]["token"] == created["deleteToken"]  # ...for this browser's storage
+    assert page.locator("#delete").is_visible()
+    page.goto("/mine")
+    assert page.locator("#mine-list .card-title").all_inner_texts() == ["Delete me from the page"]
+
+    page.goto(f"/c/{cid}")
+    page.locator("#delete").click()
+    assert page.locator("#delete-confirm").is_visible()  # a confirmation first
+    page.locator("#delete-no").click()
+    assert page.locator("#delete-confirm").is_hidden()
+    page.locator("#delete").click()
+    page.locator("#delete-yes").click()
+    page.locator("#gone").wait_for()
+    assert "deleted" in page.locator("#gone").inner_text()
+    assert requests.get(f"{SITE}/c/{cid}", timeout=30).status_code == 404
+    assert requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).status_code == 404
+    page.goto("/mine")
+    assert page.locator("#mine-list .card").count() == 0
+    assert page.locator("#mine-empty").is_visible()
+
+
+def test_delete_from_my_shares(context):
+    created = _create_http(chat(title="Delete me from my shares"))
+    page = context.new_page()
+    page.goto(f"/c/{created['id']}#token={created['deleteToken']}")
+    page.wait_for_function("location.hash === ''")
+    page.goto("/mine")
+    page.get_by_role("button", name="Delete Delete me from my shares").click()
+    page.locator("#status").filter(has_text="Deleted").wait_for()
+    assert page.locator("#mine-list .card").count() == 0
+    assert requests.get(f"{SITE}/c/{created['id']}", timeout=30).status_code == 404
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_horizontal_page_scroll_and_screenshots(browser, chalice_local, width):
+    created = _create_http(RICH)
+    ctx = browser.new_context(base_url=chalice_local, viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+    for name, path in (("conversation", f"/c/{created['id']}"), ("explore", "/explore"), ("home", "/"),
+                       ("mine", "/mine")):
+        page.goto(path)
+        assert _no_horizontal_scroll(page), f"{name} scrolls sideways at {width}px"
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    # Wide code and tables scroll inside their own box instead.
+    page.goto(f"/c/{created['id']}")
+    assert page.evaluate("[...document.querySelectorAll('.msg pre')].some(p => p.scrollWidth > p.clientWidth)")
+    ctx.close()
+
+
+def test_axe_finds_no_serious_accessibility_problems(context):
+    axe = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    created = _create_http(RICH)
+    page = context.new_page()
+    for path in (f"/c/{created['id']}", "/explore", "/", "/mine", "/c/Zzzzzzz"):
+        page.goto(path)
+        page.evaluate(axe)  # evaluated through DevTools, so the page's CSP does not apply to it
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], f"{path}: {serious}"
+
+
+def test_explore_tabs_search_and_paging_show_public_conversations_only(context):
+    from chalicelib import views
+
+    public = [_create_http({**chat(title=f"Zebrafish explorecheck {i}"), "visibility": "public"})["id"]
+              for i in range(55)]
+    unlisted = [_create_http(chat(title=f"Zebrafish explorecheck secret {i}"))["id"] for i in range(3)]
+    for fan in range(25):  # more than any other test gives a conversation
+        views.record_view(public[7], f"fan-{fan}")
+    views.roll_up()
+    page = context.new_page()
+
+    def card_ids() -> list[str]:
+        return [href.rsplit("/", 1)[1] for href in page.locator(".card-title").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))")]
+
+    page.goto("/explore?tab=new")
+    assert page.locator(".tabs a[aria-current]").inner_text() == "New"
+    assert card_ids()[:3] == public[::-1][:3]
+    page.goto("/explore")
+    page.locator("#q").fill("EXPLORECHECK")
+    page.get_by_role("button", name="Search").click()
+    first = card_ids()
+    assert len(first) == 50 and first == public[::-1][:50]
+    page.get_by_role("link", name="Next").click()
+    second = card_ids()
+    assert second == public[::-1][50:]
+    assert page.get_by_role("link", name="Next").count() == 0
+    page.get_by_role("link", name="Previous").click()
+    assert card_ids() == first
+    page.goto("/explore?tab=top")
+    assert card_ids()[0] == public[7]
+    assert page.locator(".card .meta").first.inner_text().endswith("25 views")
+    page.goto("/explore?q=nosuchwordanywhere")
+    assert "No public conversation" in page.locator(".empty").inner_text()
+    page.goto("/explore?cursor=garbage")  # a mangled cursor still gives a page
+    assert page.locator("h1").inner_text() == "Explore"
+
+    seen = set()
+    for path in ("/explore?tab=new", "/explore?tab=top", "/explore?q=secret", "/"):
+        page.goto(path)
+        seen |= set(card_ids())
+    assert seen and not seen & set(unlisted)
+    sitemap = requests.get(f"{SITE}/sitemap.xml", timeout=30)
+    assert sitemap.headers["Content-Type"].startswith("application/xml")
+    assert all(f"/c/{cid}</loc>" in sitemap.text for cid in public)
+    assert not any(cid in sitemap.text for cid in unlisted)
+    robots = requests.get(f"{SITE}/robots.txt", timeout=30).text
+    assert f"Sitemap: {SITE}/sitemap.xml" in robots
+
+
+def test_xss_vectors_never_run_in_the_browser(context, client):
+    assert len(VECTORS) >= 100
+    dialogs = []
+    page = context.new_page()
+    page.add_init_script(SENTINEL)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ids, refused_avatars = [], 0
+    for vector in VECTORS:
+        short = vector[:200]  # model and source are refused past 200 characters
+        rich = {"title": vector, "model": short, "source": short, "visibility": "public",
+                "messages": [{"role": "user", "content": vector}, {"role": "assistant", "content": vector},
+                             {"role": "tool", "content": vector}]}
+        seed = {"title": vector, "model": short,
+                "items": [{"from": "human", "value": vector}, {"from": "gpt", "value": vector}]}
+        ids += [create(client, rich)["id"], create(client, seed)["id"]]
+        response = post_json(client, {**rich, "avatarUrl": vector})
+        refused_avatars += response.status_code == 400 and body_of(response)["error"]["field"] == "avatarUrl"
+    assert refused_avatars == len(VECTORS)  # an avatar must be an image: every vector is refused there
+
+    failures = []
+    for cid in ids:
+        page.goto(f"/c/{cid}")
+        if page.evaluate("window.__xss") or dialogs:
+            failures.append(cid)
+    page.goto("/")
+    page.evaluate("""ids => localStorage.setItem('sharegpt:shared', JSON.stringify(Object.fromEntries(
+        ids.map((id, i) => [id, {token: 'x'.repeat(32), title: document.title + i, shortUrl: 'http://s.test/' + id}]))))""",
+                  ids)
+    titles = requests.get(f"{SITE}/api/conversations?type=new", timeout=30).json()
+    listing_pages = ["/", "/mine", "/explore?tab=new", "/explore?tab=top"]
+    page.goto("/explore?tab=new")
+    for _ in range(4):  # the newest pages of Explore hold the vectors' titles
+        nxt = page.get_by_role("link", name="Next")
+        if nxt.count() == 0:
+            break
+        listing_pages.append(nxt.get_attribute("href"))
+        page.goto(nxt.get_attribute("href"))
+    for path in listing_pages:
+        page.goto(path)
+        if page.evaluate("window.__xss") or dialogs:
+            failures.append(path)
+    assert titles and failures == [] and dialogs == []
+    assert context.outside == []
