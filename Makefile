@@ -39,6 +39,8 @@ test: install browser-deps
 
 ## Print cold-start, AWS call ledger and create-latency figures (see README "Performance").
 bench: install
+	# npm ci refuses this lock file: a Lighthouse dependency asks for third-party-web@"latest".
+	cd bench && npm install --no-audit --no-fund
 	$(PY) bench/run.py
 
 ## Fold pending view counts into the totals now, against the `make run` stack.

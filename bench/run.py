@@ -173,6 +173,26 @@ def run(env: dict[str, str]) -> None:
             print(f"| {label} ({len(raw) / 1e6:.2f} MB JSON, {len(payload['messages'])} messages) | {where} | "
                   f"{statistics.median(samples):.0f} |")
 
+    print("\n## Conversation page (server render in-process against moto, median of 10)\n")
+    print("| conversation | render ms | HTML bytes | of which shell |")
+    print("|---|---|---|---|")
+    with Client(app) as client:
+        for label, size in (("10 KB", 10_000), ("1 MB", 1_000_000)):
+            created = json.loads(client.http.post("/api/conversations", headers=headers(),
+                                                  body=json.dumps(conversation(size, rng))).body)
+            samples, html = [], b""
+            for _ in range(10):
+                t = time.perf_counter()
+                response = client.http.get(f"/c/{created['id']}")
+                samples.append((time.perf_counter() - t) * 1000)
+                html = response.body
+            content = sum(len(m["html"].encode()) for m in json.loads(
+                client.http.get(f"/api/conversations/{created['id']}").body)["messages"])
+            print(f"| {label} | {statistics.median(samples):.1f} | {len(html):,} | {len(html) - content:,} |")
+    print_shell_bytes()
+
+    lighthouse(env, rng)
+
     print(f"\n## Cold start (fresh interpreter, median of {COLD_RUNS}; imports + one answer)\n")
     figures = cold_start(env, small["id"])
     chalice_ms = dict(figures)["import chalice"]
@@ -180,6 +200,58 @@ def run(env: dict[str, str]) -> None:
     print("|---|---|---|")
     for name, ms in figures:
         print(f"| {name} | {ms:.1f} | {ms / chalice_ms:.2f}x |")
+
+
+LIGHTHOUSE = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
+CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+                "--no-first-run --disable-sync --proxy-server=http://127.0.0.1:9")
+
+
+def lighthouse(env: dict[str, str], rng: random.Random) -> None:
+    """Lighthouse scores of the real `chalice local` pages in Debian's Chromium (skipped if either is missing)."""
+    if not LIGHTHOUSE.exists() or not Path("/usr/bin/chromium").exists():
+        print("\n(Lighthouse skipped: run `make bench`, which installs it, on a machine with /usr/bin/chromium.)")
+        return
+    port = devstack.free_port()
+    site = f"http://127.0.0.1:{port}"
+    server = devstack.start_chalice(port, {**env, "SITE_URL": site})
+    try:
+        created = json.loads(subprocess.run(
+            ["curl", "-s", "-X", "POST", f"{site}/api/conversations", "-H", "Content-Type: application/json",
+             "-d", json.dumps(conversation(10_000, rng, visibility="public"))],
+            capture_output=True, text=True, check=True).stdout)
+        print("\n## Lighthouse 12 (Debian Chromium, headless, loopback)\n")
+        print("| page | performance | accessibility | best practices | SEO |")
+        print("|---|---|---|---|---|")
+        for label, path in (("conversation (10 KB)", f"/c/{created['id']}"), ("explore", "/explore"), ("home", "/")):
+            out = ROOT / "tests" / "artifacts" / "lighthouse.json"
+            out.parent.mkdir(exist_ok=True)
+            subprocess.run([str(LIGHTHOUSE), site + path, "--quiet", f"--chrome-flags={CHROME_FLAGS}",
+                            "--only-categories=performance,accessibility,best-practices,seo", "--output=json",
+                            f"--output-path={out}"], env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"},
+                           check=True, capture_output=True, timeout=180)
+            scores = {k: round(v["score"] * 100) for k, v in json.loads(out.read_text())["categories"].items()}
+            print(f"| {label} | {scores['performance']} | {scores['accessibility']} | {scores['best-practices']} | "
+                  f"{scores['seo']} |")
+    finally:
+        devstack.stop(server)
+
+
+def print_shell_bytes() -> None:
+    """What a first visit downloads beyond the conversation itself: the HTML shell and the static files."""
+    import gzip
+
+    from chalicelib.pages import STATIC
+
+    print("\n| static file | bytes | gzip bytes |")
+    print("|---|---|---|")
+    total = total_gz = 0
+    for path in sorted(STATIC.iterdir()):
+        data = path.read_bytes()
+        total += len(data)
+        total_gz += len(gzip.compress(data))
+        print(f"| {path.name} | {len(data):,} | {len(gzip.compress(data)):,} |")
+    print(f"| all static files | {total:,} | {total_gz:,} |")
 
 
 def _in_s3(conversation_id: str) -> bool:

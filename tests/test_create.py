@@ -86,7 +86,9 @@ def test_markdown_payload_renders_tables_and_fenced_code(client):
     assert roles == ["system", "user", "assistant", "tool"]
     user, assistant = got["messages"][1], got["messages"][2]
     assert user["html"] == "Show me &lt;b&gt;code&lt;/b&gt;\nand a table"
-    assert '<pre><code class="language-python">print(\'hi\')\n</code></pre>' in assistant["html"]
+    # Fenced code keeps its language class and is highlighted once, here (Pygments token classes).
+    assert '<pre><code class="language-python"><span class="tok-nb">print</span><span class="tok-p">(</span>' in \
+        assistant["html"]
     assert "<table>" in assistant["html"] and "<td>2</td>" in assistant["html"]
     assert "<s>old</s>" in assistant["html"]
     assert '<a href="https://docs.python.org" rel="nofollow noopener">docs</a>' in assistant["html"]

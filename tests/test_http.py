@@ -104,3 +104,54 @@ def test_end_to_end_through_the_real_chalice_local(chalice_local):
                            headers={"Authorization": f"Bearer {created['deleteToken']}"})
     assert gone.status_code == 204
     assert requests.get(f"{chalice_local}/api/conversations/{cid}", timeout=30).status_code == 404
+
+
+def test_export_formats_and_refusals(client):
+    created = create(client, {"title": "Export me", "messages": [
+        {"role": "system", "content": "Be terse."}, {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "**4**"}]})
+    cid = created["id"]
+    response = client.http.get(f"/api/conversations/{cid}/export?format=openai")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="sharegpt-{cid}.jsonl"'
+    assert json.loads(response.body)["messages"] == [
+        {"role": "system", "content": "Be terse."}, {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "**4**"}]
+    markdown = client.http.get(f"/api/conversations/{cid}/export").body.decode()
+    assert markdown.startswith("# Export me\n") and "## Assistant\n\n**4**" in markdown
+    bad = client.http.get(f"/api/conversations/{cid}/export?format=pdf")
+    assert bad.status_code == 400 and body_of(bad)["error"]["field"] == "format"
+    assert client.http.get("/api/conversations/Zzzzzzz/export?format=sharegpt").status_code == 404
+
+
+def test_seed_html_exports_as_readable_text(client):
+    created = create(client, {"items": [
+        {"from": "human", "value": "Show code"},
+        {"from": "gpt", "value": '<div class="markdown"><p>Sure <strong>here</strong>:</p><pre><div><div>'
+                                 '<span>python</span><button>Copy code</button></div><div><code class="hljs '
+                                 'language-python">print(1)</code></div></div></pre></div>'}]})
+    exported = json.loads(client.http.get(f"/api/conversations/{created['id']}/export?format=sharegpt").body)
+    assert exported["conversations"] == [{"from": "human", "value": "Show code"},
+                                         {"from": "gpt", "value": "Sure **here**:\n\n```python\nprint(1)\n```"}]
+
+
+def test_home_page_counts_and_lists_public_conversations(client):
+    created = create(client, {**chat(title="Home page newest"), "visibility": "public"})
+    response = client.http.get("/")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    html = response.body.decode()
+    count = body_of(client.http.get("/api/conversations/count"))
+    assert f'<strong id="public-count">{count}</strong>' in html
+    assert f'href="/c/{created["id"]}">Home page newest</a>' in html
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_static_files_are_versioned_and_immutable(client):
+    from chalicelib.pages import asset
+
+    url = asset("app.js")
+    response = client.http.get(url)
+    assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    for bad in ("/static/..%2Fapp.py", "/static/nothing.js", "/static/.hidden.css"):
+        assert client.http.get(bad).status_code == 404
