@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test bench rollup clean
+.PHONY: install browser-deps run test bench rollup extension clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install
 	# npm ci refuses this lock file: a Lighthouse dependency asks for third-party-web@"latest".
 	cd bench && npm install --no-audit --no-fund
 	$(PY) bench/run.py
+
+## Build the browser extension's store packages: dist/sharegpt-chrome.zip and dist/sharegpt-firefox.zip.
+extension:
+	python3 scripts/build_extension.py --out dist
 
 ## Fold pending view counts into the totals now, against the `make run` stack.
 rollup: install

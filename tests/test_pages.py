@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, ENV, JPEG_DATA_URI, SITE, body_of, chat, create, new_ip, post_json
 
@@ -161,7 +162,7 @@ def test_delete_from_the_sharing_browser_only(browser, context):
 
     page = context.new_page()
     page.goto(f"/c/{cid}#token={created['deleteToken']}")
-    page.wait_for_function("location.hash === ''")  # the token left the address bar...
+    expect(page).to_have_url(f"{SITE}/c/{cid}")  # the token left the address bar...
     stored = page.evaluate("JSON.parse(localStorage.getItem('sharegpt:shared'))")
     assert stored[cid]["token"] == created["deleteToken"]  # ...for this browser's storage
     assert page.locator("#delete").is_visible()
@@ -188,7 +189,7 @@ def test_delete_from_my_shares(context):
     created = _create_http(chat(title="Delete me from my shares"))
     page = context.new_page()
     page.goto(f"/c/{created['id']}#token={created['deleteToken']}")
-    page.wait_for_function("location.hash === ''")
+    expect(page).to_have_url(f"{SITE}/c/{created['id']}")
     page.goto("/mine")
     page.get_by_role("button", name="Delete Delete me from my shares").click()
     page.locator("#status").filter(has_text="Deleted").wait_for()

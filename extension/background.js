@@ -1,0 +1,94 @@
+// Background (service worker in Chrome, event page in Firefox): the only code that talks to the
+// ShareGPT server. It has the host permissions, so the chat sites' CORS rules never apply to it.
+const ext = globalThis.browser ?? globalThis.chrome;
+const DEFAULT_SERVER = "http://127.0.0.1:8000";
+const CHAT_SITES = ["https://chatgpt.com/*", "https://chat.openai.com/*", "https://claude.ai/*"];
+
+async function config() {
+  const { server } = await ext.storage.local.get("server");
+  return { server: (server || DEFAULT_SERVER).replace(/\/+$/, "") };
+}
+
+async function shares() {
+  const { shares: list } = await ext.storage.local.get("shares");
+  return Array.isArray(list) ? list : [];
+}
+
+// Every failure becomes {kind, message, retryAfter?} for the page to show.
+async function call(server, path, init = {}) {
+  let response;
+  try {
+    response = await fetch(server + path, init);
+  } catch (e) {
+    return { ok: false, error: { kind: "unreachable", message: `The server ${server} could not be reached.` } };
+  }
+  let body = null;
+  try { body = response.status === 204 ? null : await response.json(); } catch (e) { body = null; }
+  if (response.ok) return { ok: true, status: response.status, body };
+  const message = body && body.error && body.error.message;
+  if (response.status === 429) {
+    const retryAfter = Number(response.headers.get("Retry-After")) || null;
+    return { ok: false, status: 429, error: { kind: "rate-limited", message: message || "Too many shares for now.", retryAfter } };
+  }
+  return { ok: false, status: response.status,
+           error: { kind: "refused", message: `The server refused: ${message || `HTTP ${response.status}`}` } };
+}
+
+async function share(payload) {
+  const { server } = await config();
+  const answer = await call(server, "/api/conversations", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+  if (!answer.ok) return answer;
+  const entry = { ...answer.body, title: payload.title || "Untitled", server, createdAt: new Date().toISOString() };
+  await ext.storage.local.set({ shares: [entry, ...(await shares())] });
+  return { ok: true, share: entry };
+}
+
+async function remove(id) {
+  const list = await shares();
+  const entry = list.find((s) => s.id === id);
+  if (!entry) return { ok: false, error: { kind: "missing", message: "This browser has no delete key for that link." } };
+  const answer = await call(entry.server, `/api/conversations/${encodeURIComponent(id)}`, {
+    method: "DELETE", headers: { Authorization: `Bearer ${entry.deleteToken}` } });
+  if (!answer.ok && answer.status !== 404) return answer;
+  await ext.storage.local.set({ shares: list.filter((s) => s.id !== id) });
+  return { ok: true };
+}
+
+async function verify(server) {
+  const answer = await call(server.replace(/\/+$/, ""), "/api/conversations/count");
+  if (!answer.ok) return answer;
+  if (typeof answer.body !== "number") {
+    return { ok: false, error: { kind: "refused", message: "That address answers, but not as a ShareGPT server." } };
+  }
+  return { ok: true, count: answer.body };
+}
+
+ext.runtime.onMessage.addListener((message, sender, respond) => {
+  const handlers = {
+    config: () => config(),
+    share: () => share(message.payload),
+    shares: () => shares(),
+    delete: () => remove(message.id),
+    verify: () => verify(message.server),
+  };
+  const handler = handlers[message && message.type];
+  if (!handler) return false;
+  handler().then(respond, (error) => respond({ ok: false, error: { kind: "error", message: String(error) } }));
+  return true; // answer asynchronously
+});
+
+function openShareIn(tab) {
+  if (tab && tab.id !== undefined) ext.tabs.sendMessage(tab.id, { type: "open-share" }).catch(() => {});
+}
+
+ext.runtime.onInstalled.addListener(() => {
+  ext.contextMenus.create({ id: "share-conversation", title: "Share this conversation", contexts: ["page"],
+                            documentUrlPatterns: CHAT_SITES });
+});
+ext.contextMenus.onClicked.addListener((info, tab) => { if (info.menuItemId === "share-conversation") openShareIn(tab); });
+ext.commands.onCommand.addListener(async (command) => {
+  if (command !== "share-conversation") return;
+  const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
+  openShareIn(tab);
+});

@@ -1,0 +1,330 @@
+// Content script for chatgpt.com, chat.openai.com and claude.ai: a Share button, the share dialog, and
+// reading the conversation. The site's own JSON first, then stable data-* attributes of the page; never
+// the sites' CSS class names (changing Tailwind classes broke the original extension again and again).
+(() => {
+  "use strict";
+  if (window.__sharegptServerless) return;
+  window.__sharegptServerless = true;
+  const ext = globalThis.browser ?? globalThis.chrome;
+
+  // ------------------------------------------------------------------ reading the conversation
+
+  class ShareError extends Error {
+    constructor(kind, message, retryAfter) { super(message); this.kind = kind; this.retryAfter = retryAfter; }
+  }
+
+  const site = location.hostname === "claude.ai" ? "claude" : "chatgpt";
+
+  function conversationId(url = location) {
+    const path = url.pathname;
+    const match = site === "claude" ? path.match(/^\/chat\/([0-9a-f-]{8,})/i)
+                                    : path.match(/^\/(?:g\/[^/]+\/)?c\/([0-9A-Za-z-]{8,})/);
+    return match ? match[1] : null;
+  }
+
+  async function getJson(url, init = {}) {
+    let response;
+    try { response = await fetch(url, { credentials: "include", ...init }); }
+    catch (e) { throw new ShareError("site-unreachable", "The chat site did not answer."); }
+    if (response.status === 401 || response.status === 403) throw new ShareError("signed-out", signedOutMessage());
+    if (response.status === 404) throw new ShareError("not-found", "This conversation was not found on the chat site.");
+    if (!response.ok) throw new ShareError("site-error", `The chat site answered ${response.status}.`);
+    try { return await response.json(); } catch (e) { throw new ShareError("site-error", "The chat site sent something unreadable."); }
+  }
+
+  const signedOutMessage = () => site === "claude" ? "Sign in to Claude first, then share again."
+                                                   : "Sign in to ChatGPT first, then share again.";
+
+  function partsText(content) {
+    const parts = (content && content.parts) || [];
+    const texts = parts.map((p) => (typeof p === "string" ? p : p && p.content_type === "image_asset_pointer" ? "[image]" : ""));
+    let text = texts.filter(Boolean).join("\n");
+    if (!text && typeof content?.text === "string") text = content.text;
+    switch (content && content.content_type) {
+      case "code": return "```\n" + text + "\n```";
+      case "execution_output": return "```\n" + text + "\n```";
+      case "tether_quote": return text.split("\n").map((l) => "> " + l).join("\n");
+      default: return text;
+    }
+  }
+
+  // The visible transcript is one branch: current_node back to the root, reversed.
+  function chatgptFromJson(data) {
+    const chain = [];
+    const seen = new Set();
+    for (let id = data.current_node; id && data.mapping[id] && !seen.has(id); id = data.mapping[id].parent) {
+      seen.add(id);
+      chain.push(data.mapping[id]);
+    }
+    chain.reverse();
+    const messages = [];
+    let model = null;
+    for (const node of chain) {
+      const m = node.message;
+      if (!m) continue;
+      const role = m.author && m.author.role;
+      const type = m.content && m.content.content_type;
+      if (role === "system" || type === "model_editable_context") continue;
+      if (m.metadata && m.metadata.is_visually_hidden_from_conversation) continue;
+      if (m.recipient && m.recipient !== "all") continue; // calls addressed to a tool, not to the reader
+      if (type === "tether_browsing_display") continue;
+      const text = partsText(m.content);
+      if (!text.trim()) continue;
+      const mapped = role === "user" ? "user" : role === "assistant" ? "assistant" : "tool";
+      if (mapped === "assistant" && m.metadata && m.metadata.model_slug) model = m.metadata.model_slug;
+      const last = messages[messages.length - 1];
+      if (mapped === "assistant" && type === "text" && last && last.role === "assistant" && last.text) {
+        last.content += text; // a continued answer ("Continue generating") is one reply
+        continue;
+      }
+      messages.push({ role: mapped, content: text, text: type === "text" });
+    }
+    return { title: data.title || document.title, model, messages: messages.map(({ role, content }) => ({ role, content })) };
+  }
+
+  function accountHeader() {
+    const match = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
+    return match ? { "Chatgpt-Account-Id": decodeURIComponent(match[1]) } : {};
+  }
+
+  async function chatgptJson(id) {
+    const session = await getJson("/api/auth/session");
+    if (!session || !session.accessToken) throw new ShareError("signed-out", signedOutMessage());
+    const data = await getJson(`/backend-api/conversation/${encodeURIComponent(id)}`, {
+      headers: { Authorization: `Bearer ${session.accessToken}`, ...accountHeader() } });
+    if (!data || !data.mapping || !data.current_node) throw new ShareError("site-error", "Unexpected answer from ChatGPT.");
+    return chatgptFromJson(data);
+  }
+
+  function claudeFromJson(data) {
+    const byId = new Map((data.chat_messages || []).map((m) => [m.uuid, m]));
+    const chain = [];
+    const seen = new Set();
+    for (let id = data.current_leaf_message_uuid; id && byId.has(id) && !seen.has(id); id = byId.get(id).parent_message_uuid) {
+      seen.add(id);
+      chain.push(byId.get(id));
+    }
+    chain.reverse();
+    const messages = chain.map((m) => {
+      const blocks = Array.isArray(m.content) ? m.content.filter((b) => b.type === "text").map((b) => b.text) : [];
+      return { role: m.sender === "human" ? "user" : "assistant", content: (blocks.join("\n\n") || m.text || "").trim() };
+    }).filter((m) => m.content);
+    return { title: data.name || document.title, model: data.model || null, messages };
+  }
+
+  async function claudeJson(id) {
+    const organizations = await getJson("/api/organizations");
+    const org = Array.isArray(organizations) && organizations[0] && organizations[0].uuid;
+    if (!org) throw new ShareError("signed-out", signedOutMessage());
+    const data = await getJson(`/api/organizations/${org}/chat_conversations/${encodeURIComponent(id)}?tree=True&rendering_mode=messages`);
+    return claudeFromJson(data);
+  }
+
+  // Page fallback: stable data-* attributes; assistant turns are sent as the page's HTML (the server sanitizes).
+  function fromPage() {
+    const items = [];
+    if (site === "claude") {
+      document.querySelectorAll('[data-testid="user-message"], .font-claude-response').forEach((el) => {
+        const human = el.matches('[data-testid="user-message"]');
+        items.push({ from: human ? "human" : "gpt", value: human ? el.innerText.trim() : el.innerHTML });
+      });
+    } else {
+      document.querySelectorAll("[data-message-author-role]").forEach((el) => {
+        const role = el.getAttribute("data-message-author-role");
+        if (role === "user") {
+          const text = el.querySelector(".whitespace-pre-wrap") || el;
+          items.push({ from: "human", value: text.innerText.trim() });
+        } else if (role === "assistant") {
+          const body = el.querySelector(".markdown") || el;
+          items.push({ from: "gpt", value: body.innerHTML });
+        }
+      });
+    }
+    const modelEl = document.querySelector("[data-message-model-slug]");
+    return { title: document.title, model: modelEl ? modelEl.getAttribute("data-message-model-slug") : null,
+             items: items.filter((i) => i.value) };
+  }
+
+  async function readConversation() {
+    const id = conversationId();
+    if (!id) throw new ShareError("not-found", "Open a conversation first: there is nothing to share on this page.");
+    let result;
+    try {
+      result = site === "claude" ? await claudeJson(id) : await chatgptJson(id);
+    } catch (error) {
+      if (error.kind === "signed-out") throw error;
+      const page = fromPage();
+      if (!page.items.length) {
+        throw error.kind === "not-found" ? error : new ShareError("not-found", "No conversation could be read on this page.");
+      }
+      return { ...page, source: site, via: "page" };
+    }
+    if (!result.messages.length) throw new ShareError("not-found", "This conversation has no messages to share.");
+    return { ...result, source: site, via: "json" };
+  }
+
+  // ------------------------------------------------------------------ the interface (in a shadow root)
+
+  const STYLE = `
+    :host { all: initial; }
+    .share { font: 600 13px/1 system-ui, sans-serif; padding: 7px 12px; border-radius: 8px; border: 1px solid #8884;
+             background: #0a58ca; color: #fff; cursor: pointer; }
+    .floating { position: fixed; right: 16px; bottom: 88px; z-index: 2147483646; }
+    .overlay { position: fixed; inset: 0; background: #0007; z-index: 2147483647; display: flex; align-items: center; justify-content: center; }
+    .dialog { font: 14px/1.5 system-ui, sans-serif; color: #1f2328; background: #fff; border-radius: 12px; padding: 20px;
+              width: min(560px, 92vw); max-height: 86vh; overflow: auto; box-shadow: 0 10px 40px #0005; }
+    h2 { font-size: 18px; margin: 0 0 12px; }
+    label { display: block; margin: 10px 0 4px; font-weight: 600; }
+    input[type=text] { width: 100%; box-sizing: border-box; font: inherit; padding: 6px 8px; border: 1px solid #d0d7de; border-radius: 6px; }
+    fieldset { border: 1px solid #d0d7de; border-radius: 6px; margin: 10px 0; padding: 8px 10px; }
+    fieldset label { font-weight: 400; display: flex; gap: 8px; align-items: baseline; margin: 4px 0; }
+    .messages { max-height: 220px; overflow: auto; }
+    .row { display: flex; gap: 8px; justify-content: flex-end; margin-top: 14px; flex-wrap: wrap; }
+    button { font: inherit; padding: 6px 12px; border-radius: 6px; border: 1px solid #d0d7de; background: #f6f8fa; color: #1f2328; cursor: pointer; }
+    button.primary { background: #0a58ca; color: #fff; border-color: #0a58ca; }
+    .error { color: #b42318; background: #fef3f2; border-radius: 6px; padding: 8px 10px; }
+    .link { font: 13px ui-monospace, monospace; word-break: break-all; background: #f6f8fa; padding: 8px; border-radius: 6px; }
+    .muted { color: #57606a; font-size: 12px; }
+  `;
+
+  let host = null;
+  let root = null;
+
+  function ensureButton() {
+    const wanted = Boolean(conversationId());
+    if (!host) {
+      // A neutral custom element with an open shadow root: no id or class an ad-block cosmetic list targets.
+      host = document.createElement("sgpt-action");
+      root = host.attachShadow({ mode: "open" });
+      const style = document.createElement("style");
+      style.textContent = STYLE;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "share";
+      button.textContent = "Share";
+      button.setAttribute("aria-label", "Share this conversation");
+      button.addEventListener("click", openDialog);
+      root.append(style, button);
+    }
+    const button = root.querySelector(".share");
+    button.hidden = !wanted;
+    const header = document.querySelector("#page-header, main header, header");
+    const parent = header || document.body;
+    button.classList.toggle("floating", !header);
+    if (host.parentNode !== parent) parent.append(host);
+  }
+
+  function element(tag, props = {}, ...children) {
+    const el = document.createElement(tag);
+    Object.assign(el, props);
+    el.append(...children);
+    return el;
+  }
+
+  function closeDialog() {
+    const overlay = root && root.querySelector(".overlay");
+    if (overlay) overlay.remove();
+  }
+
+  function showDialog(...content) {
+    closeDialog();
+    const dialog = element("div", { className: "dialog" }, ...content);
+    dialog.setAttribute("role", "dialog");
+    dialog.setAttribute("aria-modal", "true");
+    dialog.setAttribute("aria-label", "Share this conversation");
+    const overlay = element("div", { className: "overlay" }, dialog);
+    overlay.addEventListener("click", (event) => { if (event.target === overlay) closeDialog(); });
+    overlay.addEventListener("keydown", (event) => { if (event.key === "Escape") closeDialog(); });
+    root.append(overlay);
+    return dialog;
+  }
+
+  function showError(error) {
+    const text = error.kind === "rate-limited" && error.retryAfter
+      ? `${error.message} Try again in ${error.retryAfter} s.` : error.message;
+    const paragraph = element("p", { className: "error", textContent: text });
+    paragraph.setAttribute("role", "alert");
+    paragraph.dataset.kind = error.kind || "error";
+    return paragraph;
+  }
+
+  async function openDialog() {
+    const dialog = showDialog(element("h2", { textContent: "Share this conversation" }),
+                              element("p", { className: "muted", textContent: "Reading the conversation…" }));
+    let conversation, config;
+    try {
+      [conversation, config] = await Promise.all([readConversation(), ext.runtime.sendMessage({ type: "config" })]);
+    } catch (error) {
+      dialog.lastChild.replaceWith(showError(error.kind ? error : new ShareError("error", String(error.message || error))));
+      dialog.append(element("div", { className: "row" }, element("button", { type: "button", textContent: "Close", onclick: closeDialog })));
+      return;
+    }
+    const turns = conversation.messages || conversation.items;
+    const title = element("input", { type: "text", id: "sgpt-title", value: (conversation.title || "").trim() });
+    const checks = turns.map((turn, index) => {
+      const box = element("input", { type: "checkbox", checked: true, value: String(index) });
+      const who = turn.role || (turn.from === "human" ? "user" : "assistant");
+      const preview = (turn.content || turn.value || "").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 80);
+      return element("label", {}, box, element("span", { textContent: `${index + 1}. ${who}: ${preview}` }));
+    });
+    const unlisted = element("input", { type: "radio", name: "visibility", value: "unlisted", checked: true });
+    const publicRadio = element("input", { type: "radio", name: "visibility", value: "public" });
+    const status = element("div", { className: "status" });
+    const shareButton = element("button", { type: "button", className: "primary", textContent: "Share" });
+    dialog.replaceChildren(
+      element("h2", { textContent: "Share this conversation" }),
+      element("label", { htmlFor: "sgpt-title", textContent: "Title" }), title,
+      element("fieldset", { className: "messages" }, element("legend", { textContent: `Messages (${turns.length})` }), ...checks),
+      element("fieldset", {}, element("legend", { textContent: "Who can see it" }),
+              element("label", {}, unlisted, element("span", { textContent: "Unlisted: only people with the link" })),
+              element("label", {}, publicRadio, element("span", { textContent: "Public: also listed on Explore" }))),
+      element("p", { className: "muted", textContent: `Server: ${config.server}` }),
+      status,
+      element("div", { className: "row" }, element("button", { type: "button", textContent: "Cancel", onclick: closeDialog }), shareButton));
+    title.focus();
+
+    shareButton.addEventListener("click", async () => {
+      const chosen = checks.map((label, i) => (label.querySelector("input").checked ? turns[i] : null)).filter(Boolean);
+      if (!chosen.length) { status.replaceChildren(showError(new ShareError("empty", "Choose at least one message."))); return; }
+      const payload = { title: title.value, model: conversation.model || undefined, source: conversation.source,
+                        visibility: publicRadio.checked ? "public" : "unlisted" };
+      payload[conversation.messages ? "messages" : "items"] = chosen;
+      shareButton.disabled = true;
+      status.replaceChildren(element("p", { className: "muted", textContent: "Sharing…" }));
+      const answer = await ext.runtime.sendMessage({ type: "share", payload });
+      shareButton.disabled = false;
+      if (!answer.ok) { status.replaceChildren(showError(answer.error)); return; }
+      const { id, shortUrl, url, deleteToken } = answer.share;
+      const copy = element("button", { type: "button", className: "primary", textContent: "Copy link" });
+      copy.addEventListener("click", async () => {
+        try { await navigator.clipboard.writeText(shortUrl); copy.textContent = "Copied"; }
+        catch (e) { copy.textContent = "Copy failed"; }
+      });
+      const open = element("button", { type: "button", textContent: "Open" });
+      // The delete key travels in the fragment, which browsers never send to a server.
+      open.addEventListener("click", () => window.open(`${url}#token=${deleteToken}`, "_blank", "noopener"));
+      const link = element("p", { className: "link", textContent: shortUrl });
+      link.dataset.id = id;
+      dialog.replaceChildren(element("h2", { textContent: "Shared" }), link,
+        element("p", { className: "muted", textContent: payload.visibility === "public" ? "Public: listed on Explore." : "Unlisted: only people with the link can see it." }),
+        element("div", { className: "row" }, element("button", { type: "button", textContent: "Close", onclick: closeDialog }), open, copy));
+      copy.focus();
+    });
+  }
+
+  ext.runtime.onMessage.addListener((message) => {
+    if (message && message.type === "open-share") { ensureButton(); openDialog(); }
+  });
+
+  // Keep the button in place across the site's client-side navigation and re-renders.
+  let scheduled = false;
+  new MutationObserver(() => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => { scheduled = false; ensureButton(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  // A URL change without a DOM change (history.pushState) must still show or hide the button.
+  if (window.navigation) window.navigation.addEventListener("currententrychange", ensureButton);
+  window.addEventListener("popstate", ensureButton);
+  ensureButton();
+})();

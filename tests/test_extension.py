@@ -1,0 +1,344 @@
+"""The browser extension, loaded unpacked into Debian's Chromium, sharing from fake chat sites into the real
+`chalice local` + moto stack. The test browser answers https://chatgpt.com and https://claude.ai itself
+from fixtures shaped like the real answers (see ../shared/reference/chat-sources.md)."""
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from conftest import CHROMIUM_ARGS, ENV, SITE, devstack
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTENSION = ROOT / "extension"
+FIXTURES = Path(__file__).parent / "fixtures"
+CHATGPT_JSON = json.loads((FIXTURES / "chatgpt_conversation.json").read_text())
+CLAUDE_JSON = json.loads((FIXTURES / "claude_conversation.json").read_text())
+SECOND_JSON = {"title": "Second conversation", "current_node": "b", "mapping": {
+    "a": {"id": "a", "parent": None, "children": ["b"], "message": {
+        "id": "a", "author": {"role": "user"}, "content": {"content_type": "text", "parts": ["Second question"]},
+        "recipient": "all", "metadata": {}}},
+    "b": {"id": "b", "parent": "a", "children": [], "message": {
+        "id": "b", "author": {"role": "assistant"}, "content": {"content_type": "text", "parts": ["Second answer"]},
+        "recipient": "all", "metadata": {"model_slug": "gpt-4o-mini"}}}}}
+CHATGPT_ID = "6745f0c2-aaaa-8000-bbbb-000000000001"
+SECOND_ID = "6745f0c2-aaaa-8000-bbbb-000000000002"
+CLAUDE_ID = CLAUDE_JSON["uuid"]
+EXPECTED_BRANCH = [
+    {"role": "user", "content": "How do I add numbers in Python?"},
+    {"role": "assistant", "content": CHATGPT_JSON["mapping"]["a1"]["message"]["content"]["parts"][0]},
+    {"role": "user", "content": "And floats?"},
+    {"role": "assistant", "content": "Floats add the same way, but mind rounding."},
+]
+
+# How the fake chat sites answer; each test starts from these defaults.
+DEFAULTS = {"session": {"accessToken": "test-access-token"}, "backend": "json", "page": "full"}
+site_state: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def reset_site_state():
+    site_state.clear()
+    site_state.update(DEFAULTS)
+
+
+def _fulfil_json(route, body, status=200):
+    route.fulfill(status=status, content_type="application/json", body=json.dumps(body))
+
+
+def chatgpt(route):
+    path = route.request.url.split("chatgpt.com", 1)[1].split("?")[0]
+    if path == "/api/auth/session":
+        return _fulfil_json(route, site_state["session"])
+    if path.startswith("/backend-api/conversation/"):
+        if route.request.headers.get("authorization") != "Bearer test-access-token":
+            return _fulfil_json(route, {"detail": "Unauthorized"}, 401)
+        if site_state["backend"] != "json":
+            return _fulfil_json(route, {"detail": "error"}, int(site_state["backend"]))
+        cid = path.rsplit("/", 1)[1]
+        return _fulfil_json(route, {CHATGPT_ID: CHATGPT_JSON, SECOND_ID: SECOND_JSON}.get(cid, {"detail": "nope"}),
+                            200 if cid in (CHATGPT_ID, SECOND_ID) else 404)
+    if path.startswith("/c/") or path == "/":
+        html = (FIXTURES / "chatgpt_page.html").read_text()
+        if site_state["page"] == "empty":
+            html = "<!doctype html><title>ChatGPT</title><header id='page-header'></header><main></main>"
+        return route.fulfill(status=200, content_type="text/html", body=html)
+    return route.fulfill(status=404, body="")
+
+
+def claude(route):
+    path = route.request.url.split("claude.ai", 1)[1].split("?")[0]
+    if path == "/api/organizations":
+        return _fulfil_json(route, [{"uuid": "org-1", "name": "Personal"}])
+    if path == f"/api/organizations/org-1/chat_conversations/{CLAUDE_ID}":
+        return _fulfil_json(route, CLAUDE_JSON)
+    if path.startswith("/chat/"):
+        return route.fulfill(status=200, content_type="text/html", body=(FIXTURES / "claude_page.html").read_text())
+    return route.fulfill(status=404, body="")
+
+
+@pytest.fixture(scope="module")
+def extension(playwright, chalice_local, tmp_path_factory):
+    """Chromium with the unpacked extension (a persistent context, as Manifest V3 requires), set to our server."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", headless=False,
+        args=["--headless=new", *CHROMIUM_ARGS, f"--disable-extensions-except={EXTENSION}",
+              f"--load-extension={EXTENSION}"])
+    context.route("https://chatgpt.com/**", chatgpt)
+    context.route("https://claude.ai/**", claude)
+    worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
+    ext_id = worker.url.split("/")[2]
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"chrome-extension://{ext_id}/options.html")
+    page.locator("#server").fill(chalice_local)
+    page.get_by_role("button", name="Save and check").click()
+    page.locator("#status").filter(has_text="Saved").wait_for()
+    page.close()
+    context.ext_id = ext_id
+    context.worker = worker
+    yield context
+    context.close()
+
+
+def _share(page, *, uncheck=(), public=False, title=None) -> str:
+    page.get_by_role("button", name="Share this conversation").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#sgpt-title").wait_for()
+    if title is not None:
+        dialog.locator("#sgpt-title").fill(title)
+    boxes = dialog.locator(".messages input[type=checkbox]")
+    for index in uncheck:
+        boxes.nth(index).uncheck()
+    if public:
+        dialog.get_by_label("Public: also listed on Explore").check()
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    link = dialog.locator(".link")
+    link.wait_for()
+    return link.get_attribute("data-id")
+
+
+def _stored(cid: str) -> dict:
+    response = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _error_text(page) -> str:
+    alert = page.get_by_role("dialog").get_by_role("alert")
+    alert.wait_for()
+    return alert.inner_text()
+
+
+def test_share_stores_exactly_the_visible_chatgpt_branch(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    cid = _share(page)
+    stored = _stored(cid)
+    assert [{"role": m["role"], "content": m["content"]} for m in stored["messages"]] == EXPECTED_BRANCH
+    assert (stored["title"], stored["model"], stored["source"], stored["visibility"]) == (
+        "Adding numbers in Python", "gpt-4o", "chatgpt", "unlisted")
+    assert '<code class="language-python">' in stored["messages"][1]["html"]
+    assert "<table>" in stored["messages"][1]["html"]
+    # The link, copied from the dialog.
+    page.get_by_role("dialog").get_by_role("button", name="Copy link").click()
+    assert page.evaluate("navigator.clipboard.readText()") == f"http://s.test/{cid}"
+    listed = requests.get(f"{SITE}/api/conversations", params={"type": "new"}, timeout=30).json()
+    assert cid not in {r["id"] for r in listed}
+    page.close()
+
+
+def test_partial_selection_public_and_an_edited_title(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    cid = _share(page, uncheck=[2, 3], public=True, title="Just the first answer")
+    stored = _stored(cid)
+    assert [m["content"] for m in stored["messages"]] == [m["content"] for m in EXPECTED_BRANCH[:2]]
+    assert stored["visibility"] == "public" and stored["title"] == "Just the first answer"
+    newest = requests.get(f"{SITE}/api/conversations", params={"type": "new"}, timeout=30).json()
+    assert newest[0]["id"] == cid
+    page.close()
+
+
+def test_open_opens_the_page_with_the_delete_key_in_the_fragment(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    cid = _share(page, uncheck=[1, 2, 3])
+    with extension.expect_page() as opened:
+        page.get_by_role("dialog").get_by_role("button", name="Open").click()
+    shared = opened.value
+    # The key left the address bar (polled from here: the page's CSP forbids evaluated strings).
+    expect(shared).to_have_url(f"{SITE}/c/{cid}")
+    assert shared.locator("#delete").is_visible()  # the page can offer Delete too
+    shared.close()
+    page.close()
+
+
+def test_page_fallback_when_the_json_request_fails(extension):
+    site_state["backend"] = "500"
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    stored = _stored(_share(page))
+    assert [i["from"] for i in stored["items"]] == ["human", "gpt"]
+    assert stored["items"][0]["value"] == "How do I add numbers in Python?"
+    assert "from the page" in stored["items"][1]["value"] and "language-python" in stored["items"][1]["value"]
+    assert stored["model"] == "gpt-4o-page" and stored["title"] == "Adding numbers in Python"
+    page.close()
+
+
+def test_claude_shares_the_current_branch(extension):
+    page = extension.new_page()
+    page.goto(f"https://claude.ai/chat/{CLAUDE_ID}")
+    stored = _stored(_share(page))
+    assert [(m["role"], m["content"]) for m in stored["messages"]] == [
+        ("user", "Write a haiku about tides."),
+        ("assistant", "Moon pulls the sea back\nsand remembers every wave\nthen forgets again"),
+        ("user", "Now one about rain."),
+        ("assistant", "Rain on the tin roof\n\ncounting what the clouds forgot")]
+    assert (stored["title"], stored["model"], stored["source"]) == ("Haiku about tides", "claude-sonnet-4", "claude")
+    page.close()
+
+
+def test_the_button_survives_client_side_navigation(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    page.get_by_role("button", name="Share this conversation").wait_for()
+    # The site re-renders its header and changes the URL without a page load.
+    page.evaluate(f"""() => {{
+        history.pushState({{}}, '', '/c/{SECOND_ID}');
+        const header = document.createElement('header');
+        header.id = 'page-header';
+        document.getElementById('page-header').replaceWith(header);
+        document.title = 'Second conversation';
+    }}""")
+    page.wait_for_function("document.querySelector('#page-header sgpt-action') !== null")
+    stored = _stored(_share(page))
+    assert stored["title"] == "Second conversation" and stored["model"] == "gpt-4o-mini"
+    assert [m["content"] for m in stored["messages"]] == ["Second question", "Second answer"]
+    # Off a conversation (the home page) the button hides.
+    page.evaluate("history.pushState({}, '', '/')")
+    page.wait_for_function("document.querySelector('sgpt-action').shadowRoot.querySelector('.share').hidden")
+    page.close()
+
+
+def test_the_shortcut_and_context_menu_path_opens_the_dialog(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    page.get_by_role("button", name="Share this conversation").wait_for()
+    # What the keyboard command and the context-menu item do: message the tab's content script.
+    extension.worker.evaluate("""async () => {
+        const [tab] = await chrome.tabs.query({url: 'https://chatgpt.com/*'});
+        await chrome.tabs.sendMessage(tab.id, {type: 'open-share'});
+    }""")
+    page.get_by_role("dialog").locator("#sgpt-title").wait_for()
+    assert page.get_by_role("dialog").locator("#sgpt-title").input_value() == "Adding numbers in Python"
+    page.close()
+
+
+def test_failures_are_explained_in_the_page(extension, monkeypatch):
+    page = extension.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    site_state["session"] = {}
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    page.get_by_role("button", name="Share this conversation").click()
+    assert "Sign in to ChatGPT" in _error_text(page)
+
+    site_state.update(DEFAULTS, backend="404", page="empty")
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    page.get_by_role("button", name="Share this conversation").click()
+    assert "not found" in _error_text(page)
+
+    site_state.update(DEFAULTS)
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    page.get_by_role("button", name="Share this conversation").click()
+    page.get_by_role("dialog").locator("#sgpt-title").fill("x" * 2001)
+    page.get_by_role("dialog").get_by_role("button", name="Share", exact=True).click()
+    assert "The server refused: title: String should have at most 2000 characters" in _error_text(page)
+
+    # Rate-limited: fill this client's window (all extension shares come from 127.0.0.1), then share.
+    from chalicelib import settings
+    from chalicelib.clientip import ip_hash
+    from chalicelib.models import Counter
+
+    cfg = settings.get()
+    now = time.time()
+    key = f"rl#create#{ip_hash('127.0.0.1', cfg.ip_hash_salt)}#{int(now // cfg.create_window_seconds)}"
+    Counter(key, n=cfg.create_limit, expires=datetime.fromtimestamp(now + 700, tz=timezone.utc)).save()
+    try:
+        page.get_by_role("dialog").locator("#sgpt-title").fill("fine title")
+        page.get_by_role("dialog").get_by_role("button", name="Share", exact=True).click()
+        page.get_by_role("dialog").get_by_role("alert").filter(has_text="Try again in").wait_for()
+        assert page.get_by_role("dialog").get_by_role("alert").get_attribute("data-kind") == "rate-limited"
+    finally:
+        Counter(key).delete()
+
+    # Server unreachable: point the extension at a port nobody listens on.
+    dead = f"http://127.0.0.1:{devstack.free_port()}"
+    extension.worker.evaluate(f"chrome.storage.local.set({{server: '{dead}'}})")
+    try:
+        page.get_by_role("dialog").get_by_role("button", name="Share", exact=True).click()
+        page.get_by_role("dialog").get_by_role("alert").filter(has_text="could not be reached").wait_for()
+    finally:
+        extension.worker.evaluate(f"chrome.storage.local.set({{server: '{SITE}'}})")
+    assert dialogs == []  # messages in the page, never alert()
+    page.close()
+
+
+def test_popup_lists_copies_and_deletes(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    cid = _share(page, title="Popup managed share")
+    popup = extension.new_page()
+    popup.goto(f"chrome-extension://{extension.ext_id}/popup.html")
+    item = popup.locator(f"li[data-id='{cid}']")
+    assert item.locator(".title").inner_text() == "Popup managed share"
+    assert popup.locator("#server").inner_text() == f"Server: {SITE}"
+    item.get_by_role("button", name="Copy: Popup managed share").click()
+    assert popup.evaluate("navigator.clipboard.readText()") == f"http://s.test/{cid}"
+    item.get_by_role("button", name="Delete: Popup managed share").click()
+    popup.locator("#status").filter(has_text="Deleted").wait_for()
+    assert popup.locator(f"li[data-id='{cid}']").count() == 0
+    assert requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).status_code == 404
+    popup.close()
+    page.close()
+
+
+def test_options_check_the_server_before_saving(extension):
+    options = extension.new_page()
+    options.goto(f"chrome-extension://{extension.ext_id}/options.html")
+    assert options.locator("#server").input_value() == SITE
+    options.locator("#server").fill(f"http://127.0.0.1:{devstack.free_port()}")
+    options.get_by_role("button", name="Save and check").click()
+    options.locator("#status.error").filter(has_text="could not be reached").wait_for()
+    assert extension.worker.evaluate("chrome.storage.local.get('server').then(s => s.server)") == SITE
+    options.locator("#server").fill(f"{SITE}/")
+    options.get_by_role("button", name="Save and check").click()
+    options.locator("#status").filter(has_text="public conversations").wait_for()
+    assert extension.worker.evaluate("chrome.storage.local.get('server').then(s => s.server)") == SITE
+    options.close()
+
+
+def test_make_extension_builds_a_zip_per_store(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_extension.py"), "--out", str(tmp_path)],
+                   check=True, env=ENV)
+    chrome = zipfile.ZipFile(tmp_path / "sharegpt-chrome.zip")
+    firefox = zipfile.ZipFile(tmp_path / "sharegpt-firefox.zip")
+    for archive in (chrome, firefox):
+        assert {"manifest.json", "content.js", "background.js", "popup.html", "options.html"} <= set(archive.namelist())
+    chrome_manifest = json.loads(chrome.read("manifest.json"))
+    firefox_manifest = json.loads(firefox.read("manifest.json"))
+    assert chrome_manifest["background"] == {"service_worker": "background.js"}
+    assert "browser_specific_settings" not in chrome_manifest
+    assert firefox_manifest["background"] == {"scripts": ["background.js"]}
+    assert firefox_manifest["browser_specific_settings"]["gecko"]["id"]
