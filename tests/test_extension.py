@@ -342,3 +342,16 @@ def test_make_extension_builds_a_zip_per_store(tmp_path):
     assert "browser_specific_settings" not in chrome_manifest
     assert firefox_manifest["background"] == {"scripts": ["background.js"]}
     assert firefox_manifest["browser_specific_settings"]["gecko"]["id"]
+
+
+def test_the_firefox_package_passes_mozillas_linter(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_extension.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True)
+    linter = ROOT / "node_modules" / ".bin" / "addons-linter"
+    result = subprocess.run([str(linter), str(tmp_path / "sharegpt-firefox.zip"), "--output", "json"],
+                            capture_output=True, text=True, timeout=120)
+    report = json.loads(result.stdout)
+    assert report["errors"] == [] and report["warnings"] == [], report
