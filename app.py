@@ -24,9 +24,9 @@ app = Chalice(app_name="sharegpt")
 
 NO_STORE = "no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
-# sendBeacon posts text/plain or form data; the create route checks JSON itself for clear errors.
-ANY_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
-            "application/octet-stream"]
+# sendBeacon posts nothing, text/plain or form data. (Chalice refuses to deploy a route mixing binary
+# types such as application/octet-stream with text ones.)
+ANY_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
 _IDENTICON_RE = re.compile(r"^([0-9A-Za-z]{1,64})\.svg$")
 # Chalice's own error bodies ({"Code", "Message"}) are reshaped into ours.
 _CHALICE_CODES = {"UnsupportedMediaType": "unsupported_media_type", "MethodNotAllowedError": "method_not_allowed",

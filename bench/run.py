@@ -106,7 +106,7 @@ def run(env: dict[str, str]) -> None:
                         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
     avatar = "data:image/png;base64," + __import__("base64").b64encode(png).decode()
 
-    with Client(app) as client:
+    with Client(app, stage_name="local") as client:
         def post(payload: dict, ip: str | None = None) -> dict:
             response = client.http.post("/api/conversations", headers=headers(ip), body=json.dumps(payload))
             assert response.status_code == 201, response.body
@@ -176,7 +176,7 @@ def run(env: dict[str, str]) -> None:
     print("\n## Conversation page (server render in-process against moto, median of 10)\n")
     print("| conversation | render ms | HTML bytes | of which shell |")
     print("|---|---|---|---|")
-    with Client(app) as client:
+    with Client(app, stage_name="local") as client:
         for label, size in (("10 KB", 10_000), ("1 MB", 1_000_000)):
             created = json.loads(client.http.post("/api/conversations", headers=headers(),
                                                   body=json.dumps(conversation(size, rng))).body)

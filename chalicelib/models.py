@@ -19,8 +19,9 @@ from . import settings
 
 _cfg = settings.get()
 PUBLIC = "public"
+# What a list row needs, besides each index's own keys (DynamoDB refuses key attributes in NonKeyAttributes).
 # `kind` too: PynamoDB filters polymorphic queries on it, so an index without it returns nothing.
-LIST_ATTRIBUTES = ["kind", "title", "avatar_key", "views", "saves", "comments", "created"]
+ROW_ATTRIBUTES = ["kind", "title", "avatar_key", "saves", "comments"]
 
 
 def _meta(name: str) -> type:
@@ -36,7 +37,7 @@ def _meta(name: str) -> type:
 class NewIndex(GlobalSecondaryIndex["ConversationMeta"]):
     class Meta:
         index_name = "new"
-        projection = IncludeProjection(LIST_ATTRIBUTES)
+        projection = IncludeProjection(ROW_ATTRIBUTES + ["views"])
     list_pk = UnicodeAttribute(hash_key=True)
     created = NumberAttribute(range_key=True)
 
@@ -44,7 +45,7 @@ class NewIndex(GlobalSecondaryIndex["ConversationMeta"]):
 class TopIndex(GlobalSecondaryIndex["ConversationMeta"]):
     class Meta:
         index_name = "top"
-        projection = IncludeProjection(LIST_ATTRIBUTES)
+        projection = IncludeProjection(ROW_ATTRIBUTES + ["created"])
     list_pk = UnicodeAttribute(hash_key=True)
     views = NumberAttribute(range_key=True)
 

@@ -15,14 +15,21 @@ from typing import Any, Iterator
 
 import pytest
 
+import awscalls
 from scripts import devstack
 
-MOTO_PORT = devstack.free_port()
+# Normally a moto server of our own with resources made from the models. With SHAREGPT_TEST_STACK set (to
+# the endpoint of a moto server where infra/stack.yaml was deployed), the tests use that stack's tables and
+# bucket instead: tests/test_infra.py runs the API tests that way, so the template cannot drift from the code.
+STACK_ENDPOINT = os.environ.get("SHAREGPT_TEST_STACK")
+MOTO_PORT = int(STACK_ENDPOINT.rsplit(":", 1)[1]) if STACK_ENDPOINT else devstack.free_port()
+TABLE_PREFIX = os.environ["TABLE_PREFIX"] if STACK_ENDPOINT else "sharegpt-test"
+BUCKET = os.environ["BUCKET_NAME"] if STACK_ENDPOINT else "sharegpt-test"
 CHALICE_PORT = devstack.free_port()
 # The site is the real `chalice local` process, so pages' own links and default avatars load in the browser.
 SITE = f"http://127.0.0.1:{CHALICE_PORT}"
 ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL=SITE,
-                         SHORT_URL="http://s.test", TABLE_PREFIX="sharegpt-test", BUCKET_NAME="sharegpt-test")
+                         SHORT_URL="http://s.test", TABLE_PREFIX=TABLE_PREFIX, BUCKET_NAME=BUCKET)
 os.environ.update(ENV)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -43,10 +50,15 @@ def new_ip() -> str:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     ARTIFACTS.mkdir(exist_ok=True)
+    awscalls.install()
+    if STACK_ENDPOINT:
+        yield STACK_ENDPOINT
+        return
     with open(ARTIFACTS / "moto.log", "wb") as log:
         process = devstack.start_moto(MOTO_PORT, log=log)
         try:
-            devstack.create_resources()
+            with awscalls.paused():
+                devstack.create_resources()
             yield ENV["AWS_ENDPOINT_URL"]
         finally:
             devstack.stop(process)
@@ -57,8 +69,11 @@ def empty_moto(moto_server: str) -> str:
     """An emptied moto server, for a module whose tests count what is listed."""
     import urllib.request
 
+    if STACK_ENDPOINT:
+        pytest.skip("counts listings on an emptied server; a deployed stack is shared")
     urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
-    devstack.create_resources()
+    with awscalls.paused():
+        devstack.create_resources()
     return moto_server
 
 
@@ -68,7 +83,8 @@ def client(moto_server: str):
 
     from app import app
 
-    with Client(app) as test_client:
+    # The "local" stage: its config sets only what ENV sets too (the default "dev" would override our settings).
+    with Client(app, stage_name="local") as test_client:
         yield test_client
 
 
@@ -113,7 +129,8 @@ def aws(moto_server: str):
     import boto3
 
     kwargs = dict(endpoint_url=moto_server, region_name="us-east-1")
-    return {"dynamodb": boto3.client("dynamodb", **kwargs), "s3": boto3.client("s3", **kwargs)}
+    return {"dynamodb": awscalls.ignore(boto3.client("dynamodb", **kwargs)),
+            "s3": awscalls.ignore(boto3.client("s3", **kwargs))}
 
 
 def post_json(client, body: Any, *, ip: str | None = None, raw: bytes | str | None = None,
@@ -140,7 +157,7 @@ def chat(n: int = 2, title: str | None = None, visibility: str = "unlisted", **e
 
 def scan_all(aws, table: str) -> list[dict[str, Any]]:
     """Everything in a table (tests only: the app never scans on a request path)."""
-    items, kwargs = [], {"TableName": f"sharegpt-test-{table}"}
+    items, kwargs = [], {"TableName": f"{TABLE_PREFIX}-{table}"}
     while True:
         page = aws["dynamodb"].scan(**kwargs)
         items += page["Items"]

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from conftest import SITE, JPEG_DATA_URI, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
+from conftest import BUCKET, TABLE_PREFIX, SITE, JPEG_DATA_URI, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
 
 # What the seed README's conversationData() produced on ChatGPT's early-2023 page.
 GPT_HTML = (
@@ -177,12 +177,12 @@ BAD_INPUTS = [
 @pytest.mark.parametrize("request_args, status, code, field", BAD_INPUTS)
 def test_bad_input_is_refused_clearly_and_stores_nothing(client, aws, request_args, status, code, field):
     before = stored_ids(aws)
-    objects_before = aws["s3"].list_objects_v2(Bucket="sharegpt-test").get("KeyCount", 0)
+    objects_before = aws["s3"].list_objects_v2(Bucket=BUCKET).get("KeyCount", 0)
     response = post_json(client, request_args.get("body"), raw=request_args.get("raw"),
                          content_type=request_args.get("content_type", "application/json"))
     _assert_error(response, status, code, field)
     assert stored_ids(aws) == before
-    assert aws["s3"].list_objects_v2(Bucket="sharegpt-test").get("KeyCount", 0) == objects_before
+    assert aws["s3"].list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == objects_before
 
 
 def test_each_supported_image_kind_is_accepted_by_its_bytes(client):
@@ -203,10 +203,10 @@ def test_same_avatar_is_stored_once(client, aws):
     a = body_of(client.http.get(f"/api/conversations/{first['id']}"))["avatar"]
     b = body_of(client.http.get(f"/api/conversations/{second['id']}"))["avatar"]
     assert a == b
-    key = a.split("/sharegpt-test/", 1)[1]
-    listed = aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=key)
+    key = a.split(f"/{BUCKET}/", 1)[1]
+    listed = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=key)
     assert listed["KeyCount"] == 1
-    head = aws["s3"].head_object(Bucket="sharegpt-test", Key=key)
+    head = aws["s3"].head_object(Bucket=BUCKET, Key=key)
     assert head["CacheControl"] == "public, max-age=31536000, immutable"
     assert head["ContentType"] == "image/png"
 
@@ -230,12 +230,12 @@ def test_a_body_too_big_for_dynamodb_round_trips_through_s3(client, aws):
     got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
     assert got["messages"][1]["content"] == text
     assert got["messages"][1]["html"] == f"<p>{text}</p>"
-    bodies = aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=f"bodies/{created['id']}/")
+    bodies = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"bodies/{created['id']}/")
     assert bodies["KeyCount"] == 1
     response = client.http.delete(f"/api/conversations/{created['id']}",
                                   headers={"authorization": f"Bearer {created['deleteToken']}"})
     assert response.status_code == 204
-    assert aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=f"bodies/{created['id']}/")["KeyCount"] == 0
+    assert aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"bodies/{created['id']}/")["KeyCount"] == 0
 
 
 def test_an_id_collision_draws_a_new_id_instead_of_overwriting(client):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import body_of, chat, create, new_ip, scan_all
+from conftest import BUCKET, TABLE_PREFIX, body_of, chat, create, new_ip, scan_all
 
 
 def _views(client, cid: str) -> int:
@@ -74,7 +74,7 @@ def test_views_of_a_deleted_conversation_are_dropped_by_the_roll_up(client, aws)
     created = create(client, chat())
     views.record_view(created["id"], "someone")
     # Delete the meta item behind the API's back, as a concurrent delete would.
-    aws["dynamodb"].delete_item(TableName="sharegpt-test-conversations",
+    aws["dynamodb"].delete_item(TableName=f"{TABLE_PREFIX}-conversations",
                                 Key={"id": {"S": created["id"]}, "part": {"S": "meta"}})
     views.roll_up()
     assert not [i for i in scan_all(aws, "views") if i["id"]["S"] == created["id"]]
@@ -86,7 +86,7 @@ def _everything_of(aws, cid: str) -> list:
     found = [i for i in scan_all(aws, "conversations") if i["id"]["S"] == cid]
     found += [i for i in scan_all(aws, "search") if i["id"]["S"] == cid]
     found += [i for i in scan_all(aws, "views") if i["id"]["S"] == cid]
-    found += aws["s3"].list_objects_v2(Bucket="sharegpt-test", Prefix=f"bodies/{cid}/").get("Contents", [])
+    found += aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"bodies/{cid}/").get("Contents", [])
     return found
 
 

@@ -1,0 +1,37 @@
+"""The Lambda role's policy for one stage: infra/policy.json with this stack's table and bucket ARNs.
+
+`make deploy` writes it to .chalice/policy-<stage>.json (chalice's generated policy cannot see PynamoDB's
+calls, so the stages use autogen_policy: false); tests/test_zz_iam_policy.py checks every AWS operation
+the test suite saw against it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from string import Template
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "policy.json"
+
+
+def render(table_prefix: str, bucket: str, region: str, account: str) -> dict:
+    text = Template(TEMPLATE.read_text()).substitute(TablePrefix=table_prefix, BucketName=bucket, Region=region,
+                                                     AccountId=account)
+    return json.loads(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--bucket", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--account", required=True)
+    args = parser.parse_args()
+    out = ROOT / ".chalice" / f"policy-{args.stage}.json"
+    out.write_text(json.dumps(render(f"sharegpt-{args.stage}", args.bucket, args.region, args.account), indent=2) + "\n")
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
