@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test bench rollup extension clean
+.PHONY: install browser-deps run test bench rollup extension deploy destroy package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,21 @@ bench: install
 	# npm ci refuses this lock file: a Lighthouse dependency asks for third-party-web@"latest".
 	cd bench && npm install --no-audit --no-fund
 	$(PY) bench/run.py
+
+## Deploy to AWS (credentials and region from your AWS profile): STAGE=dev|prod, optional SITE_DOMAIN,
+## SHORT_DOMAIN, CERTIFICATE_ARN (us-east-1), HOSTED_ZONE_ID. See README "Deploying".
+STAGE ?= dev
+deploy: install
+	$(PY) scripts/deploy.py deploy --stage $(STAGE) --site-domain "$(SITE_DOMAIN)" --short-domain "$(SHORT_DOMAIN)" \
+	  --certificate-arn "$(CERTIFICATE_ARN)" --hosted-zone-id "$(HOSTED_ZONE_ID)"
+
+## Remove the stage; tables and bucket are kept unless DELETE_DATA=1.
+destroy: install
+	$(PY) scripts/deploy.py destroy --stage $(STAGE) $(if $(DELETE_DATA),--delete-data,)
+
+## The single-stack way: dist/package-$(STAGE)/sam.yaml (then `aws cloudformation package` and `deploy`).
+package: install
+	$(PY) scripts/deploy.py package --stage $(STAGE)
 
 ## Build the browser extension's store packages: dist/sharegpt-chrome.zip and dist/sharegpt-firefox.zip.
 extension:

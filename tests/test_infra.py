@@ -131,3 +131,24 @@ def test_the_api_tests_pass_against_the_stack_resources(stack_moto):
     tail = "\n".join(result.stdout.splitlines()[-5:])
     assert result.returncode == 0, tail
     assert re.search(r"\d+ passed", tail) and "failed" not in tail, tail
+
+
+def test_deploy_writes_the_stack_outputs_into_the_stage_settings():
+    import json
+
+    from scripts.deploy import apply_outputs
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    first = apply_outputs(config, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1"})
+    env = first["stages"]["prod"]["environment_variables"]
+    assert (env["TABLE_PREFIX"], env["BUCKET_NAME"]) == ("sharegpt-prod", "b-1")
+    assert len(env["IP_HASH_SALT"]) == 64 and "SITE_URL" not in env
+    assert first["stages"]["prod"]["autogen_policy"] is False
+    second = apply_outputs(first, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1",
+                                           "SiteUrl": "https://s.example", "ShortUrl": "https://x.example",
+                                           "AvatarBaseUrl": "https://s.example"})
+    env2 = second["stages"]["prod"]["environment_variables"]
+    assert env2["IP_HASH_SALT"] == env["IP_HASH_SALT"]  # a salt, once made, is kept
+    assert (env2["SITE_URL"], env2["SHORT_URL"], env2["TRUSTED_PROXY_HOPS"]) == (
+        "https://s.example", "https://x.example", "1")
+    assert config["stages"]["prod"]["environment_variables"]["IP_HASH_SALT"].startswith("REPLACE")  # input untouched

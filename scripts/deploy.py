@@ -1,0 +1,190 @@
+"""`make deploy` / `make destroy` / `make package`: the infra stack, the stage settings, and Chalice.
+
+deploy:  1. deploy infra/stack.yaml (tables, bucket; the CDN too once the API exists)
+         2. write the stack's outputs into the stage's environment in .chalice/config.json and render the
+            stage's IAM policy (.chalice/policy-<stage>.json) with the stack's exact ARNs
+         3. chalice deploy --stage STAGE
+         4. on the first deploy, a second pass: the CDN in front of the new API, then the settings that name it
+         5. API Gateway stage throttling
+destroy: chalice delete, then the infra stack; tables and bucket are kept (DeletionPolicy: Retain) unless
+         --delete-data is given.
+package: the single-stack way: chalice package --merge-template infra/stack.yaml, ready for
+         `aws cloudformation package` + `aws cloudformation deploy` (see README).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.policy import render  # noqa: E402
+
+CONFIG = ROOT / ".chalice" / "config.json"
+TEMPLATE = ROOT / "infra" / "stack.yaml"
+CHALICE = Path(sys.executable).parent / "chalice"
+THROTTLE_RATE, THROTTLE_BURST = 50, 100  # requests per second per stage: a bill ceiling, raise when needed
+
+
+def stack_name(stage: str) -> str:
+    return f"sharegpt-{stage}-infra"
+
+
+def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -> dict[str, Any]:
+    """The stage's settings from the stack's outputs (pure: returns a new config)."""
+    config = json.loads(json.dumps(config))
+    env = config["stages"][stage].setdefault("environment_variables", {})
+    env["STAGE"] = stage
+    env["TABLE_PREFIX"] = outputs["TablePrefix"]
+    env["BUCKET_NAME"] = outputs["BucketName"]
+    if "SiteUrl" in outputs:  # the CDN exists: it is the site, and the one proxy in front of API Gateway
+        env["SITE_URL"] = outputs["SiteUrl"]
+        env["SHORT_URL"] = outputs["ShortUrl"]
+        env["AVATAR_BASE_URL"] = outputs["AvatarBaseUrl"]
+        env["TRUSTED_PROXY_HOPS"] = "1"
+    if not env.get("IP_HASH_SALT") or env["IP_HASH_SALT"].startswith("REPLACE"):
+        env["IP_HASH_SALT"] = secrets.token_hex(32)
+    config["stages"][stage]["iam_policy_file"] = f"policy-{stage}.json"
+    config["stages"][stage]["autogen_policy"] = False
+    return config
+
+
+def _cloudformation():
+    import boto3
+
+    return boto3.client("cloudformation")
+
+
+def deploy_stack(stage: str, parameters: dict[str, str]) -> dict[str, str]:
+    """Create or update the infra stack and return its outputs."""
+    from botocore.exceptions import ClientError
+
+    cloudformation = _cloudformation()
+    params = [{"ParameterKey": k, "ParameterValue": v} for k, v in {"Stage": stage, **parameters}.items()]
+    name = stack_name(stage)
+    try:
+        cloudformation.describe_stacks(StackName=name)
+        exists = True
+    except ClientError:
+        exists = False
+    try:
+        if exists:
+            cloudformation.update_stack(StackName=name, TemplateBody=TEMPLATE.read_text(), Parameters=params)
+            cloudformation.get_waiter("stack_update_complete").wait(StackName=name)
+        else:
+            cloudformation.create_stack(StackName=name, TemplateBody=TEMPLATE.read_text(), Parameters=params)
+            cloudformation.get_waiter("stack_create_complete").wait(StackName=name)
+    except ClientError as exc:
+        if "No updates are to be performed" not in str(exc):
+            raise
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def api_domain(stage: str) -> str:
+    """The deployed API's host, or "" before the first `chalice deploy`."""
+    result = subprocess.run([str(CHALICE), "url", "--stage", stage], cwd=ROOT, capture_output=True, text=True)
+    url = result.stdout.strip()
+    return url.split("/")[2] if result.returncode == 0 and url.startswith("https://") else ""
+
+
+def write_settings(stage: str, outputs: dict[str, str]) -> None:
+    import boto3
+
+    CONFIG.write_text(json.dumps(apply_outputs(json.loads(CONFIG.read_text()), stage, outputs), indent=2) + "\n")
+    session = boto3.session.Session()
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    policy = render(outputs["TablePrefix"], outputs["BucketName"], session.region_name, account)
+    (ROOT / ".chalice" / f"policy-{stage}.json").write_text(json.dumps(policy, indent=2) + "\n")
+
+
+def chalice_deploy(stage: str) -> None:
+    subprocess.run([str(CHALICE), "deploy", "--stage", stage], cwd=ROOT, check=True)
+
+
+def throttle(stage: str, api_stage: str) -> None:
+    import boto3
+
+    deployed = json.loads((ROOT / ".chalice" / "deployed" / f"{stage}.json").read_text())
+    rest_api_id = next(r["rest_api_id"] for r in deployed["resources"] if r["resource_type"] == "rest_api")
+    boto3.client("apigateway").update_stage(restApiId=rest_api_id, stageName=api_stage, patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(THROTTLE_RATE)},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(THROTTLE_BURST)}])
+
+
+def deploy(args: argparse.Namespace) -> None:
+    domains = {"SiteDomain": args.site_domain, "ShortDomain": args.short_domain,
+               "CertificateArn": args.certificate_arn, "HostedZoneId": args.hosted_zone_id}
+    api_stage = json.loads(CONFIG.read_text())["stages"][args.stage].get("api_gateway_stage", "api")
+    existing_api = api_domain(args.stage)
+    outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": existing_api, "ApiStageName": api_stage})
+    write_settings(args.stage, outputs)
+    chalice_deploy(args.stage)
+    new_api = api_domain(args.stage)
+    if new_api != existing_api or "SiteUrl" not in outputs:
+        # First deploy: the API exists now, so the CDN can front it; then redeploy with the settings naming it.
+        outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": new_api, "ApiStageName": api_stage})
+        write_settings(args.stage, outputs)
+        chalice_deploy(args.stage)
+    throttle(args.stage, api_stage)
+    print(f"\nDeployed {args.stage}: {outputs.get('SiteUrl', 'https://' + new_api + '/' + api_stage)}")
+    print("Point the extension's Options at that URL.")
+
+
+def destroy(args: argparse.Namespace) -> None:
+    import boto3
+
+    subprocess.run([str(CHALICE), "delete", "--stage", args.stage], cwd=ROOT, check=False)
+    cloudformation = _cloudformation()
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in
+               cloudformation.describe_stacks(StackName=stack_name(args.stage))["Stacks"][0].get("Outputs", [])}
+    cloudformation.delete_stack(StackName=stack_name(args.stage))
+    cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack_name(args.stage))
+    if not args.delete_data:
+        print("Tables and bucket kept (DeletionPolicy: Retain). `make destroy DELETE_DATA=1` removes them too.")
+        return
+    dynamodb = boto3.client("dynamodb")
+    for name in ("conversations", "search", "counters", "views"):
+        table = f"{outputs['TablePrefix']}-{name}"
+        dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)
+        dynamodb.delete_table(TableName=table)
+    bucket = boto3.resource("s3").Bucket(outputs["BucketName"])
+    bucket.objects.all().delete()
+    bucket.delete()
+    print("Tables and bucket deleted.")
+
+
+def package(args: argparse.Namespace) -> None:
+    import boto3
+
+    session = boto3.session.Session()
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    bucket = f"sharegpt-{args.stage}-{account}-{session.region_name}"
+    policy = render(f"sharegpt-{args.stage}", bucket, session.region_name, account)
+    (ROOT / ".chalice" / f"policy-{args.stage}.json").write_text(json.dumps(policy, indent=2) + "\n")
+    subprocess.run([str(CHALICE), "package", "--stage", args.stage, "--merge-template", str(TEMPLATE),
+                    str(ROOT / "dist" / f"package-{args.stage}")], cwd=ROOT, check=True)
+    print(f"dist/package-{args.stage}/sam.yaml: see README, 'Deploy as a single stack'.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["deploy", "destroy", "package"])
+    parser.add_argument("--stage", required=True, choices=["dev", "prod"])
+    parser.add_argument("--site-domain", default="")
+    parser.add_argument("--short-domain", default="")
+    parser.add_argument("--certificate-arn", default="")
+    parser.add_argument("--hosted-zone-id", default="")
+    parser.add_argument("--delete-data", action="store_true")
+    args = parser.parse_args()
+    {"deploy": deploy, "destroy": destroy, "package": package}[args.action](args)
+
+
+if __name__ == "__main__":
+    main()
