@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test bench rollup extension deploy destroy package clean
+.PHONY: install browser-deps run test bench rollup extension deploy destroy package deploy-single clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -57,6 +57,11 @@ destroy: install
 ## The single-stack way: dist/package-$(STAGE)/sam.yaml (then `aws cloudformation package` and `deploy`).
 package: install
 	$(PY) scripts/deploy.py package --stage $(STAGE)
+
+## The single-stack way, deployed: package, upload the code to ARTIFACT_BUCKET, one CloudFormation stack.
+deploy-single: install
+	$(PY) scripts/deploy.py deploy-single --stage $(STAGE) --artifact-bucket "$(ARTIFACT_BUCKET)" \
+	  --api-origin-domain "$(API_ORIGIN_DOMAIN)"
 
 ## Build the browser extension's store packages: dist/sharegpt-chrome.zip and dist/sharegpt-firefox.zip.
 extension:

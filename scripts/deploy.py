@@ -8,8 +8,8 @@ deploy:  1. deploy infra/stack.yaml (tables, bucket; the CDN too once the API ex
          5. API Gateway stage throttling
 destroy: chalice delete, then the infra stack; tables and bucket are kept (DeletionPolicy: Retain) unless
          --delete-data is given.
-package: the single-stack way: chalice package --merge-template infra/stack.yaml, ready for
-         `aws cloudformation package` + `aws cloudformation deploy` (see README).
+package: the single-stack way: chalice package --merge-template infra/stack.yaml.
+deploy-single: package, upload the code to ARTIFACT_BUCKET, deploy sam.yaml as one stack (a change set).
 """
 from __future__ import annotations
 
@@ -173,17 +173,56 @@ def package(args: argparse.Namespace) -> None:
     print(f"dist/package-{args.stage}/sam.yaml: see README, 'Deploy as a single stack'.")
 
 
+def deploy_single(args: argparse.Namespace) -> None:
+    """Upload the package's code to an artifact bucket and deploy sam.yaml as one stack (no AWS CLI needed)."""
+    import hashlib
+
+    import boto3
+
+    if not args.artifact_bucket:
+        sys.exit("deploy-single needs ARTIFACT_BUCKET: an existing bucket for the Lambda code.")
+    package(args)
+    out = ROOT / "dist" / f"package-{args.stage}"
+    code = (out / "deployment.zip").read_bytes()
+    key = f"sharegpt/{args.stage}/{hashlib.sha256(code).hexdigest()}.zip"
+    boto3.client("s3").put_object(Bucket=args.artifact_bucket, Key=key, Body=code)
+    template = (out / "sam.yaml").read_text().replace("./deployment.zip", f"s3://{args.artifact_bucket}/{key}")
+    cloudformation = _cloudformation()
+    name = f"sharegpt-{args.stage}"
+    params = [{"ParameterKey": "Stage", "ParameterValue": args.stage}]
+    if args.api_origin_domain:
+        params.append({"ParameterKey": "ApiOriginDomain", "ParameterValue": args.api_origin_domain})
+    change_set = cloudformation.create_change_set(
+        StackName=name, ChangeSetName=f"deploy-{key[-20:-4]}", TemplateBody=template, Parameters=params,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+        ChangeSetType="UPDATE" if _stack_exists(cloudformation, name) else "CREATE")
+    cloudformation.get_waiter("change_set_create_complete").wait(ChangeSetName=change_set["Id"])
+    cloudformation.execute_change_set(ChangeSetName=change_set["Id"])
+    print(f"Deploying stack {name}; then run again with API_ORIGIN_DOMAIN=<the RestAPI host> for the CDN.")
+
+
+def _stack_exists(cloudformation: Any, name: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        return bool(cloudformation.describe_stacks(StackName=name)["Stacks"])
+    except ClientError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["deploy", "destroy", "package"])
+    parser.add_argument("action", choices=["deploy", "destroy", "package", "deploy-single"])
     parser.add_argument("--stage", required=True, choices=["dev", "prod"])
     parser.add_argument("--site-domain", default="")
     parser.add_argument("--short-domain", default="")
     parser.add_argument("--certificate-arn", default="")
     parser.add_argument("--hosted-zone-id", default="")
     parser.add_argument("--delete-data", action="store_true")
+    parser.add_argument("--artifact-bucket", default="")
+    parser.add_argument("--api-origin-domain", default="")
     args = parser.parse_args()
-    {"deploy": deploy, "destroy": destroy, "package": package}[args.action](args)
+    {"deploy": deploy, "destroy": destroy, "package": package, "deploy-single": deploy_single}[args.action](args)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from conftest import ARTIFACTS, ENV, JPEG_DATA_URI, SITE, body_of, chat, create, new_ip, post_json
+from conftest import ARTIFACTS, ENV, SITE, body_of, chat, create, new_ip, post_json
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = [line for line in (Path(__file__).parent / "xss_vectors.txt").read_text().splitlines() if line.strip()]
