@@ -62,6 +62,9 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
         message = "An internal error occurred." if response.status_code >= 500 else body["Message"]
         response = _json({"error": {"code": code, "message": message}}, response.status_code,
                          headers={k: v for k, v in response.headers.items() if k.lower() == "allow"})
+    if response.status_code >= 400 and _wants_page(event) and \
+            response.headers.get("Content-Type", "").startswith("application/json"):
+        response = _error_page(response)
     context = event.context or {}
     request_id = context.get("requestId") or os.urandom(16).hex()
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -70,6 +73,25 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
                    status=response.status_code, duration_ms=(time.perf_counter() - started) * 1000,
                    request_id=request_id, client=_client())
     return response
+
+
+def _wants_page(event: Any) -> bool:
+    """A browser asking for a page (not the API, not an asset) gets a readable page, not JSON."""
+    path = event.path or ""
+    return not path.startswith(("/api/", "/static/", "/identicons/")) and "text/html" in (
+        event.headers.get("accept") or "")
+
+
+def _error_page(response: Response) -> Response:
+    from chalicelib import pages
+
+    error = json.loads(response.body or "{}").get("error", {})
+    if response.status_code == 404:
+        html = pages.not_found_page()
+    else:
+        html = pages.not_found_page(error.get("message") or "Something went wrong.",
+                                    heading="Something went wrong" if response.status_code >= 500 else "Not allowed")
+    return _html(html, response.status_code, cache=NO_STORE, noindex=True)
 
 
 @lru_cache(maxsize=1)

@@ -125,8 +125,9 @@ def mine_page() -> str:
     return _render("mine.html", section="mine", noindex=True)
 
 
-def not_found_page(message: str = "There is no conversation here. It may have been deleted by its owner.") -> str:
-    return _render("not_found.html", message=message, noindex=True)
+def not_found_page(message: str = "There is no conversation here. It may have been deleted by its owner.",
+                   heading: str = "Not found") -> str:
+    return _render("not_found.html", message=message, heading=heading, noindex=True)
 
 
 def sitemap_xml(entries: list[tuple[str, str]]) -> str:

@@ -155,3 +155,20 @@ def test_static_files_are_versioned_and_immutable(client):
     assert response.headers["Content-Type"].startswith("text/javascript")
     for bad in ("/static/..%2Fapp.py", "/static/nothing.js", "/static/.hidden.css"):
         assert client.http.get(bad).status_code == 404
+
+
+def test_browsers_get_readable_error_pages_and_api_clients_json(client, monkeypatch):
+    from chalicelib import conversations
+
+    page = client.http.get("/Bad-Id!", headers={"accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+    assert b"<h1>Not found</h1>" in page.body and "Content-Security-Policy" in page.headers
+    api = client.http.get("/api/conversations/Bad", headers={"accept": "text/html"})
+    assert api.status_code == 404 and body_of(api)["error"]["code"] == "not_found"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+    monkeypatch.setattr(conversations, "list_public", broken)
+    failed = client.http.get("/explore", headers={"accept": "text/html"})
+    assert failed.status_code == 500 and b"<h1>Something went wrong</h1>" in failed.body
+    assert b"secret" not in failed.body and b"Traceback" not in failed.body
