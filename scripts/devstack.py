@@ -56,8 +56,10 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: fl
 
 
 def start_moto(port: int, log=subprocess.DEVNULL) -> subprocess.Popen:
-    process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT)
+    """moto's server (DynamoDB, S3, CloudFormation... in memory), one request at a time like DynamoDB's
+    atomic conditional writes (see moto_serial.py)."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "moto_serial.py"), "-H", "127.0.0.1",
+                                "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     wait_until_up(f"http://127.0.0.1:{port}/moto-api/", process)
     return process
 
