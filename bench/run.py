@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts import devstack  # noqa: E402
 
-COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "15"))
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "25"))
 
 COLD_SNIPPETS = {
     "pass": "pass",
@@ -38,18 +38,20 @@ COLD_SNIPPETS = {
 
 
 def cold_start(env: dict[str, str], cid: str) -> list[tuple[str, float]]:
-    """Median wall time, inside a fresh interpreter, from before the imports to the answer."""
-    results = []
-    for name, snippet in COLD_SNIPPETS.items():
-        code = ("import time\n_t = time.perf_counter()\n" + snippet.replace("{cid}", cid).replace("{{", "{")
-                .replace("}}", "}") + "\nprint(round((time.perf_counter() - _t) * 1000, 2))\n")
-        samples = []
-        for _ in range(COLD_RUNS):
+    """Median wall time, inside a fresh interpreter, from before the imports to the answer.
+
+    The snippets take turns within each round, so drift in the machine's load touches all of them alike.
+    """
+    codes = {name: ("import time\n_t = time.perf_counter()\n" + snippet.replace("{cid}", cid).replace("{{", "{")
+                    .replace("}}", "}") + "\nprint(round((time.perf_counter() - _t) * 1000, 2))\n")
+             for name, snippet in COLD_SNIPPETS.items()}
+    samples: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(COLD_RUNS):
+        for name, code in codes.items():
             out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
                                  capture_output=True, text=True, check=True)
-            samples.append(float(out.stdout.strip().splitlines()[-1]))
-        results.append((name, statistics.median(samples)))
-    return results
+            samples[name].append(float(out.stdout.strip().splitlines()[-1]))
+    return [(name, statistics.median(values)) for name, values in samples.items()]
 
 
 def words(n_bytes: int, rng: random.Random) -> str:
@@ -193,7 +195,7 @@ def run(env: dict[str, str]) -> None:
 
     lighthouse(env, rng)
 
-    print(f"\n## Cold start (fresh interpreter, median of {COLD_RUNS}; imports + one answer)\n")
+    print(f"\n## Cold start (fresh interpreter, median of {COLD_RUNS} interleaved rounds; imports + one answer)\n")
     figures = cold_start(env, small["id"])
     chalice_ms = dict(figures)["import chalice"]
     print("| what | median ms | vs import chalice |")
