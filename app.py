@@ -152,7 +152,7 @@ def explore() -> Response:
     tab = params.get("tab") if params.get("tab") in ("top", "new") else "top"
     q = (params.get("q") or "").strip()[:200]
     cursor = params.get("cursor") or None
-    trail = [t for t in (params.get("trail") or "").split(".")][: pages.MAX_TRAIL] if params.get("trail") else []
+    trail = params["trail"].split(".")[: pages.MAX_TRAIL] if params.get("trail") else []
     try:
         rows, next_cursor = conversations.list_public(tab, cursor=cursor, search=q or None)
     except ApiError as exc:
