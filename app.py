@@ -9,16 +9,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import accesslog, links, settings
+from chalicelib import accesslog, links, sessions, settings
 from chalicelib.clientip import client_ip, ip_hash
 from chalicelib.errors import ApiError, bad_request, not_found
 from chalicelib.ids import is_valid_id
+
+if TYPE_CHECKING:  # PyJWT and boto3 load only on requests that carry a session
+    from chalicelib.auth import User
 
 app = Chalice(app_name="sharegpt")
 
@@ -49,13 +53,75 @@ def _client() -> str:
     return ip_hash(ip, cfg.ip_hash_salt)
 
 
+# Set-Cookie values this request's handling decided on (a refreshed or an ended session).
+_request_state = threading.local()
+
+
+def _secure() -> bool:
+    return settings.get().secure_cookies
+
+
+def _set_cookies(values: list[str]) -> None:
+    _request_state.cookies = values
+
+
+def _user(required: bool = True, lenient: bool = False) -> "User | None":
+    """The signed-in caller from the session cookie, verified; None when anonymous and not `required`.
+
+    A cookie-authenticated write must come from this site (or the extension): CSRF is refused with 403.
+    An expired ID token is renewed with the refresh cookie (one Cognito call); an invalid session is
+    a 401 that also clears the cookies, except on `lenient` reads, which then treat the caller as anonymous.
+    """
+    request = app.current_request
+    cookies = sessions.read_cookies(request.headers.get("cookie"))
+    if not sessions.has_session(cookies):
+        if required:
+            raise ApiError(401, "unauthorized", "Sign in to do this.")
+        return None
+    cfg = settings.get()
+    if request.method not in sessions.SAFE_METHODS and not sessions.same_origin_write(
+            request.headers.get("origin"), request.headers.get("referer"), cfg.site_url, cfg.extension_origins):
+        raise ApiError(403, "csrf", "This request did not come from this site. Reload the page and try again.")
+    from chalicelib import auth
+
+    try:
+        try:
+            if not cookies.get(sessions.SESSION):
+                raise auth.TokenExpired(401, "token_expired", "The session has expired.")
+            return auth.verify(cookies[sessions.SESSION])
+        except auth.TokenExpired:
+            if not cookies.get(sessions.REFRESH):
+                raise
+            from chalicelib import accounts
+
+            renewed = accounts.refresh(cookies[sessions.REFRESH])
+            user = auth.verify(renewed.id_token)
+            _set_cookies(sessions.session_cookies(renewed.id_token, None, _secure()))
+            return user
+    except ApiError:
+        _set_cookies(sessions.cleared_cookies(_secure()))
+        if lenient and not required:
+            return None
+        raise
+
+
+def _required_user() -> "User":
+    user = _user(required=True)
+    assert user is not None
+    return user
+
+
 @app.middleware("http")
 def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
     started = time.perf_counter()
+    _request_state.cookies = None
     try:
         response = get_response(event)
     except ApiError as exc:
         response = _json(exc.body(), exc.status, headers=exc.headers)
+    if _request_state.cookies:
+        response.headers["Set-Cookie"] = _request_state.cookies
+        response.headers["Cache-Control"] = NO_STORE
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         code = _CHALICE_CODES.get(body["Code"], "error")
@@ -164,9 +230,220 @@ def explore() -> Response:
 
 @app.route("/mine", methods=["GET"])
 def mine() -> Response:
+    """Signed in: the owner's conversations from the server; always: the ones this browser holds keys for."""
     from chalicelib import pages
 
-    return _html(pages.mine_page(), cache="public, max-age=300", noindex=True)
+    user = _user(required=False, lenient=True)
+    if user is None:
+        return _html(pages.mine_page(None, [], None), cache="private, no-store", noindex=True)
+    from chalicelib import conversations
+
+    cursor = (app.current_request.query_params or {}).get("cursor") or None
+    try:
+        rows, next_cursor = conversations.list_owned(user.sub, cursor)
+    except ApiError:
+        rows, next_cursor = conversations.list_owned(user.sub)
+    return _html(pages.mine_page(user, rows, next_cursor), cache="private, no-store", noindex=True)
+
+
+# ---------------------------------------------------------------- accounts (forms; JSON too)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _posted() -> tuple[dict[str, str], bool]:
+    """The fields of a form post (or JSON body) and whether the caller wants JSON back.
+
+    Refuses a post from another site first: signing someone in to an attacker's account is an attack too.
+    """
+    from urllib.parse import parse_qsl
+
+    from chalicelib import validation
+
+    request = app.current_request
+    cfg = settings.get()
+    if not sessions.same_origin_write(request.headers.get("origin"), request.headers.get("referer"), cfg.site_url,
+                                      cfg.extension_origins):
+        raise ApiError(403, "csrf", "This form was not sent from this site. Reload the page and try again.")
+    raw = request.raw_body or b""
+    if (request.headers.get("content-type") or "").startswith("application/json"):
+        data = validation.parse_json(raw)
+        if not isinstance(data, dict):
+            raise bad_request("The body must be a JSON object.", code="invalid_json")
+        return {k: str(v) for k, v in data.items() if isinstance(v, (str, int))}, True
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)), False
+
+
+def _next_path(value: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never //host or a scheme)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/mine"
+
+
+def _auth_page(mode: str, status: int = 200, **values: Any) -> Response:
+    from chalicelib import pages
+
+    return _html(pages.auth_page(mode, **values), status, cache=NO_STORE, noindex=True)
+
+
+def _signed_in(session: Any, fields: dict[str, str], as_json: bool, status: int = 200) -> Response:
+    _set_cookies(sessions.session_cookies(session.id_token, session.refresh_token, _secure()))
+    if as_json:
+        return _json({"signedIn": True}, status)
+    return Response("", status_code=303, headers={"Location": _next_path(fields.get("next")),
+                                                  "Cache-Control": NO_STORE})
+
+
+@app.route("/signin", methods=["GET"])
+def signin_page() -> Response:
+    return _auth_page("signin", next=_next_path((app.current_request.query_params or {}).get("next")))
+
+
+@app.route("/signin", methods=["POST"], content_types=[FORM, "application/json"])
+def signin() -> Response:
+    from chalicelib import accounts, ratelimit, validation
+
+    fields, as_json = _posted()
+    try:
+        ratelimit.check("signin", _client(), 20, 300)
+        creds = validation.parse_model(validation.Credentials, fields)
+        return _signed_in(accounts.sign_in(creds.email, creds.password), fields, as_json)
+    except ApiError as exc:
+        if as_json:
+            raise
+        return _auth_page("signin", exc.status, error=exc.message, email=fields.get("email", ""),
+                          next=_next_path(fields.get("next")))
+
+
+@app.route("/signup", methods=["GET"])
+def signup_page() -> Response:
+    return _auth_page("signup")
+
+
+@app.route("/signup", methods=["POST"], content_types=[FORM, "application/json"])
+def signup() -> Response:
+    from chalicelib import accounts, ratelimit, validation
+    from chalicelib.text import plain_text
+
+    fields, as_json = _posted()
+    try:
+        ratelimit.check("signup", _client(), 10, 3600)
+        form = validation.parse_model(validation.SignUp, fields)
+        name = plain_text(form.name, 40).strip()
+        if not name:
+            raise bad_request("name: choose a name to show on your comments.", "name")
+        if accounts.sign_up(form.email, form.password, name):
+            if as_json:
+                return _json({"signedIn": False, "confirm": True}, 201)
+            return _auth_page("confirm", email=form.email,
+                              info="We sent a code to your email. Enter it to finish signing up.")
+        return _signed_in(accounts.sign_in(form.email, form.password), fields, as_json, 201)
+    except ApiError as exc:
+        if as_json:
+            raise
+        return _auth_page("signup", exc.status, error=exc.message, email=fields.get("email", ""),
+                          name=fields.get("name", ""))
+
+
+@app.route("/signup/confirm", methods=["POST"], content_types=[FORM, "application/json"])
+def confirm_signup() -> Response:
+    from chalicelib import accounts, validation
+
+    fields, as_json = _posted()
+    try:
+        form = validation.parse_model(validation.PasswordReset, fields)
+        accounts.confirm_sign_up(form.email, form.code or "")
+    except ApiError as exc:
+        if as_json:
+            raise
+        return _auth_page("confirm", exc.status, error=exc.message, email=fields.get("email", ""))
+    if as_json:
+        return _json({"confirmed": True})
+    return _auth_page("signin", info="Your email is confirmed. Sign in.", email=form.email)
+
+
+@app.route("/signout", methods=["POST"], content_types=[FORM, "application/json"])
+def signout() -> Response:
+    _, as_json = _posted()
+    _set_cookies(sessions.cleared_cookies(_secure()))
+    if as_json:
+        return _json({"signedIn": False})
+    return Response("", status_code=303, headers={"Location": "/", "Cache-Control": NO_STORE})
+
+
+@app.route("/reset", methods=["GET"])
+def reset_page() -> Response:
+    return _auth_page("reset")
+
+
+@app.route("/reset", methods=["POST"], content_types=[FORM, "application/json"])
+def reset_password() -> Response:
+    """Two steps on one form: an email asks for a code; email, code and a new password set it."""
+    from chalicelib import accounts, ratelimit, validation
+
+    fields, as_json = _posted()
+    try:
+        ratelimit.check("reset", _client(), 10, 3600)
+        form = validation.parse_model(validation.PasswordReset, fields)
+        if not form.code:
+            local_code = accounts.start_password_reset(form.email)
+            if as_json:
+                return _json({"sent": True, **({"localCode": local_code} if local_code else {})}, 202)
+            info = "If an account uses this email, we sent it a code. Enter it with a new password."
+            if local_code:
+                info += f" (Local stage, no email is sent: the code is {local_code})"
+            return _auth_page("reset-finish", email=form.email, info=info, code=local_code or "")
+        if not form.password:
+            raise bad_request("password: choose a new password of at least 8 characters.", "password")
+        accounts.finish_password_reset(form.email, form.code, form.password)
+    except ApiError as exc:
+        if as_json:
+            raise
+        step = "reset-finish" if fields.get("code") is not None else "reset"
+        return _auth_page(step, exc.status, error=exc.message, email=fields.get("email", ""))
+    if as_json:
+        return _json({"reset": True})
+    return _auth_page("signin", info="Your password is changed. Sign in with it.", email=form.email)
+
+
+@app.route("/account", methods=["GET"])
+def account_page() -> Response:
+    from chalicelib import pages
+
+    user = _user(required=False, lenient=True)
+    if user is None:
+        return Response("", status_code=303, headers={"Location": "/signin?next=/account", "Cache-Control": NO_STORE})
+    return _html(pages.account_page(user), cache=NO_STORE, noindex=True)
+
+
+@app.route("/account/delete", methods=["POST"], content_types=[FORM])
+def delete_account_form() -> Response:
+    from chalicelib import accounts
+
+    fields, _ = _posted()
+    user = _required_user()
+    mode = fields.get("mode")
+    if mode not in ("delete", "anonymize") or fields.get("confirm") != "yes":
+        raise bad_request("Choose what happens to what you shared and tick the box to confirm.", "mode")
+    accounts.delete_account(user, anonymize=mode == "anonymize")
+    _set_cookies(sessions.cleared_cookies(_secure()))
+    return Response("", status_code=303, headers={"Location": "/?account=deleted", "Cache-Control": NO_STORE})
+
+
+@app.route("/saved", methods=["GET"])
+def saved_page() -> Response:
+    from chalicelib import pages, saves
+
+    user = _user(required=False, lenient=True)
+    if user is None:
+        return Response("", status_code=303, headers={"Location": "/signin?next=/saved", "Cache-Control": NO_STORE})
+    cursor = (app.current_request.query_params or {}).get("cursor") or None
+    try:
+        rows, next_cursor = saves.list_saved(user.sub, cursor)
+    except ApiError:
+        rows, next_cursor = saves.list_saved(user.sub)
+    return _html(pages.saved_page(rows, next_cursor), cache=NO_STORE, noindex=True)
 
 
 @app.route("/sitemap.xml", methods=["GET"])
@@ -217,9 +494,10 @@ def create_conversation() -> Response:
     raw = app.current_request.raw_body or b""
     if len(raw) > cfg.max_body_bytes:
         raise ApiError(413, "payload_too_large", f"The body may be at most {cfg.max_body_bytes} bytes.")
+    owner = _user(required=False)
     ratelimit.check("create", _client(), cfg.create_limit, cfg.create_window_seconds)
     request = validation.parse_create(raw, cfg.max_messages)
-    return _json(conversations.create(request), 201)
+    return _json(conversations.create(request, owner=owner.sub if owner else None), 201)
 
 
 def _int_param(params: dict[str, str], name: str) -> int | None:
@@ -270,8 +548,103 @@ def delete_conversation(conversation_id: str) -> Response:
 
     header = app.current_request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
-    conversations.delete(conversation_id, token.strip() if scheme.lower() == "bearer" else None)
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    # With its delete token anyone may delete; without one, only its signed-in owner.
+    owner = None if token else _required_user()
+    conversations.delete(conversation_id, token or None, owner.sub if owner else None)
     return Response("", status_code=204, headers={"Cache-Control": NO_STORE})
+
+
+@app.route("/api/conversations/{conversation_id}", methods=["PATCH"], content_types=["application/json"])
+def update_conversation(conversation_id: str) -> Response:
+    from chalicelib import conversations, validation
+
+    user = _required_user()
+    change = validation.parse_model(validation.UpdateConversation,
+                                    validation.parse_json(app.current_request.raw_body or b""))
+    return _json(conversations.update(conversation_id, user.sub, title=change.title, visibility=change.visibility))
+
+
+@app.route("/api/conversations/{conversation_id}/save", methods=["POST", "DELETE"], content_types=ANY_BODY)
+def save_conversation(conversation_id: str) -> Response:
+    from chalicelib import saves
+
+    user = _required_user()
+    return _json(saves.set_saved(conversation_id, user.sub, app.current_request.method == "POST"))
+
+
+@app.route("/api/conversations/{conversation_id}/comments", methods=["GET"])
+def list_comments(conversation_id: str) -> Response:
+    from chalicelib import comments
+
+    user = _user(required=False, lenient=True)
+    return _json(comments.list_comments(conversation_id, user.sub if user else None))
+
+
+@app.route("/api/conversations/{conversation_id}/comments", methods=["POST"], content_types=["application/json"])
+def add_comment(conversation_id: str) -> Response:
+    from chalicelib import comments, ratelimit, validation
+
+    cfg = settings.get()
+    user = _required_user()
+    body = validation.parse_model(validation.CreateComment, validation.parse_json(app.current_request.raw_body or b""))
+    ratelimit.check("comment", user.sub, cfg.comment_limit, cfg.comment_window_seconds)
+    return _json(comments.add(conversation_id, user.sub, user.name, body.position, body.content, body.parentId), 201)
+
+
+@app.route("/api/conversations/{conversation_id}/comments/{comment_id}", methods=["DELETE"])
+def delete_comment(conversation_id: str, comment_id: str) -> Response:
+    from chalicelib import comments
+
+    user = _required_user()
+    return _json({"deleted": comments.delete(conversation_id, comment_id, user.sub)})
+
+
+@app.route("/api/me", methods=["GET"])
+def who_am_i() -> Response:
+    user = _required_user()
+    return _json({"id": user.sub, "email": user.email, "name": user.name})
+
+
+@app.route("/api/me", methods=["DELETE"], content_types=["application/json"])
+def delete_me() -> Response:
+    from chalicelib import accounts, validation
+
+    user = _required_user()
+    body = validation.parse_json(app.current_request.raw_body or b"") or {}
+    mode = body.get("mode") if isinstance(body, dict) else None
+    if mode not in ("delete", "anonymize"):
+        raise bad_request("mode must be 'delete' (remove everything) or 'anonymize' (keep it, without you).", "mode")
+    removed = accounts.delete_account(user, anonymize=mode == "anonymize")
+    _set_cookies(sessions.cleared_cookies(_secure()))
+    return _json({"deleted": True, **removed})
+
+
+@app.route("/api/me/conversations", methods=["GET"])
+def my_conversations() -> Response:
+    from chalicelib import conversations
+
+    user = _required_user()
+    rows, next_cursor = conversations.list_owned(user.sub, (app.current_request.query_params or {}).get("cursor"))
+    return _json({"conversations": rows, "cursor": next_cursor})
+
+
+@app.route("/api/me/saves", methods=["GET"])
+def my_saves() -> Response:
+    from chalicelib import saves
+
+    user = _required_user()
+    rows, next_cursor = saves.list_saved(user.sub, (app.current_request.query_params or {}).get("cursor"))
+    return _json({"conversations": rows, "cursor": next_cursor})
+
+
+@app.route("/api/me/status", methods=["GET"])
+def my_status() -> Response:
+    from chalicelib import saves
+
+    user = _required_user()
+    wanted = ((app.current_request.query_params or {}).get("ids") or "").split(",")
+    return _json(saves.status(user.sub, [w for w in wanted if w]))
 
 
 @app.route("/api/conversations/{conversation_id}/view", methods=["POST"], content_types=ANY_BODY)

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import ids, links, settings, tokens
+from . import cursors, ids, links, settings, tokens
 from .aws import s3
 from .avatars import decode_avatar, store_avatar
-from .dynamo import cancelled_by_condition, connection
+from .dynamo import cancelled_by_condition, connection, failed_condition
 from .errors import ApiError, bad_request, not_found
-from .models import PUBLIC, ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
+from .models import (META, PUBLIC, ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry,
+                     ViewShard)
 from .text import plain_text
 from .words import index_words, normalize_words
 
@@ -98,9 +99,17 @@ def _search_sort(created: int, conversation_id: str) -> str:
     return f"{created:013d}#{conversation_id}"
 
 
-def create(request: "CreateConversation", *, now: float | None = None,
+def owner_key(user_sub: str) -> str:
+    """The `user_key` of a conversation `user_sub` shared while signed in."""
+    return f"conv#{user_sub}"
+
+
+def create(request: "CreateConversation", *, owner: str | None = None, now: float | None = None,
            new_id: Callable[[], str] = ids.new_id) -> dict[str, str]:
-    """Store a conversation (all of it or nothing) and return {id, url, shortUrl, deleteToken}."""
+    """Store a conversation (all of it or nothing) and return {id, url, shortUrl, deleteToken}.
+
+    `owner` (a user sub) records who shared it, so they can manage it from any device.
+    """
     cfg = settings.get()
     messages = _render_messages(request)
     first_human = next((m.get("content") for m in messages if m["role"] == "user"), None)
@@ -128,7 +137,7 @@ def create(request: "CreateConversation", *, now: float | None = None,
             source=plain_text(request.source, 40) or None, avatar_key=avatar_key, created=created,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
-            list_pk=PUBLIC if public else None, body_key=body_key)
+            list_pk=PUBLIC if public else None, body_key=body_key, user_key=owner_key(owner) if owner else None)
         stored_body = ConversationBody(conversation_id, "body", data=None if body_key else body, s3_key=body_key)
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -157,7 +166,7 @@ def _iso(created_ms: int) -> str:
         "+00:00", "Z")
 
 
-def _row(meta: ConversationMeta) -> dict[str, Any]:
+def row(meta: ConversationMeta) -> dict[str, Any]:
     return {"id": meta.id, "title": meta.title, "avatar": links.avatar_url(meta.avatar_key, meta.id),
             "saves": int(meta.saves or 0), "comments": int(meta.comments or 0), "views": int(meta.views or 0),
             "createdAt": _iso(int(meta.created))}
@@ -169,7 +178,8 @@ def get(conversation_id: str) -> dict[str, Any]:
         raise not_found()
     meta: ConversationMeta | None = None
     body: ConversationBody | None = None
-    for item in ConversationItem.query(conversation_id):
+    # Only body and meta: the saves and comments sorting after them are not read here.
+    for item in ConversationItem.query(conversation_id, ConversationItem.part <= META):
         if isinstance(item, ConversationMeta):
             meta = item
         elif isinstance(item, ConversationBody):
@@ -182,7 +192,7 @@ def get(conversation_id: str) -> dict[str, Any]:
         data = body.data
     messages = _decode_body(data)
     return {
-        **_row(meta),
+        **row(meta),
         "model": meta.model, "source": meta.source, "visibility": meta.visibility,
         "messages": messages,
         "items": [{"from": _SEED_NAMES[m["role"]],
@@ -192,31 +202,13 @@ def get(conversation_id: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- list, search, count
 
-def _encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _bad_cursor() -> ApiError:
-    return bad_request("The cursor is not one this API returned.", "cursor", code="invalid_cursor")
-
-
-def _decode_cursor(cursor: str) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(values, list) and values:
-            return values
-    except (ValueError, TypeError):
-        pass
-    raise _bad_cursor()
-
-
 def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
     """Rebuild the exclusive start key: the partition is always ours, whatever the cursor says."""
     if cursor is None:
         return None
-    values = _decode_cursor(cursor)
+    values = cursors.decode(cursor)
     if len(values) != 2 or not isinstance(values[0], int) or not ids.is_valid_id(values[1]):
-        raise _bad_cursor()
+        raise cursors.invalid()
     sort_attr = "views" if kind == "top" else "created"
     return {"list_pk": {"S": PUBLIC}, sort_attr: {"N": str(values[0])},
             "id": {"S": values[1]}, "part": {"S": "meta"}}
@@ -225,9 +217,9 @@ def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
 def _search_start(cursor: str | None) -> str | None:
     if cursor is None:
         return None
-    values = _decode_cursor(cursor)
+    values = cursors.decode(cursor)
     if len(values) != 1 or not isinstance(values[0], str) or not re.fullmatch(r"\d{13}#[0-9A-Za-z]{7}", values[0]):
-        raise _bad_cursor()
+        raise cursors.invalid()
     return values[0]
 
 
@@ -239,7 +231,7 @@ def _index_page(kind: str, start: dict[str, Any] | None, size: int) -> tuple[lis
     cursor = None
     if more:
         last = metas[-1]
-        cursor = _encode_cursor([int(last.views if kind == "top" else last.created), last.id])
+        cursor = cursors.encode([int(last.views if kind == "top" else last.created), last.id])
     return metas, cursor
 
 
@@ -260,7 +252,7 @@ def _search_page(words: list[str], start: str | None, size: int) -> tuple[list[C
     results = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
                                 limit=size, page_size=size, last_evaluated_key=start_key)
     entries = list(results)
-    cursor = _encode_cursor([entries[-1].sort]) if len(entries) == size else None
+    cursor = cursors.encode([entries[-1].sort]) if len(entries) == size else None
     if not entries:
         return [], None
     found = {m.id: m for m in ConversationMeta.batch_get([(e.id, "meta") for e in entries])}
@@ -290,7 +282,7 @@ def list_public(kind: str = "top", page: int | None = None, cursor: str | None =
         if next_cursor is None:
             return [], None
         metas, next_cursor = fetch(next_cursor)
-    return [_row(m) for m in metas], next_cursor
+    return [row(m) for m in metas], next_cursor
 
 
 def sitemap_entries(limit: int = 5000) -> list[tuple[str, str]]:
@@ -312,21 +304,89 @@ def count_public(search: str | None = None) -> int:
     return SearchEntry.count(key_word, filter_condition=condition)
 
 
-# ---------------------------------------------------------------- delete
+# ---------------------------------------------------------------- owner's list and changes
 
-def delete(conversation_id: str, token: str | None) -> None:
-    """Remove a conversation and everything of it, given its delete token (checked in constant time)."""
+def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
+                                                                                              str | None]:
+    """The conversations `user_sub` shared while signed in, newest first (one Query of the by_user index)."""
+    size = size or settings.get().page_size
+    start = None
+    if cursor is not None:
+        created, conversation_id = cursors.decode_time_and_id(cursor, ids.is_valid_id)
+        start = {"user_key": {"S": owner_key(user_sub)}, "created": {"N": str(created)},
+                 "id": {"S": conversation_id}, "part": {"S": META}}
+    results = ConversationItem.by_user.query(owner_key(user_sub), scan_index_forward=False, limit=size,
+                                             page_size=size, last_evaluated_key=start)
+    metas = [m for m in results if isinstance(m, ConversationMeta)]
+    next_cursor = None
+    if len(metas) == size and results.last_evaluated_key is not None:
+        next_cursor = cursors.encode([int(metas[-1].created), metas[-1].id])
+    return [{**row(m), "visibility": m.visibility} for m in metas], next_cursor
+
+
+def _owned_meta(conversation_id: str, user_sub: str) -> ConversationMeta:
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     try:
-        meta = ConversationMeta.get(conversation_id, "meta", consistent_read=True)
+        meta = ConversationMeta.get(conversation_id, META, consistent_read=True)
     except DoesNotExist:
         raise not_found() from None
-    if not tokens.token_matches(token, meta.token_hash):
+    if meta.user_key != owner_key(user_sub):
+        raise ApiError(403, "forbidden", "Only the person who shared this conversation can change it.")
+    return meta
+
+
+def update(conversation_id: str, user_sub: str, *, title: str | None = None,
+           visibility: str | None = None) -> dict[str, Any]:
+    """Change the title and/or visibility of a conversation its owner shared; listings and search follow.
+
+    One transaction: the meta item (conditional on the owner), the search entries and the public count.
+    """
+    meta = _owned_meta(conversation_id, user_sub)
+    new_title = derive_title(title, None) if title is not None else meta.title
+    new_visibility = visibility or meta.visibility
+    was_public, now_public = meta.list_pk == PUBLIC, new_visibility == PUBLIC
+    old_words = set(meta.words or ())
+    new_words = set(index_words(new_title)) if now_public else set()
+    sort = _search_sort(int(meta.created), conversation_id)
+    actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
+               ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
+               ConversationMeta.list_pk.set(PUBLIC) if now_public else ConversationMeta.list_pk.remove()]
+    with TransactWrite(connection=connection()) as tx:
+        tx.update(meta, actions=actions, condition=ConversationMeta.user_key == owner_key(user_sub))
+        for word in old_words - new_words:
+            tx.delete(SearchEntry(word, sort))
+        for word in new_words:
+            tx.save(SearchEntry(word, sort, id=conversation_id, words=new_words))
+        if was_public != now_public:
+            tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1 if now_public else -1)])
+    return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
+
+
+# ---------------------------------------------------------------- delete
+
+def delete(conversation_id: str, token: str | None, user_sub: str | None = None) -> None:
+    """Remove a conversation and everything of it (saves and comments too), given its delete token
+    (checked in constant time) or by its signed-in owner."""
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    try:
+        meta = ConversationMeta.get(conversation_id, META, consistent_read=True)
+    except DoesNotExist:
+        raise not_found() from None
+    if tokens.token_matches(token, meta.token_hash):
+        _remove(meta, ConversationMeta.token_hash == meta.token_hash)
+    elif user_sub and meta.user_key == owner_key(user_sub):
+        _remove(meta, ConversationMeta.user_key == owner_key(user_sub))
+    else:
         raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
+
+
+def _remove(meta: ConversationMeta, condition: Any) -> None:
+    conversation_id = meta.id
     shards: Iterable[ViewShard] = list(ViewShard.query(conversation_id))
     with TransactWrite(connection=connection()) as tx:
-        tx.delete(meta, condition=ConversationMeta.token_hash == meta.token_hash)
+        tx.delete(meta, condition=condition)
         tx.delete(ConversationBody(conversation_id, "body"))
         for word in meta.words or ():
             tx.delete(SearchEntry(word, _search_sort(int(meta.created), conversation_id)))
@@ -334,5 +394,34 @@ def delete(conversation_id: str, token: str | None) -> None:
             tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
         for shard in shards:
             tx.delete(shard)
+    # Saves and comments, after the conversation is gone: none can be added any more (their writes
+    # require the meta item), and their counts no longer matter. A consistent read sees every one.
+    rest = list(ConversationItem.query(conversation_id, ConversationItem.part > META, consistent_read=True,
+                                       attributes_to_get=["id", "part", "kind"]))
+    if rest:
+        with ConversationItem.batch_write() as batch:
+            for item in rest:
+                batch.delete(item)
     if meta.body_key:
         s3().delete_object(Bucket=settings.get().bucket, Key=meta.body_key)
+
+
+def remove_owned(user_sub: str, anonymize: bool) -> int:
+    """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in."""
+    done = 0
+    for item in ConversationItem.by_user.query(owner_key(user_sub), attributes_to_get=["id", "part", "kind"]):
+        if anonymize:
+            try:
+                item.update(actions=[ConversationItem.user_key.remove()],
+                            condition=ConversationItem.user_key == owner_key(user_sub))
+            except Exception as exc:  # noqa: BLE001 (changed hands meanwhile: nothing to do)
+                if not failed_condition(exc):
+                    raise
+        else:
+            try:
+                meta = ConversationMeta.get(item.id, META, consistent_read=True)
+            except DoesNotExist:
+                continue
+            _remove(meta, ConversationMeta.user_key == owner_key(user_sub))
+        done += 1
+    return done

@@ -4,6 +4,11 @@
   item (the compressed messages, or a pointer to S3 when too big), under one partition key so a
   single Query reads both. Only public meta items carry `list_pk`, which keeps the New and Top
   GSIs sparse: unlisted conversations can never appear in a listing.
+  Saves (`~save#<user>`) and comments (`~comment#<id>`, replies `~comment#<parent>#<id>`) live in the
+  same partition, sorted after `meta` so the conversation read (`part <= "meta"`) never touches them and
+  deleting a conversation finds them with the same key. Items a user owns carry `user_key`
+  (`conv#<sub>`, `save#<sub>`, `comment#<sub>`): one sparse `by_user` GSI serves /mine, saved
+  conversations and account deletion.
 - search: one item per (title word, conversation), queried by word, newest first.
 - counters: short-lived keys with a TTL (rate-limit windows, view de-duplication) and totals.
 - views: pending view counts, sharded per conversation, folded into `meta.views` by the roll-up.
@@ -50,11 +55,26 @@ class TopIndex(GlobalSecondaryIndex["ConversationMeta"]):
     views = NumberAttribute(range_key=True)
 
 
+class UserIndex(GlobalSecondaryIndex["ConversationItem"]):
+    class Meta:
+        index_name = "by_user"
+        projection = IncludeProjection(ROW_ATTRIBUTES + ["views", "visibility"])
+    user_key = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+# Parts of a conversation's partition; saves and comments sort after "meta" ("~" follows the letters).
+META, BODY, SAVE_PREFIX, COMMENT_PREFIX = "meta", "body", "~save#", "~comment#"
+
+
 class ConversationItem(Model):
     Meta = _meta("conversations")
     id = UnicodeAttribute(hash_key=True)
     part = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
+    created = NumberAttribute(null=True)  # epoch ms: the conversation's creation, or when saved / commented
+    user_key = UnicodeAttribute(null=True)  # "<what>#<user sub>" on items a user owns, absent otherwise
+    by_user = UserIndex()
 
 
 class ConversationMeta(ConversationItem, discriminator="meta"):
@@ -62,7 +82,6 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     model = UnicodeAttribute(null=True)
     source = UnicodeAttribute(null=True)
     avatar_key = UnicodeAttribute(null=True)
-    created = NumberAttribute()  # epoch milliseconds
     visibility = UnicodeAttribute()
     token_hash = UnicodeAttribute()
     views = NumberAttribute(default=0)
@@ -101,6 +120,20 @@ class ViewShard(Model):
     id = UnicodeAttribute(hash_key=True)
     shard = NumberAttribute(range_key=True)
     n = NumberAttribute(default=0)
+
+
+class SaveItem(ConversationItem, discriminator="save"):
+    """One user's save of one conversation (part `~save#<sub>`)."""
+
+
+class CommentItem(ConversationItem, discriminator="comment"):
+    """A comment on one message (part `~comment#<id>`), or a reply (`~comment#<parent id>#<id>`)."""
+    position = NumberAttribute()  # index of the message it is about
+    author = UnicodeAttribute(null=True)  # user sub; absent once the author deleted their account (anonymized)
+    author_name = UnicodeAttribute()
+    content = UnicodeAttribute()  # as written (plain text / light Markdown)
+    html = UnicodeAttribute()  # rendered and sanitized once, on write
+    replies = NumberAttribute(default=0)  # on top-level comments: how many replies hang under it
 
 
 ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter, ViewShard]

@@ -121,8 +121,30 @@ def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]
                    canonical=f"{cfg.site_url}/")
 
 
-def mine_page() -> str:
-    return _render("mine.html", section="mine", noindex=True)
+def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) -> str:
+    """My shares: the signed-in owner's conversations (if any), plus what this browser holds keys for."""
+    return _render("mine.html", section="mine", noindex=True, user=user, rows=_with_age(rows),
+                   next_href=f"/mine?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
+
+
+def saved_page(rows: list[dict[str, Any]], next_cursor: str | None) -> str:
+    return _render("saved.html", section="saved", noindex=True, rows=_with_age(rows),
+                   next_href=f"/saved?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
+
+
+AUTH_TITLES = {"signin": "Sign in", "signup": "Create an account", "confirm": "Confirm your email",
+               "reset": "Reset your password", "reset-finish": "Choose a new password"}
+
+
+def auth_page(mode: str, *, error: str | None = None, info: str | None = None, email: str = "", name: str = "",
+              code: str = "", next: str = "/mine") -> str:  # noqa: A002 (the form field's name)
+    """The sign-in, sign-up, confirmation and password-reset forms (plain HTML forms: no script needed)."""
+    return _render("auth.html", section="account", noindex=True, mode=mode, heading=AUTH_TITLES[mode],
+                   error=error, info=info, email=email, name=name, code=code, next=next)
+
+
+def account_page(user: Any) -> str:
+    return _render("account.html", section="account", noindex=True, user=user)
 
 
 def not_found_page(message: str = "There is no conversation here. It may have been deleted by its owner.",

@@ -45,6 +45,20 @@ class Settings(NamedTuple):
     ip_hash_salt: str
     max_page: int
     page_size: int
+    # Cognito: in the cloud the stack's outputs; locally empty, and the pool is found by name in moto.
+    user_pool_id: str
+    user_pool_client_id: str
+    user_pool_name: str
+    jwks_url: str
+    # Only the local stage confirms sign-ups itself (moto sends no email).
+    auto_confirm_signup: bool
+    # Cookies are Secure everywhere but on a plain-http localhost site.
+    secure_cookies: bool
+    # Besides the site itself, the origins that may send cookie-authenticated writes (the extension's).
+    extension_origins: tuple[str, ...]
+    comment_limit: int
+    comment_window_seconds: int
+    max_comment_chars: int
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -61,9 +75,11 @@ def get() -> Settings:
     bucket = _str("BUCKET_NAME", f"sharegpt-{stage}")
     site_url = _str("SITE_URL", LOCAL_API).rstrip("/")
     default_avatar_base = f"{endpoint}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com"
+    region = _str("AWS_REGION", _str("AWS_DEFAULT_REGION", "us-east-1"))
+    pool_id = _str("COGNITO_USER_POOL_ID", "")
     return Settings(
         stage=stage,
-        region=_str("AWS_REGION", _str("AWS_DEFAULT_REGION", "us-east-1")),
+        region=region,
         aws_endpoint=endpoint,
         table_prefix=_str("TABLE_PREFIX", f"sharegpt-{stage}"),
         bucket=bucket,
@@ -83,4 +99,16 @@ def get() -> Settings:
         ip_hash_salt=_str("IP_HASH_SALT", "local-development-salt"),
         max_page=_int("MAX_PAGE", 20),
         page_size=_int("PAGE_SIZE", 50),
+        user_pool_id=pool_id,
+        user_pool_client_id=_str("COGNITO_CLIENT_ID", ""),
+        user_pool_name=_str("COGNITO_POOL_NAME", f"sharegpt-{stage}"),
+        jwks_url=_str("COGNITO_JWKS_URL", f"{endpoint}/{{pool}}/.well-known/jwks.json" if endpoint else
+                      f"https://cognito-idp.{region}.amazonaws.com/{{pool}}/.well-known/jwks.json"),
+        auto_confirm_signup=stage == "local",
+        secure_cookies=not site_url.startswith(("http://127.0.0.1", "http://localhost")),
+        extension_origins=tuple(o for o in _str("EXTENSION_ORIGINS", "chrome-extension://*,moz-extension://*")
+                                .split(",") if o),
+        comment_limit=_int("COMMENT_LIMIT", 10),
+        comment_window_seconds=_int("COMMENT_WINDOW_SECONDS", 60),
+        max_comment_chars=_int("MAX_COMMENT_CHARS", 5000),
     )

@@ -45,6 +45,56 @@ class CreateConversation(BaseModel):
         return self
 
 
+class UpdateConversation(BaseModel):
+    """Body of PATCH /api/conversations/{id} (owner only): what to change."""
+    model_config = ConfigDict(extra="forbid")
+    title: Optional[str] = Field(None, max_length=2000)
+    visibility: Optional[Literal["unlisted", "public"]] = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "UpdateConversation":
+        if self.title is None and self.visibility is None:
+            raise ValueError("send `title`, `visibility` or both")
+        return self
+
+
+class CreateComment(BaseModel):
+    """Body of POST /api/conversations/{id}/comments: plain text or light Markdown on one message."""
+    model_config = ConfigDict(extra="forbid")
+    position: int = Field(ge=0, le=100_000, description="Index of the message (from 0) the comment is about.")
+    content: str = Field(min_length=1, max_length=5000)
+    parentId: Optional[str] = Field(None, description="Reply to this top-level comment (one level deep).")
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> "CreateComment":
+        if not self.content.strip():
+            raise ValueError("content must not be blank")
+        return self
+
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$"
+
+
+class Credentials(BaseModel):
+    """Sign-in form."""
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class SignUp(Credentials):
+    """Sign-up form; Cognito applies the pool's password policy on top of the length here."""
+    password: str = Field(min_length=8, max_length=256)
+    name: str = Field(min_length=1, max_length=40, description="Shown on your comments.")
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
+    code: Optional[str] = Field(None, max_length=100)
+    password: Optional[str] = Field(None, min_length=8, max_length=256)
+
+
 class CreatedResponse(BaseModel):
     id: str
     url: str
@@ -102,6 +152,29 @@ class ErrorResponse(BaseModel):
 def _field_name(loc: tuple) -> str | None:
     parts = [str(p) for p in loc if p != "__root__"]
     return ".".join(parts) or None
+
+
+_MESSAGES = {"string_pattern_mismatch": "is not a valid email address", "missing": "is required"}
+
+
+def parse_model(model: type[BaseModel], data: object) -> BaseModel:
+    """Validate `data` against `model`, raising ApiError(400, "invalid_field") naming the first bad field."""
+    if not isinstance(data, dict):
+        raise bad_request("The body must be a JSON object.", code="invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = _field_name(first["loc"])
+        message = _MESSAGES.get(first["type"], first["msg"])
+        raise ApiError(400, "invalid_field", f"{field or 'body'}: {message}", field) from None
+
+
+def parse_json(raw: bytes) -> object:
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise bad_request(f"The body is not valid JSON: {exc}", code="invalid_json") from None
 
 
 def parse_create(raw: bytes, max_messages: int) -> CreateConversation:

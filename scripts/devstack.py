@@ -58,17 +58,21 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: fl
 def start_moto(port: int, log=subprocess.DEVNULL) -> subprocess.Popen:
     """moto's server (DynamoDB, S3, CloudFormation... in memory), one request at a time like DynamoDB's
     atomic conditional writes (see moto_serial.py)."""
+    # HASH ids: the user pool keeps its id across a reset and re-create, so a running app's cached id holds.
+    env = {**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+           "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH"}
     process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "moto_serial.py"), "-H", "127.0.0.1",
-                                "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+                                "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
     wait_until_up(f"http://127.0.0.1:{port}/moto-api/", process)
     return process
 
 
 def create_resources() -> None:
-    """Tables and bucket from the same model definitions production uses (env must point at moto)."""
+    """Tables, bucket and user pool, from the same definitions production uses (env must point at moto)."""
     from chalicelib import aws, models, settings
 
     models.create_tables()
+    create_user_pool(settings.get().user_pool_name)
     client = aws.s3()
     bucket = settings.get().bucket
     if bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
@@ -79,6 +83,31 @@ def create_resources() -> None:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                        "Resource": f"arn:aws:s3:::{bucket}/avatars/*"}]}))
+
+
+# The user pool as infra/stack.yaml declares it, as far as moto models it.
+USER_POOL = dict(UsernameAttributes=["email"], AutoVerifiedAttributes=["email"],
+                 Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireLowercase": False,
+                                              "RequireUppercase": False, "RequireNumbers": False,
+                                              "RequireSymbols": False}},
+                 Schema=[{"Name": "display_name", "AttributeDataType": "String", "Mutable": True,
+                          "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "40"}}])
+USER_POOL_CLIENT = dict(ClientName="web", GenerateSecret=False,
+                        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+
+
+def create_user_pool(name: str) -> tuple[str, str]:
+    """The named user pool and its app client in moto (made once; found again after that)."""
+    from chalicelib import aws
+
+    client = aws.cognito_admin()
+    pool_id = next((p["Id"] for p in client.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name), None)
+    if pool_id is None:
+        pool_id = client.create_user_pool(PoolName=name, **USER_POOL)["UserPool"]["Id"]
+    clients = client.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    if clients:
+        return pool_id, clients[0]["ClientId"]
+    return pool_id, client.create_user_pool_client(UserPoolId=pool_id, **USER_POOL_CLIENT)["UserPoolClient"]["ClientId"]
 
 
 def start_chalice(port: int, env: dict[str, str], log=subprocess.DEVNULL) -> subprocess.Popen:

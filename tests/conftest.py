@@ -29,7 +29,8 @@ CHALICE_PORT = devstack.free_port()
 # The site is the real `chalice local` process, so pages' own links and default avatars load in the browser.
 SITE = f"http://127.0.0.1:{CHALICE_PORT}"
 ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL=SITE,
-                         SHORT_URL="http://s.test", TABLE_PREFIX=TABLE_PREFIX, BUCKET_NAME=BUCKET)
+                         SHORT_URL="http://s.test", TABLE_PREFIX=TABLE_PREFIX, BUCKET_NAME=BUCKET,
+                         COMMENT_LIMIT="30")
 os.environ.update(ENV)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

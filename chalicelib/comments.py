@@ -1,0 +1,196 @@
+"""Comments anchored to one message of a conversation, with replies one level deep.
+
+A comment is an item in the conversation's partition: `~comment#<id>`, and a reply
+`~comment#<parent id>#<id>`. Ids begin with the creation time in hex, so one Query of the
+`~comment#` prefix returns every thread oldest first, each followed by its replies. Every write
+changes the conversation's `comments` count in the same transaction, conditionally, so the count
+stays exact; a reply also counts on its parent, which is how deleting a thread stays exact.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import ids
+from .conversations import owner_key
+from .dynamo import cancelled_by_condition, connection, failed_condition
+from .errors import ApiError, bad_request, not_found
+from .models import COMMENT_PREFIX, META, CommentItem, ConversationItem, ConversationMeta
+
+# A comment's public id is its path: "<id>" for a comment, "<parent id>-<id>" for a reply.
+TOP_ID_RE = re.compile(r"^[0-9a-f]{17}$")
+COMMENT_ID_RE = re.compile(r"^[0-9a-f]{17}(-[0-9a-f]{17})?$")
+# A thread and its replies are deleted in one transaction (at most 100 items).
+MAX_REPLIES = 90
+ANONYMOUS_NAME = "former member"
+
+
+def comment_key(user_sub: str) -> str:
+    return f"comment#{user_sub}"
+
+
+def _new_id(now_ms: int) -> str:
+    return f"{now_ms:011x}{secrets.token_hex(3)}"
+
+
+def _public(item: CommentItem, user_sub: str | None, owner: bool) -> dict[str, Any]:
+    parts = item.part[len(COMMENT_PREFIX):].split("#")
+    mine = bool(user_sub) and item.author == user_sub
+    return {"id": "-".join(parts), "parentId": parts[0] if len(parts) == 2 else None, "position": int(item.position),
+            "author": item.author_name, "html": item.html, "createdAt": int(item.created),
+            "mine": mine, "canDelete": mine or owner}
+
+
+def list_comments(conversation_id: str, user_sub: str | None = None) -> dict[str, Any]:
+    """Every comment of a conversation by message position, oldest first, replies under their comment.
+
+    One Query of the partition from `meta` through the comments (saves sort after them and are not read):
+    the meta item comes along for the owner check and the 404.
+    """
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    threads: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    items = list(ConversationItem.query(conversation_id, ConversationItem.part.between(META, COMMENT_PREFIX + "\uffff")))
+    meta = next((item for item in items if isinstance(item, ConversationMeta)), None)
+    if meta is None:
+        raise not_found()
+    owner = bool(user_sub) and meta.user_key == owner_key(user_sub or "")
+    for item in items:
+        if not isinstance(item, CommentItem):
+            continue
+        comment = _public(item, user_sub, owner)
+        if comment["parentId"] is None:
+            comment["replies"] = []
+            threads.append(comment)
+            by_id[comment["id"]] = comment
+        elif comment["parentId"] in by_id:
+            by_id[comment["parentId"]]["replies"].append(comment)
+    by_position: dict[str, list[dict[str, Any]]] = {}
+    for thread in threads:
+        by_position.setdefault(str(thread["position"]), []).append(thread)
+    return {"count": int(meta.comments or 0), "owner": owner, "positions": by_position}
+
+
+def add(conversation_id: str, user_sub: str, user_name: str, position: int, content: str,
+        parent_id: str | None = None, now: float | None = None) -> dict[str, Any]:
+    """Write a comment (or a reply) on message `position`: one transaction, no read before it."""
+    from .markup import markdown_to_html
+
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    if parent_id is not None and not TOP_ID_RE.match(parent_id):
+        raise bad_request("parentId is not a comment of this conversation.", "parentId")
+    created = int((time.time() if now is None else now) * 1000)
+    comment_id = _new_id(created)
+    part = COMMENT_PREFIX + (f"{parent_id}#{comment_id}" if parent_id else comment_id)
+    item = CommentItem(conversation_id, part, user_key=comment_key(user_sub), created=created, position=position,
+                       author=user_sub, author_name=user_name, content=content, html=markdown_to_html(content),
+                       replies=0)
+    # PynamoDB sends condition checks, deletes, puts, then updates: item 0 is the comment, 1 the count, 2 the parent.
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(item, condition=ConversationItem.part.does_not_exist())
+            # The position must be a message of this conversation: checked by the count's own condition.
+            tx.update(ConversationMeta(conversation_id, META), actions=[ConversationMeta.comments.add(1)],
+                      condition=ConversationMeta.id.exists() & (ConversationMeta.message_count > position))
+            if parent_id:
+                parent = CommentItem(conversation_id, COMMENT_PREFIX + parent_id)
+                tx.update(parent, actions=[CommentItem.replies.add(1)],
+                          condition=CommentItem.part.exists() & (CommentItem.position == position) &
+                          (CommentItem.replies < MAX_REPLIES))
+    except TransactWriteError as exc:
+        if cancelled_by_condition(exc, 1):
+            _explain_missing(conversation_id)
+            raise bad_request("position is not a message of this conversation.", "position") from None
+        if cancelled_by_condition(exc, 2):
+            raise bad_request("parentId is not a comment on this message, or its thread is full.",
+                              "parentId") from None
+        raise
+    return _public(item, user_sub, False)
+
+
+def _explain_missing(conversation_id: str) -> None:
+    try:
+        ConversationMeta.get(conversation_id, META, attributes_to_get=["id", "part", "kind"])
+    except DoesNotExist:
+        raise not_found() from None
+
+
+def _thread(conversation_id: str, comment_part: str) -> list[CommentItem]:
+    """The comment and, for a top-level one, its replies (one consistent Query of the prefix)."""
+    return [item for item in ConversationItem.query(conversation_id, ConversationItem.part.startswith(comment_part),
+                                                    consistent_read=True)
+            if isinstance(item, CommentItem) and (item.part == comment_part or
+                                                 item.part.startswith(comment_part + "#"))]
+
+
+def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
+    """Delete a comment (with its replies, for a top-level one) as its author or the conversation's owner.
+
+    Returns how many comments went. The transaction requires the reply count it saw, so a reply
+    written meanwhile makes it fail rather than be orphaned or miscounted.
+    """
+    if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.match(comment_id):
+        raise not_found("comment")
+    thread = _thread(conversation_id, COMMENT_PREFIX + comment_id.replace("-", "#"))
+    if not thread:
+        raise not_found("comment")
+    comment = thread[0]
+    try:
+        meta = ConversationMeta.get(conversation_id, META, consistent_read=True,
+                                    attributes_to_get=["id", "part", "kind", "user_key"])
+    except DoesNotExist:
+        raise not_found() from None
+    if comment.author != user_sub and meta.user_key != owner_key(user_sub):
+        raise ApiError(403, "forbidden", "Only its author or the conversation's owner can delete a comment.")
+    _delete_thread(conversation_id, thread)
+    return len(thread)
+
+
+def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
+    comment = thread[0]
+    parts = comment.part[len(COMMENT_PREFIX):].split("#")
+    # Sent deletes first (the comment is item 0), then the count and the parent's reply count.
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(ConversationMeta(conversation_id, META), actions=[ConversationMeta.comments.add(-len(thread))],
+                      condition=ConversationMeta.id.exists())
+            tx.delete(comment, condition=CommentItem.part.exists() & (CommentItem.replies == (len(thread) - 1)))
+            for reply in thread[1:]:
+                tx.delete(reply)
+            if len(parts) == 2:
+                tx.update(CommentItem(conversation_id, COMMENT_PREFIX + parts[0]),
+                          actions=[CommentItem.replies.add(-1)], condition=CommentItem.part.exists())
+    except TransactWriteError as exc:
+        if cancelled_by_condition(exc, 0):
+            raise ApiError(409, "conflict", "The comment changed meanwhile; please retry.") from None
+        raise
+
+
+def remove_all(user_sub: str, anonymize: bool) -> int:
+    """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion)."""
+    done = 0
+    for found in ConversationItem.by_user.query(comment_key(user_sub), attributes_to_get=["id", "part", "kind"]):
+        if anonymize:
+            try:
+                found.update(actions=[CommentItem.author.remove(), ConversationItem.user_key.remove(),
+                                      CommentItem.author_name.set(ANONYMOUS_NAME)],
+                             condition=CommentItem.author == user_sub)
+            except Exception as exc:  # noqa: BLE001
+                if not failed_condition(exc):
+                    raise
+        else:
+            thread = _thread(found.id, found.part)
+            if thread:
+                try:
+                    _delete_thread(found.id, thread)
+                except ApiError:
+                    continue
+        done += 1
+    return done

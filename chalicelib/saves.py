@@ -1,0 +1,106 @@
+"""Saved conversations: a signed-in person's reading list, and each conversation's exact save count.
+
+A save is an item in the conversation's partition (`~save#<user>`), written in one transaction with
+the count change on the meta item, each conditional: saving twice fails the put's condition and
+changes nothing, so the count can neither drift under concurrent clicks nor count one person twice.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import cursors, ids, settings
+from .conversations import owner_key, row
+from .dynamo import cancelled_by_condition, connection
+from .errors import not_found
+from .models import META, SAVE_PREFIX, ConversationItem, ConversationMeta, SaveItem
+
+
+def save_key(user_sub: str) -> str:
+    return f"save#{user_sub}"
+
+
+def _count(conversation_id: str) -> int:
+    meta = ConversationMeta.get(conversation_id, META, consistent_read=True, attributes_to_get=["saves", "kind"])
+    return int(meta.saves or 0)
+
+
+def set_saved(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> dict[str, Any]:
+    """Save (or unsave) a conversation for `user_sub`: idempotent; returns {saved, saves}."""
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    item = SaveItem(conversation_id, SAVE_PREFIX + user_sub, user_key=save_key(user_sub),
+                    created=int((time.time() if now is None else now) * 1000))
+    meta = ConversationMeta(conversation_id, META)
+    # PynamoDB sends deletes and puts before updates: item 0 is the save, item 1 the count.
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            if saved:
+                tx.save(item, condition=ConversationItem.part.does_not_exist())
+            else:
+                tx.delete(item, condition=ConversationItem.part.exists())
+            tx.update(meta, actions=[ConversationMeta.saves.add(1 if saved else -1)],
+                      condition=ConversationMeta.id.exists())
+    except TransactWriteError as exc:
+        if cancelled_by_condition(exc, 1):
+            raise not_found() from None
+        if not cancelled_by_condition(exc, 0):
+            raise
+        # Already in the state asked for: nothing changed, which is what idempotent means here.
+    try:
+        return {"saved": saved, "saves": _count(conversation_id)}
+    except ConversationMeta.DoesNotExist:
+        raise not_found() from None
+
+
+def list_saved(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
+                                                                                              str | None]:
+    """The conversations `user_sub` saved, newest save first: a Query of the by_user index, then one
+    BatchGetItem for the rows (titles can change, so they are not copied into the save)."""
+    size = size or settings.get().page_size
+    start = None
+    if cursor is not None:
+        created, conversation_id = cursors.decode_time_and_id(cursor, ids.is_valid_id)
+        start = {"user_key": {"S": save_key(user_sub)}, "created": {"N": str(created)},
+                 "id": {"S": conversation_id}, "part": {"S": SAVE_PREFIX + user_sub}}
+    results = ConversationItem.by_user.query(save_key(user_sub), scan_index_forward=False, limit=size,
+                                             page_size=size, last_evaluated_key=start)
+    saves = list(results)
+    next_cursor = None
+    if len(saves) == size and results.last_evaluated_key is not None:
+        next_cursor = cursors.encode([int(saves[-1].created), saves[-1].id])
+    if not saves:
+        return [], next_cursor
+    found = {m.id: m for m in ConversationMeta.batch_get([(s.id, META) for s in saves])}
+    rows = [{**row(found[s.id]), "savedAt": int(s.created)} for s in saves if s.id in found]
+    return rows, next_cursor
+
+
+def status(user_sub: str, conversation_ids: list[str]) -> dict[str, list[str]]:
+    """Which of these conversations `user_sub` saved and which they own: one BatchGetItem for both."""
+    wanted = [cid for cid in dict.fromkeys(conversation_ids) if ids.is_valid_id(cid)][:50]
+    keys = [(cid, META) for cid in wanted] + [(cid, SAVE_PREFIX + user_sub) for cid in wanted]
+    saved, owned = [], []
+    for item in ConversationItem.batch_get(keys, attributes_to_get=["id", "part", "kind", "user_key"]):
+        if isinstance(item, SaveItem):
+            saved.append(item.id)
+        elif item.user_key == owner_key(user_sub):
+            owned.append(item.id)
+    return {"saved": sorted(saved, key=wanted.index), "owned": sorted(owned, key=wanted.index)}
+
+
+def remove_all(user_sub: str) -> int:
+    """Unsave everything `user_sub` saved (account deletion); each count goes down with it."""
+    done = 0
+    for item in ConversationItem.by_user.query(save_key(user_sub), attributes_to_get=["id", "part", "kind"]):
+        try:
+            set_saved(item.id, user_sub, False)
+        except Exception as exc:  # noqa: BLE001
+            if getattr(exc, "status", None) != 404:
+                raise
+            item.delete()  # the conversation went first: only the orphan save is left
+        done += 1
+    return done

@@ -1,0 +1,80 @@
+"""The browser session: cookies holding Cognito's tokens, and the CSRF rule for writes made with them.
+
+- `sg_session`: the ID token (HttpOnly; JavaScript never sees it).
+- `sg_refresh`: the refresh token (HttpOnly), so a session outlives the hour an ID token lasts.
+- `sg_user`: "1", readable by the page's script, only to know whether to ask for per-user state.
+
+All are SameSite=Lax, and Secure except on a plain-http localhost site. Lax already keeps them off
+cross-site POSTs in today's browsers; the Origin check below is the rule that does not depend on it.
+"""
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlsplit
+
+SESSION, REFRESH, HINT = "sg_session", "sg_refresh", "sg_user"
+# Cognito's refresh tokens last 30 days by default; the cookie need not outlive it.
+REFRESH_MAX_AGE = 30 * 24 * 3600
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_cookies(header: str | None) -> dict[str, str]:
+    """Cookie header to {name: value}; a malformed header reads as no cookies."""
+    if not header:
+        return {}
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _cookie(name: str, value: str, max_age: int, secure: bool, http_only: bool = True) -> str:
+    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "SameSite=Lax"]
+    if http_only:
+        parts.append("HttpOnly")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def session_cookies(id_token: str, refresh_token: str | None, secure: bool) -> list[str]:
+    """Set-Cookie values starting (or, without a refresh token, renewing) a session."""
+    cookies = [_cookie(SESSION, id_token, REFRESH_MAX_AGE, secure), _cookie(HINT, "1", REFRESH_MAX_AGE, secure,
+                                                                            http_only=False)]
+    if refresh_token:
+        cookies.append(_cookie(REFRESH, refresh_token, REFRESH_MAX_AGE, secure))
+    return cookies
+
+
+def cleared_cookies(secure: bool) -> list[str]:
+    """Set-Cookie values ending the session."""
+    return [_cookie(name, "", 0, secure, http_only=name != HINT) for name in (SESSION, REFRESH, HINT)]
+
+
+def has_session(cookies: dict[str, str]) -> bool:
+    return bool(cookies.get(SESSION) or cookies.get(REFRESH))
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+
+
+def same_origin_write(origin: str | None, referer: str | None, site_url: str,
+                      extension_origins: tuple[str, ...]) -> bool:
+    """May a cookie-authenticated write with these headers proceed?
+
+    Yes when it comes from the site itself, or from a browser extension origin allowed by settings
+    (a web page cannot claim one). Browsers send Origin on every POST, PUT, PATCH and DELETE; when
+    it is missing, the Referer's origin must match instead; with neither, no.
+    """
+    site = _origin_of(site_url)
+    claimed = (origin or "").strip().lower()
+    if claimed and claimed != "null":
+        return claimed == site or any(fnmatchcase(claimed, pattern.lower()) for pattern in extension_origins)
+    if referer:
+        return _origin_of(referer) == site
+    return False
