@@ -27,6 +27,27 @@ def _page(summary: str) -> dict[str, Any]:
     return {"summary": summary, "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}
 
 
+def _body(model: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}}
+
+
+def _object(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
+def _form(summary: str, model: str | None) -> dict[str, Any]:
+    """A form post of the account pages: HTML (303 or the form again) for forms, JSON for JSON bodies."""
+    schema = {"$ref": _REF.format(model=model)} if model else {"type": "object"}
+    return {"summary": summary, "description": "Form posts get a 303 redirect or the form with its error; JSON "
+                                               "bodies get JSON. Refused (403) from another Origin.",
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": schema},
+                                        "application/json": {"schema": schema}}},
+            "responses": {"200": {"description": "Done (JSON) or the next form (HTML)"},
+                          "303": {"description": "Done: to the next page, with Set-Cookie"},
+                          "400": _error("Invalid input"), "401": _error("Wrong email or password"),
+                          "403": _error("Another origin")}}
+
+
 _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "Conversation id.")
 
 
@@ -37,7 +58,8 @@ def spec() -> dict[str, Any]:
 
     from . import validation as v
 
-    models = [v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse]
+    models = [v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,
+              v.UpdateConversation, v.CreateComment, v.SignUp, v.Credentials, v.PasswordReset]
     _, defs = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
     schemas = defs.get("$defs", {})
     cfg = settings.get()
@@ -80,11 +102,73 @@ def spec() -> dict[str, Any]:
         "/api/conversations/{id}": {
             "get": {"summary": "Read a conversation", "parameters": [_ID],
                     "responses": {"200": _json("Conversation"), "404": _error("Unknown or deleted")}},
-            "delete": {"summary": "Delete a conversation with its delete token", "parameters": [_ID],
-                       "security": [{"deleteToken": []}],
+            "delete": {"summary": "Delete a conversation (and its saves and comments) with its delete token, "
+                                  "or as its signed-in owner", "parameters": [_ID],
+                       "security": [{"deleteToken": []}, {"session": []}],
                        "responses": {"204": {"description": "Deleted"}, "403": _error("Missing or wrong token"),
                                      "404": _error("Unknown")}},
+            "patch": {"summary": "Change the title and/or visibility (owner only)", "parameters": [_ID],
+                      "security": [{"session": []}], "requestBody": _body("UpdateConversation"),
+                      "responses": {"200": _object("The new title and visibility"), "400": _error("Invalid input"),
+                                    "401": _error("Not signed in"), "403": _error("Not the owner, or CSRF"),
+                                    "404": _error("Unknown")}},
         },
+        "/api/conversations/{id}/save": {
+            method: {"summary": summary, "parameters": [_ID], "security": [{"session": []}],
+                     "responses": {"200": _object("`{saved, saves}`: the state asked for and the exact count"),
+                                   "401": _error("Not signed in"), "403": _error("CSRF"),
+                                   "404": _error("Unknown")}}
+            for method, summary in [("post", "Save a conversation (idempotent)"),
+                                    ("delete", "Unsave a conversation (idempotent)")]},
+        "/api/conversations/{id}/comments": {
+            "get": {"summary": "Comments by message position, oldest first, replies under their comment",
+                    "parameters": [_ID], "responses": {"200": _object("`{count, owner, positions: {n: [...]}}`"),
+                                                       "404": _error("Unknown")}},
+            "post": {"summary": "Comment on a message, or reply to a comment (signed in; rate-limited per user)",
+                     "parameters": [_ID], "security": [{"session": []}], "requestBody": _body("CreateComment"),
+                     "responses": {"201": _object("The comment"), "400": _error("Invalid input"),
+                                   "401": _error("Not signed in"), "403": _error("CSRF"), "404": _error("Unknown"),
+                                   "429": _error("Rate-limited")}},
+        },
+        "/api/conversations/{id}/comments/{comment_id}": {"delete": {
+            "summary": "Delete a comment (with its replies) as its author or the conversation's owner",
+            "parameters": [_ID, _param("comment_id", "path", {"type": "string"}, "Comment id.")],
+            "security": [{"session": []}],
+            "responses": {"200": _object("`{deleted: n}`"), "401": _error("Not signed in"),
+                          "403": _error("Neither author nor owner, or CSRF"), "404": _error("Unknown"),
+                          "409": _error("Changed meanwhile: retry")}}},
+        "/api/me": {
+            "get": {"summary": "Who is signed in", "security": [{"session": []}],
+                    "responses": {"200": _object("`{id, email, name}`"), "401": _error("Not signed in")}},
+            "delete": {"summary": "Delete the account: `{\"mode\": \"delete\" | \"anonymize\"}` for what they shared",
+                       "security": [{"session": []}],
+                       "responses": {"200": _object("What was removed"), "400": _error("No mode"),
+                                     "401": _error("Not signed in"), "403": _error("CSRF")}},
+        },
+        "/api/me/conversations": {"get": {
+            "summary": "Conversations shared while signed in, newest first", "security": [{"session": []}],
+            "parameters": [_param("cursor", "query", {"type": "string"}, "From the previous page.")],
+            "responses": {"200": _object("`{conversations, cursor}`"), "401": _error("Not signed in")}}},
+        "/api/me/saves": {"get": {
+            "summary": "Saved conversations, newest save first", "security": [{"session": []}],
+            "parameters": [_param("cursor", "query", {"type": "string"}, "From the previous page.")],
+            "responses": {"200": _object("`{conversations, cursor}`"), "401": _error("Not signed in")}}},
+        "/api/me/status": {"get": {
+            "summary": "Which of these conversations the caller saved and owns (for page buttons)",
+            "security": [{"session": []}],
+            "parameters": [_param("ids", "query", {"type": "string"}, "Comma-separated ids, at most 50.")],
+            "responses": {"200": _object("`{saved: [...], owned: [...]}`"), "401": _error("Not signed in")}}},
+        "/signin": {"get": _page("Sign-in form"), "post": _form("Sign in", "Credentials")},
+        "/signup": {"get": _page("Sign-up form"), "post": _form("Create an account", "SignUp")},
+        "/signup/confirm": {"post": _form("Confirm the email with its code (stages that send email)",
+                                          "PasswordReset")},
+        "/signout": {"post": _form("Sign out (clears the session cookies)", None)},
+        "/reset": {"get": _page("Password reset form"),
+                   "post": _form("Ask for a reset code (email) or set a new password (email, code, password)",
+                                 "PasswordReset")},
+        "/account": {"get": _page("Account: sign out, delete the account (signed in; else redirects to sign in)")},
+        "/account/delete": {"post": _form("Delete the account (form: mode, confirm)", None)},
+        "/saved": {"get": _page("Saved conversations (signed in; else redirects to sign in)")},
         "/api/conversations/{id}/view": {"post": {
             "summary": "Count a view (once per client per hour; totals update at the next roll-up)",
             "parameters": [_ID],
@@ -121,7 +205,7 @@ def spec() -> dict[str, Any]:
                                  _param("q", "query", {"type": "string"}, "Title search."),
                                  _param("cursor", "query", {"type": "string"}, "Page cursor."),
                                  _param("trail", "query", {"type": "string"}, "Cursors of earlier pages.")]}},
-        "/mine": {"get": _page("Conversations shared from this browser (kept in its localStorage)")},
+        "/mine": {"get": _page("Conversations shared while signed in, and those this browser holds keys for")},
         "/sitemap.xml": {"get": {"summary": "Sitemap of public conversations",
                                  "responses": {"200": {"description": "XML", "content": {"application/xml": {}}}}}},
         "/robots.txt": {"get": {"summary": "Robots rules", "responses": {"200": {"description": "Text"}}}},
@@ -137,5 +221,7 @@ def spec() -> dict[str, Any]:
         "servers": [{"url": cfg.site_url}],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
-            "deleteToken": {"type": "http", "scheme": "bearer", "description": "The deleteToken from create"}}},
+            "deleteToken": {"type": "http", "scheme": "bearer", "description": "The deleteToken from create"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "sg_session",
+                        "description": "Set by /signin. Writes must come from the site's Origin (CSRF)."}}},
     }

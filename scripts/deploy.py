@@ -43,6 +43,8 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
     env["STAGE"] = stage
     env["TABLE_PREFIX"] = outputs["TablePrefix"]
     env["BUCKET_NAME"] = outputs["BucketName"]
+    env["COGNITO_USER_POOL_ID"] = outputs["UserPoolId"]
+    env["COGNITO_CLIENT_ID"] = outputs["UserPoolClientId"]
     if "SiteUrl" in outputs:  # the CDN exists: it is the site, and the one proxy in front of API Gateway
         env["SITE_URL"] = outputs["SiteUrl"]
         env["SHORT_URL"] = outputs["ShortUrl"]
@@ -100,7 +102,8 @@ def write_settings(stage: str, outputs: dict[str, str]) -> None:
     CONFIG.write_text(json.dumps(apply_outputs(json.loads(CONFIG.read_text()), stage, outputs), indent=2) + "\n")
     session = boto3.session.Session()
     account = boto3.client("sts").get_caller_identity()["Account"]
-    policy = render(outputs["TablePrefix"], outputs["BucketName"], session.region_name, account)
+    policy = render(outputs["TablePrefix"], outputs["BucketName"], session.region_name, account,
+                    outputs["UserPoolId"])
     (ROOT / ".chalice" / f"policy-{stage}.json").write_text(json.dumps(policy, indent=2) + "\n")
 
 

@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "policy.json"
 
 
-def render(table_prefix: str, bucket: str, region: str, account: str) -> dict:
+def render(table_prefix: str, bucket: str, region: str, account: str, user_pool_id: str = "*") -> dict:
+    """`user_pool_id` "*" (any pool of the account and region) where the stack's pool is not known yet."""
     text = Template(TEMPLATE.read_text()).substitute(TablePrefix=table_prefix, BucketName=bucket, Region=region,
-                                                     AccountId=account)
+                                                     AccountId=account, UserPoolId=user_pool_id)
     return json.loads(text)
 
 

@@ -21,6 +21,8 @@ TEMPLATE = ROOT / "infra" / "stack.yaml"
 BIN = Path(sys.executable).parent
 # Created only on the second pass (ApiOriginDomain set); moto's CloudFormation cannot create them.
 CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "Distribution", "BucketPolicy", "SiteRecord", "ShortRecord"}
+# moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
+COGNITO_RESOURCES = {"UserPool", "UserPoolClient"}
 
 
 def test_cfn_lint_passes_on_the_template():
@@ -82,7 +84,7 @@ def test_the_first_pass_creates_every_data_resource(stack_moto):
     _, outputs, resources = stack_moto
     declared = set(re.findall(r"^  ([A-Za-z]+):\n    Type: AWS::", TEMPLATE.read_text(), re.MULTILINE))
     print("Not deployable into moto (second pass, checked by cfn-lint only):", sorted(declared & CDN_RESOURCES))
-    assert resources == declared - CDN_RESOURCES
+    assert resources == declared - CDN_RESOURCES - COGNITO_RESOURCES
     assert outputs["TablePrefix"] == "sharegpt-dev"
     assert outputs["BucketName"] == "sharegpt-dev-123456789012-us-east-1"
 
@@ -117,6 +119,22 @@ def test_the_stack_tables_match_the_models(stack_moto):
     assert f"TimeToLiveSpecification: {{AttributeName: {Counter.expires.attr_name}, Enabled: true}}" in TEMPLATE.read_text()
 
 
+def test_the_stack_user_pool_matches_the_local_one():
+    """The local stage's pool (made in moto by scripts/devstack.py) is the one the stack declares."""
+    from cfnlint.decode import cfn_yaml
+
+    resources = cfn_yaml.loads(TEMPLATE.read_text())["Resources"]
+    pool = resources["UserPool"]["Properties"]
+    client = resources["UserPoolClient"]["Properties"]
+    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "Policies", "Schema"):
+        assert pool[key] == devstack.USER_POOL[key], key
+    for key in ("ExplicitAuthFlows", "GenerateSecret", "ClientName"):
+        assert client[key] == devstack.USER_POOL_CLIENT[key], key
+    # The app reads the custom attribute by this name from the ID token.
+    from chalicelib.accounts import DISPLAY_NAME_ATTRIBUTE
+    assert DISPLAY_NAME_ATTRIBUTE == "custom:" + pool["Schema"][0]["Name"]
+
+
 def test_the_api_tests_pass_against_the_stack_resources(stack_moto):
     endpoint, outputs, _ = stack_moto
     env = {**os.environ, "SHAREGPT_TEST_STACK": endpoint, "TABLE_PREFIX": outputs["TablePrefix"],
@@ -139,12 +157,14 @@ def test_deploy_writes_the_stack_outputs_into_the_stage_settings():
     from scripts.deploy import apply_outputs
 
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    first = apply_outputs(config, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1"})
+    pool = {"UserPoolId": "us-east-1_abc", "UserPoolClientId": "client1"}
+    first = apply_outputs(config, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1", **pool})
     env = first["stages"]["prod"]["environment_variables"]
     assert (env["TABLE_PREFIX"], env["BUCKET_NAME"]) == ("sharegpt-prod", "b-1")
     assert len(env["IP_HASH_SALT"]) == 64 and "SITE_URL" not in env
+    assert (env["COGNITO_USER_POOL_ID"], env["COGNITO_CLIENT_ID"]) == ("us-east-1_abc", "client1")
     assert first["stages"]["prod"]["autogen_policy"] is False
-    second = apply_outputs(first, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1",
+    second = apply_outputs(first, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1", **pool,
                                            "SiteUrl": "https://s.example", "ShortUrl": "https://x.example",
                                            "AvatarBaseUrl": "https://s.example"})
     env2 = second["stages"]["prod"]["environment_variables"]

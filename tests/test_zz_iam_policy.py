@@ -11,7 +11,8 @@ import os
 from fnmatch import fnmatchcase
 
 import awscalls
-from conftest import BUCKET, TABLE_PREFIX, chat, create
+from conftest import BUCKET, TABLE_PREFIX, body_of, chat, create
+from test_accounts import sign_up
 from scripts.policy import render
 
 REGION, ACCOUNT = "us-east-1", "123456789012"  # moto's account
@@ -19,6 +20,13 @@ TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteI
                     "ConditionCheck": "ConditionCheckItem"}
 S3_ACTIONS = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject",
               "DeleteObject": "s3:DeleteObject", "ListObjectsV2": "s3:ListBucket"}
+
+
+# Cognito's user API is called unsigned (as a browser would): it needs no IAM permission at all.
+COGNITO_PUBLIC = {"SignUp", "ConfirmSignUp", "InitiateAuth", "ForgotPassword", "ConfirmForgotPassword"}
+# Made only by the local stage (finding moto's pool, confirming sign-ups) and by devstack's set-up.
+COGNITO_LOCAL_ONLY = {"ListUserPools", "ListUserPoolClients", "AdminConfirmSignUp", "CreateUserPool",
+                      "CreateUserPoolClient"}
 
 
 def _table_arn(table: str, index: str | None = None) -> str:
@@ -31,13 +39,17 @@ def required(service: str, operation: str, brief: dict) -> list[tuple[str, str]]
     if service == "dynamodb":
         if operation == "TransactWriteItems":
             return [(f"dynamodb:{TRANSACT_ACTIONS[kind]}", _table_arn(table)) for kind, table in brief["Items"]]
-        if operation == "BatchGetItem":
-            return [("dynamodb:BatchGetItem", _table_arn(table)) for table in brief["Tables"]]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", _table_arn(table)) for table in brief["Tables"]]
         return [(f"dynamodb:{operation}", _table_arn(brief["TableName"], brief.get("IndexName")))]
     if service == "s3":
         action = S3_ACTIONS[operation]
         resource = f"arn:aws:s3:::{brief['Bucket']}" + ("" if action == "s3:ListBucket" else f"/{brief['Key']}")
         return [(action, resource)]
+    if service == "cognito-idp":
+        if operation in COGNITO_PUBLIC or operation in COGNITO_LOCAL_ONLY:
+            return []
+        return [(f"cognito-idp:{operation}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{brief['UserPoolId']}")]
     return [(f"{service}:{operation}", "*")]
 
 
@@ -67,17 +79,30 @@ def test_every_aws_call_the_app_made_is_allowed_by_the_stage_policy(client):
         assert client.http.get(path).status_code == 200, path
     client.http.post(f"/api/conversations/{created['id']}/view", headers={"x-forwarded-for": "198.51.100.1"})
     views.roll_up()
+    # Accounts: own, save, comment, then leave (which deletes the Cognito user).
+    person = sign_up(client, "Policy")
+    owned = body_of(person.call("POST", "/api/conversations", chat(2)))["id"]
+    person.call("POST", f"/api/conversations/{created['id']}/save")
+    person.call("POST", f"/api/conversations/{created['id']}/comments", {"position": 0, "content": "hi"})
+    for path in ("/api/me/saves", "/api/me/conversations", f"/api/me/status?ids={owned}",
+                 f"/api/conversations/{created['id']}/comments"):
+        assert person.call("GET", path).status_code == 200, path
+    # Anonymized, the comment stays: deleting the conversation below batch-deletes it.
+    assert person.call("DELETE", "/api/me", {"mode": "anonymize"}).status_code == 200
     for done in (created, oversized):
         response = client.http.delete(f"/api/conversations/{done['id']}",
                                       headers={"authorization": f"Bearer {done['deleteToken']}"})
         assert response.status_code == 204
 
-    policy = render(TABLE_PREFIX, BUCKET, REGION, ACCOUNT)
+    from chalicelib import auth
+
+    policy = render(TABLE_PREFIX, BUCKET, REGION, ACCOUNT, auth.pool()[0])
     seen = {(action, resource) for service, operation, brief in awscalls.RECORDED
             for action, resource in required(service, operation, brief)}
     operations = {action for action, _ in seen}
     assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan",
-            "dynamodb:BatchGetItem", "dynamodb:GetItem", "s3:PutObject", "s3:GetObject", "s3:DeleteObject"} <= operations
+            "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:BatchWriteItem", "s3:PutObject", "s3:GetObject",
+            "s3:DeleteObject", "cognito-idp:AdminDeleteUser"} <= operations
     missing = sorted((action, resource) for action, resource in seen if not allowed(policy, action, resource))
     assert missing == [], f"add these to infra/policy.json: {missing}"
 
