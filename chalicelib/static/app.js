@@ -22,13 +22,61 @@
   };
   const say = (text) => { const status = document.getElementById("status"); if (status) status.textContent = text; };
 
+  // Signed in? The session cookies are HttpOnly; sg_user only says there is one (it grants nothing).
+  const signedIn = /(?:^|;\s*)sg_user=1(?:;|$)/.test(document.cookie);
+  document.querySelectorAll("[data-when]").forEach((el) => { el.hidden = (el.dataset.when === "in") !== signedIn; });
+  const signInHref = () => `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
+  const api = async (method, path, body) => {
+    const init = { method, headers: {} };
+    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+    let response;
+    try { response = await fetch(path, init); } catch (e) {
+      return { ok: false, status: 0, message: "The server could not be reached. Check your connection." };
+    }
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    const message = data && data.error && data.error.message;
+    return { ok: response.ok, status: response.status, data, message: message || `HTTP ${response.status}` };
+  };
+
+  // Save buttons (conversation page, Explore cards, Saved): toggle, and show the server's exact count.
+  const saveButtons = [...document.querySelectorAll("[data-save]")];
+  const showSaved = (button, saved, count) => {
+    button.setAttribute("aria-pressed", saved ? "true" : "false");
+    button.querySelector(".label").textContent = saved ? "Saved" : "Save";
+    if (count !== undefined) button.querySelector(".count").textContent = String(count);
+  };
+  saveButtons.forEach((button) => button.addEventListener("click", async () => {
+    if (!signedIn) { location.href = signInHref(); return; }
+    const id = button.dataset.save;
+    const saved = button.getAttribute("aria-pressed") === "true";
+    button.disabled = true;
+    const answer = await api(saved ? "DELETE" : "POST", `/api/conversations/${encodeURIComponent(id)}/save`);
+    button.disabled = false;
+    if (answer.ok) {
+      document.querySelectorAll(`[data-save="${CSS.escape(id)}"]`).forEach((b) => showSaved(b, answer.data.saved, answer.data.saves));
+    } else if (answer.status === 401) { location.href = signInHref(); }
+    else say(`Saving failed: ${answer.message}`);
+  }));
+  // Which of these the person saved (and owns): one request for the whole page.
+  const statusOf = async (ids) => {
+    if (!signedIn || !ids.length) return { saved: [], owned: [] };
+    const answer = await api("GET", `/api/me/status?ids=${ids.map(encodeURIComponent).join(",")}`);
+    return answer.ok ? answer.data : { saved: [], owned: [] };
+  };
+  const pageStatus = statusOf([...new Set(saveButtons.map((b) => b.dataset.save))]).then((status) => {
+    saveButtons.forEach((b) => { if (status.saved.includes(b.dataset.save)) showSaved(b, true); });
+    return status;
+  });
+
+  // With this browser's delete key when it has one; else as the signed-in owner (the session cookie).
   async function deleteConversation(id) {
     const entry = load()[id];
-    if (!entry) return "missing";
+    if (!entry && !signedIn) return "missing";
     let response;
     try {
       response = await fetch(`/api/conversations/${encodeURIComponent(id)}`, {
-        method: "DELETE", headers: { Authorization: `Bearer ${entry.token}` } });
+        method: "DELETE", headers: entry ? { Authorization: `Bearer ${entry.token}` } : {} });
     } catch (e) { return "offline"; }
     if (response.status === 204 || response.status === 404) {
       const store = load(); delete store[id]; save(store);
@@ -83,6 +131,23 @@
     if (load()[id]) del.hidden = false;
     del.addEventListener("click", () => { confirmBox.hidden = false; document.getElementById("delete-yes").focus(); });
     document.getElementById("delete-no").addEventListener("click", () => { confirmBox.hidden = true; del.focus(); });
+    pageStatus.then((status) => {
+      if (!status.owned.includes(id)) return;
+      del.hidden = false;
+      document.getElementById("owner-tools").hidden = false;
+    });
+    const tools = document.getElementById("owner-tools");
+    tools.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = new FormData(tools);
+      const answer = await api("PATCH", `/api/conversations/${encodeURIComponent(id)}`,
+                               { title: form.get("title"), visibility: form.get("visibility") });
+      if (!answer.ok) { say(`The change failed: ${answer.message}`); return; }
+      page.querySelector("h1").textContent = answer.data.title;
+      page.querySelector(".visibility").textContent = answer.data.visibility;
+      say(`Saved: “${answer.data.title}”, ${answer.data.visibility}.`);
+    });
+    setUpComments(page, id);
     document.getElementById("delete-yes").addEventListener("click", async () => {
       const outcome = await deleteConversation(id);
       if (outcome !== "deleted") { confirmBox.hidden = true; say(explain[outcome]); return; }
@@ -92,6 +157,134 @@
       gone.textContent = "This conversation has been deleted. Its link no longer works.";
       page.replaceChildren(gone);
     });
+  }
+
+  // Comments: a bubble on each message, and a side panel (a bottom sheet on phones) to read and write.
+  function setUpComments(page, id) {
+    const panel = document.getElementById("comments-panel");
+    const threads = document.getElementById("threads");
+    const form = document.getElementById("comment-form");
+    const replying = document.getElementById("replying");
+    const panelSay = (text) => { document.getElementById("panel-status").textContent = text; };
+    document.getElementById("comment-signin").href = signInHref();
+    let data = { count: Number(panel.dataset.comments) || 0, positions: {} };
+    let position = null;
+    let parentId = null;
+    let opener = null;
+
+    const countOf = (list) => list.reduce((n, c) => n + 1 + c.replies.length, 0);
+    const paintBubbles = () => {
+      document.querySelectorAll(".bubble").forEach((bubble) => {
+        const n = countOf(data.positions[bubble.dataset.position] || []);
+        bubble.textContent = n ? `${n} comment${n === 1 ? "" : "s"}` : "Comment";
+        bubble.classList.toggle("has", n > 0);
+      });
+    };
+    const commentItem = (comment, isReply) => {
+      const item = document.createElement("li");
+      item.className = isReply ? "comment reply" : "comment";
+      item.dataset.id = comment.id;
+      const who = document.createElement("p");
+      who.className = "meta";
+      const name = document.createElement("strong");
+      name.textContent = comment.author;
+      who.append(name, document.createTextNode(` · ${new Date(comment.createdAt).toLocaleString()}`));
+      const body = document.createElement("div");
+      body.className = "body html";
+      body.innerHTML = comment.html; // sanitized by the server's allow-list when it was written
+      item.append(who, body);
+      const actions = document.createElement("p");
+      actions.className = "actions";
+      if (!isReply && signedIn) {
+        const reply = document.createElement("button");
+        reply.type = "button"; reply.className = "button"; reply.textContent = "Reply";
+        reply.setAttribute("aria-label", `Reply to ${comment.author}`);
+        reply.addEventListener("click", () => {
+          parentId = comment.id;
+          replying.hidden = false;
+          replying.querySelector("span").textContent = `Replying to ${comment.author}`;
+          form.elements.content.focus();
+        });
+        actions.append(reply);
+      }
+      if (comment.canDelete) {
+        const remove = document.createElement("button");
+        remove.type = "button"; remove.className = "button danger"; remove.textContent = "Delete";
+        remove.setAttribute("aria-label", `Delete the comment by ${comment.author}`);
+        remove.addEventListener("click", async () => {
+          const answer = await api("DELETE", `/api/conversations/${encodeURIComponent(id)}/comments/${comment.id}`);
+          if (!answer.ok) { panelSay(`Deleting failed: ${answer.message}`); return; }
+          panelSay("Comment deleted.");
+          await refresh();
+        });
+        actions.append(remove);
+      }
+      if (actions.childElementCount) item.append(actions);
+      if (!isReply && comment.replies.length) {
+        const replies = document.createElement("ol");
+        replies.className = "replies";
+        replies.append(...comment.replies.map((r) => commentItem(r, true)));
+        item.append(replies);
+      }
+      return item;
+    };
+    const paintPanel = () => {
+      if (position === null) return;
+      const list = data.positions[position] || [];
+      threads.replaceChildren(...list.map((c) => commentItem(c, false)));
+      document.getElementById("threads-empty").hidden = list.length > 0;
+      document.getElementById("panel-heading").textContent = `Comments on message ${Number(position) + 1}`;
+    };
+    const refresh = async () => {
+      const answer = await api("GET", `/api/conversations/${encodeURIComponent(id)}/comments`);
+      if (!answer.ok) { panelSay(`Comments could not be loaded: ${answer.message}`); return; }
+      data = answer.data;
+      paintBubbles();
+      paintPanel();
+    };
+    const resetReply = () => { parentId = null; replying.hidden = true; };
+    document.getElementById("reply-cancel").addEventListener("click", resetReply);
+    const close = () => {
+      panel.hidden = true;
+      document.body.classList.remove("panel-open");
+      document.querySelectorAll(".bubble").forEach((b) => b.setAttribute("aria-expanded", "false"));
+      if (opener) opener.focus();
+    };
+    document.getElementById("panel-close").addEventListener("click", close);
+    panel.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+    document.querySelectorAll(".bubble").forEach((bubble) => {
+      bubble.setAttribute("aria-expanded", "false");
+      bubble.addEventListener("click", () => {
+        opener = bubble;
+        position = bubble.dataset.position;
+        resetReply();
+        panelSay("");
+        document.querySelectorAll(".bubble").forEach((b) => b.setAttribute("aria-expanded", String(b === bubble)));
+        panel.hidden = false;
+        document.body.classList.add("panel-open");
+        paintPanel();
+        document.getElementById("panel-heading").focus();
+      });
+    });
+    document.getElementById("panel-heading").tabIndex = -1;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const content = form.elements.content.value;
+      const body = { position: Number(position), content, ...(parentId ? { parentId } : {}) };
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      const answer = await api("POST", `/api/conversations/${encodeURIComponent(id)}/comments`, body);
+      button.disabled = false;
+      if (answer.status === 401) { location.href = signInHref(); return; }
+      if (!answer.ok) { panelSay(answer.message); return; }
+      form.reset();
+      resetReply();
+      panelSay("Comment posted.");
+      await refresh();
+    });
+    paintBubbles();
+    // A frozen page may be cached: the comments come fresh, and only when there are any (or a session).
+    if (data.count > 0 || signedIn) refresh();
   }
 
   // My shares.
