@@ -220,7 +220,7 @@ def test_axe_finds_no_serious_accessibility_problems(context):
     axe = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
     created = _create_http(RICH)
     page = context.new_page()
-    for path in (f"/c/{created['id']}", "/explore", "/", "/mine", "/c/Zzzzzzz"):
+    for path in (f"/c/{created['id']}", "/explore", "/", "/mine", "/c/Zzzzzzz", "/signin", "/signup", "/reset"):
         page.goto(path)
         page.evaluate(axe)  # evaluated through DevTools, so the page's CSP does not apply to it
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")

@@ -216,6 +216,7 @@
           if (!answer.ok) { panelSay(`Deleting failed: ${answer.message}`); return; }
           panelSay("Comment deleted.");
           await refresh();
+          document.getElementById("panel-heading").focus(); // the button that had focus is gone
         });
         actions.append(remove);
       }
@@ -251,7 +252,7 @@
       if (opener) opener.focus();
     };
     document.getElementById("panel-close").addEventListener("click", close);
-    panel.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+    document.addEventListener("keydown", (event) => { if (event.key === "Escape" && !panel.hidden) close(); });
     document.querySelectorAll(".bubble").forEach((bubble) => {
       bubble.setAttribute("aria-expanded", "false");
       bubble.addEventListener("click", () => {
