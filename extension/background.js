@@ -36,8 +36,12 @@ async function call(server, path, init = {}) {
 
 async function share(payload) {
   const { server } = await config();
-  const answer = await call(server, "/api/conversations", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+  const post = (credentials) => call(server, "/api/conversations", {
+    method: "POST", credentials, headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+  // With the site's session cookie when the person is signed in there: the share is then theirs on every
+  // device. A session the server no longer accepts (401) falls back to an anonymous share.
+  let answer = await post("include");
+  if (!answer.ok && answer.status === 401) answer = await post("omit");
   if (!answer.ok) return answer;
   const entry = { ...answer.body, title: payload.title || "Untitled", server, createdAt: new Date().toISOString() };
   await ext.storage.local.set({ shares: [entry, ...(await shares())] });

@@ -154,6 +154,35 @@ def test_share_stores_exactly_the_visible_chatgpt_branch(extension):
     page.close()
 
 
+def test_a_share_made_while_signed_in_to_the_site_is_owned(extension):
+    """The extension uses the site's session (its cookies) when there is one, and works anonymously when not."""
+    import uuid
+
+    site = extension.new_page()
+    site.goto(f"{SITE}/signup")
+    site.get_by_label("Email").fill(f"ext-{uuid.uuid4().hex[:8]}@example.test")
+    site.get_by_label("Name shown on your comments").fill("Extension user")
+    site.get_by_label("Password (at least 8 characters)").fill("a long password")
+    site.get_by_role("button", name="Create account").click()
+    site.wait_for_url(f"{SITE}/mine")
+    chat_page = extension.new_page()
+    chat_page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    owned = _share(chat_page)
+    site.goto(f"{SITE}/mine")
+    assert site.locator("#owned-list .card").evaluate_all("cards => cards.map(c => c.dataset.id)") == [owned]
+    site.get_by_role("link", name="Account").click()
+    site.get_by_role("button", name="Sign out").click()
+    site.wait_for_url(f"{SITE}/")
+    chat_page.reload()
+    anonymous = _share(chat_page)
+    assert _stored(anonymous)["id"] == anonymous
+    from chalicelib.models import ConversationMeta
+    assert ConversationMeta.get(owned, "meta").user_key is not None
+    assert ConversationMeta.get(anonymous, "meta").user_key is None
+    site.close()
+    chat_page.close()
+
+
 def test_partial_selection_public_and_an_edited_title(extension):
     page = extension.new_page()
     page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
