@@ -117,6 +117,10 @@ def _costs(operation: str, params: dict[str, Any], parsed: dict[str, Any], befor
             size = item_size(entry["Put"]["Item"]) if "Put" in entry else 0
             units += wru(max(size, before.get(index, 0)))
         return 0, 2 * units  # transactions cost two units per item-KB
+    if operation == "BatchWriteItem":
+        requests = [r for table_requests in params["RequestItems"].values() for r in table_requests]
+        return 0, sum(wru(max(item_size(r["PutRequest"]["Item"]) if "PutRequest" in r else 0, before.get(i, 0)))
+                      for i, r in enumerate(requests))
     return 0, 0
 
 
@@ -145,6 +149,10 @@ def recording() -> Iterator[Ledger]:
                 if kind in ("Update", "Delete"):
                     out[index] = _current_size(get, body["TableName"], body["Key"])
             return out
+        if operation == "BatchWriteItem":
+            requests = [(table, r) for table, table_requests in params["RequestItems"].items() for r in table_requests]
+            return {i: _current_size(get, table, r["DeleteRequest"]["Key"]) for i, (table, r) in enumerate(requests)
+                    if "DeleteRequest" in r}
         return {}
 
     def recorded(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from scripts import devstack  # noqa: E402
 
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "25"))
+COLD_ENV: dict[str, str] = {}  # BENCH_TOKEN: an ID token of a bench user, set once one has signed up
 
 COLD_SNIPPETS = {
     "pass": "pass",
@@ -34,6 +35,12 @@ COLD_SNIPPETS = {
         "r = app(event('GET', '/api/conversations/{{conversation_id}}', '/api/conversations/' + cid,"
         " {{'conversation_id': cid}}), Context())\n"
         "assert r['statusCode'] == 200, r"),
+    # A signed-in request: PyJWT + cryptography, the one-time JWKS fetch (and, locally, finding moto's pool).
+    "(c) import app + GET /api/me (verify a session)": (
+        "import os\nfrom app import app\nfrom bench.lambda_event import Context, event\n"
+        "r = app(event('GET', '/api/me', '/api/me', None, headers={'cookie': 'sg_session=' + os.environ['BENCH_TOKEN']}),"
+        " Context())\n"
+        "assert r['statusCode'] == 200, r"),
 }
 
 
@@ -48,7 +55,7 @@ def cold_start(env: dict[str, str], cid: str) -> list[tuple[str, float]]:
     samples: dict[str, list[float]] = {name: [] for name in codes}
     for _ in range(COLD_RUNS):
         for name, code in codes.items():
-            out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
+            out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env, **COLD_ENV},
                                  capture_output=True, text=True, check=True)
             samples[name].append(float(out.stdout.strip().splitlines()[-1]))
     return [(name, statistics.median(values)) for name, values in samples.items()]
@@ -151,6 +158,7 @@ def run(env: dict[str, str]) -> None:
             with recording() as ledger:
                 action()
             line(name, ledger.summary())
+        social_ledger(client, post, headers, rng, line)
         victim = post(conversation(10_000, rng, visibility="public"))
         with recording() as ledger:
             client.http.delete(f"/api/conversations/{victim['id']}",
@@ -207,6 +215,60 @@ def run(env: dict[str, str]) -> None:
 LIGHTHOUSE = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
                 "--no-first-run --disable-sync --proxy-server=http://127.0.0.1:9")
+
+
+def social_ledger(client, post, headers, rng: random.Random, line) -> None:
+    """Accounts, saves and comments: what each signed-in request costs."""
+    from bench.ledger import recording
+    from chalicelib import settings
+
+    site = settings.get().site_url
+    response = client.http.post("/signup", headers={**headers(), "origin": site}, body=json.dumps(
+        {"email": "bench@example.test", "password": "bench password", "name": "Bench"}))
+    assert response.status_code == 201, response.body
+    cookies = {v.split("=", 1)[0]: v.split("=", 1)[1].split(";", 1)[0] for v in response.headers["Set-Cookie"]}
+    COLD_ENV["BENCH_TOKEN"] = cookies["sg_session"]
+    session = {"cookie": f"sg_session={cookies['sg_session']}", "origin": site}
+
+    def call(method: str, path: str, body: object = None):
+        answer = getattr(client.http, method.lower())(path, headers={**headers(), **session},
+                                                       body=json.dumps(body) if body is not None else None)
+        assert answer.status_code < 300, (path, answer.status_code, answer.body)
+        return json.loads(answer.body) if answer.body else None
+
+    call("GET", "/api/me")  # the JWKS, once per process, before measuring
+    owned = json.loads(client.http.post("/api/conversations", headers={**headers(), **session},
+                                        body=json.dumps(conversation(10_000, rng))).body)["id"]
+    others = [post(conversation(2_000, rng))["id"] for _ in range(20)]
+    for cid in others[:10]:
+        call("POST", f"/api/conversations/{cid}/save")
+    first = call("POST", f"/api/conversations/{owned}/comments", {"position": 1, "content": "first"})
+    cases = [
+        ("GET /api/me (session verified, warm)", lambda: call("GET", "/api/me")),
+        ("POST save", lambda: call("POST", f"/api/conversations/{owned}/save")),
+        ("POST save (again: no change)", lambda: call("POST", f"/api/conversations/{owned}/save")),
+        ("DELETE save", lambda: call("DELETE", f"/api/conversations/{owned}/save")),
+        ("GET /api/me/saves (10 saved)", lambda: call("GET", "/api/me/saves")),
+        ("GET /api/me/status (20 ids)", lambda: call("GET", "/api/me/status?ids=" + ",".join(others))),
+        ("GET /api/me/conversations", lambda: call("GET", "/api/me/conversations")),
+        ("POST comment", lambda: call("POST", f"/api/conversations/{owned}/comments",
+                                      {"position": 1, "content": "**light** Markdown"})),
+        ("POST reply", lambda: call("POST", f"/api/conversations/{owned}/comments",
+                                    {"position": 1, "content": "a reply", "parentId": first["id"]})),
+        ("GET comments (3)", lambda: call("GET", f"/api/conversations/{owned}/comments")),
+        ("DELETE comment (with its reply)", lambda: call("DELETE", f"/api/conversations/{owned}/comments/{first['id']}")),
+        ("PATCH title + public (6 title words)", lambda: call("PATCH", f"/api/conversations/{owned}", {
+            "title": "Serverless tables cost almost nothing idle", "visibility": "public"})),
+    ]
+    for name, action in cases:
+        with recording() as ledger:
+            action()
+        line(name, ledger.summary())
+    call("POST", f"/api/conversations/{owned}/save")
+    call("POST", f"/api/conversations/{owned}/comments", {"position": 0, "content": "one more"})
+    with recording() as ledger:
+        call("DELETE", f"/api/conversations/{owned}")
+    line("DELETE as owner (public; 1 save, 1 comment)", ledger.summary())
 
 
 def lighthouse(env: dict[str, str], rng: random.Random) -> None:

@@ -13,7 +13,10 @@ from .aws import cognito, cognito_admin
 from .errors import ApiError, bad_request
 
 DISPLAY_NAME_ATTRIBUTE = "custom:display_name"
-_BAD_CREDENTIALS = ApiError(401, "bad_credentials", "The email or password is wrong.", "password")
+
+
+def _bad_credentials() -> ApiError:
+    return ApiError(401, "bad_credentials", "The email or password is wrong.", "password")
 
 
 class Session(NamedTuple):
@@ -26,7 +29,7 @@ def _cognito_error(exc: Exception) -> ApiError:
     code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
     message = getattr(exc, "response", {}).get("Error", {}).get("Message", "")
     if code in ("NotAuthorizedException", "UserNotFoundException"):
-        return _BAD_CREDENTIALS
+        return _bad_credentials()
     if code == "UsernameExistsException":
         return ApiError(409, "account_exists", "An account with this email exists: sign in instead.", "email")
     if code == "InvalidPasswordException":
@@ -72,7 +75,7 @@ def sign_in(email: str, password: str) -> Session:
                    AuthParameters={"USERNAME": email, "PASSWORD": password})
     tokens = result.get("AuthenticationResult")
     if not tokens:  # a challenge (new password, MFA) this site does not offer
-        raise _BAD_CREDENTIALS
+        raise _bad_credentials()
     return Session(tokens["IdToken"], tokens.get("RefreshToken"), int(tokens.get("ExpiresIn", 3600)))
 
 

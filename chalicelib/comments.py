@@ -56,7 +56,8 @@ def list_comments(conversation_id: str, user_sub: str | None = None) -> dict[str
         raise not_found()
     threads: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
-    items = list(ConversationItem.query(conversation_id, ConversationItem.part.between(META, COMMENT_PREFIX + "\uffff")))
+    last = COMMENT_PREFIX + "\uffff"  # past every comment part, before "~save#"
+    items = list(ConversationItem.query(conversation_id, ConversationItem.part.between(META, last)))
     meta = next((item for item in items if isinstance(item, ConversationMeta)), None)
     if meta is None:
         raise not_found()

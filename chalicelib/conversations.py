@@ -4,7 +4,6 @@ Plain values in, plain values out: nothing here knows about HTTP requests.
 """
 from __future__ import annotations
 
-import base64
 import json
 import re
 import secrets

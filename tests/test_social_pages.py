@@ -11,6 +11,14 @@ import requests
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, SITE, chat
+from test_pages import ROOT
+
+
+def _axe_serious(page) -> list:
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())  # via DevTools: no CSP
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture()
@@ -76,7 +84,7 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
     expect(save.locator(".count")).to_have_text("1")
 
     # Comment on the second message, then reply to it.
-    bubbles = page.locator(".bubble")
+    bubbles = page.locator(".bubble .bubble-label")
     bubbles.nth(1).click()
     panel = page.get_by_role("complementary")
     expect(panel.get_by_role("heading", name="Comments on message 2")).to_be_visible()
@@ -95,10 +103,11 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
     expect(panel.locator(".reply")).to_have_count(1)
     expect(panel.locator(".reply .body")).to_have_text("Yes, it is.")
     expect(bubbles.nth(1)).to_have_text("2 comments")
+    assert _axe_serious(page) == []  # the open panel, with a thread and the owner's tools
     # A stranger sees the comments but can neither delete nor write.
     stranger = browser.new_context(base_url=SITE).new_page()
     stranger.goto(f"/c/{cid}")
-    expect(stranger.locator(".bubble").nth(1)).to_have_text("2 comments")
+    expect(stranger.locator(".bubble-label").nth(1)).to_have_text("2 comments")
     stranger.locator(".bubble").nth(1).click()
     expect(stranger.locator(".comment").first).to_be_visible()
     expect(stranger.get_by_role("button", name=re.compile("^Delete the comment"))).to_have_count(0)
@@ -130,6 +139,9 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
     expect(page.locator(".card-title")).to_have_text(["Flow, renamed"])
     expect(page.locator("[data-save]")).to_have_attribute("aria-pressed", "true")
     page.screenshot(path=str(ARTIFACTS / "saved-1280.png"), full_page=True)
+    assert _axe_serious(page) == []
+    page.goto("/account")
+    assert _axe_serious(page) == []
 
     # Sign out: the per-person pages send you to sign in.
     page.goto("/account")

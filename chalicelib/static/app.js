@@ -176,7 +176,7 @@
     const paintBubbles = () => {
       document.querySelectorAll(".bubble").forEach((bubble) => {
         const n = countOf(data.positions[bubble.dataset.position] || []);
-        bubble.textContent = n ? `${n} comment${n === 1 ? "" : "s"}` : "Comment";
+        bubble.querySelector(".bubble-label").textContent = n ? `${n} comment${n === 1 ? "" : "s"}` : "Comment";
         bubble.classList.toggle("has", n > 0);
       });
     };
