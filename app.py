@@ -643,8 +643,9 @@ def my_status() -> Response:
     from chalicelib import saves
 
     user = _required_user()
-    wanted = ((app.current_request.query_params or {}).get("ids") or "").split(",")
-    return _json(saves.status(user.sub, [w for w in wanted if w]))
+    params = app.current_request.query_params or {}
+    wanted = (params.get("ids") or "").split(",")
+    return _json(saves.status(user.sub, [w for w in wanted if w], with_owned=params.get("owned") == "1"))
 
 
 @app.route("/api/conversations/{conversation_id}/view", methods=["POST"], content_types=ANY_BODY)

@@ -381,23 +381,40 @@ def delete(conversation_id: str, token: str | None, user_sub: str | None = None)
         raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
 
 
-def _remove(meta: ConversationMeta, condition: Any) -> None:
+def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
+    """Delete a conversation whole: one transaction for the conversation, then its saves and comments.
+
+    The transaction also requires the save and comment counts it read: when both are 0 (the usual case)
+    nothing else can be in the partition, so no second Query is needed; a save or comment landing in
+    between fails the condition, and the delete reads again and retries once.
+    """
     conversation_id = meta.id
+    saves, comments = int(meta.saves or 0), int(meta.comments or 0)
     shards: Iterable[ViewShard] = list(ViewShard.query(conversation_id))
-    with TransactWrite(connection=connection()) as tx:
-        tx.delete(meta, condition=condition)
-        tx.delete(ConversationBody(conversation_id, "body"))
-        for word in meta.words or ():
-            tx.delete(SearchEntry(word, _search_sort(int(meta.created), conversation_id)))
-        if meta.list_pk == PUBLIC:
-            tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
-        for shard in shards:
-            tx.delete(shard)
-    # Saves and comments, after the conversation is gone: none can be added any more (their writes
-    # require the meta item), and their counts no longer matter. A consistent read sees every one.
-    rest = list(ConversationItem.query(conversation_id, ConversationItem.part > META, consistent_read=True,
-                                       attributes_to_get=["id", "part", "kind"]))
-    if rest:
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
+                      (ConversationMeta.comments == comments))
+            tx.delete(ConversationBody(conversation_id, "body"))
+            for word in meta.words or ():
+                tx.delete(SearchEntry(word, _search_sort(int(meta.created), conversation_id)))
+            for shard in shards:
+                tx.delete(shard)
+            if meta.list_pk == PUBLIC:
+                tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
+    except TransactWriteError as exc:
+        if not cancelled_by_condition(exc, 0) or not retry:
+            raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
+        try:
+            fresh = ConversationMeta.get(conversation_id, META, consistent_read=True)
+        except DoesNotExist:
+            return  # deleted meanwhile: done
+        _remove(fresh, condition, retry=False)
+        return
+    if saves or comments:
+        # The conversation is gone, so none can be added any more (their writes require the meta item).
+        rest = list(ConversationItem.query(conversation_id, ConversationItem.part > META, consistent_read=True,
+                                           attributes_to_get=["id", "part", "kind"]))
         with ConversationItem.batch_write() as batch:
             for item in rest:
                 batch.delete(item)

@@ -156,7 +156,9 @@ def spec() -> dict[str, Any]:
         "/api/me/status": {"get": {
             "summary": "Which of these conversations the caller saved and owns (for page buttons)",
             "security": [{"session": []}],
-            "parameters": [_param("ids", "query", {"type": "string"}, "Comma-separated ids, at most 50.")],
+            "parameters": [_param("ids", "query", {"type": "string"}, "Comma-separated ids, at most 50."),
+                           _param("owned", "query", {"type": "string", "enum": ["1"]},
+                                  "Also say which are the caller's (a meta read per id).")],
             "responses": {"200": _object("`{saved: [...], owned: [...]}`"), "401": _error("Not signed in")}}},
         "/signin": {"get": _page("Sign-in form"), "post": _form("Sign in", "Credentials")},
         "/signup": {"get": _page("Sign-up form"), "post": _form("Create an account", "SignUp")},

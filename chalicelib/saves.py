@@ -79,10 +79,15 @@ def list_saved(user_sub: str, cursor: str | None = None, size: int | None = None
     return rows, next_cursor
 
 
-def status(user_sub: str, conversation_ids: list[str]) -> dict[str, list[str]]:
-    """Which of these conversations `user_sub` saved and which they own: one BatchGetItem for both."""
+def status(user_sub: str, conversation_ids: list[str], with_owned: bool = False) -> dict[str, list[str]]:
+    """Which of these conversations `user_sub` saved (and, `with_owned`, which they own): one BatchGetItem.
+
+    Ownership costs a meta read per id, so only the conversation page (one id) asks for it.
+    """
     wanted = [cid for cid in dict.fromkeys(conversation_ids) if ids.is_valid_id(cid)][:50]
-    keys = [(cid, META) for cid in wanted] + [(cid, SAVE_PREFIX + user_sub) for cid in wanted]
+    keys = [(cid, SAVE_PREFIX + user_sub) for cid in wanted] + ([(cid, META) for cid in wanted] if with_owned else [])
+    if not keys:
+        return {"saved": [], "owned": []}
     saved, owned = [], []
     for item in ConversationItem.batch_get(keys, attributes_to_get=["id", "part", "kind", "user_key"]):
         if isinstance(item, SaveItem):

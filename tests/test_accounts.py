@@ -330,7 +330,9 @@ def test_saving_is_idempotent_and_counted_once(client, ann, bob):
     assert body_of(bob.call("DELETE", f"/api/conversations/{cid}/save")) == {"saved": False, "saves": 1}
     row = next(r for r in body_of(client.http.get("/api/conversations?type=new")) if r["id"] == cid)
     assert row["saves"] == 1
-    assert body_of(ann.call("GET", f"/api/me/status?ids={cid},abcdefg"))["saved"] == [cid]
+    assert body_of(ann.call("GET", f"/api/me/status?ids={cid},abcdefg")) == {"saved": [cid], "owned": []}
+    mine = share(ann, chat(2))["id"]
+    assert body_of(ann.call("GET", f"/api/me/status?ids={cid},{mine}&owned=1")) == {"saved": [cid], "owned": [mine]}
     assert ann.call("POST", "/api/conversations/zzzzzzz/save").status_code == 404
 
 
@@ -478,6 +480,18 @@ def test_deleting_a_conversation_removes_its_saves_and_comments(client, ann, bob
     assert response.status_code == 204
     assert not [i for i in scan_all(aws, "conversations") if i["id"]["S"] == cid]
     assert cid not in [r["id"] for r in body_of(bob.call("GET", "/api/me/saves"))["conversations"]]
+
+
+def test_a_save_landing_during_a_delete_goes_too(client, ann, aws):
+    """The delete read the meta item (0 saves), then a save landed: the counts in its condition catch it."""
+    from chalicelib import conversations
+    from chalicelib.models import ConversationMeta
+
+    cid = create(client, chat(2))["id"]
+    stale = ConversationMeta.get(cid, "meta", consistent_read=True)
+    assert ann.call("POST", f"/api/conversations/{cid}/save").status_code == 200
+    conversations._remove(stale, ConversationMeta.token_hash == stale.token_hash)
+    assert not [i for i in scan_all(aws, "conversations") if i["id"]["S"] == cid]
 
 
 @pytest.mark.parametrize("mode", ["delete", "anonymize"])

@@ -84,7 +84,7 @@ def test_every_aws_call_the_app_made_is_allowed_by_the_stage_policy(client):
     owned = body_of(person.call("POST", "/api/conversations", chat(2)))["id"]
     person.call("POST", f"/api/conversations/{created['id']}/save")
     person.call("POST", f"/api/conversations/{created['id']}/comments", {"position": 0, "content": "hi"})
-    for path in ("/api/me/saves", "/api/me/conversations", f"/api/me/status?ids={owned}",
+    for path in ("/api/me/saves", "/api/me/conversations", f"/api/me/status?ids={owned}&owned=1",
                  f"/api/conversations/{created['id']}/comments"):
         assert person.call("GET", path).status_code == 200, path
     # Anonymized, the comment stays: deleting the conversation below batch-deletes it.

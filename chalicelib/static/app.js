@@ -59,12 +59,13 @@
     else say(`Saving failed: ${answer.message}`);
   }));
   // Which of these the person saved (and owns): one request for the whole page.
-  const statusOf = async (ids) => {
+  const statusOf = async (ids, owned) => {
     if (!signedIn || !ids.length) return { saved: [], owned: [] };
-    const answer = await api("GET", `/api/me/status?ids=${ids.map(encodeURIComponent).join(",")}`);
+    const answer = await api("GET", `/api/me/status?ids=${ids.map(encodeURIComponent).join(",")}${owned ? "&owned=1" : ""}`);
     return answer.ok ? answer.data : { saved: [], owned: [] };
   };
-  const pageStatus = statusOf([...new Set(saveButtons.map((b) => b.dataset.save))]).then((status) => {
+  const onConversation = Boolean(document.querySelector("main[data-conversation-id]"));
+  const pageStatus = statusOf([...new Set(saveButtons.map((b) => b.dataset.save))], onConversation).then((status) => {
     saveButtons.forEach((b) => { if (status.saved.includes(b.dataset.save)) showSaved(b, true); });
     return status;
   });
@@ -168,6 +169,22 @@
     const panelSay = (text) => { document.getElementById("panel-status").textContent = text; };
     document.getElementById("comment-signin").href = signInHref();
     let data = { count: Number(panel.dataset.comments) || 0, positions: {} };
+    // One bubble per message, made here rather than repeated in every page's HTML.
+    page.querySelectorAll(".messages > .msg").forEach((message, index) => {
+      const bubble = document.createElement("button");
+      bubble.type = "button";
+      bubble.className = "bubble";
+      bubble.dataset.position = String(index);
+      bubble.setAttribute("aria-controls", "comments-panel");
+      const label = document.createElement("span");
+      label.className = "bubble-label";
+      label.textContent = "Comment";
+      const where = document.createElement("span");
+      where.className = "sr-only";
+      where.textContent = ` on message ${index + 1}`;
+      bubble.append(label, where);
+      message.append(bubble);
+    });
     let position = null;
     let parentId = null;
     let opener = null;
