@@ -4,13 +4,12 @@
 - `sg_refresh`: the refresh token (HttpOnly), so a session outlives the hour an ID token lasts.
 - `sg_user`: "1", readable by the page's script, only to know whether to ask for per-user state.
 
+This module is imported by app.py on every cold start, so what it needs is imported where used.
 All are SameSite=Lax, and Secure except on a plain-http localhost site. Lax already keeps them off
 cross-site POSTs in today's browsers; the Origin check below is the rule that does not depend on it.
 """
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
 SESSION, REFRESH, HINT = "sg_session", "sg_refresh", "sg_user"
@@ -23,6 +22,8 @@ def read_cookies(header: str | None) -> dict[str, str]:
     """Cookie header to {name: value}; a malformed header reads as no cookies."""
     if not header:
         return {}
+    from http.cookies import CookieError, SimpleCookie  # ~3 ms: kept off the short-link path
+
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(header)
@@ -71,6 +72,8 @@ def same_origin_write(origin: str | None, referer: str | None, site_url: str,
     (a web page cannot claim one). Browsers send Origin on every POST, PUT, PATCH and DELETE; when
     it is missing, the Referer's origin must match instead; with neither, no.
     """
+    from fnmatch import fnmatchcase
+
     site = _origin_of(site_url)
     claimed = (origin or "").strip().lower()
     if claimed and claimed != "null":
