@@ -281,6 +281,11 @@ def _next_path(value: str | None) -> str:
     return "/mine"
 
 
+def _redirect(location: str) -> Response:
+    """303: after a form post (or to sign in first), the browser GETs `location`."""
+    return Response("", status_code=303, headers={"Location": location, "Cache-Control": NO_STORE})
+
+
 def _auth_page(mode: str, status: int = 200, **values: Any) -> Response:
     from chalicelib import pages
 
@@ -291,8 +296,7 @@ def _signed_in(session: Any, fields: dict[str, str], as_json: bool, status: int 
     _set_cookies(sessions.session_cookies(session.id_token, session.refresh_token, _secure()))
     if as_json:
         return _json({"signedIn": True}, status)
-    return Response("", status_code=303, headers={"Location": _next_path(fields.get("next")),
-                                                  "Cache-Control": NO_STORE})
+    return _redirect(_next_path(fields.get("next")))
 
 
 @app.route("/signin", methods=["GET"])
@@ -369,7 +373,7 @@ def signout() -> Response:
     _set_cookies(sessions.cleared_cookies(_secure()))
     if as_json:
         return _json({"signedIn": False})
-    return Response("", status_code=303, headers={"Location": "/", "Cache-Control": NO_STORE})
+    return _redirect("/")
 
 
 @app.route("/reset", methods=["GET"])
@@ -413,7 +417,7 @@ def account_page() -> Response:
 
     user = _user(required=False, lenient=True)
     if user is None:
-        return Response("", status_code=303, headers={"Location": "/signin?next=/account", "Cache-Control": NO_STORE})
+        return _redirect("/signin?next=/account")
     return _html(pages.account_page(user), cache=NO_STORE, noindex=True)
 
 
@@ -428,7 +432,7 @@ def delete_account_form() -> Response:
         raise bad_request("Choose what happens to what you shared and tick the box to confirm.", "mode")
     accounts.delete_account(user, anonymize=mode == "anonymize")
     _set_cookies(sessions.cleared_cookies(_secure()))
-    return Response("", status_code=303, headers={"Location": "/?account=deleted", "Cache-Control": NO_STORE})
+    return _redirect("/?account=deleted")
 
 
 @app.route("/saved", methods=["GET"])
@@ -437,7 +441,7 @@ def saved_page() -> Response:
 
     user = _user(required=False, lenient=True)
     if user is None:
-        return Response("", status_code=303, headers={"Location": "/signin?next=/saved", "Cache-Control": NO_STORE})
+        return _redirect("/signin?next=/saved")
     cursor = (app.current_request.query_params or {}).get("cursor") or None
     try:
         rows, next_cursor = saves.list_saved(user.sub, cursor)

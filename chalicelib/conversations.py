@@ -323,13 +323,18 @@ def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None
     return [{**row(m), "visibility": m.visibility} for m in metas], next_cursor
 
 
-def _owned_meta(conversation_id: str, user_sub: str) -> ConversationMeta:
+def _read_meta(conversation_id: str) -> ConversationMeta:
+    """The meta item, read consistently (a change or delete decides on it), or a 404."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     try:
-        meta = ConversationMeta.get(conversation_id, META, consistent_read=True)
+        return ConversationMeta.get(conversation_id, META, consistent_read=True)
     except DoesNotExist:
         raise not_found() from None
+
+
+def _owned_meta(conversation_id: str, user_sub: str) -> ConversationMeta:
+    meta = _read_meta(conversation_id)
     if meta.user_key != owner_key(user_sub):
         raise ApiError(403, "forbidden", "Only the person who shared this conversation can change it.")
     return meta
@@ -367,12 +372,7 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
 def delete(conversation_id: str, token: str | None, user_sub: str | None = None) -> None:
     """Remove a conversation and everything of it (saves and comments too), given its delete token
     (checked in constant time) or by its signed-in owner."""
-    if not ids.is_valid_id(conversation_id):
-        raise not_found()
-    try:
-        meta = ConversationMeta.get(conversation_id, META, consistent_read=True)
-    except DoesNotExist:
-        raise not_found() from None
+    meta = _read_meta(conversation_id)
     if tokens.token_matches(token, meta.token_hash):
         _remove(meta, ConversationMeta.token_hash == meta.token_hash)
     elif user_sub and meta.user_key == owner_key(user_sub):

@@ -1,4 +1,4 @@
-"""`make run`: moto server + tables + bucket + `chalice local`, views rolled up every few seconds.
+"""`make run`: moto server + tables + bucket + user pool + `chalice local`, views rolled up every few seconds.
 
 Data lives in the moto process's memory only: stopping `make run` erases it.
 """
@@ -42,6 +42,8 @@ def main() -> int:
         chalice = devstack.start_chalice(args.port, env, log=None)
         print(f"\n  API:          http://127.0.0.1:{args.port}/api/conversations"
               f"\n  OpenAPI:      http://127.0.0.1:{args.port}/api/openapi.json"
+              f"\n  Accounts:     http://127.0.0.1:{args.port}/signup  (moto's Cognito: confirmed at once, "
+              f"reset codes shown on the page)"
               f"\n  Moto (AWS):   http://127.0.0.1:{args.moto_port}  (in memory: gone when this stops)"
               f"\n  Views roll up every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n", flush=True)
         from chalicelib import views
