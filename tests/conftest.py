@@ -30,7 +30,8 @@ CHALICE_PORT = devstack.free_port()
 SITE = f"http://127.0.0.1:{CHALICE_PORT}"
 ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL=SITE,
                          SHORT_URL="http://s.test", TABLE_PREFIX=TABLE_PREFIX, BUCKET_NAME=BUCKET,
-                         COMMENT_LIMIT="30")
+                         # A day-long comment window: the rate-limit test's burst cannot straddle two windows.
+                         COMMENT_LIMIT="30", COMMENT_WINDOW_SECONDS="86400")
 os.environ.update(ENV)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
