@@ -288,6 +288,18 @@ def test_a_conversation_shared_signed_in_belongs_to_its_owner(client, ann, bob):
     assert _meta(client, mine["id"])["title"] == "Ann's own"
 
 
+def test_my_conversations_page_by_cursor_newest_first(client):
+    from chalicelib import conversations
+
+    owner = sign_up(client, "Pager")
+    shared = [share(owner, chat(2, title=f"mine {i}"))["id"] for i in range(3)]
+    first, cursor = conversations.list_owned(owner.sub, size=2)
+    rest, end = conversations.list_owned(owner.sub, cursor, size=2)
+    assert [r["id"] for r in first + rest] == shared[::-1] and end is None
+    via_api = body_of(owner.call("GET", f"/api/me/conversations?cursor={cursor}"))
+    assert [r["id"] for r in via_api["conversations"]] == shared[::-1][2:]
+
+
 def test_the_owner_changes_title_and_visibility_and_listings_follow(client, ann):
     cid = share(ann, chat(2, title="quietly shared zebrafish"))["id"]
 
@@ -337,20 +349,25 @@ def test_saving_is_idempotent_and_counted_once(client, ann, bob):
 
 
 def test_my_saves_are_newest_first_with_a_cursor(client):
+    from chalicelib import saves
+
     reader = sign_up(client, "Reader")
     ids = [create(client, chat(2, title=f"saved {i}"))["id"] for i in range(5)]
-    for cid in ids:
-        assert reader.call("POST", f"/api/conversations/{cid}/save").status_code == 200
-        time.sleep(0.002)  # distinct save times (milliseconds) for a stable order
+    base = time.time()
+    for i, cid in enumerate(ids):  # saved a second apart, in this order
+        saves.set_saved(cid, reader.sub, True, now=base + i)
+    page = body_of(reader.call("GET", "/api/me/saves"))
+    assert [r["id"] for r in page["conversations"]] == ids[::-1] and page["cursor"] is None
+    # Two at a time, following the cursor (the API's page size is 50).
     seen, cursor = [], None
     while True:
-        page = body_of(reader.call("GET", "/api/me/saves?" + (f"cursor={cursor}" if cursor else "")))
-        seen += [r["id"] for r in page["conversations"]]
-        cursor = page["cursor"]
+        rows, cursor = saves.list_saved(reader.sub, cursor, size=2)
+        seen += [r["id"] for r in rows]
         if not cursor:
             break
-        assert len(page["conversations"]) > 0
     assert seen == ids[::-1]
+    second = body_of(reader.call("GET", "/api/me/saves?cursor=" + saves.list_saved(reader.sub, size=2)[1]))
+    assert [r["id"] for r in second["conversations"]] == ids[::-1][2:]
     bad = reader.call("GET", "/api/me/saves?cursor=WzEsMl0")
     assert bad.status_code == 400 and body_of(bad)["error"]["code"] == "invalid_cursor"
 
