@@ -98,7 +98,9 @@ def _user(required: bool = True, lenient: bool = False) -> "User | None":
             user = auth.verify(renewed.id_token)
             _set_cookies(sessions.session_cookies(renewed.id_token, None, _secure()))
             return user
-    except ApiError:
+    except ApiError as exc:
+        if exc.status != 401:
+            raise  # Cognito or its keys unreachable: keep the session for when they are back
         _set_cookies(sessions.cleared_cookies(_secure()))
         if lenient and not required:
             return None

@@ -75,8 +75,13 @@ def _signing_keys() -> dict[str, Any]:
     cfg = settings.get()
     url = cfg.jwks_url.format(pool=pool()[0])
     request = urllib.request.Request(url, headers=_MOTO_ROUTING if cfg.aws_endpoint else {})
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (a configured https/moto URL)
-        data = json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (a configured https/moto URL)
+            data = json.load(response)
+    except (OSError, ValueError):
+        # Not cached (lru_cache keeps no exception): the next request tries again.
+        raise ApiError(503, "accounts_unavailable", "Signing in is unavailable right now. Try again shortly.",
+                       headers={"Retry-After": "5"}) from None
     return {key.key_id: key for key in jwt.PyJWKSet.from_dict(data).keys if key.key_id}
 
 

@@ -185,6 +185,22 @@ def test_a_token_from_another_user_pool_is_refused(client, aws):
     assert response.status_code == 401
 
 
+def test_an_unreachable_jwks_is_a_503_not_a_crash_and_is_not_cached(client, ann, monkeypatch):
+    from chalicelib import auth, settings
+
+    real = settings.get()
+    monkeypatch.setattr(auth.settings, "get", lambda: real._replace(jwks_url="http://127.0.0.1:9/{pool}/jwks.json"))
+    auth._signing_keys.cache_clear()
+    try:
+        response = ann.call("GET", "/api/me")
+        assert response.status_code == 503 and body_of(response)["error"]["code"] == "accounts_unavailable"
+        assert "Set-Cookie" not in response.headers  # an outage does not sign anyone out
+    finally:
+        monkeypatch.undo()
+        auth._signing_keys.cache_clear()
+    assert ann.call("GET", "/api/me").status_code == 200
+
+
 def test_an_expired_session_is_renewed_with_the_refresh_cookie(client, ann):
     expired = token_like(ann, exp=int(time.time()) - 60, iat=int(time.time()) - 3700)
     response = client.http.get("/api/me", headers={
