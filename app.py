@@ -66,45 +66,23 @@ def _set_cookies(values: list[str]) -> None:
 
 
 def _user(required: bool = True, lenient: bool = False) -> "User | None":
-    """The signed-in caller from the session cookie, verified; None when anonymous and not `required`.
+    """The signed-in caller (session cookie, verified), or None when anonymous and not `required`.
 
-    A cookie-authenticated write must come from this site (or the extension): CSRF is refused with 403.
-    An expired ID token is renewed with the refresh cookie (one Cognito call); an invalid session is
-    a 401 that also clears the cookies, except on `lenient` reads, which then treat the caller as anonymous.
+    Cookie-authenticated writes from another origin are refused (403 csrf). A failed session is a 401
+    that clears the cookies, except on `lenient` reads, which then treat the caller as anonymous.
     """
     request = app.current_request
-    cookies = sessions.read_cookies(request.headers.get("cookie"))
-    if not sessions.has_session(cookies):
-        if required:
-            raise ApiError(401, "unauthorized", "Sign in to do this.")
-        return None
     cfg = settings.get()
-    if request.method not in sessions.SAFE_METHODS and not sessions.same_origin_write(
-            request.headers.get("origin"), request.headers.get("referer"), cfg.site_url, cfg.extension_origins):
-        raise ApiError(403, "csrf", "This request did not come from this site. Reload the page and try again.")
-    from chalicelib import auth
-
-    try:
-        try:
-            if not cookies.get(sessions.SESSION):
-                raise auth.TokenExpired(401, "token_expired", "The session has expired.")
-            return auth.verify(cookies[sessions.SESSION])
-        except auth.TokenExpired:
-            if not cookies.get(sessions.REFRESH):
-                raise
-            from chalicelib import accounts
-
-            renewed = accounts.refresh(cookies[sessions.REFRESH])
-            user = auth.verify(renewed.id_token)
-            _set_cookies(sessions.session_cookies(renewed.id_token, None, _secure()))
-            return user
-    except ApiError as exc:
-        if exc.status != 401:
-            raise  # Cognito or its keys unreachable: keep the session for when they are back
-        _set_cookies(sessions.cleared_cookies(_secure()))
-        if lenient and not required:
-            return None
-        raise
+    outcome = sessions.authenticate(request.headers.get("cookie"), request.method, request.headers.get("origin"),
+                                    request.headers.get("referer"), site_url=cfg.site_url,
+                                    extension_origins=cfg.extension_origins, secure=cfg.secure_cookies)
+    if outcome.set_cookies:
+        _set_cookies(outcome.set_cookies)
+    if outcome.error is not None and not (lenient and not required and outcome.error.status == 401):
+        raise outcome.error
+    if outcome.user is None and required:
+        raise ApiError(401, "unauthorized", "Sign in to do this.")
+    return outcome.user
 
 
 def _required_user() -> "User":

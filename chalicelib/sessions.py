@@ -10,7 +10,12 @@ cross-site POSTs in today's browsers; the Origin check below is the rule that do
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from .auth import User
+    from .errors import ApiError
 
 SESSION, REFRESH, HINT = "sg_session", "sg_refresh", "sg_user"
 # Cognito's refresh tokens last 30 days by default; the cookie need not outlive it.
@@ -81,3 +86,41 @@ def same_origin_write(origin: str | None, referer: str | None, site_url: str,
     if referer:
         return _origin_of(referer) == site
     return False
+
+
+class Outcome(NamedTuple):
+    """Who a request's cookies say the caller is, the Set-Cookie values to answer with, and what went wrong."""
+    user: "User | None"
+    set_cookies: list[str] | None = None
+    error: "ApiError | None" = None
+
+
+def authenticate(cookie_header: str | None, method: str, origin: str | None, referer: str | None, *,
+                 site_url: str, extension_origins: tuple[str, ...], secure: bool) -> Outcome:
+    """Check a request's session: CSRF first for writes, then the ID token, renewed from the refresh
+    token when only its time is up (one Cognito call). A session that fails (401) is ended: the
+    outcome carries cookies that clear it. Other failures (Cognito unreachable) keep the cookies.
+    """
+    from .auth import TokenExpired, verify
+    from .errors import ApiError
+
+    cookies = read_cookies(cookie_header)
+    if not has_session(cookies):
+        return Outcome(None)
+    if method not in SAFE_METHODS and not same_origin_write(origin, referer, site_url, extension_origins):
+        return Outcome(None, error=ApiError(403, "csrf", "This request did not come from this site. "
+                                                         "Reload the page and try again."))
+    try:
+        try:
+            if not cookies.get(SESSION):
+                raise TokenExpired(401, "token_expired", "The session has expired.")
+            return Outcome(verify(cookies[SESSION]))
+        except TokenExpired:
+            if not cookies.get(REFRESH):
+                raise
+            from .accounts import refresh
+
+            renewed = refresh(cookies[REFRESH])
+            return Outcome(verify(renewed.id_token), session_cookies(renewed.id_token, None, secure))
+    except ApiError as exc:
+        return Outcome(None, cleared_cookies(secure) if exc.status == 401 else None, exc)
