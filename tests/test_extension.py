@@ -97,9 +97,11 @@ def extension(playwright, chalice_local, tmp_path_factory):
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(f"chrome-extension://{ext_id}/options.html")
+    # The background script answered (the field shows its default) before the form is used.
+    expect(page.locator("#server")).to_have_value("http://127.0.0.1:8000")
     page.locator("#server").fill(chalice_local)
     page.get_by_role("button", name="Save and check").click()
-    page.locator("#status").filter(has_text="Saved").wait_for()
+    expect(page.locator("#status")).to_contain_text("Saved", timeout=30_000)  # on failure: what it said instead
     page.close()
     context.ext_id = ext_id
     context.worker = worker
