@@ -172,7 +172,8 @@ def home() -> Response:
 
     latest, _ = conversations.list_public("new", size=10)
     top, _ = conversations.list_public("top", size=10)
-    return _html(pages.home_page(conversations.count_public(), latest, top))
+    deleted = (app.current_request.query_params or {}).get("account") == "deleted"
+    return _html(pages.home_page(conversations.count_public(), latest, top, account_deleted=deleted))
 
 
 @app.route("/c/{conversation_id}", methods=["GET"])

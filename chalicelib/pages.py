@@ -115,10 +115,11 @@ def explore_page(tab: str, q: str, rows: list[dict[str, Any]], cursor: str | Non
                    prev_href=prev_href, canonical=f"{settings.get().site_url}/explore")
 
 
-def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]]) -> str:
+def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]],
+              account_deleted: bool = False) -> str:
     cfg = settings.get()
     return _render("home.html", count=count, latest=_with_age(latest), top=top, site_url=cfg.site_url,
-                   canonical=f"{cfg.site_url}/")
+                   canonical=f"{cfg.site_url}/", account_deleted=account_deleted)
 
 
 def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) -> str:

@@ -174,3 +174,36 @@ def test_a_form_error_page_keeps_the_input_and_says_what_is_wrong(page):
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("alert")).to_contain_text("name")
     expect(page.get_by_label("Email")).to_have_value("taken-or-not@example.test")
+
+
+def test_password_reset_and_account_deletion_through_the_forms(page):
+    email = f"reset-{uuid.uuid4().hex[:8]}@example.test"
+    _sign_up(page, email, "first password", "Resetter")
+    page.goto("/account")
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/reset")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send me a code").click()
+    # The local stage shows the code (and fills it in); in the cloud it arrives by email.
+    expect(page.get_by_role("status")).to_contain_text("the code is moto-confirmation-code:")
+    expect(page.get_by_label("Code")).to_have_value(re.compile(r"^moto-confirmation-code:\d{6}$"))
+    page.get_by_label("New password (at least 8 characters)").fill("second password")
+    page.get_by_role("button", name="Set the new password").click()
+    expect(page.get_by_role("status")).to_have_text("Your password is changed. Sign in with it.")
+    _sign_in(page, email, "second password", then="/account")
+
+    # Delete the account: the form insists on a choice and a confirmation, then signs out.
+    shared = page.evaluate("""async (payload) => (await (await fetch('/api/conversations', {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(payload)})).json()).id""", chat(2))
+    page.get_by_label("Delete them all").check()
+    page.get_by_label("I understand this cannot be undone.").check()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page).to_have_url(f"{SITE}/?account=deleted")
+    expect(page.get_by_role("status")).to_contain_text("Your account is deleted")
+    assert [c["name"] for c in page.context.cookies() if c["name"].startswith("sg_")] == []
+    assert requests.get(f"{SITE}/api/conversations/{shared}", timeout=30).status_code == 404
+    page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("second password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("The email or password is wrong.")
