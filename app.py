@@ -291,7 +291,8 @@ def signin() -> Response:
 
     fields, as_json = _posted()
     try:
-        ratelimit.check("signin", _client(), 20, 300)
+        cfg = settings.get()
+        ratelimit.check("signin", _client(), cfg.signin_limit, cfg.signin_window_seconds)
         creds = validation.parse_model(validation.Credentials, fields)
         return _signed_in(accounts.sign_in(creds.email, creds.password), fields, as_json)
     except ApiError as exc:
@@ -313,7 +314,7 @@ def signup() -> Response:
 
     fields, as_json = _posted()
     try:
-        ratelimit.check("signup", _client(), 10, 3600)
+        ratelimit.check("signup", _client(), settings.get().signup_limit_per_hour, 3600)
         form = validation.parse_model(validation.SignUp, fields)
         name = plain_text(form.name, 40).strip()
         if not name:
@@ -369,7 +370,7 @@ def reset_password() -> Response:
 
     fields, as_json = _posted()
     try:
-        ratelimit.check("reset", _client(), 10, 3600)
+        ratelimit.check("reset", _client(), settings.get().reset_limit_per_hour, 3600)
         form = validation.parse_model(validation.PasswordReset, fields)
         if not form.code:
             local_code = accounts.start_password_reset(form.email)
@@ -404,15 +405,12 @@ def account_page() -> Response:
 
 @app.route("/account/delete", methods=["POST"], content_types=[FORM])
 def delete_account_form() -> Response:
-    from chalicelib import accounts
-
     fields, _ = _posted()
     user = _required_user()
     mode = fields.get("mode")
     if mode not in ("delete", "anonymize") or fields.get("confirm") != "yes":
         raise bad_request("Choose what happens to what you shared and tick the box to confirm.", "mode")
-    accounts.delete_account(user, anonymize=mode == "anonymize")
-    _set_cookies(sessions.cleared_cookies(_secure()))
+    _leave(user, mode)
     return _redirect("/?account=deleted")
 
 
@@ -591,18 +589,25 @@ def who_am_i() -> Response:
     return _json({"id": user.sub, "email": user.email, "name": user.name})
 
 
+def _leave(user: "User", mode: str) -> dict[str, int]:
+    """Delete the account (`mode` "anonymize" keeps what they shared, without them) and end the session."""
+    from chalicelib import accounts
+
+    removed = accounts.delete_account(user, anonymize=mode == "anonymize")
+    _set_cookies(sessions.cleared_cookies(_secure()))
+    return removed
+
+
 @app.route("/api/me", methods=["DELETE"], content_types=["application/json"])
 def delete_me() -> Response:
-    from chalicelib import accounts, validation
+    from chalicelib import validation
 
     user = _required_user()
     body = validation.parse_json(app.current_request.raw_body or b"") or {}
     mode = body.get("mode") if isinstance(body, dict) else None
     if mode not in ("delete", "anonymize"):
         raise bad_request("mode must be 'delete' (remove everything) or 'anonymize' (keep it, without you).", "mode")
-    removed = accounts.delete_account(user, anonymize=mode == "anonymize")
-    _set_cookies(sessions.cleared_cookies(_secure()))
-    return _json({"deleted": True, **removed})
+    return _json({"deleted": True, **_leave(user, mode)})
 
 
 @app.route("/api/me/conversations", methods=["GET"])

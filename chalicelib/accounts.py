@@ -21,8 +21,7 @@ def _bad_credentials() -> ApiError:
 
 class Session(NamedTuple):
     id_token: str
-    refresh_token: str | None
-    expires_in: int
+    refresh_token: str | None  # only sign-in hands one out; a refresh keeps the one the cookie holds
 
 
 def _cognito_error(exc: Exception) -> ApiError:
@@ -76,7 +75,7 @@ def sign_in(email: str, password: str) -> Session:
     tokens = result.get("AuthenticationResult")
     if not tokens:  # a challenge (new password, MFA) this site does not offer
         raise _bad_credentials()
-    return Session(tokens["IdToken"], tokens.get("RefreshToken"), int(tokens.get("ExpiresIn", 3600)))
+    return Session(tokens["IdToken"], tokens.get("RefreshToken"))
 
 
 def refresh(refresh_token: str) -> Session:
@@ -87,7 +86,7 @@ def refresh(refresh_token: str) -> Session:
     except ApiError:
         raise auth.unauthorized("The session has expired. Sign in again.", "token_expired") from None
     tokens = result["AuthenticationResult"]
-    return Session(tokens["IdToken"], None, int(tokens.get("ExpiresIn", 3600)))
+    return Session(tokens["IdToken"], None)
 
 
 def start_password_reset(email: str) -> str | None:

@@ -13,7 +13,7 @@ import secrets
 import time
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import ids
@@ -142,16 +142,19 @@ def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
     thread = _thread(conversation_id, COMMENT_PREFIX + comment_id.replace("-", "#"))
     if not thread:
         raise not_found("comment")
-    comment = thread[0]
+    if thread[0].author != user_sub and not _owns(conversation_id, user_sub):  # the owner check reads only if needed
+        raise ApiError(403, "forbidden", "Only its author or the conversation's owner can delete a comment.")
+    _delete_thread(conversation_id, thread)
+    return len(thread)
+
+
+def _owns(conversation_id: str, user_sub: str) -> bool:
     try:
         meta = ConversationMeta.get(conversation_id, META, consistent_read=True,
                                     attributes_to_get=["id", "part", "kind", "user_key"])
     except DoesNotExist:
         raise not_found() from None
-    if comment.author != user_sub and meta.user_key != owner_key(user_sub):
-        raise ApiError(403, "forbidden", "Only its author or the conversation's owner can delete a comment.")
-    _delete_thread(conversation_id, thread)
-    return len(thread)
+    return meta.user_key == owner_key(user_sub)
 
 
 def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
@@ -169,6 +172,8 @@ def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
                 tx.update(CommentItem(conversation_id, COMMENT_PREFIX + parts[0]),
                           actions=[CommentItem.replies.add(-1)], condition=CommentItem.part.exists())
     except TransactWriteError as exc:
+        if cancelled_by_condition(exc, len(thread)):  # the count's condition: the conversation is gone
+            raise not_found() from None
         if cancelled_by_condition(exc, 0):
             raise ApiError(409, "conflict", "The comment changed meanwhile; please retry.") from None
         raise
@@ -183,8 +188,8 @@ def remove_all(user_sub: str, anonymize: bool) -> int:
                 found.update(actions=[CommentItem.author.remove(), ConversationItem.user_key.remove(),
                                       CommentItem.author_name.set(ANONYMOUS_NAME)],
                              condition=CommentItem.author == user_sub)
-            except Exception as exc:  # noqa: BLE001
-                if not failed_condition(exc):
+            except UpdateError as exc:
+                if not failed_condition(exc):  # else: deleted meanwhile, nothing to do
                     raise
         else:
             thread = _thread(found.id, found.part)

@@ -12,7 +12,7 @@ import zlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import cursors, ids, links, settings, tokens
@@ -305,21 +305,31 @@ def count_public(search: str | None = None) -> int:
 
 # ---------------------------------------------------------------- owner's list and changes
 
-def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
-                                                                                              str | None]:
-    """The conversations `user_sub` shared while signed in, newest first (one Query of the by_user index)."""
-    size = size or settings.get().page_size
+def by_user_page(user_key: str, part: str, cursor: str | None, size: int) -> tuple[list[ConversationItem],
+                                                                                   str | None]:
+    """One page of a person's items of one kind (`conv#`, `save#`... + sub) from the by_user index, newest
+    first (one Query), and the next page's cursor. `part` is what those items' sort key is in their
+    conversation's partition: the cursor holds only (created, id), so the start key is rebuilt from checked values.
+    """
     start = None
     if cursor is not None:
         created, conversation_id = cursors.decode_time_and_id(cursor, ids.is_valid_id)
-        start = {"user_key": {"S": owner_key(user_sub)}, "created": {"N": str(created)},
-                 "id": {"S": conversation_id}, "part": {"S": META}}
-    results = ConversationItem.by_user.query(owner_key(user_sub), scan_index_forward=False, limit=size,
-                                             page_size=size, last_evaluated_key=start)
-    metas = [m for m in results if isinstance(m, ConversationMeta)]
+        start = {"user_key": {"S": user_key}, "created": {"N": str(created)},
+                 "id": {"S": conversation_id}, "part": {"S": part}}
+    results = ConversationItem.by_user.query(user_key, scan_index_forward=False, limit=size, page_size=size,
+                                             last_evaluated_key=start)
+    items = list(results)
     next_cursor = None
-    if len(metas) == size and results.last_evaluated_key is not None:
-        next_cursor = cursors.encode([int(metas[-1].created), metas[-1].id])
+    if len(items) == size and results.last_evaluated_key is not None:
+        next_cursor = cursors.encode([int(items[-1].created), items[-1].id])
+    return items, next_cursor
+
+
+def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
+                                                                                              str | None]:
+    """The conversations `user_sub` shared while signed in, newest first (one Query of the by_user index)."""
+    items, next_cursor = by_user_page(owner_key(user_sub), META, cursor, size or settings.get().page_size)
+    metas = [m for m in items if isinstance(m, ConversationMeta)]
     return [{**row(m), "visibility": m.visibility} for m in metas], next_cursor
 
 
@@ -430,8 +440,8 @@ def remove_owned(user_sub: str, anonymize: bool) -> int:
             try:
                 item.update(actions=[ConversationItem.user_key.remove()],
                             condition=ConversationItem.user_key == owner_key(user_sub))
-            except Exception as exc:  # noqa: BLE001 (changed hands meanwhile: nothing to do)
-                if not failed_condition(exc):
+            except UpdateError as exc:
+                if not failed_condition(exc):  # else: changed hands meanwhile, nothing to do
                     raise
         else:
             try:

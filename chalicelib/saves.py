@@ -12,10 +12,10 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import cursors, ids, settings
-from .conversations import owner_key, row
+from . import ids, settings
+from .conversations import by_user_page, owner_key, row
 from .dynamo import cancelled_by_condition, connection
-from .errors import not_found
+from .errors import ApiError, not_found
 from .models import META, SAVE_PREFIX, ConversationItem, ConversationMeta, SaveItem
 
 
@@ -30,6 +30,15 @@ def _count(conversation_id: str) -> int:
 
 def set_saved(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> dict[str, Any]:
     """Save (or unsave) a conversation for `user_sub`: idempotent; returns {saved, saves}."""
+    _write(conversation_id, user_sub, saved, now)
+    try:
+        return {"saved": saved, "saves": _count(conversation_id)}
+    except ConversationMeta.DoesNotExist:
+        raise not_found() from None
+
+
+def _write(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> None:
+    """The save item and the count change, together and conditionally; already so is not an error."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     item = SaveItem(conversation_id, SAVE_PREFIX + user_sub, user_key=save_key(user_sub),
@@ -50,28 +59,14 @@ def set_saved(conversation_id: str, user_sub: str, saved: bool, now: float | Non
         if not cancelled_by_condition(exc, 0):
             raise
         # Already in the state asked for: nothing changed, which is what idempotent means here.
-    try:
-        return {"saved": saved, "saves": _count(conversation_id)}
-    except ConversationMeta.DoesNotExist:
-        raise not_found() from None
 
 
 def list_saved(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
                                                                                               str | None]:
     """The conversations `user_sub` saved, newest save first: a Query of the by_user index, then one
     BatchGetItem for the rows (titles can change, so they are not copied into the save)."""
-    size = size or settings.get().page_size
-    start = None
-    if cursor is not None:
-        created, conversation_id = cursors.decode_time_and_id(cursor, ids.is_valid_id)
-        start = {"user_key": {"S": save_key(user_sub)}, "created": {"N": str(created)},
-                 "id": {"S": conversation_id}, "part": {"S": SAVE_PREFIX + user_sub}}
-    results = ConversationItem.by_user.query(save_key(user_sub), scan_index_forward=False, limit=size,
-                                             page_size=size, last_evaluated_key=start)
-    saves = list(results)
-    next_cursor = None
-    if len(saves) == size and results.last_evaluated_key is not None:
-        next_cursor = cursors.encode([int(saves[-1].created), saves[-1].id])
+    saves, next_cursor = by_user_page(save_key(user_sub), SAVE_PREFIX + user_sub, cursor,
+                                      size or settings.get().page_size)
     if not saves:
         return [], next_cursor
     found = {m.id: m for m in ConversationMeta.batch_get([(s.id, META) for s in saves])}
@@ -102,9 +97,9 @@ def remove_all(user_sub: str) -> int:
     done = 0
     for item in ConversationItem.by_user.query(save_key(user_sub), attributes_to_get=["id", "part", "kind"]):
         try:
-            set_saved(item.id, user_sub, False)
-        except Exception as exc:  # noqa: BLE001
-            if getattr(exc, "status", None) != 404:
+            _write(item.id, user_sub, False)  # no count to show: no read of it
+        except ApiError as exc:
+            if exc.status != 404:
                 raise
             item.delete()  # the conversation went first: only the orphan save is left
         done += 1

@@ -58,6 +58,11 @@ class Settings(NamedTuple):
     extension_origins: tuple[str, ...]
     comment_limit: int
     comment_window_seconds: int
+    # Per client address: sign-in attempts per window; sign-ups and reset requests per hour.
+    signin_limit: int
+    signin_window_seconds: int
+    signup_limit_per_hour: int
+    reset_limit_per_hour: int
     max_comment_chars: int
 
     def table(self, name: str) -> str:
@@ -110,5 +115,9 @@ def get() -> Settings:
                                 .split(",") if o),
         comment_limit=_int("COMMENT_LIMIT", 10),
         comment_window_seconds=_int("COMMENT_WINDOW_SECONDS", 60),
+        signin_limit=_int("SIGNIN_LIMIT", 20),
+        signin_window_seconds=_int("SIGNIN_WINDOW_SECONDS", 300),
+        signup_limit_per_hour=_int("SIGNUP_LIMIT_PER_HOUR", 10),
+        reset_limit_per_hour=_int("RESET_LIMIT_PER_HOUR", 10),
         max_comment_chars=_int("MAX_COMMENT_CHARS", 5000),
     )
