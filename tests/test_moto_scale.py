@@ -1,0 +1,77 @@
+"""The moto we serve (scripts/moto_serial.py + moto_transactions.py) at size: transactions stay
+all-or-nothing, and creates do not slow down as the table grows (moto's own rollback copied the whole
+table for every item of every transaction, so creates grew quadratically).
+
+`make bench-scale` prints the real figures at 10,000 conversations; this only guards against a return
+of the growth, with a bound loose enough for a busy CI machine.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import TABLE_PREFIX, chat
+from scripts import devstack
+
+TABLE = f"{TABLE_PREFIX}-conversations"
+
+
+@pytest.fixture(scope="module")
+def fresh_moto(empty_moto: str):
+    yield empty_moto
+    # Leave an empty stack behind: 2,000 conversations would only slow the modules after this one.
+    import awscalls
+
+    urllib.request.urlopen(urllib.request.Request(f"{empty_moto}/moto-api/reset", method="POST"))
+    with awscalls.paused():
+        devstack.create_resources()
+
+
+def _keys(aws, prefix: str) -> list[tuple[str, str]]:
+    found = aws["dynamodb"].query(TableName=TABLE, KeyConditionExpression="id = :id",
+                                  ExpressionAttributeValues={":id": {"S": prefix}})["Items"]
+    return sorted((i["id"]["S"], i["part"]["S"]) for i in found)
+
+
+def test_failing_condition_on_the_last_item_writes_nothing_and_reports_reasons_in_order(fresh_moto, aws):
+    db = aws["dynamodb"]
+    db.put_item(TableName=TABLE, Item={"id": {"S": "txA"}, "part": {"S": "meta"}, "n": {"N": "1"}})
+    db.put_item(TableName=TABLE, Item={"id": {"S": "txB"}, "part": {"S": "meta"}})
+
+    with pytest.raises(ClientError) as exc:
+        db.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"id": {"S": "txA"}, "part": {"S": "body"}}}},
+            {"Update": {"TableName": TABLE, "Key": {"id": {"S": "txA"}, "part": {"S": "meta"}},
+                        "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"Delete": {"TableName": TABLE, "Key": {"id": {"S": "txB"}, "part": {"S": "meta"}}}},
+            {"Put": {"TableName": TABLE, "Item": {"id": {"S": "txA"}, "part": {"S": "meta2"}},
+                     "ConditionExpression": "attribute_exists(id)"}},
+        ])
+
+    assert exc.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert [r["Code"] for r in exc.value.response["CancellationReasons"]] == [
+        "None", "None", "None", "ConditionalCheckFailed"]
+    assert _keys(aws, "txA") == [("txA", "meta")]
+    assert _keys(aws, "txB") == [("txB", "meta")]
+    meta = db.get_item(TableName=TABLE, Key={"id": {"S": "txA"}, "part": {"S": "meta"}})["Item"]
+    assert meta["n"] == {"N": "1"}  # the update was rolled back too
+
+
+def test_two_thousand_creates_keep_a_flat_latency(fresh_moto):
+    from chalicelib import conversations
+    from chalicelib.validation import CreateConversation
+
+    request = CreateConversation.model_validate(chat(4, title="Flat latency at size", visibility="public"))
+    latencies = []
+    for _ in range(2000):
+        t = time.perf_counter()
+        conversations.create(request)
+        latencies.append(time.perf_counter() - t)
+
+    first, last = statistics.median(latencies[:200]), statistics.median(latencies[-200:])
+    # Quadratic growth made the last creates ~7x slower than the first by 1,000 conversations.
+    assert last < 3 * first, f"median of the first 200 {first * 1000:.1f} ms, of the last 200 {last * 1000:.1f} ms"
