@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test bench rollup extension deploy destroy package deploy-single clean
+.PHONY: install browser-deps run test bench bench-scale rollup extension deploy destroy package deploy-single clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,12 +29,15 @@ $(CHROMIUM):
 
 browser-deps: $(NODE_STAMP) $(CHROMIUM)
 
-## Start the moto server (in-memory DynamoDB + S3) and `chalice local`; Ctrl-C stops both. SEED=1 adds demo data.
+## Start the moto server (in-memory DynamoDB + S3) and `chalice local`; Ctrl-C stops both. SEED=1 adds demo data,
+## SEED=10000 that many realistic conversations too; PERSIST=.localdata keeps the data across restarts.
 run: install
-	$(PY) scripts/run_local.py --port $(PORT) --moto-port $(MOTO_PORT) $(if $(SEED),--seed,)
+	$(PY) scripts/run_local.py --port $(PORT) --moto-port $(MOTO_PORT) $(if $(SEED),--seed $(SEED),) $(if $(PERSIST),--persist $(PERSIST),)
 
 ## The whole test suite (starts its own moto server and chalice local on free ports).
+## The moto patch's own tests run in a process of their own: they use moto in-process, tests/ a moto server.
 test: install browser-deps
+	$(PY) -m pytest -q -p no:cacheprovider scripts/test_moto_patches.py
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 ## Print cold-start, AWS call ledger and create-latency figures (see README "Performance").
@@ -42,6 +45,11 @@ bench: install
 	# npm ci refuses this lock file: a Lighthouse dependency asks for third-party-web@"latest".
 	cd bench && npm install --no-audit --no-fund
 	$(PY) bench/run.py
+
+## The local stack at size: 10,000 creates through `chalice local`, then search, count, paging and roll-up
+## costs at that size (BENCH_SCALE_N=... for another count). About 15 minutes; prints figures only.
+bench-scale: install
+	$(PY) bench/scale.py
 
 ## Deploy to AWS (credentials and region from your AWS profile): STAGE=dev|prod, optional SITE_DOMAIN,
 ## SHORT_DOMAIN, CERTIFICATE_ARN (us-east-1), HOSTED_ZONE_ID. See README "Deploying".

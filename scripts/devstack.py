@@ -13,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
@@ -55,14 +54,14 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: fl
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
-def start_moto(port: int, log=subprocess.DEVNULL) -> subprocess.Popen:
+def start_moto(port: int, log=subprocess.DEVNULL, persist: str | None = None) -> subprocess.Popen:
     """moto's server (DynamoDB, S3, CloudFormation... in memory), one request at a time like DynamoDB's
-    atomic conditional writes (see moto_serial.py)."""
+    atomic conditional writes (see moto_serial.py); with `persist`, restored from and saved to that file."""
     # HASH ids: the user pool keeps its id across a reset and re-create, so a running app's cached id holds.
     env = {**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
            "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH"}
     process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "moto_serial.py"), "-H", "127.0.0.1",
-                                "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+                                "-p", str(port), *(["--persist", persist] if persist else [])], stdout=log, stderr=subprocess.STDOUT, env=env)
     wait_until_up(f"http://127.0.0.1:{port}/moto-api/", process)
     return process
 
@@ -111,22 +110,24 @@ def create_user_pool(name: str) -> tuple[str, str]:
 
 
 def start_chalice(port: int, env: dict[str, str], log=subprocess.DEVNULL) -> subprocess.Popen:
-    """The real `chalice local` process (no autoreload: that would fork a second server)."""
+    """The real `chalice local` process (no autoreload: that would fork a second server), with a deeper
+    listen queue and TCP_NODELAY (scripts/chalice_local.py)."""
     process = subprocess.Popen(
-        [str(BIN / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "local", "--stage", "local",
+         "--host", "127.0.0.1", "--port", str(port),
          "--no-autoreload"],
         cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     wait_until_up(f"http://127.0.0.1:{port}/", process)
     return process
 
 
-def stop(*processes: subprocess.Popen | None) -> None:
+def stop(*processes: subprocess.Popen | None, timeout: float = 10) -> None:
     for process in processes:
         if process is not None and process.poll() is None:
             process.terminate()
     for process in processes:
         if process is not None:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 process.kill()

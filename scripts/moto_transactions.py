@@ -12,7 +12,7 @@ first, and drops the stream records the failed transaction added. A transaction 
 small copies, whatever the table's size.
 
 The body of `transact_write_items` is moto's own, changed only where it backs up and restores, so the diff
-can be offered upstream as is (`test_moto_transactions.py` beside this file is written in moto's test
+can be offered upstream as is (`test_moto_patches.py` beside this file is written in moto's test
 style). `install()` puts it in place; `scripts/moto_serial.py` calls it before serving.
 """
 from __future__ import annotations

@@ -20,7 +20,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--moto-port", type=int, default=5005)
-    parser.add_argument("--seed", action="store_true", help="load a few demo conversations")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="1: a few demo conversations; N > 1: also N realistic generated ones")
+    parser.add_argument("--persist", metavar="PATH", help="keep the data in PATH across restarts")
     parser.add_argument("--rollup-seconds", type=float, default=10.0)
     args = parser.parse_args()
 
@@ -34,17 +36,22 @@ def main() -> int:
     os.environ.update(env)
     moto = chalice = None
     try:
-        moto = devstack.start_moto(args.moto_port)
+        moto = devstack.start_moto(args.moto_port, persist=args.persist)
         devstack.create_resources()
         if args.seed:
             from scripts.seed import seed
-            print(f"Seeded {seed()} demo conversations.")
+            started = time.monotonic()
+            if args.seed > 1:
+                print(f"Seeding {args.seed:,} conversations...", flush=True)
+            count = seed(args.seed, progress=True)
+            print(f"Seeded {count:,} conversations in {time.monotonic() - started:.0f} s.", flush=True)
         chalice = devstack.start_chalice(args.port, env, log=None)
         print(f"\n  API:          http://127.0.0.1:{args.port}/api/conversations"
               f"\n  OpenAPI:      http://127.0.0.1:{args.port}/api/openapi.json"
               f"\n  Accounts:     http://127.0.0.1:{args.port}/signup  (moto's Cognito: confirmed at once, "
               f"reset codes shown on the page)"
-              f"\n  Moto (AWS):   http://127.0.0.1:{args.moto_port}  (in memory: gone when this stops)"
+              f"\n  Moto (AWS):   http://127.0.0.1:{args.moto_port}  "
+              + (f"(saved to {args.persist} when this stops)" if args.persist else "(in memory: gone when this stops)") +
               f"\n  Views roll up every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n", flush=True)
         from chalicelib import views
         while chalice.poll() is None and moto.poll() is None:
@@ -55,7 +62,8 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        devstack.stop(chalice, moto)
+        # Saving 10,000 conversations takes a few seconds: give moto time to finish writing.
+        devstack.stop(chalice, moto, timeout=120)
 
 
 if __name__ == "__main__":

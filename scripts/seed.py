@@ -1,4 +1,8 @@
-"""A few demo conversations for `make run SEED=1` (public and unlisted, both payload shapes)."""
+"""Demo data for `make run`: SEED=1 loads a few hand-written conversations (public and unlisted, both payload
+shapes); SEED=N (N > 1) adds N realistic generated ones (scripts/corpus.py) with some views and saves.
+
+Everything goes through the same domain functions the API uses, never by writing items by hand.
+"""
 from __future__ import annotations
 
 DEMOS = [
@@ -23,10 +27,44 @@ DEMOS = [
 ]
 
 
-def seed() -> int:
-    from chalicelib import conversations
+SEED_USERS = 25  # made-up readers whose saves give the generated conversations save counts
+
+
+def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
+    """Create the demos, then `n` generated conversations; returns how many were created.
+
+    A few threads overlap this process's rendering with moto's work (moto still applies one request
+    at a time). Some public conversations get views (folded in by the next roll-up) and saves.
+    """
+    import random
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib import conversations, saves, views
     from chalicelib.validation import CreateConversation
+    from scripts.corpus import conversations as generated
 
     for demo in DEMOS:
         conversations.create(CreateConversation.model_validate(demo))
-    return len(DEMOS)
+    if n <= 1:
+        return len(DEMOS)
+    rng = random.Random(2)
+    now = time.time()
+
+    def one(args: tuple[int, dict]) -> None:
+        index, body = args
+        # Spread over the last 90 days, oldest first, so New and search order look lived-in.
+        created = conversations.create(CreateConversation.model_validate(body),
+                                       now=now - 90 * 86400 * (1 - index / n))
+        if body["visibility"] == "public":
+            popularity = int(rng.paretovariate(1.2)) - 1  # most get nothing, a few get many
+            for viewer in range(min(popularity, 40)):
+                views.record_view(created["id"], f"seed-viewer-{viewer}")
+            for reader in range(min(popularity // 4, SEED_USERS)):
+                saves.set_saved(created["id"], f"seed-user-{reader}", True)
+        if progress and (index + 1) % 1000 == 0:
+            print(f"  {index + 1:,} / {n:,}", flush=True)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, enumerate(generated(n, seed=1))))
+    return len(DEMOS) + n

@@ -1,4 +1,4 @@
-"""moto_transactions.py in moto's own test style (in-process `mock_aws`, boto3 clients).
+"""moto_transactions.py and moto_query.py in moto's own test style (in-process `mock_aws`, boto3 clients).
 
 Run apart from tests/ (`make test` runs it in its own pytest process): tests/ talks to a moto server over
 HTTP, and the two must not share a process.
@@ -15,9 +15,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
-from scripts import moto_transactions
+from scripts import moto_query, moto_transactions
 
 moto_transactions.install()
+moto_query.install()
 
 TABLE = "transact-test"
 
@@ -153,3 +154,72 @@ def test_transact_write_items_never_copies_a_table(monkeypatch):
 
     assert Table not in copied
     assert len(_all(client)) == 50
+
+
+def _table_with_gsi(client) -> None:
+    client.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_n", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                               {"AttributeName": "n", "KeyType": "RANGE"}]}],
+        BillingMode="PAY_PER_REQUEST")
+    for p in range(20):
+        for s in range(5):
+            item = {"pk": {"S": f"p{p:02d}"}, "sk": {"S": f"s{4 - s}"}}
+            if (p + s) % 3:  # a sparse index: some items carry no index key
+                item |= {"g": {"S": "all"}, "n": {"N": str((p * 7 + s * 3) % 11)}}
+            client.put_item(TableName=TABLE, Item=item)
+
+
+def _pages(client, **kwargs) -> list[tuple[str, str]]:
+    out, start = [], None
+    while True:
+        page = client.query(TableName=TABLE, Limit=7, **kwargs, **({"ExclusiveStartKey": start} if start else {}))
+        out += [(i["pk"]["S"], i["sk"]["S"]) for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return out
+
+
+@mock_aws
+def test_query_on_the_table_key_reads_its_partition_in_range_order_and_pages():
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    _table_with_gsi(client)
+
+    forward = _pages(client, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p03"}})
+    backward = _pages(client, KeyConditionExpression="pk = :p AND sk > :s", ScanIndexForward=False,
+                      ExpressionAttributeValues={":p": {"S": "p03"}, ":s": {"S": "s1"}})
+    missing = _pages(client, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "nope"}})
+
+    assert forward == [("p03", f"s{i}") for i in range(5)]
+    assert backward == [("p03", "s4"), ("p03", "s3"), ("p03", "s2")]
+    assert missing == []
+
+
+@mock_aws
+def test_query_on_an_index_keeps_the_index_order_with_table_keys_as_tie_breakers():
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    _table_with_gsi(client)
+    expected = sorted(((int(i["n"]["N"]), i["pk"]["S"], i["sk"]["S"]) for i in client.scan(TableName=TABLE)["Items"]
+                       if "g" in i), reverse=True)
+
+    got = _pages(client, IndexName="by_n", KeyConditionExpression="g = :g", ScanIndexForward=False,
+                 ExpressionAttributeValues={":g": {"S": "all"}})
+
+    assert got == [(pk, sk) for _, pk, sk in expected]
+
+
+@mock_aws
+def test_query_on_the_table_key_never_lists_the_table(monkeypatch):
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    _table_with_gsi(client)
+    listed = []
+    monkeypatch.setattr(moto_query, "_moto_all_items", lambda table: listed.append(table) or [])
+
+    client.query(TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p01"}})
+    client.scan(TableName=TABLE)  # a Scan still lists everything, through moto's own all_items
+
+    assert len(listed) == 1

@@ -1,9 +1,10 @@
-"""The moto we serve (scripts/moto_serial.py + moto_transactions.py) at size: transactions stay
+"""The moto we serve (scripts/moto_serial.py and its patches) at size: transactions stay
 all-or-nothing, and creates do not slow down as the table grows (moto's own rollback copied the whole
 table for every item of every transaction, so creates grew quadratically).
 
 `make bench-scale` prints the real figures at 10,000 conversations; this only guards against a return
-of the growth, with a bound loose enough for a busy CI machine.
+of the growth, with a bound loose enough for a busy CI machine. `make run PERSIST=...` keeps moto's state
+across restarts.
 """
 from __future__ import annotations
 
@@ -75,3 +76,76 @@ def test_two_thousand_creates_keep_a_flat_latency(fresh_moto):
     first, last = statistics.median(latencies[:200]), statistics.median(latencies[-200:])
     # Quadratic growth made the last creates ~7x slower than the first by 1,000 conversations.
     assert last < 3 * first, f"median of the first 200 {first * 1000:.1f} ms, of the last 200 {last * 1000:.1f} ms"
+
+
+def test_persist_keeps_tables_objects_and_user_pools_across_a_restart(tmp_path):
+    import boto3
+
+    path = str(tmp_path / "state.pickle")
+    port = devstack.free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+
+    def clients():
+        kwargs = dict(endpoint_url=endpoint, region_name="us-east-1")
+        return boto3.client("dynamodb", **kwargs), boto3.client("s3", **kwargs), boto3.client("cognito-idp", **kwargs)
+
+    moto = devstack.start_moto(port, persist=path)
+    try:
+        db, s3, idp = clients()
+        db.create_table(TableName="kept", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+        db.put_item(TableName="kept", Item={"pk": {"S": "a"}, "n": {"N": "7"}})
+        s3.create_bucket(Bucket="kept-bucket")
+        s3.put_object(Bucket="kept-bucket", Key="k", Body=b"x" * 3_000_000)  # big enough to spill to disk
+        pool = idp.create_user_pool(PoolName="kept-pool")["UserPool"]["Id"]
+    finally:
+        devstack.stop(moto, timeout=60)
+    assert moto.returncode == 0
+
+    moto = devstack.start_moto(port, persist=path)
+    try:
+        db, s3, idp = clients()
+        assert db.get_item(TableName="kept", Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "7"}
+        assert s3.get_object(Bucket="kept-bucket", Key="k")["Body"].read() == b"x" * 3_000_000
+        assert pool in {p["Id"] for p in idp.list_user_pools(MaxResults=10)["UserPools"]}
+        db.put_item(TableName="kept", Item={"pk": {"S": "b"}})
+    finally:
+        devstack.stop(moto, timeout=60)
+
+    moto = devstack.start_moto(port, persist=path)
+    try:
+        db, _, _ = clients()
+        assert db.scan(TableName="kept")["Count"] == 2  # the second run's write was saved too
+    finally:
+        devstack.stop(moto, timeout=60)
+
+
+def test_a_burst_of_fifty_creates_gets_no_connection_reset(chalice_local):
+    import json
+    import threading
+    import urllib.request
+
+    from conftest import new_ip
+
+    barrier = threading.Barrier(50)
+    statuses: list[object] = []
+
+    def create() -> None:
+        request = urllib.request.Request(
+            f"{chalice_local}/api/conversations", method="POST", data=json.dumps(chat(2)).encode(),
+            headers={"content-type": "application/json", "x-forwarded-for": new_ip()})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                statuses.append(answer.status)
+        except Exception as exc:  # noqa: BLE001 - a reset is what this test looks for
+            statuses.append(repr(exc))
+
+    threads = [threading.Thread(target=create) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [201] * 50

@@ -1,0 +1,145 @@
+"""`make bench-scale`: the local stack at realistic size. Prints figures only; nothing is asserted.
+
+10,000 realistic conversations (scripts/corpus.py; 40% public) are created one after another through the
+real `chalice local` process over HTTP, against the patched moto server (scripts/moto_transactions.py).
+Then the costs that only show at size, measured in-process against the same moto with the AWS call ledger:
+search (a common word alone, and with a word that matches nothing), count, New pages followed deep by
+cursor, and a roll-up of 10,000 pending view shards.
+
+BENCH_SCALE_N changes the count (the latency marks scale with it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import devstack  # noqa: E402
+from scripts.corpus import conversations as generated  # noqa: E402
+
+N = int(os.environ.get("BENCH_SCALE_N", "10000"))
+
+
+def peak_rss_mb(pid: int) -> tuple[float, float]:
+    """(peak, current) resident memory of a process, from /proc (Linux)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    moto_port, api_port = devstack.free_port(), devstack.free_port()
+    env = devstack.local_env(moto_port, TABLE_PREFIX="scale", BUCKET_NAME="scale-bucket", CREATE_LIMIT="1000000",
+                             SITE_URL=f"http://127.0.0.1:{api_port}")
+    os.environ.update(env)
+    moto = devstack.start_moto(moto_port)
+    api = None
+    try:
+        devstack.create_resources()
+        api = devstack.start_chalice(api_port, env)
+        ids = creates(f"http://127.0.0.1:{api_port}", moto.pid)
+        costs_at_size(ids)
+        peak, current = peak_rss_mb(moto.pid)
+        print(f"\nmoto after everything: peak {peak:,.0f} MB, now {current:,.0f} MB")
+    finally:
+        devstack.stop(api, moto)
+
+
+def creates(site: str, moto_pid: int) -> list[tuple[str, bool]]:
+    marks = sorted({max(1, N // 10), max(1, N // 2), N})
+    window = max(1, min(500, N // 10))
+    latencies: list[float] = []
+    created: list[tuple[str, bool]] = []
+    memory: dict[int, tuple[float, float]] = {}
+    session = requests.Session()
+    started = time.perf_counter()
+    for body in generated(N, seed=11):
+        raw = json.dumps(body)
+        t = time.perf_counter()
+        answer = session.post(f"{site}/api/conversations", data=raw, headers={"content-type": "application/json"})
+        latencies.append((time.perf_counter() - t) * 1000)
+        assert answer.status_code == 201, answer.text
+        created.append((answer.json()["id"], body["visibility"] == "public"))
+        if len(created) in marks:
+            memory[len(created)] = peak_rss_mb(moto_pid)
+    total = time.perf_counter() - started
+    public = sum(1 for _, p in created if p)
+    print(f"## {N:,} creates through `chalice local` (one at a time; {public:,} public)\n")
+    print(f"Total {total:,.0f} s ({N / total:.1f} creates/s).\n")
+    print(f"| after | p50 ms (last {window}) | p95 ms | moto peak MB | moto now MB |")
+    print("|---|---|---|---|---|")
+    for mark in marks:
+        recent = latencies[mark - window:mark]
+        peak, current = memory[mark]
+        print(f"| {mark:,} | {statistics.median(recent):.1f} | {percentile(recent, 0.95):.1f} | {peak:,.0f} | "
+              f"{current:,.0f} |")
+    first = statistics.median(latencies[marks[0] - window:marks[0]])
+    last = statistics.median(latencies[N - window:N])
+    print(f"\np50 at {N:,} / p50 at {marks[0]:,}: {last / first:.2f}x")
+    return created
+
+
+def costs_at_size(created: list[tuple[str, bool]]) -> None:
+    from bench.ledger import recording
+    from chalicelib import conversations, views
+
+    def measure(name: str, action) -> object:
+        t = time.perf_counter()
+        with recording() as ledger:
+            result = action()
+        ms = (time.perf_counter() - t) * 1000
+        s = ledger.summary()
+        ops: dict[str, int] = {}
+        for call in ledger.calls:
+            ops[call.operation] = ops.get(call.operation, 0) + 1
+        print(f"| {name} | {ms:,.0f} | {s['calls']} ({', '.join(f'{k} x{v}' for k, v in ops.items())}) | "
+              f"{s['rru']:g} |")
+        return result
+
+    print(f"\n## Reads at size (in-process against the same moto; {len(created):,} conversations)\n")
+    print("| request | ms | AWS calls | RRU |")
+    print("|---|---|---|---|")
+    measure("search `python` (common word, first page)", lambda: conversations.list_public(search="python"))
+    measure("search `python zzqx` (common + no match)", lambda: conversations.list_public(search="python zzqx"))
+    measure("search `dynamodb paginate` (two words)", lambda: conversations.list_public(search="dynamodb paginate"))
+    measure("count (public)", lambda: conversations.count_public())
+    measure("count `python`", lambda: conversations.count_public("python"))
+    measure("count `python zzqx`", lambda: conversations.count_public("python zzqx"))
+
+    def deep(pages: int) -> int:
+        cursor = None
+        for _ in range(pages):
+            _, cursor = conversations.list_public("new", cursor=cursor)
+            if cursor is None:
+                break
+        return pages
+
+    measure("list New, first page", lambda: conversations.list_public("new"))
+    measure("list New, 40 pages by cursor (2,000 rows)", lambda: deep(40))
+    measure("list Top, page 20 (walks from the start)", lambda: conversations.list_public("top", page=20))
+
+    # One view on each conversation: 10,000 pending view shards for the roll-up.
+    t = time.perf_counter()
+    for index, (conversation_id, _) in enumerate(created):
+        views.record_view(conversation_id, f"bench-viewer-{index}")
+    print(f"\n{len(created):,} views recorded in {time.perf_counter() - t:,.0f} s (two writes each).\n")
+    print("| job | ms | AWS calls | RRU |")
+    print("|---|---|---|---|")
+    moved = measure(f"roll-up of {len(created):,} pending shards", views.roll_up)
+    print(f"\n{moved:,} views moved.")
+
+
+if __name__ == "__main__":
+    main()
