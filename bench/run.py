@@ -168,6 +168,8 @@ def run(env: dict[str, str]) -> None:
             views.roll_up()
         line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
 
+        pathological(client, headers)
+
         print("\n## Create latency (in-process app against the moto server, median of 5)\n")
         print("| body | compressed storage | median ms |")
         print("|---|---|---|")
@@ -215,6 +217,55 @@ def run(env: dict[str, str]) -> None:
 LIGHTHOUSE = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
                 "--no-first-run --disable-sync --proxy-server=http://127.0.0.1:9")
+
+
+def pathological(client, headers) -> None:
+    """Hostile bodies at the largest size the API accepts: refused in linear time, or rendered in bounded time."""
+    from chalicelib.complexity import MAX_DEPTH, MAX_MARKUP
+    from chalicelib.settings import get
+
+    limit = get().max_body_bytes - 1000
+    filler = ("plain words of an ordinary answer " * 8 + "\n\n") * (limit // 600 // 20)
+
+    def html(value: str) -> dict:
+        return {"items": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": value}]}
+
+    def md(*contents: str) -> dict:
+        return {"messages": [m for c in contents for m in ({"role": "user", "content": "q"},
+                                                         {"role": "assistant", "content": c})]}
+
+    def fill(unit: str, budget_per_unit: int) -> str:
+        return unit * ((MAX_MARKUP - 10) // budget_per_unit)
+
+    nested = "<div>" * MAX_DEPTH + "x" + "</div>" * MAX_DEPTH
+    cases = [
+        ("HTML `<div>` x 1,000,000 (the 80 KB shape at 5 MB)", html("<div>" * (limit // 5))),
+        ("HTML `<b><i>` x 500,000", html("<b><i>" * (limit // 6))),
+        ("Markdown `<` x 5,000,000", md("<" * limit)),
+        ("Markdown `[` x 5,000,000", md("[" * limit)),
+        (f"HTML nested {MAX_DEPTH} deep, repeated to the markup budget", html(nested * (MAX_MARKUP // 400))),
+        ("HTML `<p>x</p>` to the markup budget", html(fill("<p>x</p>", 2))),
+        ("Markdown table rows to the budget + 4.9 MB of text", md(filler[: limit // 2], "|a|b|\n|-|-|\n" +
+                                                                   fill("|x|y|\n", 3), filler[: limit // 2])),
+        ("Markdown autolinks `<a@b.c>` to the budget", md(fill("<a@b.c> ", 2))),
+        ("Markdown `*a` to the budget", md(fill("*a", 1))),
+        ("Markdown `![` to the budget", md(fill("![", 2))),
+        ("Markdown `` `a `` to the budget", md(fill("`a", 1))),
+        ("Markdown `&amp;` to the budget", md(fill("&amp;", 1))),
+        ("ordinary text, 4.9 MB in 40 messages", md(*[filler[: limit // 20]] * 20)),
+    ]
+    print("\n## Hostile bodies (create through the in-process app; one run each)\n")
+    print(f"Limits: body 5 MB, nesting {MAX_DEPTH}, markup budget {MAX_MARKUP:,} characters per conversation.\n")
+    print("| body | bytes | status | ms |")
+    print("|---|---|---|---|")
+    for name, payload in cases:
+        raw = json.dumps(payload)
+        t = time.perf_counter()
+        response = client.http.post("/api/conversations", headers=headers(), body=raw)
+        ms = (time.perf_counter() - t) * 1000
+        status = f"{response.status_code} {json.loads(response.body)['error']['code']}" \
+            if response.status_code >= 400 else str(response.status_code)
+        print(f"| {name} | {len(raw):,} | {status} | {ms:,.0f} |")
 
 
 def social_ledger(client, post, headers, rng: random.Random, line) -> None:

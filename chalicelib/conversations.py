@@ -61,11 +61,25 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
-    """Every turn as {role, html[, content]}, sanitized once, here."""
+    """Every turn as {role, html[, content]}, sanitized once, here.
+
+    The markup budget is checked for every message before any is rendered, so a refused request costs
+    one linear pass and nothing else.
+    """
+    from .complexity import Budget
     from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html
     from .sanitize import clean_html
 
+    budget = Budget()
+    if request.messages is not None:
+        for index, message in enumerate(request.messages):
+            if message.role != "user":  # user turns are escaped text: no parser runs on them
+                budget.charge_markdown(message.content, f"messages.{index}.content")
+    else:
+        for index, item in enumerate(request.items or []):
+            if item.from_ == "gpt":
+                budget.charge_html(item.value, f"items.{index}.value")
     rendered: list[dict[str, Any]] = []
     if request.messages is not None:
         for message in request.messages:

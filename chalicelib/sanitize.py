@@ -12,6 +12,7 @@ import threading
 
 import bleach
 from bleach import html5lib_shim
+from bleach._vendor.html5lib import treebuilders
 from bleach.sanitizer import BleachSanitizerFilter
 
 ALLOWED_TAGS = frozenset({
@@ -82,19 +83,73 @@ class _LinkRel(html5lib_shim.Filter):
             yield token
 
 
+_CHARACTERS = html5lib_shim.constants.tokenTypes["Characters"]
+_TEXT_TYPES = frozenset({_CHARACTERS, html5lib_shim.constants.tokenTypes["SpaceCharacters"]})
+
+
+class _TextMergingTokenizer(html5lib_shim.BleachHTMLTokenizer):
+    """Hands the parser each run of text as one token.
+
+    html5lib appends every text token to its element with `text += data`, which copies the text so far:
+    a run of n entities (`&lt;` x n: Markdown turns every `<` into one) cost O(n^2). One token per run
+    makes that one append. Whitespace merged into text can only move whitespace inside malformed tables.
+    """
+
+    def __iter__(self):
+        pending: dict | None = None
+        parts: list[str] = []
+        for token in super().__iter__():
+            kind = token["type"]
+            if kind in _TEXT_TYPES:
+                if pending is None:
+                    pending, parts = token, [token["data"]]
+                else:
+                    parts.append(token["data"])
+                    if kind == _CHARACTERS:
+                        pending["type"] = _CHARACTERS
+                continue
+            if pending is not None:
+                pending["data"] = "".join(parts)
+                yield pending
+                pending = None
+            yield token
+        if pending is not None:
+            pending["data"] = "".join(parts)
+            yield pending
+
+
+class _Parser(html5lib_shim.BleachHTMLParser):
+    def _parse(self, stream, innerHTML=False, container="div", scripting=True, **kwargs):
+        # bleach's own _parse with the tokenizer above.
+        self.innerHTMLMode = innerHTML
+        self.container = container
+        self.scripting = scripting
+        self.tokenizer = _TextMergingTokenizer(stream=stream, consume_entities=self.consume_entities,
+                                               parser=self, **kwargs)
+        self.reset()
+        try:
+            self.mainLoop()
+        except html5lib_shim.ReparseException:
+            self.reset()
+            self.mainLoop()
+
+
 class _Cleaner(bleach.Cleaner):
     def __init__(self) -> None:
         super().__init__(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                          protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
                          filters=[_LinkRel])
+        self.walker = html5lib_shim.getTreeWalker("dom")
         # The parser must see dropped elements as tags (not text) so the filter can remove them.
-        self.parser = html5lib_shim.BleachHTMLParser(
-            tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT, strip=True,
+        self.parser = _Parser(
+            tree=treebuilders.getTreeBuilder("dom"), tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT, strip=True,
             consume_entities=False, namespaceHTMLElements=False)
 
     def clean(self, text: str) -> str:
         if not text:
             return ""
+        # minidom rather than etree: etree's walker finds each node's place among its siblings with
+        # list.index, O(siblings) per node, so a 10,000-row table cost seconds.
         dom = self.parser.parseFragment(text)
         stream = BleachSanitizerFilter(
             source=_DropAndTrim(self.walker(dom)), allowed_tags=self.tags,
