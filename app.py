@@ -31,15 +31,25 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # sendBeacon posts nothing, text/plain or form data. (Chalice refuses to deploy a route mixing binary
 # types such as application/octet-stream with text ones.)
 ANY_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
-_IDENTICON_RE = re.compile(r"^([0-9A-Za-z]{1,64})\.svg$")
+_IDENTICON_RE = re.compile(r"([0-9A-Za-z]{1,64})\.svg")
 # Chalice's own error bodies ({"Code", "Message"}) are reshaped into ours.
 _CHALICE_CODES = {"UnsupportedMediaType": "unsupported_media_type", "MethodNotAllowedError": "method_not_allowed",
                   "BadRequestError": "invalid_request", "BadRequest": "invalid_request",
                   "NotFoundError": "not_found", "InternalServerError": "internal"}
 
 
+def _utf8_safe(text: str) -> str:
+    """Text that encodes as UTF-8: input is checked on the way in, but a lone surrogate stored before that
+    check would otherwise drop the connection of every read."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _json(body: Any, status: int = 200, cache: str = NO_STORE, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), status_code=status,
+    return Response(_utf8_safe(json.dumps(body, separators=(",", ":"), ensure_ascii=False)), status_code=status,
                     headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": cache,
                              **(headers or {})})
 
@@ -157,7 +167,7 @@ def _html(body: str, status: int = 200, cache: str = "public, max-age=60", noind
                "X-Frame-Options": "DENY"}
     if noindex:
         headers["X-Robots-Tag"] = "noindex, nofollow"
-    return Response(body, status_code=status, headers=headers)
+    return Response(_utf8_safe(body), status_code=status, headers=headers)
 
 
 def _page_not_found() -> Response:
@@ -255,9 +265,13 @@ def _posted() -> tuple[dict[str, str], bool]:
     return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)), False
 
 
+_NEXT_RE = re.compile(r"/(?!/)[\x21-\x7e]{0,500}")
+
+
 def _next_path(value: str | None) -> str:
     """Where to go after signing in: a path on this site only (never //host or a scheme)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    # Printable ASCII only: a newline would split the Location header.
+    if value and _NEXT_RE.fullmatch(value) and "\\" not in value:
         return value
     return "/mine"
 
@@ -339,7 +353,9 @@ def confirm_signup() -> Response:
     fields, as_json = _posted()
     try:
         form = validation.parse_model(validation.PasswordReset, fields)
-        accounts.confirm_sign_up(form.email, form.code or "")
+        if not form.code:
+            raise bad_request("code: enter the code we sent you.", "code")
+        accounts.confirm_sign_up(form.email, form.code)
     except ApiError as exc:
         if as_json:
             raise
@@ -487,7 +503,7 @@ def _int_param(params: dict[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):  # "²".isdigit() is True, int("²") fails
         raise bad_request(f"{name} must be a positive integer.", name)
     return int(raw)
 
@@ -656,7 +672,7 @@ def openapi() -> Response:
 
 @app.route("/identicons/{name}", methods=["GET"])
 def default_avatar(name: str) -> Response:
-    match = _IDENTICON_RE.match(name)
+    match = _IDENTICON_RE.fullmatch(name)
     if not match:
         raise not_found("avatar")
     from chalicelib.identicon import identicon_svg

@@ -23,8 +23,8 @@ from .errors import ApiError, bad_request, not_found
 from .models import COMMENT_PREFIX, META, CommentItem, ConversationItem, ConversationMeta
 
 # A comment's public id is its path: "<id>" for a comment, "<parent id>-<id>" for a reply.
-TOP_ID_RE = re.compile(r"^[0-9a-f]{17}$")
-COMMENT_ID_RE = re.compile(r"^[0-9a-f]{17}(-[0-9a-f]{17})?$")
+TOP_ID_RE = re.compile(r"[0-9a-f]{17}")
+COMMENT_ID_RE = re.compile(r"[0-9a-f]{17}(-[0-9a-f]{17})?")
 # A thread and its replies are deleted in one transaction (at most 100 items).
 MAX_REPLIES = 90
 ANONYMOUS_NAME = "former member"
@@ -85,7 +85,7 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
 
     if not ids.is_valid_id(conversation_id):
         raise not_found()
-    if parent_id is not None and not TOP_ID_RE.match(parent_id):
+    if parent_id is not None and not TOP_ID_RE.fullmatch(parent_id):
         raise bad_request("parentId is not a comment of this conversation.", "parentId")
     created = int((time.time() if now is None else now) * 1000)
     comment_id = _new_id(created)
@@ -137,7 +137,7 @@ def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
     Returns how many comments went. The transaction requires the reply count it saw, so a reply
     written meanwhile makes it fail rather than be orphaned or miscounted.
     """
-    if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.match(comment_id):
+    if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.fullmatch(comment_id):
         raise not_found("comment")
     thread = _thread(conversation_id, COMMENT_PREFIX + comment_id.replace("-", "#"))
     if not thread:

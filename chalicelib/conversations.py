@@ -220,7 +220,8 @@ def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
     if cursor is None:
         return None
     values = cursors.decode(cursor)
-    if len(values) != 2 or not isinstance(values[0], int) or not ids.is_valid_id(values[1]):
+    # bool is an int to Python: [true, "abcdefg"] must not reach DynamoDB as the number "True".
+    if len(values) != 2 or type(values[0]) is not int or not ids.is_valid_id(values[1]):
         raise cursors.invalid()
     sort_attr = "views" if kind == "top" else "created"
     return {"list_pk": {"S": PUBLIC}, sort_attr: {"N": str(values[0])},

@@ -5,7 +5,7 @@ import re
 
 ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ID_LENGTH = 7
-_ID_RE = re.compile(r"^[0-9A-Za-z]{7}$")
+_ID_RE = re.compile(r"[0-9A-Za-z]{7}")
 
 
 def new_id() -> str:
@@ -16,4 +16,4 @@ def new_id() -> str:
 
 
 def is_valid_id(value: object) -> bool:
-    return isinstance(value, str) and _ID_RE.match(value) is not None
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None  # fullmatch: `$` lets "abc\n" through

@@ -41,7 +41,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 # Highlighting classes only (language-python, hljs, hljs-keyword...): layout classes of the
 # chat site would only fight our own styles.
-_CLASS_RE = re.compile(r"^(language-[A-Za-z0-9_+#.-]{1,40}|hljs(-[A-Za-z0-9_-]{1,40})?)$")
+_CLASS_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}|hljs(-[A-Za-z0-9_-]{1,40})?")
 _CLASS_KEY = (None, "class")
 _REL_KEY = (None, "rel")
 
@@ -65,7 +65,7 @@ class _DropAndTrim(html5lib_shim.Filter):
                     continue
                 attrs = token.get("data") or {}
                 if _CLASS_KEY in attrs:
-                    kept = [c for c in attrs[_CLASS_KEY].split() if _CLASS_RE.match(c)]
+                    kept = [c for c in attrs[_CLASS_KEY].split() if _CLASS_RE.fullmatch(c)]
                     if kept:
                         attrs[_CLASS_KEY] = " ".join(kept)
                     else:

@@ -41,6 +41,9 @@ class Settings(NamedTuple):
     create_window_seconds: int
     view_shards: int
     view_dedup_seconds: int
+    # New views one client may add per window (a beacon per page load; repeats within an hour are free).
+    view_limit: int
+    view_window_seconds: int
     trusted_proxy_hops: int
     ip_hash_salt: str
     max_page: int
@@ -99,6 +102,8 @@ def get() -> Settings:
         create_window_seconds=_int("CREATE_WINDOW_SECONDS", 600),
         view_shards=_int("VIEW_SHARDS", 10),
         view_dedup_seconds=_int("VIEW_DEDUP_SECONDS", 3600),
+        view_limit=_int("VIEW_LIMIT", 300),
+        view_window_seconds=_int("VIEW_WINDOW_SECONDS", 3600),
         # Behind CloudFront the request context's sourceIp is the edge, not the client.
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
         ip_hash_salt=_str("IP_HASH_SALT", "local-development-salt"),

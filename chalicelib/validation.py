@@ -6,6 +6,7 @@ being HTML from the chat page) and the richer one (`messages` of `{role, content
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -170,19 +171,46 @@ def parse_model(model: type[BaseModel], data: object) -> BaseModel:
         raise ApiError(400, "invalid_field", f"{field or 'body'}: {message}", field) from None
 
 
+# JSON may spell a lone UTF-16 surrogate ("\ud800"); Python decodes it, but no UTF-8 can carry it, so a
+# stored one made every later read of the conversation fail. Text is refused unless it is well-formed.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _check_unicode(data: object) -> None:
+    """Refuse any string (or object key) holding a lone surrogate, naming where; iterative, so depth is free."""
+    stack: list[tuple[object, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE_RE.search(value):
+                raise ApiError(400, "invalid_text", f"{path or 'body'}: holds a lone UTF-16 surrogate, which is "
+                                                    "not text.", path or None)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, path or "body"))
+                stack.append((item, f"{path}.{key}" if path else str(key)))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{index}" if path else str(index)) for index, item in enumerate(value))
+
+
 def parse_json(raw: bytes) -> object:
+    """The body as JSON of well-formed text, or ApiError(400): bad UTF-8, bad JSON, nesting too deep for the
+    parser, integers past Python's 4,300-digit limit and lone surrogates are all the client's to fix."""
     try:
-        return json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8")) if raw else None
+    except UnicodeDecodeError as exc:
+        raise bad_request(f"The body is not UTF-8: {exc}", code="invalid_json") from None
+    except RecursionError:
+        raise bad_request("The body is nested too deeply.", code="invalid_json") from None
+    except ValueError as exc:  # JSONDecodeError, and the integer digit limit
         raise bad_request(f"The body is not valid JSON: {exc}", code="invalid_json") from None
+    _check_unicode(data)
+    return data
 
 
 def parse_create(raw: bytes, max_messages: int) -> CreateConversation:
     """Parse and validate a create request body, raising ApiError(400) that names the bad field."""
-    try:
-        data = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request(f"The body is not valid JSON: {exc}", code="invalid_json") from None
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise bad_request("The body must be a JSON object.", code="invalid_json")
     try:

@@ -15,14 +15,24 @@ from datetime import datetime, timezone
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import settings
+from . import ratelimit, settings
 from .dynamo import cancelled_by_condition, connection, failed_condition
-from .models import ConversationMeta, Counter, ViewShard
+from .errors import not_found
+from .models import META, ConversationMeta, Counter, ViewShard
 
 
 def record_view(conversation_id: str, client: str, now: float | None = None) -> bool:
-    """Count a view unless this client was counted for this conversation within the window."""
+    """Count a view unless this client was counted for this conversation within the window.
+
+    A view of a conversation that does not exist is a 404 that writes nothing (one projected read decides).
+    A client counts at most `view_limit` new views per window, so a script cannot inflate Top by walking
+    the ids; past it, the beacon is a 429 and nothing is counted.
+    """
     cfg = settings.get()
+    try:
+        ConversationMeta.get(conversation_id, META, attributes_to_get=["kind"])
+    except ConversationMeta.DoesNotExist:
+        raise not_found() from None
     now = time.time() if now is None else now
     now_dt = datetime.fromtimestamp(now, tz=timezone.utc)
     seen = Counter(f"seen#{conversation_id}#{client}",
@@ -33,6 +43,7 @@ def record_view(conversation_id: str, client: str, now: float | None = None) -> 
         if failed_condition(exc):
             return False
         raise
+    ratelimit.check("view", client, cfg.view_limit, cfg.view_window_seconds, now)
     shard = ViewShard(conversation_id, random.randrange(cfg.view_shards))
     shard.update(actions=[ViewShard.n.add(1)])
     return True

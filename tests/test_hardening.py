@@ -67,3 +67,126 @@ def test_text_runs_are_one_token_and_sanitizing_keeps_entities_and_table_text():
     assert clean_html("<p>x <b>y</b> z &amp; w</p>") == "<p>x <b>y</b> z &amp; w</p>"
     table = "<table><tbody>" + "<tr><td>1</td><td>2 &lt; 3</td></tr>\n" * 3 + "</tbody></table>"
     assert clean_html(table) == table
+
+
+# ---------------------------------------------------------------- 6. stored poison and 500s from odd input
+
+@pytest.mark.parametrize("raw, field", [
+    ('{"messages": [{"role": "user", "content": "a\\ud800b"}]}', "messages.0.content"),
+    ('{"messages": [{"role": "assistant", "content": "```py\\nx = \\"\\udfff\\"\\n```"}]}', "messages.0.content"),
+    ('{"items": [{"from": "gpt", "value": "<p>\\udbff</p>"}]}', "items.0.value"),
+    ('{"title": "\\ud83d", "messages": [{"role": "user", "content": "hi"}]}', "title"),
+    ('{"messages": [{"role": "user", "content": "\\udc00 becomes the title"}]}', "messages.0.content"),
+])
+def test_a_lone_surrogate_is_refused_and_never_stored(client, aws, raw, field):
+    before = stored_ids(aws)
+
+    response = post_json(client, None, raw=raw)
+
+    assert response.status_code == 400
+    assert body_of(response)["error"] == {**body_of(response)["error"], "code": "invalid_text", "field": field}
+    assert stored_ids(aws) == before
+
+
+def test_a_real_surrogate_pair_is_fine(client):
+    response = post_json(client, None, raw='{"messages": [{"role": "user", "content": "smile \\ud83d\\ude00"}]}')
+    assert response.status_code == 201
+    got = client.http.get(f"/api/conversations/{body_of(response)['id']}")
+    assert body_of(got)["messages"][0]["content"] == "smile \U0001F600"
+
+
+HOSTILE_JSON = {
+    "nested": "[" * 100_000 + "]" * 100_000,
+    "nested-object": '{"a":' * 50_000 + "1" + "}" * 50_000,
+    "5000-digits": '{"title": ' + "9" * 5000 + "}",
+    "5000-digit-position": '{"position": ' + "1" * 5000 + ', "content": "x"}',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_JSON))
+@pytest.mark.parametrize("path", ["/api/conversations", "/api/conversations/AbCdEf1/comments", "/signin",
+                                  "/signup", "/reset", "/signup/confirm"])
+def test_hostile_json_is_a_400_on_every_json_route(client, path, shape):
+    from conftest import SITE
+
+    response = client.http.post(path, headers={"content-type": "application/json", "origin": SITE,
+                                               "x-forwarded-for": "198.51.100.7"}, body=HOSTILE_JSON[shape])
+
+    assert 400 <= response.status_code < 500, (path, shape, response.status_code, response.body[:200])
+    if response.headers.get("content-type", "").startswith("application/json") and response.body:
+        assert "error" in body_of(response)
+
+
+def test_odd_paging_values_are_400s_not_500s(client):
+    import base64
+    import json as jsonlib
+
+    bool_cursor = base64.urlsafe_b64encode(jsonlib.dumps([True, "abcdefg"]).encode()).decode().rstrip("=")
+    for query in ("page=%C2%B2", "page=99999999999999999999", f"cursor={bool_cursor}",
+                  f"type=new&cursor={bool_cursor}"):
+        response = client.http.get(f"/api/conversations?{query}")
+        assert response.status_code == 400, (query, response.body[:200])
+        assert body_of(response)["error"]["code"] in ("invalid_request", "invalid_cursor")
+    page = client.http.get(f"/explore?cursor={bool_cursor}")
+    assert page.status_code == 200 and b"Explore" in page.body
+
+
+def test_a_newline_in_next_never_reaches_the_location_header(client):
+    from conftest import SITE, new_ip
+
+    response = client.http.post("/signup", headers={"content-type": "application/x-www-form-urlencoded",
+                                                      "origin": SITE, "x-forwarded-for": new_ip()},
+                                body="email=next-nl%40example.test&password=long+enough+pw&name=Nl"
+                                     "&next=%2Fsaved%0D%0ASet-Cookie%3A+x%3D1")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/mine"
+
+
+def test_confirming_a_sign_up_without_a_code_is_a_400(client):
+    from conftest import SITE
+
+    response = client.http.post("/signup/confirm", headers={"content-type": "application/json", "origin": SITE},
+                                body='{"email": "someone@example.test"}')
+    assert response.status_code == 400
+    assert body_of(response)["error"]["field"] == "code"
+
+
+@pytest.mark.parametrize("path", ["/AbCdEf1%0A", "/c/AbCdEf1%0A", "/identicons/AbCdEf1.svg%0A",
+                                  "/api/conversations/AbCdEf1%0A"])
+def test_ids_with_a_trailing_newline_are_not_found(client, path):
+    assert client.http.get(path).status_code == 404
+
+
+# ---------------------------------------------------------------- 10. views of ids that do not exist
+
+def test_a_view_of_a_missing_conversation_is_a_404_that_writes_nothing(client, aws):
+    from conftest import scan_all
+
+    def view_items() -> int:
+        return len(scan_all(aws, "views")) + sum(1 for i in scan_all(aws, "counters")
+                                                  if "Zz9Zz9Z" in i["key"]["S"])
+
+    before = view_items()
+    response = client.http.post("/api/conversations/Zz9Zz9Z/view", headers={"x-forwarded-for": "198.51.100.9"})
+
+    assert response.status_code == 404
+    assert view_items() == before
+
+
+def test_views_are_rate_limited_per_client(client, monkeypatch):
+    from conftest import chat, create
+    from chalicelib import settings, views
+    from chalicelib.errors import ApiError
+
+    ids = [create(client, chat(2))["id"] for _ in range(4)]
+    monkeypatch.setenv("VIEW_LIMIT", "3")
+    settings.get.cache_clear()
+    try:
+        assert all(views.record_view(cid, "greedy-client") for cid in ids[:3])
+        with pytest.raises(ApiError) as exc:
+            views.record_view(ids[3], "greedy-client")
+        assert exc.value.status == 429 and exc.value.headers["Retry-After"]
+        assert views.record_view(ids[3], "another-client")  # per client
+    finally:
+        monkeypatch.delenv("VIEW_LIMIT")
+        settings.get.cache_clear()
