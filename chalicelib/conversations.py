@@ -365,31 +365,53 @@ def _owned_meta(conversation_id: str, user_sub: str) -> ConversationMeta:
     return meta
 
 
+def _unchanged_since(meta: ConversationMeta) -> Any:
+    """The condition that no owner edit happened since `meta` was read (optimistic locking)."""
+    if meta.version is None:
+        return ConversationMeta.version.does_not_exist()
+    return ConversationMeta.version == meta.version
+
+
+def _any_condition_failed(exc: TransactWriteError) -> bool:
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or [])
+
+
 def update(conversation_id: str, user_sub: str, *, title: str | None = None,
            visibility: str | None = None) -> dict[str, Any]:
     """Change the title and/or visibility of a conversation its owner shared; listings and search follow.
 
-    One transaction: the meta item (conditional on the owner), the search entries and the public count.
+    One transaction: the meta item (conditional on the owner and on the version read), the search entries
+    and the public count. An edit that lost a race reads again and is applied once more; a second loss is
+    a 409.
     """
-    meta = _owned_meta(conversation_id, user_sub)
-    new_title = derive_title(title, None) if title is not None else meta.title
-    new_visibility = visibility or meta.visibility
-    was_public, now_public = meta.list_pk == PUBLIC, new_visibility == PUBLIC
-    old_words = set(meta.words or ())
-    new_words = set(index_words(new_title)) if now_public else set()
-    sort = _search_sort(int(meta.created), conversation_id)
-    actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
-               ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
-               ConversationMeta.list_pk.set(PUBLIC) if now_public else ConversationMeta.list_pk.remove()]
-    with TransactWrite(connection=connection()) as tx:
-        tx.update(meta, actions=actions, condition=ConversationMeta.user_key == owner_key(user_sub))
-        for word in old_words - new_words:
-            tx.delete(SearchEntry(word, sort))
-        for word in new_words:
-            tx.save(SearchEntry(word, sort, id=conversation_id, words=new_words))
-        if was_public != now_public:
-            tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1 if now_public else -1)])
-    return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
+    for attempt in range(2):
+        meta = _owned_meta(conversation_id, user_sub)
+        new_title = derive_title(title, None) if title is not None else meta.title
+        new_visibility = visibility or meta.visibility
+        was_public, now_public = meta.list_pk == PUBLIC, new_visibility == PUBLIC
+        old_words = set(meta.words or ())
+        new_words = set(index_words(new_title)) if now_public else set()
+        sort = _search_sort(int(meta.created), conversation_id)
+        actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
+                   ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
+                   ConversationMeta.list_pk.set(PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
+                   ConversationMeta.version.set(int(meta.version or 0) + 1)]
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(meta, actions=actions, condition=(ConversationMeta.user_key == owner_key(user_sub)) &
+                          _unchanged_since(meta))
+                for word in old_words - new_words:
+                    tx.delete(SearchEntry(word, sort))
+                for word in new_words:
+                    tx.save(SearchEntry(word, sort, id=conversation_id, words=new_words))
+                if was_public != now_public:
+                    tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1 if now_public else -1)])
+        except TransactWriteError as exc:
+            if _any_condition_failed(exc) and attempt == 0:
+                continue  # another edit (or a delete) won: read again
+            raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
+        return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- delete
@@ -419,7 +441,7 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
-                      (ConversationMeta.comments == comments))
+                      (ConversationMeta.comments == comments) & _unchanged_since(meta))
             tx.delete(ConversationBody(conversation_id, "body"))
             for word in meta.words or ():
                 tx.delete(SearchEntry(word, _search_sort(int(meta.created), conversation_id)))
@@ -428,7 +450,7 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
             if meta.list_pk == PUBLIC:
                 tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
     except TransactWriteError as exc:
-        if not cancelled_by_condition(exc, 0) or not retry:
+        if not _any_condition_failed(exc) or not retry:
             raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
         try:
             fresh = ConversationMeta.get(conversation_id, META, consistent_read=True)

@@ -91,6 +91,9 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     words = UnicodeSetAttribute(null=True)  # the title's search words, to find its index entries
     list_pk = UnicodeAttribute(null=True)  # "public" for listed conversations, absent otherwise
     body_key = UnicodeAttribute(null=True)  # S3 key of an oversized body, to delete it with the rest
+    # Bumped by every owner edit: edits and deletes are conditional on the version they read, so two
+    # racing edits cannot leave search entries of a title or visibility that lost (absent: never edited).
+    version = NumberAttribute(null=True)
     new_index = NewIndex()
     top_index = TopIndex()
 

@@ -190,3 +190,44 @@ def test_views_are_rate_limited_per_client(client, monkeypatch):
     finally:
         monkeypatch.delenv("VIEW_LIMIT")
         settings.get.cache_clear()
+
+
+# ---------------------------------------------------------------- 11. racing owner edits
+
+def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
+    import threading
+
+    from conftest import scan_all
+    from chalicelib import conversations
+    from chalicelib.errors import ApiError
+    from chalicelib.models import META, ConversationMeta
+    from chalicelib.validation import CreateConversation
+    from chalicelib.words import index_words
+
+    for attempt in range(12):
+        request = CreateConversation.model_validate({"title": f"Racing edits alpha{attempt}", "visibility": "public",
+                                                     "messages": [{"role": "user", "content": "hi"}]})
+        cid = conversations.create(request, owner="racer-sub")["id"]
+        barrier = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def edit(**change) -> None:
+            barrier.wait()
+            try:
+                outcomes.append(conversations.update(cid, "racer-sub", **change))
+            except ApiError as exc:
+                outcomes.append(exc.status)
+
+        threads = [threading.Thread(target=edit, kwargs={"visibility": "unlisted"}),
+                   threading.Thread(target=edit, kwargs={"title": f"Renamed gamma{attempt}"})]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        meta = ConversationMeta.get(cid, META, consistent_read=True)
+        entries = {e["word"]["S"] for e in scan_all(aws, "search") if e["id"]["S"] == cid}
+        expected = set(index_words(meta.title)) if meta.visibility == "public" else set()
+        assert entries == expected, (attempt, outcomes, meta.title, meta.visibility)
+        assert set(meta.words or ()) == expected
+        assert all(o == 409 or isinstance(o, dict) for o in outcomes)
