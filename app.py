@@ -183,7 +183,7 @@ def home() -> Response:
     latest, _ = conversations.list_public("new", size=10)
     top, _ = conversations.list_public("top", size=10)
     deleted = (app.current_request.query_params or {}).get("account") == "deleted"
-    return _html(pages.home_page(conversations.count_public(), latest, top, account_deleted=deleted))
+    return _html(pages.home_page(conversations.count_public()[0], latest, top, account_deleted=deleted))
 
 
 @app.route("/c/{conversation_id}", methods=["GET"])
@@ -531,7 +531,9 @@ def count_conversations() -> Response:
     from chalicelib import conversations
 
     params = app.current_request.query_params or {}
-    return _json(conversations.count_public(params.get("search") or None), cache="public, max-age=30")
+    count, capped = conversations.count_public(params.get("search") or None)
+    # The body stays the bare number the original API answered; a capped count says so in a header.
+    return _json(count, cache="public, max-age=30", headers={"X-Count-Capped": "true"} if capped else None)
 
 
 @app.route("/api/conversations/{conversation_id}", methods=["GET"])

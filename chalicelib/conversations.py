@@ -35,6 +35,11 @@ INLINE_BODY_LIMIT = 380_000
 PUBLIC_COUNT_KEY = "stats#public"
 MAX_ID_ATTEMPTS = 5
 MAX_SEARCH_WORDS = 8
+# Reads per search request: at most this many Queries, each reading at most SEARCH_PAGE_ENTRIES index
+# entries (about 100 bytes each) when other words filter them; a count reads at most SEARCH_COUNT_ENTRIES.
+SEARCH_QUERY_BUDGET = 5
+SEARCH_PAGE_ENTRIES = 200
+SEARCH_COUNT_ENTRIES = 5000
 _SPACE_RE = re.compile(r"\s+")
 _HUMAN_ROLES = {"human": "user", "gpt": "assistant"}
 _SEED_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "tool"}
@@ -260,15 +265,48 @@ def _search_plan(words: list[str]) -> tuple[str, Any]:
     return key_word, condition
 
 
-def _search_page(words: list[str], start: str | None, size: int) -> tuple[list[ConversationMeta], str | None]:
+class _ReadBudget:
+    """The Query calls one request may still make: a search with a common word and a word that never
+    matches would otherwise page through the common word's whole partition (3,000 entries: 60 Queries)."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+
+    def spend(self) -> bool:
+        self.calls -= 1
+        return self.calls >= 0
+
+
+def _search_page(words: list[str], start: str | None, size: int,
+                 budget: _ReadBudget) -> tuple[list[ConversationMeta], str | None]:
+    """Up to `size` matches, newest first, reading at most SEARCH_PAGE_ENTRIES index entries per Query and
+    as many Queries as `budget` allows. When the budget runs out first, the page holds what was found (maybe
+    nothing) and the cursor where reading stopped, so the client can go on or refine its search."""
     key_word, condition = _search_plan(words)
     start_key = {"word": {"S": key_word}, "sort": {"S": start}} if start else None
-    results = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
-                                limit=size, page_size=size, last_evaluated_key=start_key)
-    entries = list(results)
-    cursor = cursors.encode([entries[-1].sort]) if len(entries) == size else None
+    pages = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
+                              page_size=size if condition is None else SEARCH_PAGE_ENTRIES,
+                              last_evaluated_key=start_key).page_iter
+    entries: list[SearchEntry] = []
+    cursor = None
+    while budget.spend():
+        try:
+            page = next(pages)
+        except StopIteration:
+            break
+        for raw in page.get("Items", []):
+            entries.append(SearchEntry.from_raw_data(raw))
+            if len(entries) == size:
+                break
+        last = page.get("LastEvaluatedKey")
+        if len(entries) == size:
+            cursor = cursors.encode([entries[-1].sort])
+            break
+        if not last:
+            break
+        cursor = cursors.encode([last["sort"]["S"]])  # where to go on, should the budget end here
     if not entries:
-        return [], None
+        return [], cursor
     found = {m.id: m for m in ConversationMeta.batch_get([(e.id, "meta") for e in entries])}
     metas = [found[e.id] for e in entries if e.id in found and found[e.id].list_pk == PUBLIC]
     return metas, cursor
@@ -287,14 +325,18 @@ def list_public(kind: str = "top", page: int | None = None, cursor: str | None =
         raise bad_request(f"page must be between 1 and {cfg.max_page}; use the cursor to go further.", "page")
     size = size or cfg.page_size
     words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
+    budget = _ReadBudget(SEARCH_QUERY_BUDGET)
     if words:
-        fetch = lambda c: _search_page(words, _search_start(c), size)  # noqa: E731
+        fetch = lambda c: _search_page(words, _search_start(c), size, budget)  # noqa: E731
     else:
         fetch = lambda c: _index_page(kind, _index_start(kind, c), size)  # noqa: E731
     metas, next_cursor = fetch(cursor)
     for _ in range((page or 1) - 1):
         if next_cursor is None:
             return [], None
+        if budget.calls <= 0:
+            raise bad_request(f"This search reads too much to reach page {page}: follow the Link header's cursor "
+                              "page by page, or add a word.", "page", code="search_too_broad")
         metas, next_cursor = fetch(next_cursor)
     return [row(m) for m in metas], next_cursor
 
@@ -306,16 +348,32 @@ def sitemap_entries(limit: int = 5000) -> list[tuple[str, str]]:
     return [(meta.id, _iso(int(meta.created))) for meta in results]
 
 
-def count_public(search: str | None = None) -> int:
-    """How many public conversations there are, or how many match `search`."""
+def count_public(search: str | None = None) -> tuple[int, bool]:
+    """How many public conversations there are, or how many match `search`; and whether the count stopped
+    at the read budget (then it is a lower bound)."""
     words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
     if not words:
         try:
-            return max(0, int(Counter.get(PUBLIC_COUNT_KEY).n))
+            return max(0, int(Counter.get(PUBLIC_COUNT_KEY).n)), False
         except DoesNotExist:
-            return 0
+            return 0, False
     key_word, condition = _search_plan(words)
-    return SearchEntry.count(key_word, filter_condition=condition)
+    # A count reads index entries like a search does, so it has the same budget: past it, the answer is the
+    # matches among the newest SEARCH_COUNT_ENTRIES entries of the word (`capped`).
+    results = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
+                                page_size=SEARCH_COUNT_ENTRIES // SEARCH_QUERY_BUDGET,
+                                attributes_to_get=["word", "sort"] if condition is None else None)
+    matched = 0
+    pages = results.page_iter
+    for _ in range(SEARCH_QUERY_BUDGET):
+        try:
+            page = next(pages)
+        except StopIteration:
+            return matched, False
+        matched += len(page.get("Items", []))
+        if not page.get("LastEvaluatedKey"):
+            return matched, False
+    return matched, True
 
 
 # ---------------------------------------------------------------- owner's list and changes
