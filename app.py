@@ -57,10 +57,14 @@ def _json(body: Any, status: int = 200, cache: str = NO_STORE, headers: dict[str
 def _client() -> str:
     """The caller as a salted hash of its address: rate limits and view de-duplication key on it."""
     request = app.current_request
-    cfg = settings.get()
+    from chalicelib import stage_secrets
+
     identity = (request.context or {}).get("identity") or {}
-    ip = client_ip(identity.get("sourceIp"), request.headers.get("x-forwarded-for"), cfg.trusted_proxy_hops)
-    return ip_hash(ip, cfg.ip_hash_salt)
+    # Forwarded addresses count only on requests that came through our CloudFront (the middleware refuses
+    # the rest wherever an origin secret is set); without one (local), TRUSTED_PROXY_HOPS decides alone.
+    hops = settings.get().trusted_proxy_hops
+    ip = client_ip(identity.get("sourceIp"), request.headers.get("x-forwarded-for"), hops)
+    return ip_hash(ip, stage_secrets.ip_hash_salt())
 
 
 # Set-Cookie values this request's handling decided on (a refreshed or an ended session).
@@ -101,11 +105,28 @@ def _required_user() -> "User":
     return user
 
 
+def _through_our_cdn(event: Any) -> bool:
+    """Whether a request came through our CloudFront, which adds the stage's secret `X-Origin-Verify`.
+
+    A direct call to API Gateway's default URL could write its own X-Forwarded-For (resetting rate limits,
+    inflating views) and skip the CDN's headers, so every route refuses it; the short-link redirect alone
+    is exempt, as it reads nothing and must not fetch the secret on its cold start.
+    """
+    from chalicelib import stage_secrets
+
+    expected = stage_secrets.origin_verify()
+    return not expected or stage_secrets.matches(event.headers.get("x-origin-verify"), expected)
+
+
 @app.middleware("http")
 def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
     started = time.perf_counter()
     _request_state.cookies = None
+    # By the matched route, not the path: /explore and /account are seven letters too.
+    short_link = (event.context or {}).get("resourcePath") == "/{conversation_id}"
     try:
+        if not short_link and not _through_our_cdn(event):
+            raise ApiError(403, "direct_access", "Use the site's address, not the API's own URL.")
         response = get_response(event)
     except ApiError as exc:
         response = _json(exc.body(), exc.status, headers=exc.headers)
@@ -127,7 +148,7 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
     response.headers["X-Request-Id"] = request_id
     accesslog.emit(route=context.get("resourcePath", event.path), method=event.method,
                    status=response.status_code, duration_ms=(time.perf_counter() - started) * 1000,
-                   request_id=request_id, client=_client())
+                   request_id=request_id, client=None if short_link else _client())
     return response
 
 

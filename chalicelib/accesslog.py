@@ -5,7 +5,7 @@ import json
 import sys
 
 
-def emit(*, route: str, method: str, status: int, duration_ms: float, request_id: str, client: str) -> None:
+def emit(*, route: str, method: str, status: int, duration_ms: float, request_id: str, client: str | None) -> None:
     line = {"type": "access", "route": route, "method": method, "status": status,
             "ms": round(duration_ms, 2), "requestId": request_id, "client": client}
     sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")

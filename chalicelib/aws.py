@@ -36,3 +36,9 @@ def cognito() -> Any:
 def cognito_admin() -> Any:
     """Cognito's admin API (signed with the Lambda role): deleting a user, and the local stage's set-up."""
     return _client("cognito-idp")
+
+
+@lru_cache(maxsize=1)
+def secretsmanager() -> Any:
+    """The stage's generated secret, read once per process (stage_secrets.py)."""
+    return _client("secretsmanager")

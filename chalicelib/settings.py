@@ -45,6 +45,10 @@ class Settings(NamedTuple):
     view_limit: int
     view_window_seconds: int
     trusted_proxy_hops: int
+    # Secrets: in the cloud only SECRETS_ARN is set and the values come from Secrets Manager (stage_secrets.py);
+    # locally and in tests they may be given directly.
+    secrets_arn: str
+    origin_verify_secret: str
     ip_hash_salt: str
     max_page: int
     page_size: int
@@ -106,7 +110,9 @@ def get() -> Settings:
         view_window_seconds=_int("VIEW_WINDOW_SECONDS", 3600),
         # Behind CloudFront the request context's sourceIp is the edge, not the client.
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
-        ip_hash_salt=_str("IP_HASH_SALT", "local-development-salt"),
+        secrets_arn=_str("SECRETS_ARN", ""),
+        origin_verify_secret=_str("ORIGIN_VERIFY_SECRET", ""),
+        ip_hash_salt=_str("IP_HASH_SALT", ""),
         max_page=_int("MAX_PAGE", 20),
         page_size=_int("PAGE_SIZE", 50),
         user_pool_id=pool_id,

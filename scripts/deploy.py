@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -45,13 +44,16 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
     env["BUCKET_NAME"] = outputs["BucketName"]
     env["COGNITO_USER_POOL_ID"] = outputs["UserPoolId"]
     env["COGNITO_CLIENT_ID"] = outputs["UserPoolClientId"]
+    # Only the secret's ARN: its value stays in Secrets Manager, read by the app once per process.
+    env["SECRETS_ARN"] = outputs["SecretsArn"]
+    env.pop("IP_HASH_SALT", None)
+    env.pop("ORIGIN_VERIFY_SECRET", None)
     if "SiteUrl" in outputs:  # the CDN exists: it is the site, and the one proxy in front of API Gateway
         env["SITE_URL"] = outputs["SiteUrl"]
         env["SHORT_URL"] = outputs["ShortUrl"]
         env["AVATAR_BASE_URL"] = outputs["AvatarBaseUrl"]
         env["TRUSTED_PROXY_HOPS"] = "1"
-    if not env.get("IP_HASH_SALT") or env["IP_HASH_SALT"].startswith("REPLACE"):
-        env["IP_HASH_SALT"] = secrets.token_hex(32)
+        env["DISTRIBUTION_ID"] = outputs["DistributionId"]
     config["stages"][stage]["iam_policy_file"] = f"policy-{stage}.json"
     config["stages"][stage]["autogen_policy"] = False
     return config

@@ -15,10 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "policy.json"
 
 
-def render(table_prefix: str, bucket: str, region: str, account: str, user_pool_id: str = "*") -> dict:
-    """`user_pool_id` "*" (any pool of the account and region) where the stack's pool is not known yet."""
+def render(table_prefix: str, bucket: str, region: str, account: str, user_pool_id: str = "*",
+           distribution_id: str = "*") -> dict:
+    """`user_pool_id` and `distribution_id` "*" (any of the account) where the stack's are not known yet."""
     text = Template(TEMPLATE.read_text()).substitute(TablePrefix=table_prefix, BucketName=bucket, Region=region,
-                                                     AccountId=account, UserPoolId=user_pool_id)
+                                                     AccountId=account, UserPoolId=user_pool_id,
+                                                     DistributionId=distribution_id)
     return json.loads(text)
 
 

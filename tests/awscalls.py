@@ -32,7 +32,8 @@ def paused() -> Iterator[None]:
 
 
 def _brief(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    brief = {k: params[k] for k in ("TableName", "IndexName", "Bucket", "Key", "UserPoolId") if k in params}
+    brief = {k: params[k] for k in ("TableName", "IndexName", "Bucket", "Key", "UserPoolId", "SecretId",
+                                              "DistributionId") if k in params}
     if operation in ("BatchGetItem", "BatchWriteItem"):
         brief["Tables"] = sorted(params.get("RequestItems", {}))
     if operation == "TransactWriteItems":

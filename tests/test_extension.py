@@ -295,13 +295,13 @@ def test_failures_are_explained_in_the_page(extension, monkeypatch):
     assert "The server refused: title: String should have at most 2000 characters" in _error_text(page)
 
     # Rate-limited: fill this client's window (all extension shares come from 127.0.0.1), then share.
-    from chalicelib import settings
+    from chalicelib import settings, stage_secrets
     from chalicelib.clientip import ip_hash
     from chalicelib.models import Counter
 
     cfg = settings.get()
     now = time.time()
-    key = f"rl#create#{ip_hash('127.0.0.1', cfg.ip_hash_salt)}#{int(now // cfg.create_window_seconds)}"
+    key = f"rl#create#{ip_hash('127.0.0.1', stage_secrets.ip_hash_salt())}#{int(now // cfg.create_window_seconds)}"
     Counter(key, n=cfg.create_limit, expires=datetime.fromtimestamp(now + 700, tz=timezone.utc)).save()
     try:
         page.get_by_role("dialog").locator("#sgpt-title").fill("fine title")

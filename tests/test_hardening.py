@@ -286,3 +286,69 @@ def test_deep_search_pages_past_the_budget_are_refused(client, common_word, monk
     monkeypatch.setattr(conversations, "SEARCH_PAGE_ENTRIES", 20)
     response = client.http.get(f"/api/conversations?search={common_word}+neverseenword&page=3")
     assert response.status_code == 400 and body_of(response)["error"]["code"] == "search_too_broad"
+
+
+# ---------------------------------------------------------------- 2. rate limits bypassed through API Gateway
+
+@pytest.fixture
+def origin_secret(monkeypatch):
+    from chalicelib import settings
+
+    monkeypatch.setenv("ORIGIN_VERIFY_SECRET", "s3cret-origin-value")
+    settings.get.cache_clear()
+    yield "s3cret-origin-value"
+    monkeypatch.delenv("ORIGIN_VERIFY_SECRET")
+    settings.get.cache_clear()
+
+
+def test_direct_calls_without_the_cdn_secret_are_refused(client, origin_secret):
+    created = client.http.get("/api/conversations/count", headers={"x-origin-verify": origin_secret})
+    assert created.status_code == 200
+    for headers in ({}, {"x-origin-verify": "wrong"}, {"x-origin-verify": origin_secret + "x"}):
+        response = client.http.get("/api/conversations/count", headers=headers)
+        assert response.status_code == 403 and body_of(response)["error"]["code"] == "direct_access"
+        page = client.http.get("/explore", headers={**headers, "accept": "text/html"})
+        assert page.status_code == 403 and b"<html" in page.body
+    # The short link reads nothing and needs no secret on its cold start.
+    assert client.http.get("/AbCdEf1").status_code == 301
+
+
+def test_forwarded_for_counts_only_behind_the_cdn(client, origin_secret, monkeypatch):
+    """Through the CDN (secret present) X-Forwarded-For names the client, so two clients get two windows."""
+    from chalicelib import settings
+
+    monkeypatch.setenv("CREATE_LIMIT", "1")
+    settings.get.cache_clear()
+    through_cdn = {"content-type": "application/json", "x-origin-verify": origin_secret}
+    first = client.http.post("/api/conversations", headers={**through_cdn, "x-forwarded-for": "203.0.113.50"},
+                             body='{"messages": [{"role": "user", "content": "a"}]}')
+    second = client.http.post("/api/conversations", headers={**through_cdn, "x-forwarded-for": "203.0.113.51"},
+                              body='{"messages": [{"role": "user", "content": "b"}]}')
+    direct = client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                            "x-forwarded-for": "203.0.113.52"},
+                              body='{"messages": [{"role": "user", "content": "c"}]}')
+    assert (first.status_code, second.status_code, direct.status_code) == (201, 201, 403)
+
+
+def test_the_stage_secret_comes_from_secrets_manager_once(aws, monkeypatch):
+    import boto3
+
+    from conftest import TABLE_PREFIX
+    from chalicelib import settings, stage_secrets
+
+    manager = boto3.client("secretsmanager", endpoint_url=aws["dynamodb"].meta.endpoint_url, region_name="us-east-1")
+    arn = manager.create_secret(Name=f"{TABLE_PREFIX}-origin", SecretString="generated-at-deploy")["ARN"]
+    monkeypatch.setenv("SECRETS_ARN", arn)
+    monkeypatch.delenv("IP_HASH_SALT", raising=False)
+    settings.get.cache_clear()
+    stage_secrets._stage_secret.cache_clear()
+    try:
+        assert stage_secrets.origin_verify() == "generated-at-deploy"
+        salt = stage_secrets.ip_hash_salt()
+        assert len(salt) == 64 and "generated" not in salt and salt == stage_secrets.ip_hash_salt()
+        manager.put_secret_value(SecretId=arn, SecretString="changed")
+        assert stage_secrets.origin_verify() == "generated-at-deploy"  # read once per process
+    finally:
+        monkeypatch.delenv("SECRETS_ARN")
+        settings.get.cache_clear()
+        stage_secrets._stage_secret.cache_clear()

@@ -50,6 +50,10 @@ def required(service: str, operation: str, brief: dict) -> list[tuple[str, str]]
         if operation in COGNITO_PUBLIC or operation in COGNITO_LOCAL_ONLY:
             return []
         return [(f"cognito-idp:{operation}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{brief['UserPoolId']}")]
+    if service == "secretsmanager":
+        return [(f"secretsmanager:{operation}", brief["SecretId"])]
+    if service == "cloudfront":
+        return [(f"cloudfront:{operation}", f"arn:aws:cloudfront::{ACCOUNT}:distribution/{brief['DistributionId']}")]
     return [(f"{service}:{operation}", "*")]
 
 
