@@ -568,12 +568,27 @@ def get_conversation(conversation_id: str) -> Response:
 def delete_conversation(conversation_id: str) -> Response:
     from chalicelib import conversations
 
-    header = app.current_request.headers.get("authorization") or ""
-    scheme, _, token = header.partition(" ")
-    token = token.strip() if scheme.lower() == "bearer" else ""
+    token = _bearer()
     # With its delete token anyone may delete; without one, only its signed-in owner.
     owner = None if token else _user(required=False)
     conversations.delete(conversation_id, token or None, owner.sub if owner else None)
+    return Response("", status_code=204, headers={"Cache-Control": NO_STORE})
+
+
+def _bearer() -> str:
+    header = app.current_request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+@app.route("/api/conversations/{conversation_id}/key", methods=["GET"])
+def check_delete_key(conversation_id: str) -> Response:
+    """204 when the bearer token is this conversation's delete key, 403 when not: pages check a key from a
+    link before keeping it."""
+    from chalicelib import conversations
+
+    if not conversations.token_matches(conversation_id, _bearer() or None):
+        raise ApiError(403, "forbidden", "That is not this conversation's delete key.")
     return Response("", status_code=204, headers={"Cache-Control": NO_STORE})
 
 

@@ -42,3 +42,9 @@ def cognito_admin() -> Any:
 def secretsmanager() -> Any:
     """The stage's generated secret, read once per process (stage_secrets.py)."""
     return _client("secretsmanager")
+
+
+@lru_cache(maxsize=1)
+def cloudfront() -> Any:
+    """Invalidations of a deleted or edited conversation's cached pages (cdn.py)."""
+    return _client("cloudfront")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import cursors, ids, links, settings, tokens
+from . import cdn, cursors, ids, links, settings, tokens
 from .aws import s3
 from .avatars import decode_avatar, store_avatar
 from .dynamo import cancelled_by_condition, connection, failed_condition
@@ -468,11 +468,24 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
             if _any_condition_failed(exc) and attempt == 0:
                 continue  # another edit (or a delete) won: read again
             raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
+        cdn.invalidate_conversation(conversation_id)
         return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
     raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- delete
+
+def token_matches(conversation_id: str, token: str | None) -> bool:
+    """Whether `token` is this conversation's delete token (constant time), for a page to check a key it was
+    handed in a link before keeping it; unknown conversations are a 404."""
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    try:
+        meta = ConversationMeta.get(conversation_id, META, attributes_to_get=["token_hash", "kind"])
+    except DoesNotExist:
+        raise not_found() from None
+    return tokens.token_matches(token, meta.token_hash)
+
 
 def delete(conversation_id: str, token: str | None, user_sub: str | None = None) -> None:
     """Remove a conversation and everything of it (saves and comments too), given its delete token
@@ -525,6 +538,7 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
                 batch.delete(item)
     if meta.body_key:
         s3().delete_object(Bucket=settings.get().bucket, Key=meta.body_key)
+    cdn.invalidate_conversation(conversation_id)
 
 
 def remove_owned(user_sub: str, anonymize: bool) -> int:

@@ -48,6 +48,8 @@ class Settings(NamedTuple):
     # Secrets: in the cloud only SECRETS_ARN is set and the values come from Secrets Manager (stage_secrets.py);
     # locally and in tests they may be given directly.
     secrets_arn: str
+    # The CloudFront distribution in front of the site: deletes and edits invalidate its cached pages.
+    distribution_id: str
     origin_verify_secret: str
     ip_hash_salt: str
     max_page: int
@@ -111,6 +113,7 @@ def get() -> Settings:
         # Behind CloudFront the request context's sourceIp is the edge, not the client.
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
         secrets_arn=_str("SECRETS_ARN", ""),
+        distribution_id=_str("DISTRIBUTION_ID", ""),
         origin_verify_secret=_str("ORIGIN_VERIFY_SECRET", ""),
         ip_hash_salt=_str("IP_HASH_SALT", ""),
         max_page=_int("MAX_PAGE", 20),

@@ -352,3 +352,52 @@ def test_the_stage_secret_comes_from_secrets_manager_once(aws, monkeypatch):
         monkeypatch.delenv("SECRETS_ARN")
         settings.get.cache_clear()
         stage_secrets._stage_secret.cache_clear()
+
+
+# ---------------------------------------------------------------- 4. deleted and edited pages leave the CDN
+
+def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, aws, monkeypatch):
+    import boto3
+
+    from conftest import chat, create
+    from chalicelib import cdn, conversations, settings
+    from chalicelib.validation import CreateConversation
+
+    cloudfront = boto3.client("cloudfront", endpoint_url=aws["dynamodb"].meta.endpoint_url, region_name="us-east-1")
+    distribution = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": "hardening", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "api.example.test",
+                                               "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                      "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                  "Cookies": {"Forward": "none"}}}})["Distribution"]["Id"]
+    monkeypatch.setenv("DISTRIBUTION_ID", distribution)
+    settings.get.cache_clear()
+    try:
+        created = create(client, chat(2))
+        response = client.http.delete(f"/api/conversations/{created['id']}",
+                                      headers={"authorization": f"Bearer {created['deleteToken']}"})
+        assert response.status_code == 204
+        owned = conversations.create(CreateConversation.model_validate(chat(2, title="Edit me")), owner="cdn-sub")
+        conversations.update(owned["id"], "cdn-sub", title="Edited")
+    finally:
+        monkeypatch.delenv("DISTRIBUTION_ID")
+        settings.get.cache_clear()
+
+    assert cdn.INVALIDATED[-2:] == [cdn.conversation_paths(created["id"]), cdn.conversation_paths(owned["id"])]
+    sent = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    assert sent["Quantity"] == 2
+    assert f"/c/{created['id']}" in cdn.conversation_paths(created["id"])
+
+
+def test_a_delete_key_check_answers_204_or_403(client):
+    from conftest import chat, create
+
+    created = create(client, chat(2))
+    right = client.http.get(f"/api/conversations/{created['id']}/key",
+                            headers={"authorization": f"Bearer {created['deleteToken']}"})
+    wrong = client.http.get(f"/api/conversations/{created['id']}/key", headers={"authorization": "Bearer " + "A" * 32})
+    missing = client.http.get("/api/conversations/Zz9Zz9Z/key", headers={"authorization": "Bearer x"})
+    assert (right.status_code, wrong.status_code, missing.status_code) == (204, 403, 404)
+    assert right.headers["Cache-Control"] == "no-store"

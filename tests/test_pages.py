@@ -162,6 +162,7 @@ def test_delete_from_the_sharing_browser_only(browser, context):
     page = context.new_page()
     page.goto(f"/c/{cid}#token={created['deleteToken']}")
     expect(page).to_have_url(f"{SITE}/c/{cid}")  # the token left the address bar...
+    expect(page.locator("#delete")).to_be_visible()  # once the server confirmed the key
     stored = page.evaluate("JSON.parse(localStorage.getItem('sharegpt:shared'))")
     assert stored[cid]["token"] == created["deleteToken"]  # ...for this browser's storage
     assert page.locator("#delete").is_visible()
@@ -189,6 +190,7 @@ def test_delete_from_my_shares(context):
     page = context.new_page()
     page.goto(f"/c/{created['id']}#token={created['deleteToken']}")
     expect(page).to_have_url(f"{SITE}/c/{created['id']}")
+    expect(page.locator("#delete")).to_be_visible()
     page.goto("/mine")
     page.get_by_role("button", name="Delete Delete me from my shares").click()
     page.locator("#status").filter(has_text="Deleted").wait_for()
@@ -322,3 +324,42 @@ def test_xss_vectors_never_run_in_the_browser(context, client):
             failures.append(path)
     assert titles and failures == [] and dialogs == []
     assert context.outside == []
+
+
+def test_a_crafted_key_in_a_link_is_checked_before_it_is_kept(context):
+    """#token=... in a link is kept only if the server confirms it: a wrong one neither replaces this browser's
+    working key nor plants the conversation in My shares."""
+    mine = _create_http(chat(title="My own share"))
+    theirs = _create_http(chat(title="Someone else's share"))
+    page = context.new_page()
+    page.goto(f"/c/{mine['id']}#token={mine['deleteToken']}")
+    expect(page.locator("#delete")).to_be_visible()
+
+    forged = "A" * 32
+    for target in (mine, theirs):
+        page.goto("/")
+        with page.expect_response(lambda r: r.url.endswith("/key")) as checked:
+            page.goto(f"/c/{target['id']}#token={forged}")
+        assert checked.value.status == 403
+        expect(page).to_have_url(f"{SITE}/c/{target['id']}")
+    expect(page.locator("#delete")).to_be_hidden()
+
+    stored = page.evaluate("JSON.parse(localStorage.getItem('sharegpt:shared'))")
+    assert set(stored) == {mine["id"]} and stored[mine["id"]]["token"] == mine["deleteToken"]
+
+
+def test_after_delete_the_browser_shows_no_cached_copy(context):
+    created = _create_http(chat(title="Cached then deleted"))
+    cid = created["id"]
+    page = context.new_page()
+    page.goto(f"/c/{cid}#token={created['deleteToken']}")
+    expect(page.locator("#delete")).to_be_visible()
+    page.goto(f"/c/{cid}")  # now in this browser's HTTP cache (max-age=300)
+    page.locator("#delete").click()
+    page.locator("#delete-yes").click()
+    page.locator("#gone").wait_for()
+    page.wait_for_function("window.performance.getEntriesByType('resource')"
+                           f".filter(e => e.name.endsWith('/c/{cid}')).length > 0")
+    response = page.goto(f"/c/{cid}")
+    assert response.status == 404
+    assert "Cached then deleted" not in page.content()

@@ -79,8 +79,19 @@
       response = await fetch(`/api/conversations/${encodeURIComponent(id)}`, {
         method: "DELETE", headers: entry ? { Authorization: `Bearer ${entry.token}` } : {} });
     } catch (e) { return "offline"; }
+    if (response.status === 403 && entry && signedIn) {
+      // A stored key that fails (planted, or from before a change): the signed-in owner's session may still do.
+      try {
+        response = await fetch(`/api/conversations/${encodeURIComponent(id)}`, { method: "DELETE" });
+      } catch (e) { return "offline"; }
+    }
     if (response.status === 204 || response.status === 404) {
       const store = load(); delete store[id]; save(store);
+      // This browser's HTTP cache still holds the page for minutes: fetch it past the cache so the stale
+      // copy is replaced (by the 404), and going back to the link shows the truth.
+      for (const path of [`/c/${encodeURIComponent(id)}`, `/api/conversations/${encodeURIComponent(id)}`]) {
+        fetch(path, { cache: "reload" }).catch(() => {});
+      }
       return "deleted";
     }
     return response.status === 403 ? "refused" : "failed";
@@ -119,11 +130,20 @@
     if (navigator.sendBeacon) navigator.sendBeacon(`/api/conversations/${encodeURIComponent(id)}/view`);
     const fragment = location.hash.match(/^#token=([A-Za-z0-9_-]{16,128})$/);
     if (fragment) {
-      const store = load();
-      store[id] = { token: fragment[1], title: page.dataset.title, shortUrl: page.dataset.shortUrl,
-                    url: location.origin + location.pathname, savedAt: new Date().toISOString() };
-      save(store);
       history.replaceState(null, "", location.pathname + location.search);
+      // Anyone can craft a link with #token=...: keep the key only if the server says it is this
+      // conversation's, so a bad one can neither replace a working key nor plant a share in "My shares".
+      fetch(`/api/conversations/${encodeURIComponent(id)}/key`, {
+        headers: { Authorization: `Bearer ${fragment[1]}` }, cache: "no-store" })
+        .then((answer) => {
+          if (answer.status !== 204) return;
+          const store = load();
+          store[id] = { token: fragment[1], title: page.dataset.title, shortUrl: page.dataset.shortUrl,
+                        url: location.origin + location.pathname, savedAt: new Date().toISOString() };
+          save(store);
+          document.getElementById("delete").hidden = false;
+        })
+        .catch(() => {});
     }
     const link = document.getElementById("copy-link");
     link.addEventListener("click", () => copy(link.dataset.copy, link));
