@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Rate, Response
@@ -24,7 +24,32 @@ from chalicelib.ids import is_valid_id
 if TYPE_CHECKING:  # PyJWT and boto3 load only on requests that carry a session
     from chalicelib.auth import User
 
-app = Chalice(app_name="sharegpt")
+class _App(Chalice):
+    """Chalice, with every view's failure to reach AWS turned into a 503 `unavailable` (Chalice would make any
+    exception a bare 500, out of the middleware's sight)."""
+
+    def route(self, path: str, **kwargs: Any) -> Any:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Any) -> Any:
+            @wraps(view)
+            def guarded(*args: Any, **view_kwargs: Any) -> Any:
+                try:
+                    return view(*args, **view_kwargs)
+                except ApiError:
+                    raise
+                except Exception as exc:
+                    from chalicelib.errors import unavailable_from
+
+                    unavailable = unavailable_from(exc)
+                    if unavailable is None:
+                        raise
+                    raise unavailable from exc
+            return register(guarded)
+        return decorator
+
+
+app = _App(app_name="sharegpt")
 
 NO_STORE = "no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"

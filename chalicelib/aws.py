@@ -14,7 +14,10 @@ def _client(service: str, **config: Any) -> Any:
 
     cfg = settings.get()
     return boto3.session.Session().client(service, region_name=cfg.region, endpoint_url=cfg.aws_endpoint,
-                                          config=Config(retries={"max_attempts": 3, "mode": "standard"}, **config))
+                                          config=Config(retries={"max_attempts": cfg.aws_max_attempts,
+                                                                 "mode": "standard"},
+                                                        connect_timeout=cfg.aws_connect_timeout,
+                                                        read_timeout=max(cfg.aws_read_timeout, 10), **config))
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,8 @@ from . import settings
 @lru_cache(maxsize=1)
 def connection() -> Connection:
     cfg = settings.get()
-    return Connection(region=cfg.region, host=cfg.aws_endpoint, max_retry_attempts=3)
+    return Connection(region=cfg.region, host=cfg.aws_endpoint, connect_timeout_seconds=cfg.aws_connect_timeout,
+                      read_timeout_seconds=cfg.aws_read_timeout, max_retry_attempts=cfg.aws_max_attempts - 1)
 
 
 def cancelled_by_condition(exc: Exception, index: int) -> bool:

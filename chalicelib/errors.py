@@ -34,3 +34,20 @@ def not_found(what: str = "conversation") -> ApiError:
 
 def bad_request(message: str, field: str | None = None, code: str = "invalid_request") -> ApiError:
     return ApiError(400, code, message, field)
+
+
+def unavailable_from(exc: BaseException) -> ApiError | None:
+    """A 503 for a failure to reach AWS at all (refused, timed out, dropped), found anywhere in the chain of
+    causes (PynamoDB wraps botocore's errors); None for anything else, which stays a 500."""
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+    from botocore.exceptions import ConnectionError as CannotConnect  # refused, unknown host, connect timeout
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (CannotConnect, ReadTimeoutError, ConnectionClosedError)):
+            return ApiError(503, "unavailable", "The database is not answering; please retry shortly.",
+                            headers={"Retry-After": "5"})
+        current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+    return None

@@ -35,7 +35,9 @@ def _meta(name: str) -> type:
         region = _cfg.region
         host = _cfg.aws_endpoint
         billing_mode = "PAY_PER_REQUEST"
-        max_retry_attempts = 3
+        connect_timeout_seconds = _cfg.aws_connect_timeout
+        read_timeout_seconds = _cfg.aws_read_timeout
+        max_retry_attempts = _cfg.aws_max_attempts - 1  # retries after the first attempt
     return Meta
 
 

@@ -73,6 +73,11 @@ class Settings(NamedTuple):
     signup_limit_per_hour: int
     reset_limit_per_hour: int
     max_comment_chars: int
+    # AWS calls must give up well inside the Lambda timeout (30 s): a frozen database made a request hang
+    # 100 s. Worst case per call: attempts x (connect + read) plus backoff.
+    aws_connect_timeout: float
+    aws_read_timeout: float
+    aws_max_attempts: int
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -134,4 +139,7 @@ def get() -> Settings:
         signup_limit_per_hour=_int("SIGNUP_LIMIT_PER_HOUR", 10),
         reset_limit_per_hour=_int("RESET_LIMIT_PER_HOUR", 10),
         max_comment_chars=_int("MAX_COMMENT_CHARS", 5000),
+        aws_connect_timeout=float(_str("AWS_CONNECT_TIMEOUT", "2")),
+        aws_read_timeout=float(_str("AWS_READ_TIMEOUT", "5")),
+        aws_max_attempts=_int("AWS_MAX_ATTEMPTS", 3),
     )

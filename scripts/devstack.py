@@ -117,7 +117,7 @@ def start_chalice(port: int, env: dict[str, str], log=subprocess.DEVNULL) -> sub
          "--host", "127.0.0.1", "--port", str(port),
          "--no-autoreload"],
         cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    wait_until_up(f"http://127.0.0.1:{port}/", process)
+    wait_until_up(f"http://127.0.0.1:{port}/robots.txt", process)  # needs no database
     return process
 
 
