@@ -121,6 +121,12 @@ def _user(required: bool = True, lenient: bool = False) -> "User | None":
         raise outcome.error
     if outcome.user is None and required:
         raise ApiError(401, "unauthorized", "Sign in to do this.")
+    if outcome.user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        from chalicelib import accounts
+
+        if accounts.session_revoked(outcome.user):  # a deleted account's token, still unexpired
+            _set_cookies(sessions.cleared_cookies(_secure()))
+            raise ApiError(401, "session_ended", "This session has ended. Sign in again.")
     return outcome.user
 
 
@@ -413,7 +419,10 @@ def confirm_signup() -> Response:
 
 @app.route("/signout", methods=["POST"], content_types=[FORM, "application/json"])
 def signout() -> Response:
+    from chalicelib import accounts
+
     _, as_json = _posted()
+    accounts.sign_out(sessions.read_cookies(app.current_request.headers.get("cookie")).get(sessions.REFRESH))
     _set_cookies(sessions.cleared_cookies(_secure()))
     if as_json:
         return _json({"signedIn": False})

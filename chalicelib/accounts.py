@@ -54,10 +54,16 @@ def _call(operation: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def sign_up(email: str, password: str, display_name: str) -> bool:
-    """Create an account; True when it still needs the emailed code (every stage but `local`)."""
+    """Create an account; True when it still needs the emailed code (every stage but `local`).
+
+    The app client may not write the display name (its WriteAttributes leave it out, so nobody can set one
+    past the app's checks by calling Cognito directly): the app sets the checked name with an admin call.
+    """
     pool_id, client_id = auth.pool()
     _call(cognito().sign_up, ClientId=client_id, Username=email, Password=password,
-          UserAttributes=[{"Name": "email", "Value": email}, {"Name": DISPLAY_NAME_ATTRIBUTE, "Value": display_name}])
+          UserAttributes=[{"Name": "email", "Value": email}])
+    _call(cognito_admin().admin_update_user_attributes, UserPoolId=pool_id, Username=email,
+          UserAttributes=[{"Name": DISPLAY_NAME_ATTRIBUTE, "Value": display_name}])
     if settings.get().auto_confirm_signup:
         # moto sends no email: the local stage confirms at once, as the issue asks, and only there.
         cognito_admin().admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
@@ -110,12 +116,72 @@ def finish_password_reset(email: str, code: str, password: str) -> None:
 
 
 def delete_account(user: auth.User, anonymize: bool) -> dict[str, int]:
-    """Remove a person: their conversations deleted (or kept without an owner), their comments deleted
-    (or kept as a former member's), their saves undone, then the Cognito user itself."""
+    """Remove a person: their sessions ended everywhere first, then their conversations deleted (or kept
+    without an owner), their comments deleted (or kept as a former member's), their saves undone, and the
+    Cognito user itself."""
     from . import comments, conversations, saves
 
+    end_all_sessions(user.sub)
     counts = {"conversations": conversations.remove_owned(user.sub, anonymize),
               "comments": comments.remove_all(user.sub, anonymize),
               "saves": saves.remove_all(user.sub)}
     cognito_admin().admin_delete_user(UserPoolId=auth.pool()[0], Username=user.sub)
     return counts
+
+
+# ---------------------------------------------------------------- ending sessions
+# Cognito ends refresh tokens (RevokeToken for one session, AdminUserGlobalSignOut for all), but an ID token
+# stays valid until it expires (an hour), and the app verifies ID tokens itself. So ending every session
+# also writes a marker "sessions of <sub> issued before T are over", which writes check (cached briefly).
+
+REVOCATION_CACHE_SECONDS = 30
+ID_TOKEN_LIFETIME_SECONDS = 3600
+_revoked_since: dict[str, tuple[int, float]] = {}  # sub -> (revoked at, when read)
+
+
+def sign_out(refresh_token: str | None) -> None:
+    """Revoke this session's refresh token, so a copied cookie cannot renew it. Never fails the sign-out
+    itself (the cookies are cleared whatever Cognito says); moto does not implement RevokeToken."""
+    import logging
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not refresh_token:
+        return
+    try:
+        cognito().revoke_token(Token=refresh_token, ClientId=auth.pool()[1])
+    except (ClientError, BotoCoreError) as exc:
+        logging.getLogger(__name__).warning("RevokeToken failed: %s", exc)
+
+
+def end_all_sessions(user_sub: str, now: float | None = None) -> None:
+    """Sign a person out everywhere: Cognito's refresh tokens, and the app's marker for ID tokens."""
+    import time
+    from datetime import datetime, timezone
+
+    from .models import Counter
+
+    pool_id = auth.pool()[0]
+    cognito_admin().admin_user_global_sign_out(UserPoolId=pool_id, Username=user_sub)
+    now = time.time() if now is None else now
+    Counter(f"revoked#{user_sub}", n=int(now),
+            expires=datetime.fromtimestamp(now + ID_TOKEN_LIFETIME_SECONDS + 600, tz=timezone.utc)).save()
+    _revoked_since[user_sub] = (int(now), now)
+
+
+def session_revoked(user: auth.User, now: float | None = None) -> bool:
+    """Whether this ID token was issued before its owner's sessions were all ended (one GetItem per person
+    per REVOCATION_CACHE_SECONDS per process)."""
+    import time
+
+    from .models import Counter
+
+    now = time.time() if now is None else now
+    cached = _revoked_since.get(user.sub)
+    if cached is None or now - cached[1] > REVOCATION_CACHE_SECONDS:
+        try:
+            revoked_at = int(Counter.get(f"revoked#{user.sub}").n)
+        except Counter.DoesNotExist:
+            revoked_at = 0
+        cached = _revoked_since[user.sub] = (revoked_at, now)
+    return bool(cached[0]) and user.issued_at <= cached[0]

@@ -30,6 +30,7 @@ class User(NamedTuple):
     sub: str  # Cognito's immutable user id: what ownership, saves and comments key on
     email: str
     name: str  # display name shown on comments
+    issued_at: int = 0  # the ID token's `iat`: sessions ended after it (account deletion) refuse it
 
 
 class TokenExpired(ApiError):
@@ -103,6 +104,9 @@ def verify(token: str) -> User:
         raise unauthorized("The session is not valid. Sign in again.", "invalid_token") from None
     if claims.get("token_use") != "id":
         raise unauthorized("The session is not valid. Sign in again.", "invalid_token")
-    email = str(claims.get("email") or "")
-    name = str(claims.get("custom:display_name") or claims.get("name") or "member")
-    return User(sub=str(claims["sub"]), email=email, name=name)
+    from .text import plain_text
+
+    email = plain_text(str(claims.get("email") or ""), 320)
+    # The app sets the name only after checking it, but a claim is still input: clean it as any other text.
+    name = plain_text(str(claims.get("custom:display_name") or claims.get("name") or ""), 40) or "member"
+    return User(sub=str(claims["sub"]), email=email, name=name, issued_at=int(claims["iat"]))

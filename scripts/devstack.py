@@ -92,7 +92,8 @@ USER_POOL = dict(UsernameAttributes=["email"], AutoVerifiedAttributes=["email"],
                  Schema=[{"Name": "display_name", "AttributeDataType": "String", "Mutable": True,
                           "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "40"}}])
 USER_POOL_CLIENT = dict(ClientName="web", GenerateSecret=False,
-                        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+                        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                        ReadAttributes=["email", "email_verified", "custom:display_name"], WriteAttributes=["email"])
 
 
 def create_user_pool(name: str) -> tuple[str, str]:

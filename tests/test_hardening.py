@@ -465,3 +465,72 @@ def test_an_unreachable_database_is_a_503_and_pages_without_it_still_work(databa
         assert requests.get(f"{site}/robots.txt", timeout=10).status_code == 200
     finally:
         devstack.stop(server)
+
+
+# ---------------------------------------------------------------- 7. sessions end with sign-out and deletion
+
+def test_a_deleted_accounts_unexpired_token_cannot_write(client):
+    from conftest import chat
+    from test_accounts import Session, sign_up
+
+    person = sign_up(client, "Leaver")
+    kept = Session(client, dict(person.cookies), person.email, person.password)  # a copy of the cookies
+    assert person.call("DELETE", "/api/me", {"mode": "delete"}).status_code == 200
+
+    attempt = kept.call("POST", "/api/conversations", chat(2))
+    assert attempt.status_code == 401 and body_of(attempt)["error"]["code"] == "session_ended"
+    other = create_public(client)
+    assert kept.call("POST", f"/api/conversations/{other}/save").status_code == 401
+    assert kept.call("POST", f"/api/conversations/{other}/comments", {"position": 0, "content": "hi"}).status_code \
+        == 401
+
+
+def create_public(client) -> str:
+    from conftest import chat, create
+
+    return create(client, chat(2, visibility="public"))["id"]
+
+
+def test_sign_out_revokes_the_refresh_token_and_deletion_signs_out_everywhere(client):
+    """moto implements neither call faithfully (no RevokeToken; a global sign-out does not stop its refresh
+    tokens), so the calls themselves are checked with botocore's Stubber."""
+    from botocore.stub import Stubber
+
+    from chalicelib import accounts, auth
+    from chalicelib.aws import cognito, cognito_admin
+
+    pool_id, client_id = auth.pool()
+    with Stubber(cognito()) as stub:
+        stub.add_response("revoke_token", {}, {"Token": "refresh-token-value", "ClientId": client_id})
+        accounts.sign_out("refresh-token-value")
+        stub.assert_no_pending_responses()
+    with Stubber(cognito()) as stub:
+        stub.add_client_error("revoke_token", "UnsupportedOperationException")
+        accounts.sign_out("whatever")  # signing out never fails for the person
+    with Stubber(cognito_admin()) as stub:
+        stub.add_response("admin_user_global_sign_out", {}, {"UserPoolId": pool_id, "Username": "sub-123"})
+        accounts.end_all_sessions("sub-123", now=1_000_000)
+        stub.assert_no_pending_responses()
+    assert accounts.session_revoked(auth.User("sub-123", "", "x", issued_at=999_999), now=1_000_001)
+    assert not accounts.session_revoked(auth.User("sub-123", "", "x", issued_at=1_000_001), now=1_000_001)
+
+
+def test_a_display_name_written_past_the_app_is_cleaned_when_read(client):
+    """Someone calling Cognito directly (moto does not enforce the client's WriteAttributes, which now leave
+    the name out) still cannot show a control or bidi-override character through the app."""
+    import uuid
+
+    from test_accounts import Session, form_post, set_cookies
+    from chalicelib import auth
+    from chalicelib.aws import cognito, cognito_admin
+
+    pool_id, client_id = auth.pool()
+    email = f"direct-{uuid.uuid4().hex[:8]}@example.test"
+    cognito().sign_up(ClientId=client_id, Username=email, Password="long enough pw",
+                      UserAttributes=[{"Name": "email", "Value": email},
+                                      {"Name": "custom:display_name", "Value": "Mal\u202eexe.txt\x07"}])
+    cognito_admin().admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+    signed_in = form_post(client, "/signin", {"email": email, "password": "long enough pw"})
+    person = Session(client, set_cookies(signed_in), email, "long enough pw")
+
+    assert body_of(person.call("GET", "/api/me"))["name"] == "Malexe.txt"

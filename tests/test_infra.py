@@ -131,11 +131,12 @@ def test_the_stack_user_pool_matches_the_local_one():
     client = resources["UserPoolClient"]["Properties"]
     for key in ("UsernameAttributes", "AutoVerifiedAttributes", "Policies", "Schema"):
         assert pool[key] == devstack.USER_POOL[key], key
-    for key in ("ExplicitAuthFlows", "GenerateSecret", "ClientName"):
+    for key in ("ExplicitAuthFlows", "GenerateSecret", "ClientName", "ReadAttributes", "WriteAttributes"):
         assert client[key] == devstack.USER_POOL_CLIENT[key], key
     # The app reads the custom attribute by this name from the ID token.
     from chalicelib.accounts import DISPLAY_NAME_ATTRIBUTE
     assert DISPLAY_NAME_ATTRIBUTE == "custom:" + pool["Schema"][0]["Name"]
+    assert DISPLAY_NAME_ATTRIBUTE not in client["WriteAttributes"]  # only the app, after its checks
 
 
 def test_the_api_tests_pass_against_the_stack_resources(stack_moto):
