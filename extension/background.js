@@ -68,6 +68,17 @@ async function verify(server) {
   return { ok: true, count: answer.body };
 }
 
+// Who may ask for what. Our content script on a chat site may read the settings and share; only the
+// extension's own pages (popup, options) may list shares and their delete keys, delete, or change servers.
+const CHAT_ORIGINS = CHAT_SITES.map((pattern) => pattern.replace("/*", ""));
+function senderKind(sender) {
+  if (!sender || sender.id !== ext.runtime.id) return null;
+  const url = String(sender.url || "");
+  if (url.startsWith(ext.runtime.getURL(""))) return "extension-page";
+  if (sender.tab && CHAT_ORIGINS.some((origin) => url === origin || url.startsWith(origin + "/"))) return "chat-site";
+  return null;
+}
+
 ext.runtime.onMessage.addListener((message, sender, respond) => {
   const handlers = {
     config: () => config(),
@@ -76,8 +87,14 @@ ext.runtime.onMessage.addListener((message, sender, respond) => {
     delete: () => remove(message.id),
     verify: () => verify(message.server),
   };
+  const allowed = { "extension-page": ["config", "share", "shares", "delete", "verify"], "chat-site": ["config", "share"] };
   const handler = handlers[message && message.type];
   if (!handler) return false;
+  const kind = senderKind(sender);
+  if (!kind || !allowed[kind].includes(message.type)) {
+    respond({ ok: false, error: { kind: "refused", message: "Not allowed from here." } });
+    return false;
+  }
   handler().then(respond, (error) => respond({ ok: false, error: { kind: "error", message: String(error) } }));
   return true; // answer asynchronously
 });

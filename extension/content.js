@@ -193,9 +193,10 @@
   function ensureButton() {
     const wanted = Boolean(conversationId());
     if (!host) {
-      // A neutral custom element with an open shadow root: no id or class an ad-block cosmetic list targets.
+      // A neutral custom element (no id or class an ad-block cosmetic list targets) with a closed shadow root:
+      // the chat page's own scripts can see the host but not reach the button, the dialog or the link.
       host = document.createElement("sgpt-action");
-      root = host.attachShadow({ mode: "open" });
+      root = host.attachShadow({ mode: "closed" });
       const style = document.createElement("style");
       style.textContent = STYLE;
       const button = document.createElement("button");
@@ -203,7 +204,7 @@
       button.className = "share";
       button.textContent = "Share";
       button.setAttribute("aria-label", "Share this conversation");
-      button.addEventListener("click", openDialog);
+      button.addEventListener("click", trusted(openDialog));
       root.append(style, button);
     }
     const button = root.querySelector(".share");
@@ -212,6 +213,12 @@
     const parent = header || document.body;
     button.classList.toggle("floating", !header);
     if (host.parentNode !== parent) parent.append(host);
+  }
+
+  // Only a person's click or key press counts: a script on the chat page could otherwise press "Share"
+  // (public, under the person's account) by dispatching synthetic events.
+  function trusted(handler) {
+    return (event) => { if (event && event.isTrusted) handler(event); };
   }
 
   function element(tag, props = {}, ...children) {
@@ -283,7 +290,7 @@
       element("div", { className: "row" }, element("button", { type: "button", textContent: "Cancel", onclick: closeDialog }), shareButton));
     title.focus();
 
-    shareButton.addEventListener("click", async () => {
+    shareButton.addEventListener("click", trusted(async () => {
       const chosen = checks.map((label, i) => (label.querySelector("input").checked ? turns[i] : null)).filter(Boolean);
       if (!chosen.length) { status.replaceChildren(showError(new ShareError("empty", "Choose at least one message."))); return; }
       const payload = { title: title.value, model: conversation.model || undefined, source: conversation.source,
@@ -296,20 +303,20 @@
       if (!answer.ok) { status.replaceChildren(showError(answer.error)); return; }
       const { id, shortUrl, url, deleteToken } = answer.share;
       const copy = element("button", { type: "button", className: "primary", textContent: "Copy link" });
-      copy.addEventListener("click", async () => {
+      copy.addEventListener("click", trusted(async () => {
         try { await navigator.clipboard.writeText(shortUrl); copy.textContent = "Copied"; }
         catch (e) { copy.textContent = "Copy failed"; }
-      });
+      }));
       const open = element("button", { type: "button", textContent: "Open" });
       // The delete key travels in the fragment, which browsers never send to a server.
-      open.addEventListener("click", () => window.open(`${url}#token=${deleteToken}`, "_blank", "noopener"));
+      open.addEventListener("click", trusted(() => window.open(`${url}#token=${deleteToken}`, "_blank", "noopener")));
       const link = element("p", { className: "link", textContent: shortUrl });
       link.dataset.id = id;
       dialog.replaceChildren(element("h2", { textContent: "Shared" }), link,
         element("p", { className: "muted", textContent: payload.visibility === "public" ? "Public: listed on Explore." : "Unlisted: only people with the link can see it." }),
         element("div", { className: "row" }, element("button", { type: "button", textContent: "Close", onclick: closeDialog }), open, copy));
       copy.focus();
-    });
+    }));
   }
 
   ext.runtime.onMessage.addListener((message) => {

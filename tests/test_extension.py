@@ -83,15 +83,34 @@ def claude(route):
     return route.fulfill(status=404, body="")
 
 
+def open_root_build(tmp: Path) -> Path:
+    """The extension with its shadow root opened, and nothing else changed: Playwright's locators cannot enter
+    a closed root, so the dialog tests drive this copy; test_the_page_cannot_reach_or_press_the_interface loads
+    the real, closed one."""
+    import shutil
+
+    copy = tmp / "extension-open-root"
+    shutil.copytree(EXTENSION, copy)
+    script = (copy / "content.js").read_text()
+    assert script.count('attachShadow({ mode: "closed" })') == 1
+    (copy / "content.js").write_text(script.replace('attachShadow({ mode: "closed" })', 'attachShadow({ mode: "open" })'))
+    return copy
+
+
+def launch(playwright, tmp_path_factory, extension_dir: Path):
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", headless=False,
+        args=["--headless=new", *CHROMIUM_ARGS, f"--disable-extensions-except={extension_dir}",
+              f"--load-extension={extension_dir}"])
+    context.route("https://chatgpt.com/**", chatgpt)
+    context.route("https://claude.ai/**", claude)
+    return context
+
+
 @pytest.fixture(scope="module")
 def extension(playwright, chalice_local, tmp_path_factory):
     """Chromium with the unpacked extension (a persistent context, as Manifest V3 requires), set to our server."""
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", headless=False,
-        args=["--headless=new", *CHROMIUM_ARGS, f"--disable-extensions-except={EXTENSION}",
-              f"--load-extension={EXTENSION}"])
-    context.route("https://chatgpt.com/**", chatgpt)
-    context.route("https://claude.ai/**", claude)
+    context = launch(playwright, tmp_path_factory, open_root_build(tmp_path_factory.mktemp("build")))
     worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
     ext_id = worker.url.split("/")[2]
     context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -206,7 +225,7 @@ def test_open_opens_the_page_with_the_delete_key_in_the_fragment(extension):
     shared = opened.value
     # The key left the address bar (polled from here: the page's CSP forbids evaluated strings).
     expect(shared).to_have_url(f"{SITE}/c/{cid}")
-    assert shared.locator("#delete").is_visible()  # the page can offer Delete too
+    expect(shared.locator("#delete")).to_be_visible()  # the page can offer Delete too, once the key checks out
     shared.close()
     page.close()
 
@@ -386,3 +405,39 @@ def test_the_firefox_package_passes_mozillas_linter(tmp_path):
                             capture_output=True, text=True, timeout=120)
     report = json.loads(result.stdout)
     assert report["errors"] == [] and report["warnings"] == [], report
+
+
+def test_a_script_on_the_chat_page_cannot_press_share(extension):
+    """Synthetic clicks (isTrusted false) are ignored, even where the page can reach the button."""
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    page.wait_for_function("document.querySelector('sgpt-action') !== null")
+    page.evaluate("""() => {
+        const button = document.querySelector('sgpt-action').shadowRoot.querySelector('.share');
+        button.click();
+        button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+    }""")
+    page.wait_for_timeout(300)  # the dialog would open at once; give it the chance to be wrong
+    assert page.get_by_role("dialog").count() == 0
+    page.close()
+
+
+def test_the_page_cannot_reach_or_press_the_interface(playwright, chalice_local, tmp_path_factory):
+    """The real build: the shadow root is closed to the page, and a synthetic click on the host does nothing."""
+    context = launch(playwright, tmp_path_factory, EXTENSION)
+    try:
+        page = context.new_page()
+        page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+        page.wait_for_function("document.querySelector('sgpt-action') !== null")
+        assert page.evaluate("document.querySelector('sgpt-action').shadowRoot") is None
+        box = page.locator("sgpt-action").bounding_box()
+        assert box and box["width"] > 0
+        # An open dialog's overlay covers the viewport: the middle of the page then belongs to the host.
+        covered = "document.elementFromPoint(innerWidth / 2, innerHeight / 2)?.tagName === 'SGPT-ACTION'"
+        page.evaluate("document.querySelector('sgpt-action').click()")
+        page.wait_for_timeout(300)  # the dialog would open at once; give it the chance to be wrong
+        assert page.evaluate(covered) is False
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a person's click
+        page.wait_for_function(covered)
+    finally:
+        context.close()
