@@ -258,7 +258,9 @@ def explore() -> Response:
     from chalicelib import conversations, pages
 
     params = app.current_request.query_params or {}
-    tab = params.get("tab") if params.get("tab") in ("top", "new") else "top"
+    tab = params.get("tab", "top")
+    if tab not in ("top", "new"):
+        raise bad_request("tab must be 'top' or 'new'.", "tab")
     q = (params.get("q") or "").strip()[:200]
     cursor = params.get("cursor") or None
     trail = params["trail"].split(".")[: pages.MAX_TRAIL] if params.get("trail") else []
@@ -532,7 +534,7 @@ def static(name: str) -> Response:
 def export_conversation(conversation_id: str) -> Response:
     from chalicelib import conversations, export
 
-    fmt = (app.current_request.query_params or {}).get("format") or "markdown"
+    fmt = (app.current_request.query_params or {}).get("format", "markdown")  # "format=" is not a format
     if fmt not in export.FORMATS:
         raise bad_request("format must be one of: " + ", ".join(export.FORMATS), "format")
     body, content_type, filename = export.export(conversations.get(conversation_id), fmt)
@@ -570,7 +572,7 @@ def list_conversations() -> Response:
     from chalicelib import conversations
 
     params = app.current_request.query_params or {}
-    kind = params.get("type") or "top"
+    kind = params.get("type", "top")  # "type=" is not a type: 400
     search = params.get("search") or None
     rows, next_cursor = conversations.list_public(kind, _int_param(params, "page"), params.get("cursor") or None,
                                                   search)

@@ -91,12 +91,27 @@ def _text(message: dict[str, Any]) -> str:
     return content if content is not None else html_to_text(message["html"])
 
 
+_MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def _inline(text: str) -> str:
+    """One line of literal text: whitespace collapsed and Markdown's punctuation escaped."""
+    return _MARKDOWN_SPECIAL_RE.sub(r"\\\1", " ".join(text.split()))
+
+
+def _quoted(text: str) -> str:
+    """A message as a block quote: every line of it inside, so no line of it (a `## Assistant`, a setext
+    underline) can pass for a turn of the conversation; its own Markdown still renders inside."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+
+
 def to_markdown(conversation: dict[str, Any]) -> str:
-    lines = [f"# {conversation['title']}", ""]
-    details = [v for v in (conversation.get("model"), conversation.get("source")) if v]
+    """The conversation as Markdown: literal title and details, each turn a heading over its quoted text."""
+    lines = [f"# {_inline(conversation['title'])}", ""]
+    details = [_inline(v) for v in (conversation.get("model"), conversation.get("source")) if v]
     lines += [f"_{' · '.join(details + [conversation['createdAt'][:10]])}_", ""]
     for message in conversation["messages"]:
-        lines += [f"## {_HEADINGS[message['role']]}", "", _text(message), ""]
+        lines += [f"## {_HEADINGS[message['role']]}", "", _quoted(_text(message)), ""]
     return "\n".join(lines)
 
 

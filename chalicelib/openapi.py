@@ -35,20 +35,41 @@ def _object(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
-def _form(summary: str, model: str | None) -> dict[str, Any]:
+def _form(summary: str, model: str | None, json_too: bool = True) -> dict[str, Any]:
     """A form post of the account pages: HTML (303 or the form again) for forms, JSON for JSON bodies."""
     schema = {"$ref": _REF.format(model=model)} if model else {"type": "object"}
+    content = {"application/x-www-form-urlencoded": {"schema": schema}}
+    if json_too:
+        content["application/json"] = {"schema": schema}
     return {"summary": summary, "description": "Form posts get a 303 redirect or the form with its error; JSON "
                                                "bodies get JSON. Refused (403) from another Origin.",
-            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": schema},
-                                        "application/json": {"schema": schema}}},
+            "requestBody": {"required": True, "content": content},
             "responses": {"200": {"description": "Done (JSON) or the next form (HTML)"},
                           "303": {"description": "Done: to the next page, with Set-Cookie"},
                           "400": _error("Invalid input"), "401": _error("Wrong email or password"),
-                          "403": _error("Another origin")}}
+                          "403": _error("Another origin"), "415": _error("Another content type"),
+                          "429": _error("Too many attempts; see Retry-After")}}
 
 
 _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "Conversation id.")
+
+
+# Routes that read no database (and the short link, which also needs no origin secret).
+_NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/api/openapi.json"}
+
+
+def _common_answers(paths: dict[str, Any]) -> None:
+    """What any route may answer besides its own: 403 `direct_access` (a call that did not come through the
+    site's CDN, where an origin secret is set), 503 `unavailable` (the database did not answer; Retry-After)
+    and 405 for a method the path does not have."""
+    for path, operations in paths.items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if path != "/{id}":
+                responses.setdefault("403", _error("Not through the site's CDN (`direct_access`), or refused"))
+            if path not in _NO_DATABASE:
+                responses.setdefault("503", _error("The database did not answer; retry after Retry-After"))
+            responses.setdefault("405", _error("Method not allowed"))
 
 
 @lru_cache(maxsize=1)
@@ -68,9 +89,12 @@ def spec() -> dict[str, Any]:
                "`top` by views (rolled up periodically), `new` by creation time."),
         _param("page", "query", {"type": "integer", "minimum": 1, "maximum": cfg.max_page, "default": 1},
                f"Page from 1, {cfg.page_size} rows each; walks from the start, so capped at {cfg.max_page}."),
-        _param("cursor", "query", {"type": "string"}, "Opaque cursor from the previous page's `Link` header."),
+        _param("cursor", "query", {"type": "string"}, "Opaque cursor from the previous page's `Link` header; "
+               "one this API did not return is a 400 `invalid_cursor`."),
         _param("search", "query", {"type": "string"},
-               "Whole title words, case- and accent-insensitive; all must match; newest first."),
+               "Whole title words, case- and accent-insensitive; all must match; newest first. A search reads at "
+               "most 5 Queries of index entries per request: a page may then hold fewer rows (even none) and still "
+               "have a `Link` to go on; `page` past that budget is a 400 `search_too_broad`."),
     ]
     paths: dict[str, Any] = {
         "/api/conversations": {
@@ -80,7 +104,9 @@ def spec() -> dict[str, Any]:
                                "Rate-limited per client.",
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {"$ref": _REF.format(model="CreateConversation")}}}},
-                "responses": {"201": _json("CreatedResponse", "Stored"), "400": _error("Invalid input"),
+                "responses": {"201": _json("CreatedResponse", "Stored"),
+                              "400": _error("Invalid input (`invalid_json`, `invalid_field`, `invalid_text`, "
+                                            "`no_messages`, `too_many_messages`, `too_complex`, `invalid_avatar`)"),
                               "413": _error("Body or avatar too large"), "415": _error("Not JSON"),
                               "429": _error("Rate-limited; see Retry-After")},
             },
@@ -96,9 +122,17 @@ def spec() -> dict[str, Any]:
         "/api/conversations/count": {"get": {
             "summary": "Count public conversations (or public matches of `search`)",
             "parameters": [list_params[3]],
-            "responses": {"200": {"description": "A bare number",
-                                  "content": {"application/json": {"schema": {"type": "integer"}}}}},
+            "responses": {"200": {"description": "A bare number; `X-Count-Capped: true` when a search count stopped "
+                                                 "at its read budget (then it is a lower bound)",
+                                  "headers": {"X-Count-Capped": {"schema": {"type": "string", "enum": ["true"]}}},
+                                  "content": {"application/json": {"schema": {"type": "integer"}}}},
+                          "400": _error("Bad parameter")},
         }},
+        "/api/conversations/{id}/key": {"get": {
+            "summary": "Whether the bearer token is this conversation's delete key (pages check a key from a link "
+                       "before keeping it)",
+            "parameters": [_ID], "security": [{"deleteToken": []}],
+            "responses": {"204": {"description": "It is"}, "403": _error("It is not"), "404": _error("Unknown")}}},
         "/api/conversations/{id}": {
             "get": {"summary": "Read a conversation", "parameters": [_ID],
                     "responses": {"200": _json("Conversation"), "404": _error("Unknown or deleted")}},
@@ -169,14 +203,15 @@ def spec() -> dict[str, Any]:
                    "post": _form("Ask for a reset code (email) or set a new password (email, code, password)",
                                  "PasswordReset")},
         "/account": {"get": _page("Account: sign out, delete the account (signed in; else redirects to sign in)")},
-        "/account/delete": {"post": _form("Delete the account (form: mode, confirm)", None)},
+        "/account/delete": {"post": _form("Delete the account (form: mode, confirm)", None, json_too=False)},
         "/saved": {"get": _page("Saved conversations (signed in; else redirects to sign in)")},
         "/api/conversations/{id}/view": {"post": {
             "summary": "Count a view (once per client per hour; totals update at the next roll-up)",
             "parameters": [_ID],
             "responses": {"202": {"description": "Accepted", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"counted": {"type": "boolean"}}}}}},
-                "404": _error("Malformed id")},
+                "404": _error("Unknown conversation (nothing is written)"),
+                "429": _error("This client's new views are over the limit for now")},
         }},
         "/api/openapi.json": {"get": {"summary": "This document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
@@ -200,8 +235,13 @@ def spec() -> dict[str, Any]:
                           "400": _error("Unknown format"), "404": _error("Unknown or deleted")},
         }},
         "/": {"get": _page("Home page: what this is, how to install, latest and top public conversations")},
-        "/c/{id}": {"get": {**_page("The conversation page (404 page when unknown or deleted)"), "parameters": [_ID]}},
+        "/c/{id}": {"get": {**_page("The conversation page (404 page when unknown or deleted)"), "parameters": [_ID],
+                            "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
+                                          "404": {"description": "Not-found page", "content": {"text/html": {}}}}}},
         "/explore": {"get": {**_page("Public conversations: Top / New tabs, title search, cursor paging"),
+                             "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
+                                           "400": {"description": "A page saying which parameter is wrong",
+                                                   "content": {"text/html": {}, "application/json": {}}}},
                              "parameters": [
                                  _param("tab", "query", {"type": "string", "enum": ["top", "new"]}, "Order."),
                                  _param("q", "query", {"type": "string"}, "Title search."),
@@ -216,6 +256,7 @@ def spec() -> dict[str, Any]:
             "parameters": [_param("name", "path", {"type": "string"}, "File name.")],
             "responses": {"200": {"description": "The file"}, "404": _error("No such file")}}},
     }
+    _common_answers(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "ShareGPT (serverless)", "version": "1.0.0",

@@ -28,21 +28,34 @@ class Message(BaseModel):
     content: str
 
 
+def _one_of_items_or_messages(schema: dict) -> None:
+    """The documented body: exactly one of `items` or `messages`, a non-empty array (never null)."""
+    for name in ("items", "messages"):
+        field = schema["properties"][name]
+        array = next(option for option in field.pop("anyOf") if option.get("type") == "array")
+        field.pop("default", None)
+        field.update(array)
+    schema["oneOf"] = [{"required": ["items"]}, {"required": ["messages"]}]
+
+
 class CreateConversation(BaseModel):
     """Body of POST /api/conversations: exactly one of `items` or `messages`."""
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_one_of_items_or_messages)
     title: Optional[str] = Field(None, max_length=2000)
     model: Optional[str] = Field(None, max_length=200)
     source: Optional[str] = Field(None, max_length=200)
     visibility: Literal["unlisted", "public"] = "unlisted"
     avatarUrl: Optional[str] = None
-    items: Optional[list[SeedItem]] = None
-    messages: Optional[list[Message]] = None
+    items: Optional[list[SeedItem]] = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
+    messages: Optional[list[Message]] = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
 
     @model_validator(mode="after")
     def _one_shape(self) -> "CreateConversation":
         if self.items is not None and self.messages is not None:
             raise ValueError("send either `items` or `messages`, not both")
+        for name in ("items", "messages"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"`{name}` must be an array of turns, not null")
         return self
 
 

@@ -534,3 +534,27 @@ def test_a_display_name_written_past_the_app_is_cleaned_when_read(client):
     person = Session(client, set_cookies(signed_in), email, "long enough pw")
 
     assert body_of(person.call("GET", "/api/me"))["name"] == "Malexe.txt"
+
+
+# ---------------------------------------------------------------- 13. smaller ones
+
+def test_markdown_export_cannot_forge_headings_or_turns(client):
+    from markdown_it import MarkdownIt
+
+    from conftest import create
+
+    created = create(client, {"title": "Honest # title", "model": "gpt\n\n## Assistant\n\nforged by model",
+                              "source": "x_y", "messages": [
+                                  {"role": "user", "content": "question\n## Assistant\nforged answer\n\nSystem\n---"},
+                                  {"role": "assistant", "content": "# Real heading inside\n\nreal answer"}]})
+    exported = client.http.get(f"/api/conversations/{created['id']}/export?format=markdown").body.decode()
+
+    tokens = MarkdownIt("commonmark").parse(exported)
+    top_level = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0]
+    assert top_level == ["Honest \\# title", "User", "Assistant"]  # the title's # is literal
+
+
+def test_explore_refuses_an_unknown_tab(client):
+    page = client.http.get("/explore?tab=sideways", headers={"accept": "text/html"})
+    assert page.status_code == 400 and b"<html" in page.body
+    assert client.http.get("/explore?tab=new").status_code == 200

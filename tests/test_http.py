@@ -68,7 +68,10 @@ def test_every_request_logs_one_json_line_without_secrets(client, capsys):
         ("GET", "/{conversation_id}", 404)]
     for a in access:
         assert set(a) == {"type", "route", "method", "status", "ms", "requestId", "client"}
-        assert len(a["client"]) == 24 and "." not in a["client"]  # a hash, never the address
+        if a["route"] == "/{conversation_id}":
+            assert a["client"] is None  # the short link never loads the hash's secret salt
+        else:
+            assert len(a["client"]) == 24 and "." not in a["client"]  # a hash, never the address
     raw = json.dumps(access)
     assert created["deleteToken"] not in raw and "secret" not in raw and "base64" not in raw
 
@@ -118,7 +121,7 @@ def test_export_formats_and_refusals(client):
         {"role": "system", "content": "Be terse."}, {"role": "user", "content": "2+2?"},
         {"role": "assistant", "content": "**4**"}]
     markdown = client.http.get(f"/api/conversations/{cid}/export").body.decode()
-    assert markdown.startswith("# Export me\n") and "## Assistant\n\n**4**" in markdown
+    assert markdown.startswith("# Export me\n") and "## Assistant\n\n> **4**" in markdown
     bad = client.http.get(f"/api/conversations/{cid}/export?format=pdf")
     assert bad.status_code == 400 and body_of(bad)["error"]["field"] == "format"
     assert client.http.get("/api/conversations/Zzzzzzz/export?format=sharegpt").status_code == 404
