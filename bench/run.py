@@ -121,6 +121,9 @@ def run(env: dict[str, str]) -> None:
             assert response.status_code == 201, response.body
             return json.loads(response.body)
 
+        if os.environ.get("BENCH_ONLY") == "hostile":  # just the hostile-bodies table
+            pathological(client, headers)
+            return
         # A public corpus to list and search.
         for i in range(60):
             post(conversation(2_000, rng, visibility="public", title=f"Serverless table number {i}"))

@@ -98,7 +98,7 @@ def test_conversation_page_renders_messages_code_and_exports(context):
     assert len(lines) == 1
     assert json.loads(lines[0])["messages"] == [{"role": m["role"], "content": m["content"]} for m in RICH["messages"]]
     assert files["md"].startswith("# Rendering check: code, tables and lists\n")
-    assert "## User\n\nLine one\nLine two <b>not bold</b>" in files["md"]
+    assert "## User\n\n> Line one\n> Line two <b>not bold</b>" in files["md"]
     assert context.outside == []
 
 
@@ -356,10 +356,10 @@ def test_after_delete_the_browser_shows_no_cached_copy(context):
     expect(page.locator("#delete")).to_be_visible()
     page.goto(f"/c/{cid}")  # now in this browser's HTTP cache (max-age=300)
     page.locator("#delete").click()
-    page.locator("#delete-yes").click()
+    with page.expect_response(lambda r: r.url == f"{SITE}/c/{cid}") as reloaded:
+        page.locator("#delete-yes").click()
+    assert reloaded.value.status == 404  # fetched past the cache, replacing the stale copy
     page.locator("#gone").wait_for()
-    page.wait_for_function("window.performance.getEntriesByType('resource')"
-                           f".filter(e => e.name.endsWith('/c/{cid}')).length > 0")
     response = page.goto(f"/c/{cid}")
     assert response.status == 404
     assert "Cached then deleted" not in page.content()

@@ -23,7 +23,7 @@ S3_ACTIONS = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObj
 
 
 # Cognito's user API is called unsigned (as a browser would): it needs no IAM permission at all.
-COGNITO_PUBLIC = {"SignUp", "ConfirmSignUp", "InitiateAuth", "ForgotPassword", "ConfirmForgotPassword"}
+COGNITO_PUBLIC = {"SignUp", "ConfirmSignUp", "InitiateAuth", "ForgotPassword", "ConfirmForgotPassword", "RevokeToken"}
 # Made only by the local stage (finding moto's pool, confirming sign-ups) and by devstack's set-up.
 COGNITO_LOCAL_ONLY = {"ListUserPools", "ListUserPoolClients", "AdminConfirmSignUp", "CreateUserPool",
                       "CreateUserPoolClient"}
