@@ -224,11 +224,12 @@ CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-
 
 def pathological(client, headers) -> None:
     """Hostile bodies at the largest size the API accepts: refused in linear time, or rendered in bounded time."""
-    from chalicelib.complexity import MAX_DEPTH, MAX_MARKUP
+    from chalicelib.complexity import MAX_DEPTH, MAX_MARKUP, html_markup, markdown_markup
     from chalicelib.settings import get
 
     limit = get().max_body_bytes - 1000
-    filler = ("plain words of an ordinary answer " * 8 + "\n\n") * (limit // 600 // 20)
+    paragraph = "plain words of an ordinary answer " * 8 + "\n\n"
+    filler = paragraph * (limit // len(paragraph))
 
     def html(value: str) -> dict:
         return {"items": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": value}]}
@@ -237,25 +238,32 @@ def pathological(client, headers) -> None:
         return {"messages": [m for c in contents for m in ({"role": "user", "content": "q"},
                                                          {"role": "assistant", "content": c})]}
 
-    def fill(unit: str, budget_per_unit: int) -> str:
-        return unit * ((MAX_MARKUP - 10) // budget_per_unit)
+    def fill(unit: str, html: bool = False, reserve: int = 100) -> str:
+        """`unit` repeated to just under the markup budget (less `reserve` for the rest of the body)."""
+        cost = (html_markup if html else markdown_markup)(unit * 1000) / 1000
+        return unit * int((MAX_MARKUP - reserve) / cost)
 
+    text = filler[: limit * 2 // 5]
     nested = "<div>" * MAX_DEPTH + "x" + "</div>" * MAX_DEPTH
     cases = [
         ("HTML `<div>` x 1,000,000 (the 80 KB shape at 5 MB)", html("<div>" * (limit // 5))),
         ("HTML `<b><i>` x 500,000", html("<b><i>" * (limit // 6))),
         ("Markdown `<` x 5,000,000", md("<" * limit)),
         ("Markdown `[` x 5,000,000", md("[" * limit)),
-        (f"HTML nested {MAX_DEPTH} deep, repeated to the markup budget", html(nested * (MAX_MARKUP // 400))),
-        ("HTML `<p>x</p>` to the markup budget", html(fill("<p>x</p>", 2))),
-        ("Markdown table rows to the budget + 4.9 MB of text", md(filler[: limit // 2], "|a|b|\n|-|-|\n" +
-                                                                   fill("|x|y|\n", 3), filler[: limit // 2])),
-        ("Markdown autolinks `<a@b.c>` to the budget", md(fill("<a@b.c> ", 2))),
-        ("Markdown `*a` to the budget", md(fill("*a", 1))),
-        ("Markdown `![` to the budget", md(fill("![", 2))),
-        ("Markdown `` `a `` to the budget", md(fill("`a", 1))),
-        ("Markdown `&amp;` to the budget", md(fill("&amp;", 1))),
-        ("ordinary text, 4.9 MB in 40 messages", md(*[filler[: limit // 20]] * 20)),
+        (f"HTML nested {MAX_DEPTH} deep, repeated to the markup budget", html(fill(nested, html=True))),
+        ("HTML `<p>x</p>` to the markup budget", html(fill("<p>x</p>", html=True))),
+        ("Markdown table rows to the budget, + 4 MB of text", md(
+            text, "|a|b|\n|-|-|\n" + fill("|x|y|\n", reserve=2 * markdown_markup(text) + 400), text)),
+        ("Markdown autolinks `<a@b.c>` to the budget", md(fill("<a@b.c> "))),
+        ("Markdown `*a` to the budget", md(fill("*a"))),
+        ("Markdown `_a` to the budget", md(fill("_a "))),
+        ("Markdown `![` to the budget", md(fill("!["))),
+        ("Markdown `[a](` to the budget", md(fill("[a]("))),
+        ("Markdown `` `a `` to the budget", md(fill("`a"))),
+        ("Markdown `~~a` to the budget", md(fill("~~a"))),
+        ("Markdown `&amp;` to the budget", md(fill("&amp;"))),
+        ('Markdown `"` to the budget', md(fill('"'))),
+        ("ordinary text, 4.9 MB in 40 messages", md(*[filler[: limit // 21]] * 20)),
     ]
     print("\n## Hostile bodies (create through the in-process app; one run each)\n")
     print(f"Limits: body 5 MB, nesting {MAX_DEPTH}, markup budget {MAX_MARKUP:,} characters per conversation.\n")

@@ -8,10 +8,10 @@ the work is bounded here instead:
 
 - nesting: HTML nested deeper than MAX_DEPTH is refused (no chat answer comes near it; the deepest real
   ones are around 20). Markdown needs no check: markdown-it caps its own nesting.
-- markup: a conversation may hold at most MAX_MARKUP markup characters, summed over its messages: tags and
-  entities (`<`, `&`) in HTML; in Markdown, the punctuation the inline parser acts on. Real conversations
-  hold 3 to 45 per 1,000 characters, so the budget admits 2 MB or more of real chat while the costliest
-  shape at the budget renders in about a second.
+- markup: a conversation may hold at most MAX_MARKUP units of markup, summed over its messages: tags and
+  entities in HTML; in Markdown, the punctuation the inline parser acts on, each weighted by what it was
+  measured to cost. Real conversations hold 3 to 45 such characters per 1,000, so the budget admits well
+  over a megabyte of real chat while the costliest shape at the budget renders in about 1.5 s.
 
 Both are counted with C-speed string methods over the text once; `make bench` shows the worst shapes.
 """
@@ -22,13 +22,11 @@ import re
 from .errors import ApiError
 
 MAX_DEPTH = 100
-MAX_MARKUP = 100_000
+MAX_MARKUP = 300_000  # units of ~5 us: the costliest shape at the budget renders in about 1.5 s
 
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
                    "track", "wbr", "keygen", "basefont", "bgsound", "frame", "image", "menuitem"})
-_MARKDOWN_PUNCTUATION = "[]!<>*_`\\&~|\"'("
-_DROP_MARKDOWN = str.maketrans("", "", _MARKDOWN_PUNCTUATION)
 
 
 def html_depth(html: str) -> int:
@@ -47,18 +45,36 @@ def html_depth(html: str) -> int:
     return deepest
 
 
+# What one character costs to render, in units of about 5 us on this machine (`make bench`, "hostile
+# bodies"): markdown-it tries each as emphasis, a link, code or a table cell, and the sanitizer then walks
+# the elements it made. A table cell costs ~8x an entity, an autolink's brackets ~4x.
+HTML_WEIGHTS = {"<": 8, "&": 3}
+MARKDOWN_WEIGHTS = {"|": 24, "<": 12, ">": 12, "*": 8, "_": 7, "`": 7, "!": 6, "[": 4, "]": 4, "~": 4, "&": 3,
+                    "(": 2, '"': 2, "'": 1, "\\": 1}
+
+
+# Plain text costs too (~0.16 us a character through markdown-it and the sanitizer): one unit per 30
+# characters, so markup at the budget plus the largest body still renders in under two seconds.
+TEXT_CHARACTERS_PER_UNIT = 30
+
+
+def _weighted(text: str, weights: dict[str, int]) -> int:
+    return len(text) // TEXT_CHARACTERS_PER_UNIT + sum(text.count(char) * weight for char, weight in weights.items())
+
+
 def html_markup(html: str) -> int:
     """Tags and entities: what html5lib turns into tokens."""
-    return html.count("<") + html.count("&")
+    return _weighted(html, HTML_WEIGHTS)
 
 
 def markdown_markup(source: str) -> int:
-    """The punctuation markdown-it's inline rules act on (or that becomes an entity for the sanitizer).
+    """The punctuation markdown-it's inline rules act on (or that becomes an entity for the sanitizer),
+    weighted by what each costs.
 
     Code blocks count too: telling fences apart exactly as markdown-it does (fence lengths, info strings,
     tables and lists around them) is a parser of its own, and guessing wrong would let markup through uncounted.
     """
-    return len(source) - len(source.translate(_DROP_MARKDOWN))
+    return _weighted(source, MARKDOWN_WEIGHTS)
 
 
 class Budget:
@@ -78,8 +94,8 @@ class Budget:
     def _spend(self, cost: int, field: str) -> None:
         self.left -= cost
         if self.left < 0:
-            raise too_complex(field, f"the conversation holds more than {MAX_MARKUP:,} markup characters "
-                                     f"(tags, entities, Markdown punctuation outside code blocks) by this message")
+            raise too_complex(field, "the conversation holds more markup (tags, entities, Markdown punctuation) "
+                                     "than one share may render, counting up to this message")
 
 
 def too_complex(field: str, why: str) -> ApiError:
