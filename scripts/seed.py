@@ -59,7 +59,7 @@ def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
         if body["visibility"] == "public":
             popularity = int(rng.paretovariate(1.2)) - 1  # most get nothing, a few get many
             for viewer in range(min(popularity, 40)):
-                views.record_view(created["id"], f"seed-viewer-{viewer}")
+                views.record_view(created["id"], f"seed-viewer-{index}-{viewer}")  # one client, one view
             for reader in range(min(popularity // 4, SEED_USERS)):
                 saves.set_saved(created["id"], f"seed-user-{reader}", True)
         if progress and (index + 1) % 1000 == 0:
