@@ -105,7 +105,7 @@ def write_settings(stage: str, outputs: dict[str, str]) -> None:
     session = boto3.session.Session()
     account = boto3.client("sts").get_caller_identity()["Account"]
     policy = render(outputs["TablePrefix"], outputs["BucketName"], session.region_name, account,
-                    outputs["UserPoolId"])
+                    outputs["UserPoolId"], outputs.get("DistributionId", "*"))
     (ROOT / ".chalice" / f"policy-{stage}.json").write_text(json.dumps(policy, indent=2) + "\n")
 
 

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "stack.yaml"
 BIN = Path(sys.executable).parent
 # Created only on the second pass (ApiOriginDomain set); moto's CloudFormation cannot create them.
-CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "SecurityHeaders", "Distribution", "BucketPolicy",
+CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "SecurityHeaders", "Distribution",
                  "SiteRecord", "ShortRecord"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
-# It skips Secrets Manager secrets too (and their outputs): the secret's wiring is checked by
-# test_no_secret_is_in_a_committed_file_or_the_lambda_environment and cfn-lint.
-COGNITO_RESOURCES = {"UserPool", "UserPoolClient", "OriginSecret"}
+# It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
+# by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
+COGNITO_RESOURCES = {"UserPool", "UserPoolClient", "OriginSecret", "BucketPolicy"}
 
 
 def test_cfn_lint_passes_on_the_template():
