@@ -266,7 +266,7 @@ def pathological(client, headers) -> None:
         ("ordinary text, 4.9 MB in 40 messages", md(*[filler[: limit // 21]] * 20)),
     ]
     print("\n## Hostile bodies (create through the in-process app; one run each)\n")
-    print(f"Limits: body 5 MB, nesting {MAX_DEPTH}, markup budget {MAX_MARKUP:,} characters per conversation.\n")
+    print(f"Limits: body 5 MB, nesting {MAX_DEPTH}, markup budget {MAX_MARKUP:,} units per conversation.\n")
     print("| body | bytes | status | ms |")
     print("|---|---|---|---|")
     for name, payload in cases:

@@ -22,7 +22,7 @@ import re
 from .errors import ApiError
 
 MAX_DEPTH = 100
-MAX_MARKUP = 300_000  # units of ~5 us: the costliest shape at the budget renders in about 1.5 s
+MAX_MARKUP = 250_000  # units of ~5 us: the costliest shape at the budget renders in about 1.2 s
 
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -53,9 +53,9 @@ MARKDOWN_WEIGHTS = {"|": 24, "<": 12, ">": 12, "*": 8, "_": 7, "`": 7, "!": 6, "
                     "(": 2, '"': 2, "'": 1, "\\": 1}
 
 
-# Plain text costs too (~0.16 us a character through markdown-it and the sanitizer): one unit per 30
+# Plain text costs too (~0.16 us a character through markdown-it and the sanitizer): one unit per 25
 # characters, so markup at the budget plus the largest body still renders in under two seconds.
-TEXT_CHARACTERS_PER_UNIT = 30
+TEXT_CHARACTERS_PER_UNIT = 25
 
 
 def _weighted(text: str, weights: dict[str, int]) -> int:

@@ -58,7 +58,7 @@ def test_depth_counts_unclosed_tags_and_skips_void_ones():
     assert html_depth("</div>" * 5 + "<div></div>") == 1
     assert markdown_markup("plain words only") == 0
     assert markdown_markup("**a** [b](c) `d` <e> & |") == 8 * 4 + 4 * 2 + 2 + 7 * 2 + 12 * 2 + 3 + 24
-    assert markdown_markup("x" * 300) == 10  # plain text: a unit per 30 characters
+    assert markdown_markup("x" * 300) == 12  # plain text: a unit per 25 characters
 
 
 def test_text_runs_are_one_token_and_sanitizing_keeps_entities_and_table_text():
