@@ -121,7 +121,7 @@ def _user(required: bool = True, lenient: bool = False) -> "User | None":
         raise outcome.error
     if outcome.user is None and required:
         raise ApiError(401, "unauthorized", "Sign in to do this.")
-    if outcome.user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+    if outcome.user is not None and request.method not in sessions.SAFE_METHODS:
         from chalicelib import accounts
 
         if accounts.session_revoked(outcome.user):  # a deleted account's token, still unexpired

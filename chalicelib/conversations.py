@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 from . import cdn, cursors, ids, links, settings, tokens
 from .aws import s3
 from .avatars import decode_avatar, store_avatar
-from .dynamo import cancelled_by_condition, connection, failed_condition
+from .dynamo import any_condition_failed, cancelled_by_condition, connection, failed_condition
 from .errors import ApiError, bad_request, not_found
 from .models import (META, PUBLIC, ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry,
                      ViewShard)
@@ -430,10 +430,6 @@ def _unchanged_since(meta: ConversationMeta) -> Any:
     return ConversationMeta.version == meta.version
 
 
-def _any_condition_failed(exc: TransactWriteError) -> bool:
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or [])
-
-
 def update(conversation_id: str, user_sub: str, *, title: str | None = None,
            visibility: str | None = None) -> dict[str, Any]:
     """Change the title and/or visibility of a conversation its owner shared; listings and search follow.
@@ -465,7 +461,7 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
                 if was_public != now_public:
                     tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1 if now_public else -1)])
         except TransactWriteError as exc:
-            if _any_condition_failed(exc) and attempt == 0:
+            if any_condition_failed(exc) and attempt == 0:
                 continue  # another edit (or a delete) won: read again
             raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
         cdn.invalidate_conversation(conversation_id)
@@ -521,7 +517,7 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
             if meta.list_pk == PUBLIC:
                 tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
     except TransactWriteError as exc:
-        if not _any_condition_failed(exc) or not retry:
+        if not any_condition_failed(exc) or not retry:
             raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
         try:
             fresh = ConversationMeta.get(conversation_id, META, consistent_read=True)

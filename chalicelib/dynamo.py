@@ -21,6 +21,13 @@ def cancelled_by_condition(exc: Exception, index: int) -> bool:
     return index < len(reasons) and reasons[index] is not None and reasons[index].code == "ConditionalCheckFailed"
 
 
+def any_condition_failed(exc: Exception) -> bool:
+    """True when a TransactWriteItems call was cancelled by some item's condition (for transactions where
+    only one item has a condition, whatever PynamoDB's order of items)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
 def failed_condition(exc: Exception) -> bool:
     """True when a single-item write (PutError, UpdateError, DeleteError) failed its condition."""
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
