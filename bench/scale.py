@@ -93,7 +93,7 @@ def creates(site: str, moto_pid: int) -> list[tuple[str, bool]]:
 
 def costs_at_size(created: list[tuple[str, bool]]) -> None:
     from bench.ledger import recording
-    from chalicelib import conversations, views
+    from chalicelib import listings, views
 
     def measure(name: str, action) -> object:
         t = time.perf_counter()
@@ -111,24 +111,24 @@ def costs_at_size(created: list[tuple[str, bool]]) -> None:
     print(f"\n## Reads at size (in-process against the same moto; {len(created):,} conversations)\n")
     print("| request | ms | AWS calls | RRU |")
     print("|---|---|---|---|")
-    measure("search `python` (common word, first page)", lambda: conversations.list_public(search="python"))
-    measure("search `python zzqx` (common + no match)", lambda: conversations.list_public(search="python zzqx"))
-    measure("search `dynamodb paginate` (two words)", lambda: conversations.list_public(search="dynamodb paginate"))
-    measure("count (public)", lambda: conversations.count_public())
-    measure("count `python`", lambda: conversations.count_public("python"))
-    measure("count `python zzqx`", lambda: conversations.count_public("python zzqx"))
+    measure("search `python` (common word, first page)", lambda: listings.list_public(search="python"))
+    measure("search `python zzqx` (common + no match)", lambda: listings.list_public(search="python zzqx"))
+    measure("search `dynamodb paginate` (two words)", lambda: listings.list_public(search="dynamodb paginate"))
+    measure("count (public)", lambda: listings.count_public())
+    measure("count `python`", lambda: listings.count_public("python"))
+    measure("count `python zzqx`", lambda: listings.count_public("python zzqx"))
 
     def deep(pages: int) -> int:
         cursor = None
         for _ in range(pages):
-            _, cursor = conversations.list_public("new", cursor=cursor)
+            _, cursor = listings.list_public("new", cursor=cursor)
             if cursor is None:
                 break
         return pages
 
-    measure("list New, first page", lambda: conversations.list_public("new"))
+    measure("list New, first page", lambda: listings.list_public("new"))
     measure("list New, 40 pages by cursor (2,000 rows)", lambda: deep(40))
-    measure("list Top, page 20 (walks from the start)", lambda: conversations.list_public("top", page=20))
+    measure("list Top, page 20 (walks from the start)", lambda: listings.list_public("top", page=20))
 
     # One view on each conversation: 10,000 pending view shards for the roll-up.
     t = time.perf_counter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from . import auth, settings
+from . import auth, keys, settings
 from .aws import cognito, cognito_admin
 from .errors import ApiError, bad_request
 
@@ -164,7 +164,7 @@ def end_all_sessions(user_sub: str, now: float | None = None) -> None:
     pool_id = auth.pool()[0]
     cognito_admin().admin_user_global_sign_out(UserPoolId=pool_id, Username=user_sub)
     now = time.time() if now is None else now
-    Counter(f"revoked#{user_sub}", n=int(now),
+    Counter(keys.revoked(user_sub), n=int(now),
             expires=datetime.fromtimestamp(now + ID_TOKEN_LIFETIME_SECONDS + 600, tz=timezone.utc)).save()
     _revoked_since[user_sub] = (int(now), now)
 
@@ -180,7 +180,7 @@ def session_revoked(user: auth.User, now: float | None = None) -> bool:
     cached = _revoked_since.get(user.sub)
     if cached is None or now - cached[1] > REVOCATION_CACHE_SECONDS:
         try:
-            revoked_at = int(Counter.get(f"revoked#{user.sub}").n)
+            revoked_at = int(Counter.get(keys.revoked(user.sub)).n)
         except Counter.DoesNotExist:
             revoked_at = 0
         cached = _revoked_since[user.sub] = (revoked_at, now)

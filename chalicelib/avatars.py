@@ -6,7 +6,7 @@ import binascii
 import hashlib
 import re
 
-from . import settings
+from . import keys, settings
 from .aws import s3
 from .errors import ApiError
 
@@ -52,7 +52,7 @@ def decode_avatar(data_uri: str, max_bytes: int) -> tuple[bytes, str, str]:
 
 def store_avatar(data: bytes, content_type: str, extension: str) -> str:
     """Put the image in S3 unless an identical one is there already; returns its key."""
-    key = f"avatars/{hashlib.sha256(data).hexdigest()}.{extension}"
+    key = keys.avatar_object(hashlib.sha256(data).hexdigest(), extension)
     bucket = settings.get().bucket
     client = s3()
     try:

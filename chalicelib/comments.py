@@ -13,14 +13,12 @@ import secrets
 import time
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import ids
-from .conversations import owner_key
-from .dynamo import cancelled_by_condition, connection, failed_condition
+from . import ids, keys
+from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, bad_request, not_found
-from .models import COMMENT_PREFIX, META, CommentItem, ConversationItem, ConversationMeta
+from .models import CommentItem, ConversationItem, ConversationMeta
 
 # A comment's public id is its path: "<id>" for a comment, "<parent id>-<id>" for a reply.
 TOP_ID_RE = re.compile(r"[0-9a-f]{17}")
@@ -30,16 +28,12 @@ MAX_REPLIES = 90
 ANONYMOUS_NAME = "former member"
 
 
-def comment_key(user_sub: str) -> str:
-    return f"comment#{user_sub}"
-
-
 def _new_id(now_ms: int) -> str:
     return f"{now_ms:011x}{secrets.token_hex(3)}"
 
 
 def _public(item: CommentItem, user_sub: str | None, owner: bool) -> dict[str, Any]:
-    parts = item.part[len(COMMENT_PREFIX):].split("#")
+    parts = keys.comment_path(item.part)
     mine = bool(user_sub) and item.author == user_sub
     return {"id": "-".join(parts), "parentId": parts[0] if len(parts) == 2 else None, "position": int(item.position),
             "author": item.author_name, "html": item.html, "createdAt": int(item.created),
@@ -56,12 +50,11 @@ def list_comments(conversation_id: str, user_sub: str | None = None) -> dict[str
         raise not_found()
     threads: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
-    last = COMMENT_PREFIX + "\uffff"  # past every comment part, before "~save#"
-    items = list(ConversationItem.query(conversation_id, ConversationItem.part.between(META, last)))
+    items = list(ConversationItem.query(conversation_id, ConversationItem.part.between(keys.META, keys.COMMENTS_END)))
     meta = next((item for item in items if isinstance(item, ConversationMeta)), None)
     if meta is None:
         raise not_found()
-    owner = bool(user_sub) and meta.user_key == owner_key(user_sub or "")
+    owner = bool(user_sub) and meta.user_key == keys.owner(user_sub or "")
     for item in items:
         if not isinstance(item, CommentItem):
             continue
@@ -89,27 +82,25 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
         raise bad_request("parentId is not a comment of this conversation.", "parentId")
     created = int((time.time() if now is None else now) * 1000)
     comment_id = _new_id(created)
-    part = COMMENT_PREFIX + (f"{parent_id}#{comment_id}" if parent_id else comment_id)
-    item = CommentItem(conversation_id, part, user_key=comment_key(user_sub), created=created, position=position,
+    item = CommentItem(conversation_id, keys.comment_part(comment_id, parent_id), user_key=keys.commenter(user_sub), created=created, position=position,
                        author=user_sub, author_name=user_name, content=content, html=markdown_to_html(content),
                        replies=0)
-    # PynamoDB sends condition checks, deletes, puts, then updates: item 0 is the comment, 1 the count, 2 the parent.
+    tx = Transaction()
+    tx.put(item, condition=ConversationItem.part.does_not_exist(), name="comment")
+    # The position must be a message of this conversation: checked by the count's own condition.
+    tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.comments.add(1)],
+              condition=ConversationMeta.id.exists() & (ConversationMeta.message_count > position), name="count")
+    if parent_id:
+        tx.update(CommentItem(conversation_id, keys.comment_part(parent_id)), actions=[CommentItem.replies.add(1)],
+                  condition=CommentItem.part.exists() & (CommentItem.position == position) &
+                  (CommentItem.replies < MAX_REPLIES), name="parent")
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(item, condition=ConversationItem.part.does_not_exist())
-            # The position must be a message of this conversation: checked by the count's own condition.
-            tx.update(ConversationMeta(conversation_id, META), actions=[ConversationMeta.comments.add(1)],
-                      condition=ConversationMeta.id.exists() & (ConversationMeta.message_count > position))
-            if parent_id:
-                parent = CommentItem(conversation_id, COMMENT_PREFIX + parent_id)
-                tx.update(parent, actions=[CommentItem.replies.add(1)],
-                          condition=CommentItem.part.exists() & (CommentItem.position == position) &
-                          (CommentItem.replies < MAX_REPLIES))
-    except TransactWriteError as exc:
-        if cancelled_by_condition(exc, 1):
+        tx.commit()
+    except ConditionsFailed as exc:
+        if "count" in exc.names:
             _explain_missing(conversation_id)
             raise bad_request("position is not a message of this conversation.", "position") from None
-        if cancelled_by_condition(exc, 2):
+        if "parent" in exc.names:
             raise bad_request("parentId is not a comment on this message, or its thread is full.",
                               "parentId") from None
         raise
@@ -118,7 +109,7 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
 
 def _explain_missing(conversation_id: str) -> None:
     try:
-        ConversationMeta.get(conversation_id, META, attributes_to_get=["id", "part", "kind"])
+        ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["id", "part", "kind"])
     except DoesNotExist:
         raise not_found() from None
 
@@ -139,7 +130,8 @@ def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
     """
     if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.fullmatch(comment_id):
         raise not_found("comment")
-    thread = _thread(conversation_id, COMMENT_PREFIX + comment_id.replace("-", "#"))
+    parent_id, _, own_id = comment_id.rpartition("-")
+    thread = _thread(conversation_id, keys.comment_part(own_id, parent_id or None))
     if not thread:
         raise not_found("comment")
     if thread[0].author != user_sub and not _owns(conversation_id, user_sub):  # the owner check reads only if needed
@@ -150,39 +142,38 @@ def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
 
 def _owns(conversation_id: str, user_sub: str) -> bool:
     try:
-        meta = ConversationMeta.get(conversation_id, META, consistent_read=True,
+        meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
                                     attributes_to_get=["id", "part", "kind", "user_key"])
     except DoesNotExist:
         raise not_found() from None
-    return meta.user_key == owner_key(user_sub)
+    return meta.user_key == keys.owner(user_sub)
 
 
 def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
     comment = thread[0]
-    parts = comment.part[len(COMMENT_PREFIX):].split("#")
-    # Sent deletes first (the comment is item 0), then the count and the parent's reply count.
+    parts = keys.comment_path(comment.part)
+    tx = Transaction()
+    tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.comments.add(-len(thread))],
+              condition=ConversationMeta.id.exists(), name="count")
+    tx.delete(comment, condition=CommentItem.part.exists() & (CommentItem.replies == (len(thread) - 1)),
+              name="comment")
+    for reply in thread[1:]:
+        tx.delete(reply)
+    if len(parts) == 2:
+        tx.update(CommentItem(conversation_id, keys.comment_part(parts[0])), actions=[CommentItem.replies.add(-1)],
+                  condition=CommentItem.part.exists(), name="parent")
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(ConversationMeta(conversation_id, META), actions=[ConversationMeta.comments.add(-len(thread))],
-                      condition=ConversationMeta.id.exists())
-            tx.delete(comment, condition=CommentItem.part.exists() & (CommentItem.replies == (len(thread) - 1)))
-            for reply in thread[1:]:
-                tx.delete(reply)
-            if len(parts) == 2:
-                tx.update(CommentItem(conversation_id, COMMENT_PREFIX + parts[0]),
-                          actions=[CommentItem.replies.add(-1)], condition=CommentItem.part.exists())
-    except TransactWriteError as exc:
-        if cancelled_by_condition(exc, len(thread)):  # the count's condition: the conversation is gone
+        tx.commit()
+    except ConditionsFailed as exc:
+        if "count" in exc.names:  # the conversation is gone
             raise not_found() from None
-        if cancelled_by_condition(exc, 0):
-            raise ApiError(409, "conflict", "The comment changed meanwhile; please retry.") from None
-        raise
+        raise ApiError(409, "conflict", "The comment changed meanwhile; please retry.") from None
 
 
 def remove_all(user_sub: str, anonymize: bool) -> int:
     """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion)."""
     done = 0
-    for found in ConversationItem.by_user.query(comment_key(user_sub), attributes_to_get=["id", "part", "kind"]):
+    for found in ConversationItem.by_user.query(keys.commenter(user_sub), attributes_to_get=["id", "part", "kind"]):
         if anonymize:
             try:
                 found.update(actions=[CommentItem.author.remove(), ConversationItem.user_key.remove(),

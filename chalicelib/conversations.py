@@ -1,125 +1,34 @@
-"""Shared conversations: create, read, list, search, count and delete.
+"""Shared conversations as stored: create, read, change and delete, each all or nothing.
 
-Plain values in, plain values out: nothing here knows about HTTP requests.
+Plain values in, plain values out: nothing here knows about HTTP requests. Rendering is in rendering.py,
+lists, search and counts in listings.py, the key formats in keys.py.
 """
 from __future__ import annotations
 
-import json
-import re
 import secrets
 import time
-import zlib
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from . import cdn, cursors, ids, links, settings, tokens
-from .aws import s3
+from . import cdn, ids, keys, links, settings, tokens
 from .avatars import decode_avatar, store_avatar
-from .dynamo import any_condition_failed, cancelled_by_condition, connection, failed_condition
-from .errors import ApiError, bad_request, not_found
-from .models import (META, PUBLIC, ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry,
-                     ViewShard)
+from .aws import s3
+from .dynamo import ConditionsFailed, Transaction, failed_condition
+from .errors import ApiError, not_found
+from .listings import row
+from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
+from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items
 from .text import plain_text
-from .words import index_words, normalize_words
+from .words import index_words
 
 if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
     from .validation import CreateConversation
 
-TITLE_MAX = 180
-DEFAULT_TITLES = {"new chat", "new conversation", "untitled", "untitled conversation"}
 # A DynamoDB item holds 400 KB; leave room for the key and attribute names.
 INLINE_BODY_LIMIT = 380_000
-PUBLIC_COUNT_KEY = "stats#public"
 MAX_ID_ATTEMPTS = 5
-MAX_SEARCH_WORDS = 8
-# Reads per search request: at most this many Queries, each reading at most SEARCH_PAGE_ENTRIES index
-# entries (about 100 bytes each) when other words filter them; a count reads at most SEARCH_COUNT_ENTRIES.
-SEARCH_QUERY_BUDGET = 5
-SEARCH_PAGE_ENTRIES = 200
-SEARCH_COUNT_ENTRIES = 5000
-_SPACE_RE = re.compile(r"\s+")
-_HUMAN_ROLES = {"human": "user", "gpt": "assistant"}
-_SEED_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "tool"}
-
-
-# ---------------------------------------------------------------- create
-
-def derive_title(given: str | None, first_human: str | None) -> str:
-    """The given title unless empty or a chat site's default; else the first human message; else 'Untitled'."""
-    for candidate in (given, first_human):
-        text = _SPACE_RE.sub(" ", plain_text(candidate)).strip()
-        if text and text.casefold() not in DEFAULT_TITLES:
-            return _cut(text, TITLE_MAX)
-    return "Untitled"
-
-
-def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if " " in head and not text[limit - 1].isspace():
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip(" ,;:.-") + "…"
-
-
-def _render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
-    """Every turn as {role, html[, content]}, sanitized once, here.
-
-    The markup budget is checked for every message before any is rendered, so a refused request costs
-    one linear pass and nothing else.
-    """
-    from .complexity import Budget
-    from .highlight import highlight_code_blocks
-    from .markup import markdown_to_html, text_to_html
-    from .sanitize import clean_html
-
-    budget = Budget()
-    if request.messages is not None:
-        for index, message in enumerate(request.messages):
-            if message.role != "user":  # user turns are escaped text: no parser runs on them
-                budget.charge_markdown(message.content, f"messages.{index}.content")
-    else:
-        for index, item in enumerate(request.items or []):
-            if item.from_ == "gpt":
-                budget.charge_html(item.value, f"items.{index}.value")
-    rendered: list[dict[str, Any]] = []
-    if request.messages is not None:
-        for message in request.messages:
-            if message.role == "user":
-                rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
-            else:
-                rendered.append({"role": message.role,
-                                 "html": highlight_code_blocks(markdown_to_html(message.content)),
-                                 "content": message.content})
-    else:
-        for item in request.items or []:
-            role = _HUMAN_ROLES[item.from_]
-            if role == "user":
-                rendered.append({"role": role, "html": text_to_html(item.value), "content": item.value})
-            else:
-                # The original client sends the chat page's rendered HTML: keep only what is safe.
-                rendered.append({"role": role, "html": highlight_code_blocks(clean_html(item.value))})
-    return rendered
-
-
-def _encode_body(messages: list[dict[str, Any]]) -> bytes:
-    return zlib.compress(json.dumps({"v": 1, "messages": messages}, separators=(",", ":")).encode("utf-8"), 6)
-
-
-def _decode_body(data: bytes) -> list[dict[str, Any]]:
-    return json.loads(zlib.decompress(data))["messages"]
-
-
-def _search_sort(created: int, conversation_id: str) -> str:
-    return f"{created:013d}#{conversation_id}"
-
-
-def owner_key(user_sub: str) -> str:
-    """The `user_key` of a conversation `user_sub` shared while signed in."""
-    return f"conv#{user_sub}"
+CONFLICT = "The conversation changed meanwhile; please retry."
 
 
 def create(request: "CreateConversation", *, owner: str | None = None, now: float | None = None,
@@ -129,14 +38,14 @@ def create(request: "CreateConversation", *, owner: str | None = None, now: floa
     `owner` (a user sub) records who shared it, so they can manage it from any device.
     """
     cfg = settings.get()
-    messages = _render_messages(request)
+    messages = render_messages(request)
     first_human = next((m.get("content") for m in messages if m["role"] == "user"), None)
     title = derive_title(request.title, first_human)
     avatar_key = None
     if request.avatarUrl:
         data, content_type, extension = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes)
         avatar_key = store_avatar(data, content_type, extension)
-    body = _encode_body(messages)
+    body = encode_body(messages)
     token = tokens.new_token()
     created = int((time.time() if now is None else now) * 1000)
     public = request.visibility == "public"
@@ -147,30 +56,33 @@ def create(request: "CreateConversation", *, owner: str | None = None, now: floa
         body_key = None
         if len(body) > INLINE_BODY_LIMIT:
             # Random suffix: a colliding id must never overwrite another conversation's body.
-            body_key = f"bodies/{conversation_id}/{secrets.token_hex(8)}.json.z"
+            body_key = keys.body_object(conversation_id, secrets.token_hex(8))
             s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
                             ContentType="application/octet-stream", ContentEncoding="identity")
         meta = ConversationMeta(
-            conversation_id, "meta", title=title, model=plain_text(request.model, 100) or None,
+            conversation_id, keys.META, title=title, model=plain_text(request.model, 100) or None,
             source=plain_text(request.source, 40) or None, avatar_key=avatar_key, created=created,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
-            list_pk=PUBLIC if public else None, body_key=body_key, user_key=owner_key(owner) if owner else None)
-        stored_body = ConversationBody(conversation_id, "body", data=None if body_key else body, s3_key=body_key)
+            list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None)
+        stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else body, s3_key=body_key)
+        tx = Transaction()
+        tx.put(meta, condition=ConversationItem.id.does_not_exist(), name="id")
+        tx.put(stored_body)
+        for word in words:
+            tx.put(SearchEntry(word, keys.search_sort(created, conversation_id), id=conversation_id,
+                               words=set(words)))
+        if public:
+            tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1)])
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(meta, condition=ConversationItem.id.does_not_exist())
-                tx.save(stored_body)
-                for word in words:
-                    tx.save(SearchEntry(word, _search_sort(created, conversation_id), id=conversation_id,
-                                        words=set(words)))
-                if public:
-                    tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1)])
-        except TransactWriteError as exc:
+            tx.commit()
+        except ConditionsFailed:
             if body_key:
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)
-            if cancelled_by_condition(exc, 0):
-                continue  # the id is taken: draw another
+            continue  # the id is taken: draw another
+        except Exception:
+            if body_key:
+                s3().delete_object(Bucket=cfg.bucket, Key=body_key)
             raise
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
@@ -179,17 +91,6 @@ def create(request: "CreateConversation", *, owner: str | None = None, now: floa
 
 # ---------------------------------------------------------------- read
 
-def _iso(created_ms: int) -> str:
-    return datetime.fromtimestamp(created_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
-
-
-def row(meta: ConversationMeta) -> dict[str, Any]:
-    return {"id": meta.id, "title": meta.title, "avatar": links.avatar_url(meta.avatar_key, meta.id),
-            "saves": int(meta.saves or 0), "comments": int(meta.comments or 0), "views": int(meta.views or 0),
-            "createdAt": _iso(int(meta.created))}
-
-
 def get(conversation_id: str) -> dict[str, Any]:
     """The whole conversation, read with one Query (plus one S3 read for an oversized body)."""
     if not ids.is_valid_id(conversation_id):
@@ -197,7 +98,7 @@ def get(conversation_id: str) -> dict[str, Any]:
     meta: ConversationMeta | None = None
     body: ConversationBody | None = None
     # Only body and meta: the saves and comments sorting after them are not read here.
-    for item in ConversationItem.query(conversation_id, ConversationItem.part <= META):
+    for item in ConversationItem.query(conversation_id, ConversationItem.part <= keys.META):
         if isinstance(item, ConversationMeta):
             meta = item
         elif isinstance(item, ConversationBody):
@@ -208,217 +109,30 @@ def get(conversation_id: str) -> dict[str, Any]:
         data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read()
     else:
         data = body.data
-    messages = _decode_body(data)
+    messages = decode_body(data)
     return {
         **row(meta),
         "model": meta.model, "source": meta.source, "visibility": meta.visibility,
         "messages": messages,
-        "items": [{"from": _SEED_NAMES[m["role"]],
-                   "value": m["content"] if m["role"] == "user" else m["html"]} for m in messages],
+        "items": seed_items(messages),
     }
 
 
-# ---------------------------------------------------------------- list, search, count
-
-def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
-    """Rebuild the exclusive start key: the partition is always ours, whatever the cursor says."""
-    if cursor is None:
-        return None
-    values = cursors.decode(cursor)
-    # bool is an int to Python: [true, "abcdefg"] must not reach DynamoDB as the number "True".
-    if len(values) != 2 or type(values[0]) is not int or not ids.is_valid_id(values[1]):
-        raise cursors.invalid()
-    sort_attr = "views" if kind == "top" else "created"
-    return {"list_pk": {"S": PUBLIC}, sort_attr: {"N": str(values[0])},
-            "id": {"S": values[1]}, "part": {"S": "meta"}}
-
-
-def _search_start(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    values = cursors.decode(cursor)
-    if len(values) != 1 or not isinstance(values[0], str) or not re.fullmatch(r"\d{13}#[0-9A-Za-z]{7}", values[0]):
-        raise cursors.invalid()
-    return values[0]
-
-
-def _index_page(kind: str, start: dict[str, Any] | None, size: int) -> tuple[list[ConversationMeta], str | None]:
-    index = ConversationMeta.top_index if kind == "top" else ConversationMeta.new_index
-    results = index.query(PUBLIC, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
-    metas = list(results)
-    more = len(metas) == size and results.last_evaluated_key is not None
-    cursor = None
-    if more:
-        last = metas[-1]
-        cursor = cursors.encode([int(last.views if kind == "top" else last.created), last.id])
-    return metas, cursor
-
-
-def _search_plan(words: list[str]) -> tuple[str, Any]:
-    """The word to Query by and a filter requiring every other word."""
-    key_word = max(words, key=len)  # the longest word is usually the rarest: fewest entries to read
-    condition = None
-    for word in words:
-        if word != key_word:
-            clause = SearchEntry.words.contains(word)
-            condition = clause if condition is None else condition & clause
-    return key_word, condition
-
-
-class _ReadBudget:
-    """The Query calls one request may still make: a search with a common word and a word that never
-    matches would otherwise page through the common word's whole partition (3,000 entries: 60 Queries)."""
-
-    def __init__(self, calls: int) -> None:
-        self.calls = calls
-
-    def spend(self) -> bool:
-        self.calls -= 1
-        return self.calls >= 0
-
-
-def _search_page(words: list[str], start: str | None, size: int,
-                 budget: _ReadBudget) -> tuple[list[ConversationMeta], str | None]:
-    """Up to `size` matches, newest first, reading at most SEARCH_PAGE_ENTRIES index entries per Query and
-    as many Queries as `budget` allows. When the budget runs out first, the page holds what was found (maybe
-    nothing) and the cursor where reading stopped, so the client can go on or refine its search."""
-    key_word, condition = _search_plan(words)
-    start_key = {"word": {"S": key_word}, "sort": {"S": start}} if start else None
-    pages = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
-                              page_size=size if condition is None else SEARCH_PAGE_ENTRIES,
-                              last_evaluated_key=start_key).page_iter
-    entries: list[SearchEntry] = []
-    cursor = None
-    while budget.spend():
-        try:
-            page = next(pages)
-        except StopIteration:
-            break
-        for raw in page.get("Items", []):
-            entries.append(SearchEntry.from_raw_data(raw))
-            if len(entries) == size:
-                break
-        last = page.get("LastEvaluatedKey")
-        if len(entries) == size:
-            cursor = cursors.encode([entries[-1].sort])
-            break
-        if not last:
-            break
-        cursor = cursors.encode([last["sort"]["S"]])  # where to go on, should the budget end here
-    if not entries:
-        return [], cursor
-    found = {m.id: m for m in ConversationMeta.batch_get([(e.id, "meta") for e in entries])}
-    metas = [found[e.id] for e in entries if e.id in found and found[e.id].list_pk == PUBLIC]
-    return metas, cursor
-
-
-def list_public(kind: str = "top", page: int | None = None, cursor: str | None = None,
-                search: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of public conversations (rows in the seed API's shape) and the next page's cursor.
-
-    `cursor` costs one Query per page. `page` (from 1) walks from the start, so it is capped.
-    """
-    cfg = settings.get()
-    if kind not in ("top", "new"):
-        raise bad_request("type must be 'top' or 'new'.", "type")
-    if page is not None and (page < 1 or page > cfg.max_page):
-        raise bad_request(f"page must be between 1 and {cfg.max_page}; use the cursor to go further.", "page")
-    size = size or cfg.page_size
-    words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
-    budget = _ReadBudget(SEARCH_QUERY_BUDGET)
-    if words:
-        fetch = lambda c: _search_page(words, _search_start(c), size, budget)  # noqa: E731
-    else:
-        fetch = lambda c: _index_page(kind, _index_start(kind, c), size)  # noqa: E731
-    metas, next_cursor = fetch(cursor)
-    for _ in range((page or 1) - 1):
-        if next_cursor is None:
-            return [], None
-        if budget.calls <= 0:
-            raise bad_request(f"This search reads too much to reach page {page}: follow the Link header's cursor "
-                              "page by page, or add a word.", "page", code="search_too_broad")
-        metas, next_cursor = fetch(next_cursor)
-    return [row(m) for m in metas], next_cursor
-
-
-def sitemap_entries(limit: int = 5000) -> list[tuple[str, str]]:
-    """(id, createdAt) of the most viewed public conversations, for /sitemap.xml (bounded Queries)."""
-    results = ConversationMeta.top_index.query(PUBLIC, scan_index_forward=False, limit=limit, page_size=1000,
-                                               attributes_to_get=["id", "created", "kind"])
-    return [(meta.id, _iso(int(meta.created))) for meta in results]
-
-
-def count_public(search: str | None = None) -> tuple[int, bool]:
-    """How many public conversations there are, or how many match `search`; and whether the count stopped
-    at the read budget (then it is a lower bound)."""
-    words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
-    if not words:
-        try:
-            return max(0, int(Counter.get(PUBLIC_COUNT_KEY).n)), False
-        except DoesNotExist:
-            return 0, False
-    key_word, condition = _search_plan(words)
-    # A count reads index entries like a search does, so it has the same budget: past it, the answer is the
-    # matches among the newest SEARCH_COUNT_ENTRIES entries of the word (`capped`).
-    results = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
-                                page_size=SEARCH_COUNT_ENTRIES // SEARCH_QUERY_BUDGET,
-                                attributes_to_get=["word", "sort"] if condition is None else None)
-    matched = 0
-    pages = results.page_iter
-    for _ in range(SEARCH_QUERY_BUDGET):
-        try:
-            page = next(pages)
-        except StopIteration:
-            return matched, False
-        matched += len(page.get("Items", []))
-        if not page.get("LastEvaluatedKey"):
-            return matched, False
-    return matched, True
-
-
-# ---------------------------------------------------------------- owner's list and changes
-
-def by_user_page(user_key: str, part: str, cursor: str | None, size: int) -> tuple[list[ConversationItem],
-                                                                                   str | None]:
-    """One page of a person's items of one kind (`conv#`, `save#`... + sub) from the by_user index, newest
-    first (one Query), and the next page's cursor. `part` is what those items' sort key is in their
-    conversation's partition: the cursor holds only (created, id), so the start key is rebuilt from checked values.
-    """
-    start = None
-    if cursor is not None:
-        created, conversation_id = cursors.decode_time_and_id(cursor, ids.is_valid_id)
-        start = {"user_key": {"S": user_key}, "created": {"N": str(created)},
-                 "id": {"S": conversation_id}, "part": {"S": part}}
-    results = ConversationItem.by_user.query(user_key, scan_index_forward=False, limit=size, page_size=size,
-                                             last_evaluated_key=start)
-    items = list(results)
-    next_cursor = None
-    if len(items) == size and results.last_evaluated_key is not None:
-        next_cursor = cursors.encode([int(items[-1].created), items[-1].id])
-    return items, next_cursor
-
-
-def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
-                                                                                              str | None]:
-    """The conversations `user_sub` shared while signed in, newest first (one Query of the by_user index)."""
-    items, next_cursor = by_user_page(owner_key(user_sub), META, cursor, size or settings.get().page_size)
-    metas = [m for m in items if isinstance(m, ConversationMeta)]
-    return [{**row(m), "visibility": m.visibility} for m in metas], next_cursor
-
+# ---------------------------------------------------------------- owner's changes
 
 def _read_meta(conversation_id: str) -> ConversationMeta:
     """The meta item, read consistently (a change or delete decides on it), or a 404."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     try:
-        return ConversationMeta.get(conversation_id, META, consistent_read=True)
+        return ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
     except DoesNotExist:
         raise not_found() from None
 
 
 def _owned_meta(conversation_id: str, user_sub: str) -> ConversationMeta:
     meta = _read_meta(conversation_id)
-    if meta.user_key != owner_key(user_sub):
+    if meta.user_key != keys.owner(user_sub):
         raise ApiError(403, "forbidden", "Only the person who shared this conversation can change it.")
     return meta
 
@@ -442,28 +156,31 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
         meta = _owned_meta(conversation_id, user_sub)
         new_title = derive_title(title, None) if title is not None else meta.title
         new_visibility = visibility or meta.visibility
-        was_public, now_public = meta.list_pk == PUBLIC, new_visibility == PUBLIC
+        was_public, now_public = meta.list_pk == keys.PUBLIC, new_visibility == keys.PUBLIC
         old_words = set(meta.words or ())
         new_words = set(index_words(new_title)) if now_public else set()
-        sort = _search_sort(int(meta.created), conversation_id)
+        sort = keys.search_sort(int(meta.created), conversation_id)
         actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
-                   ConversationMeta.list_pk.set(PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
+                   ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
                    ConversationMeta.version.set(int(meta.version or 0) + 1)]
+        tx = Transaction()
+        tx.update(meta, actions=actions, condition=(ConversationMeta.user_key == keys.owner(user_sub)) &
+                  _unchanged_since(meta), name="meta")
+        for word in old_words - new_words:
+            tx.delete(SearchEntry(word, sort))
+        for word in new_words:
+            tx.put(SearchEntry(word, sort, id=conversation_id, words=new_words))
+        if was_public != now_public:
+            tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1 if now_public else -1)])
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.update(meta, actions=actions, condition=(ConversationMeta.user_key == owner_key(user_sub)) &
-                          _unchanged_since(meta))
-                for word in old_words - new_words:
-                    tx.delete(SearchEntry(word, sort))
-                for word in new_words:
-                    tx.save(SearchEntry(word, sort, id=conversation_id, words=new_words))
-                if was_public != now_public:
-                    tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(1 if now_public else -1)])
-        except TransactWriteError as exc:
-            if any_condition_failed(exc) and attempt == 0:
+            tx.commit()
+        except ConditionsFailed:
+            if attempt == 0:
                 continue  # another edit (or a delete) won: read again
-            raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
+            raise ApiError(409, "conflict", CONFLICT) from None
+        except TransactWriteError:
+            raise ApiError(409, "conflict", CONFLICT) from None
         cdn.invalidate_conversation(conversation_id)
         return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
     raise AssertionError("unreachable")
@@ -477,7 +194,7 @@ def token_matches(conversation_id: str, token: str | None) -> bool:
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     try:
-        meta = ConversationMeta.get(conversation_id, META, attributes_to_get=["token_hash", "kind"])
+        meta = ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["token_hash", "kind"])
     except DoesNotExist:
         raise not_found() from None
     return tokens.token_matches(token, meta.token_hash)
@@ -489,8 +206,8 @@ def delete(conversation_id: str, token: str | None, user_sub: str | None = None)
     meta = _read_meta(conversation_id)
     if tokens.token_matches(token, meta.token_hash):
         _remove(meta, ConversationMeta.token_hash == meta.token_hash)
-    elif user_sub and meta.user_key == owner_key(user_sub):
-        _remove(meta, ConversationMeta.user_key == owner_key(user_sub))
+    elif user_sub and meta.user_key == keys.owner(user_sub):
+        _remove(meta, ConversationMeta.user_key == keys.owner(user_sub))
     else:
         raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
 
@@ -504,30 +221,31 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
     """
     conversation_id = meta.id
     saves, comments = int(meta.saves or 0), int(meta.comments or 0)
-    shards: Iterable[ViewShard] = list(ViewShard.query(conversation_id))
+    shards: list[ViewShard] = list(ViewShard.query(conversation_id))
+    tx = Transaction()
+    tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
+              (ConversationMeta.comments == comments) & _unchanged_since(meta), name="meta")
+    tx.delete(ConversationBody(conversation_id, keys.BODY))
+    for word in meta.words or ():
+        tx.delete(SearchEntry(word, keys.search_sort(int(meta.created), conversation_id)))
+    for shard in shards:
+        tx.delete(shard)
+    if meta.list_pk == keys.PUBLIC:
+        tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(-1)])
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
-                      (ConversationMeta.comments == comments) & _unchanged_since(meta))
-            tx.delete(ConversationBody(conversation_id, "body"))
-            for word in meta.words or ():
-                tx.delete(SearchEntry(word, _search_sort(int(meta.created), conversation_id)))
-            for shard in shards:
-                tx.delete(shard)
-            if meta.list_pk == PUBLIC:
-                tx.update(Counter(PUBLIC_COUNT_KEY), actions=[Counter.n.add(-1)])
-    except TransactWriteError as exc:
-        if not any_condition_failed(exc) or not retry:
-            raise ApiError(409, "conflict", "The conversation changed meanwhile; please retry.") from None
+        tx.commit()
+    except (ConditionsFailed, TransactWriteError) as exc:
+        if not isinstance(exc, ConditionsFailed) or not retry:
+            raise ApiError(409, "conflict", CONFLICT) from None
         try:
-            fresh = ConversationMeta.get(conversation_id, META, consistent_read=True)
+            fresh = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
         except DoesNotExist:
             return  # deleted meanwhile: done
         _remove(fresh, condition, retry=False)
         return
     if saves or comments:
         # The conversation is gone, so none can be added any more (their writes require the meta item).
-        rest = list(ConversationItem.query(conversation_id, ConversationItem.part > META, consistent_read=True,
+        rest = list(ConversationItem.query(conversation_id, ConversationItem.part > keys.META, consistent_read=True,
                                            attributes_to_get=["id", "part", "kind"]))
         with ConversationItem.batch_write() as batch:
             for item in rest:
@@ -540,19 +258,19 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
 def remove_owned(user_sub: str, anonymize: bool) -> int:
     """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in."""
     done = 0
-    for item in ConversationItem.by_user.query(owner_key(user_sub), attributes_to_get=["id", "part", "kind"]):
+    for item in ConversationItem.by_user.query(keys.owner(user_sub), attributes_to_get=["id", "part", "kind"]):
         if anonymize:
             try:
                 item.update(actions=[ConversationItem.user_key.remove()],
-                            condition=ConversationItem.user_key == owner_key(user_sub))
+                            condition=ConversationItem.user_key == keys.owner(user_sub))
             except UpdateError as exc:
                 if not failed_condition(exc):  # else: changed hands meanwhile, nothing to do
                     raise
         else:
             try:
-                meta = ConversationMeta.get(item.id, META, consistent_read=True)
+                meta = ConversationMeta.get(item.id, keys.META, consistent_read=True)
             except DoesNotExist:
                 continue
-            _remove(meta, ConversationMeta.user_key == owner_key(user_sub))
+            _remove(meta, ConversationMeta.user_key == keys.owner(user_sub))
         done += 1
     return done

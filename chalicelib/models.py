@@ -1,17 +1,8 @@
 """DynamoDB tables, declared once with PynamoDB and used by production, `make run` and tests alike.
 
-- conversations: per conversation a small `meta` item (title, counts, token hash...) and a `body`
-  item (the compressed messages, or a pointer to S3 when too big), under one partition key so a
-  single Query reads both. Only public meta items carry `list_pk`, which keeps the New and Top
-  GSIs sparse: unlisted conversations can never appear in a listing.
-  Saves (`~save#<user>`) and comments (`~comment#<id>`, replies `~comment#<parent>#<id>`) live in the
-  same partition, sorted after `meta` so the conversation read (`part <= "meta"`) never touches them and
-  deleting a conversation finds them with the same key. Items a user owns carry `user_key`
-  (`conv#<sub>`, `save#<sub>`, `comment#<sub>`): one sparse `by_user` GSI serves /mine, saved
-  conversations and account deletion.
-- search: one item per (title word, conversation), queried by word, newest first.
-- counters: short-lived keys with a TTL (rate-limit windows, view de-duplication) and totals.
-- views: pending view counts, sharded per conversation, folded into `meta.views` by the roll-up.
+The layout (what each table holds, every key format) is in keys.py. Table names, region and endpoint are
+read from the settings when a table is first used, not at import: tests and tools may set the environment
+after importing this module.
 """
 from __future__ import annotations
 
@@ -22,23 +13,42 @@ from pynamodb.models import Model
 
 from . import settings
 
-_cfg = settings.get()
-PUBLIC = "public"
 # What a list row needs, besides each index's own keys (DynamoDB refuses key attributes in NonKeyAttributes).
 # `kind` too: PynamoDB filters polymorphic queries on it, so an index without it returns nothing.
 ROW_ATTRIBUTES = ["kind", "title", "avatar_key", "saves", "comments"]
 
 
+class _SettingsMeta(type):
+    """A model's `Meta` whose connection values come from the settings each time PynamoDB reads them."""
+    table: str
+
+    @property
+    def table_name(cls) -> str:
+        return settings.get().table(cls.table)
+
+    @property
+    def region(cls) -> str:
+        return settings.get().region
+
+    @property
+    def host(cls) -> str | None:
+        return settings.get().aws_endpoint
+
+    @property
+    def connect_timeout_seconds(cls) -> float:
+        return settings.get().aws_connect_timeout
+
+    @property
+    def read_timeout_seconds(cls) -> float:
+        return settings.get().aws_read_timeout
+
+    @property
+    def max_retry_attempts(cls) -> int:
+        return settings.get().aws_max_attempts - 1  # retries after the first attempt
+
+
 def _meta(name: str) -> type:
-    class Meta:
-        table_name = _cfg.table(name)
-        region = _cfg.region
-        host = _cfg.aws_endpoint
-        billing_mode = "PAY_PER_REQUEST"
-        connect_timeout_seconds = _cfg.aws_connect_timeout
-        read_timeout_seconds = _cfg.aws_read_timeout
-        max_retry_attempts = _cfg.aws_max_attempts - 1  # retries after the first attempt
-    return Meta
+    return _SettingsMeta("Meta", (), {"table": name, "billing_mode": "PAY_PER_REQUEST"})
 
 
 class NewIndex(GlobalSecondaryIndex["ConversationMeta"]):
@@ -65,17 +75,13 @@ class UserIndex(GlobalSecondaryIndex["ConversationItem"]):
     created = NumberAttribute(range_key=True)
 
 
-# Parts of a conversation's partition; saves and comments sort after "meta" ("~" follows the letters).
-META, BODY, SAVE_PREFIX, COMMENT_PREFIX = "meta", "body", "~save#", "~comment#"
-
-
 class ConversationItem(Model):
     Meta = _meta("conversations")
     id = UnicodeAttribute(hash_key=True)
     part = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
     created = NumberAttribute(null=True)  # epoch ms: the conversation's creation, or when saved / commented
-    user_key = UnicodeAttribute(null=True)  # "<what>#<user sub>" on items a user owns, absent otherwise
+    user_key = UnicodeAttribute(null=True)  # keys.owner / saver / commenter on items a person owns, else absent
     by_user = UserIndex()
 
 

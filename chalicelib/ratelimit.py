@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from . import keys
 from .errors import ApiError
 
 
@@ -17,7 +18,7 @@ def check(scope: str, client: str, limit: int, window_seconds: int, now: float |
     now = time.time() if now is None else now
     window = int(now // window_seconds)
     window_end = (window + 1) * window_seconds
-    counter = Counter(f"rl#{scope}#{client}#{window}")
+    counter = Counter(keys.rate_window(scope, client, window))
     counter.update(actions=[
         Counter.n.add(1),
         Counter.expires.set(datetime.fromtimestamp(window_end + 60, tz=timezone.utc)),

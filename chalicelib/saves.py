@@ -9,22 +9,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from . import ids, settings
-from .conversations import by_user_page, owner_key, row
-from .dynamo import cancelled_by_condition, connection
+from . import ids, keys, settings
+from .dynamo import ConditionsFailed, Transaction
 from .errors import ApiError, not_found
-from .models import META, SAVE_PREFIX, ConversationItem, ConversationMeta, SaveItem
-
-
-def save_key(user_sub: str) -> str:
-    return f"save#{user_sub}"
+from .listings import by_user_page, row
+from .models import ConversationItem, ConversationMeta, SaveItem
 
 
 def _count(conversation_id: str) -> int:
-    meta = ConversationMeta.get(conversation_id, META, consistent_read=True, attributes_to_get=["saves", "kind"])
+    meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True, attributes_to_get=["saves", "kind"])
     return int(meta.saves or 0)
 
 
@@ -41,35 +34,32 @@ def _write(conversation_id: str, user_sub: str, saved: bool, now: float | None =
     """The save item and the count change, together and conditionally; already so is not an error."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
-    item = SaveItem(conversation_id, SAVE_PREFIX + user_sub, user_key=save_key(user_sub),
+    item = SaveItem(conversation_id, keys.save_part(user_sub), user_key=keys.saver(user_sub),
                     created=int((time.time() if now is None else now) * 1000))
-    meta = ConversationMeta(conversation_id, META)
-    # PynamoDB sends deletes and puts before updates: item 0 is the save, item 1 the count.
+    tx = Transaction()
+    if saved:
+        tx.put(item, condition=ConversationItem.part.does_not_exist(), name="save")
+    else:
+        tx.delete(item, condition=ConversationItem.part.exists(), name="save")
+    tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.saves.add(1 if saved else -1)],
+              condition=ConversationMeta.id.exists(), name="conversation")
     try:
-        with TransactWrite(connection=connection()) as tx:
-            if saved:
-                tx.save(item, condition=ConversationItem.part.does_not_exist())
-            else:
-                tx.delete(item, condition=ConversationItem.part.exists())
-            tx.update(meta, actions=[ConversationMeta.saves.add(1 if saved else -1)],
-                      condition=ConversationMeta.id.exists())
-    except TransactWriteError as exc:
-        if cancelled_by_condition(exc, 1):
+        tx.commit()
+    except ConditionsFailed as exc:
+        if "conversation" in exc.names:
             raise not_found() from None
-        if not cancelled_by_condition(exc, 0):
-            raise
-        # Already in the state asked for: nothing changed, which is what idempotent means here.
+        # Only the save's condition: already in the state asked for, which is what idempotent means here.
 
 
 def list_saved(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
                                                                                               str | None]:
     """The conversations `user_sub` saved, newest save first: a Query of the by_user index, then one
     BatchGetItem for the rows (titles can change, so they are not copied into the save)."""
-    saves, next_cursor = by_user_page(save_key(user_sub), SAVE_PREFIX + user_sub, cursor,
+    saves, next_cursor = by_user_page(keys.saver(user_sub), keys.save_part(user_sub), cursor,
                                       size or settings.get().page_size)
     if not saves:
         return [], next_cursor
-    found = {m.id: m for m in ConversationMeta.batch_get([(s.id, META) for s in saves])}
+    found = {m.id: m for m in ConversationMeta.batch_get([(s.id, keys.META) for s in saves])}
     rows = [{**row(found[s.id]), "savedAt": int(s.created)} for s in saves if s.id in found]
     return rows, next_cursor
 
@@ -80,14 +70,16 @@ def status(user_sub: str, conversation_ids: list[str], with_owned: bool = False)
     Ownership costs a meta read per id, so only the conversation page (one id) asks for it.
     """
     wanted = [cid for cid in dict.fromkeys(conversation_ids) if ids.is_valid_id(cid)][:50]
-    keys = [(cid, SAVE_PREFIX + user_sub) for cid in wanted] + ([(cid, META) for cid in wanted] if with_owned else [])
-    if not keys:
+    wanted_keys = [(cid, keys.save_part(user_sub)) for cid in wanted]
+    if with_owned:
+        wanted_keys += [(cid, keys.META) for cid in wanted]
+    if not wanted_keys:
         return {"saved": [], "owned": []}
     saved, owned = [], []
-    for item in ConversationItem.batch_get(keys, attributes_to_get=["id", "part", "kind", "user_key"]):
+    for item in ConversationItem.batch_get(wanted_keys, attributes_to_get=["id", "part", "kind", "user_key"]):
         if isinstance(item, SaveItem):
             saved.append(item.id)
-        elif item.user_key == owner_key(user_sub):
+        elif item.user_key == keys.owner(user_sub):
             owned.append(item.id)
     return {"saved": sorted(saved, key=wanted.index), "owned": sorted(owned, key=wanted.index)}
 
@@ -95,7 +87,7 @@ def status(user_sub: str, conversation_ids: list[str], with_owned: bool = False)
 def remove_all(user_sub: str) -> int:
     """Unsave everything `user_sub` saved (account deletion); each count goes down with it."""
     done = 0
-    for item in ConversationItem.by_user.query(save_key(user_sub), attributes_to_get=["id", "part", "kind"]):
+    for item in ConversationItem.by_user.query(keys.saver(user_sub), attributes_to_get=["id", "part", "kind"]):
         try:
             _write(item.id, user_sub, False)  # no count to show: no read of it
         except ApiError as exc:

@@ -12,13 +12,12 @@ import time
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DeleteError, PutError
 
-from . import ratelimit, settings
-from .dynamo import cancelled_by_condition, connection, failed_condition
+from . import keys, ratelimit, settings
+from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import not_found
-from .models import META, ConversationMeta, Counter, ViewShard
+from .models import ConversationMeta, Counter, ViewShard
 
 
 def record_view(conversation_id: str, client: str, now: float | None = None) -> bool:
@@ -30,12 +29,12 @@ def record_view(conversation_id: str, client: str, now: float | None = None) -> 
     """
     cfg = settings.get()
     try:
-        ConversationMeta.get(conversation_id, META, attributes_to_get=["kind"])
+        ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["kind"])
     except ConversationMeta.DoesNotExist:
         raise not_found() from None
     now = time.time() if now is None else now
     now_dt = datetime.fromtimestamp(now, tz=timezone.utc)
-    seen = Counter(f"seen#{conversation_id}#{client}",
+    seen = Counter(keys.seen(conversation_id, client),
                    expires=datetime.fromtimestamp(now + cfg.view_dedup_seconds, tz=timezone.utc))
     try:
         seen.save(condition=Counter.key.does_not_exist() | (Counter.expires < now_dt))
@@ -64,17 +63,15 @@ def roll_up() -> int:
         count = sum(int(s.n) for s in nonzero)
         gone = False
         if nonzero:
+            tx = Transaction()
+            tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.views.add(count)],
+                      condition=ConversationMeta.part.exists(), name="conversation")
+            for s in nonzero:
+                tx.update(s, actions=[ViewShard.n.add(-int(s.n))])
             try:
-                with TransactWrite(connection=connection()) as tx:
-                    tx.update(ConversationMeta(conversation_id, "meta"),
-                              actions=[ConversationMeta.views.add(count)],
-                              condition=ConversationMeta.part.exists())
-                    for s in nonzero:
-                        tx.update(s, actions=[ViewShard.n.add(-int(s.n))])
+                tx.commit()
                 moved += count
-            except TransactWriteError as exc:
-                if not cancelled_by_condition(exc, 0):
-                    raise
+            except ConditionsFailed:
                 gone = True  # the conversation was deleted: its pending views go with it
         for s in shards:
             try:

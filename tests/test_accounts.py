@@ -305,12 +305,12 @@ def test_a_conversation_shared_signed_in_belongs_to_its_owner(client, ann, bob):
 
 
 def test_my_conversations_page_by_cursor_newest_first(client):
-    from chalicelib import conversations
+    from chalicelib import listings
 
     owner = sign_up(client, "Pager")
     shared = [share(owner, chat(2, title=f"mine {i}"))["id"] for i in range(3)]
-    first, cursor = conversations.list_owned(owner.sub, size=2)
-    rest, end = conversations.list_owned(owner.sub, cursor, size=2)
+    first, cursor = listings.list_owned(owner.sub, size=2)
+    rest, end = listings.list_owned(owner.sub, cursor, size=2)
     assert [r["id"] for r in first + rest] == shared[::-1] and end is None
     via_api = body_of(owner.call("GET", f"/api/me/conversations?cursor={cursor}"))
     assert [r["id"] for r in via_api["conversations"]] == shared[::-1][2:]

@@ -105,13 +105,13 @@ def test_markdown_payload_renders_tables_and_fenced_code(client):
     (None, None, "Untitled"),
 ])
 def test_title_rules(given, first, expected):
-    from chalicelib.conversations import derive_title
+    from chalicelib.rendering import derive_title
 
     assert derive_title(given, first) == expected
 
 
 def test_long_titles_are_cut_at_a_word_boundary_with_an_ellipsis():
-    from chalicelib.conversations import derive_title
+    from chalicelib.rendering import derive_title
 
     title = derive_title(None, "word " * 100)
     assert len(title) <= 180 and title.endswith("word…")

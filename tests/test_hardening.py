@@ -201,7 +201,8 @@ def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
     from conftest import scan_all
     from chalicelib import conversations
     from chalicelib.errors import ApiError
-    from chalicelib.models import META, ConversationMeta
+    from chalicelib.keys import META
+    from chalicelib.models import ConversationMeta
     from chalicelib.validation import CreateConversation
     from chalicelib.words import index_words
 
@@ -251,20 +252,20 @@ def common_word(client):
 
 def test_a_search_reads_a_bounded_number_of_pages_and_says_where_it_stopped(client, common_word, monkeypatch):
     import awscalls
-    from chalicelib import conversations
+    from chalicelib import listings
 
-    monkeypatch.setattr(conversations, "SEARCH_PAGE_ENTRIES", 20)  # 260 entries: far more than 5 x 20
+    monkeypatch.setattr(listings, "SEARCH_PAGE_ENTRIES", 20)  # 260 entries: far more than 5 x 20
     start = len(awscalls.RECORDED)
     response = client.http.get(f"/api/conversations?search={common_word}+neverseenword")
     queries = [c for c in awscalls.RECORDED[start:] if c[1] == "Query"]
 
     assert response.status_code == 200 and body_of(response) == []
-    assert len(queries) == conversations.SEARCH_QUERY_BUDGET
+    assert len(queries) == listings.SEARCH_QUERY_BUDGET
     assert 'rel="next"' in response.headers["Link"]  # go on from where reading stopped, or refine
 
     rows, cursor, found = None, None, set()
     for _ in range(20):  # following the cursor finds the rare matches, five Queries at a time
-        rows, cursor = conversations.list_public(search=f"{common_word} rarebird", cursor=cursor)
+        rows, cursor = listings.list_public(search=f"{common_word} rarebird", cursor=cursor)
         found |= {r["title"] for r in rows}
         if cursor is None:
             break
@@ -272,19 +273,19 @@ def test_a_search_reads_a_bounded_number_of_pages_and_says_where_it_stopped(clie
 
 
 def test_a_search_count_is_capped_and_says_so(client, common_word, monkeypatch):
-    from chalicelib import conversations
+    from chalicelib import listings
 
-    assert conversations.count_public(common_word) == (260, False)
-    monkeypatch.setattr(conversations, "SEARCH_COUNT_ENTRIES", 100)
+    assert listings.count_public(common_word) == (260, False)
+    monkeypatch.setattr(listings, "SEARCH_COUNT_ENTRIES", 100)
     response = client.http.get(f"/api/conversations/count?search={common_word}")
     assert body_of(response) == 100 and response.headers["X-Count-Capped"] == "true"
     assert "X-Count-Capped" not in client.http.get("/api/conversations/count").headers
 
 
 def test_deep_search_pages_past_the_budget_are_refused(client, common_word, monkeypatch):
-    from chalicelib import conversations
+    from chalicelib import listings
 
-    monkeypatch.setattr(conversations, "SEARCH_PAGE_ENTRIES", 20)
+    monkeypatch.setattr(listings, "SEARCH_PAGE_ENTRIES", 20)
     response = client.http.get(f"/api/conversations?search={common_word}+neverseenword&page=3")
     assert response.status_code == 400 and body_of(response)["error"]["code"] == "search_too_broad"
 

@@ -161,7 +161,7 @@ def test_static_files_are_versioned_and_immutable(client):
 
 
 def test_browsers_get_readable_error_pages_and_api_clients_json(client, monkeypatch):
-    from chalicelib import conversations
+    from chalicelib import listings
 
     page = client.http.get("/Bad-Id!", headers={"accept": "text/html,application/xhtml+xml"})
     assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
@@ -171,7 +171,7 @@ def test_browsers_get_readable_error_pages_and_api_clients_json(client, monkeypa
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail")
-    monkeypatch.setattr(conversations, "list_public", broken)
+    monkeypatch.setattr(listings, "list_public", broken)
     failed = client.http.get("/explore", headers={"accept": "text/html"})
     assert failed.status_code == 500 and b"<h1>Something went wrong</h1>" in failed.body
     assert b"secret" not in failed.body and b"Traceback" not in failed.body

@@ -154,15 +154,15 @@ def test_a_burst_of_fifty_creates_gets_no_connection_reset(chalice_local):
 
 
 def test_make_run_seed_loads_realistic_conversations_through_the_domain(fresh_moto):
-    from chalicelib import conversations, views
+    from chalicelib import listings, views
     from scripts.seed import DEMOS, seed
 
-    before = conversations.count_public()[0]
+    before = listings.count_public()[0]
     assert seed(300) == len(DEMOS) + 300
     views.roll_up()
 
-    public = conversations.count_public()[0] - before
+    public = listings.count_public()[0] - before
     assert 60 <= public <= 200  # about 40% of the generated ones, plus three demos
-    top, _ = conversations.list_public("top", size=50)
+    top, _ = listings.list_public("top", size=50)
     assert top[0]["views"] > 0 and any(row["saves"] for row in top)
-    assert conversations.count_public("python")[0] > 0  # titles share real words: search has work to do
+    assert listings.count_public("python")[0] > 0  # titles share real words: search has work to do

@@ -91,12 +91,12 @@ def _everything_of(aws, cid: str) -> list:
 
 
 def test_delete_needs_the_right_token_and_leaves_nothing_behind(client, aws):
-    from chalicelib import conversations
+    from chalicelib import listings
 
     created = create(client, chat(title="Delete me please", visibility="public"))
     cid, token = created["id"], created["deleteToken"]
     client.http.post(f"/api/conversations/{cid}/view", headers={"x-forwarded-for": new_ip()})
-    count_before = conversations.count_public()[0]
+    count_before = listings.count_public()[0]
     assert _everything_of(aws, cid)
 
     for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": f"Basic {token}"},
@@ -109,7 +109,7 @@ def test_delete_needs_the_right_token_and_leaves_nothing_behind(client, aws):
     assert response.status_code == 204 and response.body in (b"", "")
     assert client.http.get(f"/api/conversations/{cid}").status_code == 404
     assert _everything_of(aws, cid) == []
-    assert conversations.count_public()[0] == count_before - 1
+    assert listings.count_public()[0] == count_before - 1
     assert cid not in {r["id"] for r in body_of(client.http.get("/api/conversations?search=delete"))}
     again = client.http.delete(f"/api/conversations/{cid}", headers={"authorization": f"Bearer {token}"})
     assert again.status_code == 404

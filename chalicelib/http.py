@@ -1,0 +1,163 @@
+"""The HTTP side of every route: responses (JSON, pages with their CSP, redirects, error pages), the cookies a
+request's handling decided on, and the Blueprint class the route modules use.
+
+Imports only chalice and light modules: the short-link route loads this on every cold start.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from functools import lru_cache, wraps
+from typing import Any, Callable
+
+from chalice import Blueprint, Response
+
+from . import settings
+from .errors import ApiError
+
+NO_STORE = "no-store"
+IMMUTABLE = "public, max-age=31536000, immutable"
+FORM = "application/x-www-form-urlencoded"
+# sendBeacon posts nothing, text/plain or form data. (Chalice refuses to deploy a route mixing binary
+# types such as application/octet-stream with text ones.)
+ANY_BODY = ["application/json", "text/plain", FORM, "multipart/form-data"]
+# Chalice's own error bodies ({"Code", "Message"}) are reshaped into ours.
+_CHALICE_CODES = {"UnsupportedMediaType": "unsupported_media_type", "MethodNotAllowedError": "method_not_allowed",
+                  "BadRequestError": "invalid_request", "BadRequest": "invalid_request",
+                  "NotFoundError": "not_found", "InternalServerError": "internal"}
+
+
+class Routes(Blueprint):
+    """A Chalice Blueprint whose views answer a failure to reach AWS with a 503 `unavailable` (Chalice would
+    make any exception a bare 500, out of the middleware's sight)."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Any:
+            @wraps(view)
+            def guarded(*args: Any, **view_kwargs: Any) -> Any:
+                try:
+                    return view(*args, **view_kwargs)
+                except ApiError:
+                    raise
+                except Exception as exc:
+                    from .errors import unavailable_from
+
+                    unavailable = unavailable_from(exc)
+                    if unavailable is None:
+                        raise
+                    raise unavailable from exc
+            return register(guarded)
+        return decorator
+
+
+# ---------------------------------------------------------------- responses
+
+def _utf8_safe(text: str) -> str:
+    """Text that encodes as UTF-8: input is checked on the way in, but a lone surrogate stored before that
+    check would otherwise drop the connection of every read."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def json_response(body: Any, status: int = 200, cache: str = NO_STORE,
+                  headers: dict[str, str] | None = None) -> Response:
+    return Response(_utf8_safe(json.dumps(body, separators=(",", ":"), ensure_ascii=False)), status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": cache,
+                             **(headers or {})})
+
+
+def no_content() -> Response:
+    return Response("", status_code=204, headers={"Cache-Control": NO_STORE})
+
+
+@lru_cache(maxsize=1)
+def csp() -> str:
+    """Strict: scripts and styles from this origin only; images also from the avatar host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.get().avatar_base_url)
+    avatar_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' " + avatar_origin +
+            "; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'")
+
+
+def html_response(body: str, status: int = 200, cache: str = "public, max-age=60", noindex: bool = False) -> Response:
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": cache,
+               "Content-Security-Policy": csp(), "Referrer-Policy": "strict-origin-when-cross-origin",
+               "X-Frame-Options": "DENY"}
+    if noindex:
+        headers["X-Robots-Tag"] = "noindex, nofollow"
+    return Response(_utf8_safe(body), status_code=status, headers=headers)
+
+
+def private_page(body: str, status: int = 200) -> Response:
+    """A page about the signed-in person: never cached, never indexed."""
+    return html_response(body, status, cache=NO_STORE, noindex=True)
+
+
+def redirect(location: str) -> Response:
+    """303: after a form post (or to sign in first), the browser GETs `location`."""
+    return Response("", status_code=303, headers={"Location": location, "Cache-Control": NO_STORE})
+
+
+def page_not_found() -> Response:
+    from . import pages
+
+    return html_response(pages.not_found_page(), 404, cache="public, max-age=60", noindex=True)
+
+
+# ---------------------------------------------------------------- errors, whatever raised them
+
+def error_response(exc: ApiError) -> Response:
+    return json_response(exc.body(), exc.status, headers=exc.headers)
+
+
+def reshaped_error(response: Response) -> Response:
+    """Chalice's own error bodies ({"Code", "Message"}) in our envelope; any other response as it is."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    code = _CHALICE_CODES.get(body["Code"], "error")
+    message = "An internal error occurred." if response.status_code >= 500 else body["Message"]
+    return json_response({"error": {"code": code, "message": message}}, response.status_code,
+                         headers={k: v for k, v in response.headers.items() if k.lower() == "allow"})
+
+
+def wants_page(path: str | None, accept: str | None) -> bool:
+    """A browser asking for a page (not the API, not an asset) gets a readable page, not JSON."""
+    return not (path or "").startswith(("/api/", "/static/", "/identicons/")) and "text/html" in (accept or "")
+
+
+def error_page(response: Response) -> Response:
+    """A JSON error answer as the page a browser shows."""
+    from . import pages
+
+    error = json.loads(response.body or "{}").get("error", {})
+    if response.status_code == 404:
+        html = pages.not_found_page()
+    else:
+        html = pages.not_found_page(error.get("message") or "Something went wrong.",
+                                    heading="Something went wrong" if response.status_code >= 500 else "Not allowed")
+    return html_response(html, response.status_code, cache=NO_STORE, noindex=True)
+
+
+# ---------------------------------------------------------------- cookies decided while handling a request
+
+_request_state = threading.local()
+
+
+def set_cookies(values: list[str]) -> None:
+    """Set-Cookie values for this request's response (a refreshed or an ended session)."""
+    _request_state.cookies = values
+
+
+def take_cookies() -> list[str] | None:
+    """The Set-Cookie values decided so far, forgotten here (the middleware calls this once per request)."""
+    values = getattr(_request_state, "cookies", None)
+    _request_state.cookies = None
+    return values

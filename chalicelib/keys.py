@@ -1,0 +1,86 @@
+"""The data layout: every table's keys, and every key format, in this one place (the models are in models.py).
+
+conversations (hash `id`, range `part`): one partition per conversation.
+    `meta`                          title, counts, token hash... (ConversationMeta)
+    `body`                          the compressed messages, or a pointer to S3 when too big (ConversationBody)
+    `~comment#<id>`                 a comment; `~comment#<parent id>#<id>` a reply (CommentItem)
+    `~save#<sub>`                   one person's save (SaveItem)
+  `body` < `meta` < `~...`, so the conversation read (`part <= "meta"`) never touches saves or comments, and
+  `part between meta and ~comment#\\uffff` reads meta with the comments but no saves.
+  Only public meta items carry `list_pk` = "public", which keeps the `new` (by `created`) and `top` (by `views`)
+  GSIs sparse: unlisted conversations can never appear in a listing.
+  Items a person owns carry `user_key`: `conv#<sub>` (shared while signed in), `save#<sub>`, `comment#<sub>`;
+  one sparse `by_user` GSI (sorted by `created`) serves /mine, /saved and account deletion.
+search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry per (title word, public
+  conversation), queried by word, newest first.
+counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows, `seen#<id>#<client>`
+  view de-duplication, `revoked#<sub>` ended sessions, and `stats#public`, the count of public conversations.
+views (hash `id`, range `shard`): pending view counts, sharded per conversation, folded into `meta.views` by the
+  roll-up.
+S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies).
+
+Plain functions of plain values: importing this module costs nothing (rate limits load it on every write).
+"""
+from __future__ import annotations
+
+META = "meta"
+BODY = "body"
+SAVE_PREFIX = "~save#"
+COMMENT_PREFIX = "~comment#"
+# Past every comment part, before the first save ("~s" > "~c").
+COMMENTS_END = COMMENT_PREFIX + "\uffff"
+PUBLIC = "public"
+PUBLIC_COUNT = "stats#public"
+
+
+def owner(user_sub: str) -> str:
+    """The `user_key` of a conversation `user_sub` shared while signed in."""
+    return f"conv#{user_sub}"
+
+
+def saver(user_sub: str) -> str:
+    """The `user_key` of `user_sub`'s saves."""
+    return f"save#{user_sub}"
+
+
+def commenter(user_sub: str) -> str:
+    """The `user_key` of `user_sub`'s comments."""
+    return f"comment#{user_sub}"
+
+
+def save_part(user_sub: str) -> str:
+    return SAVE_PREFIX + user_sub
+
+
+def comment_part(comment_id: str, parent_id: str | None = None) -> str:
+    return COMMENT_PREFIX + (f"{parent_id}#{comment_id}" if parent_id else comment_id)
+
+
+def comment_path(part: str) -> list[str]:
+    """[id] of a comment, [parent id, id] of a reply, from its part."""
+    return part[len(COMMENT_PREFIX):].split("#")
+
+
+def search_sort(created_ms: int, conversation_id: str) -> str:
+    return f"{created_ms:013d}#{conversation_id}"
+
+
+def rate_window(scope: str, client: str, window: int) -> str:
+    return f"rl#{scope}#{client}#{window}"
+
+
+def seen(conversation_id: str, client: str) -> str:
+    return f"seen#{conversation_id}#{client}"
+
+
+def revoked(user_sub: str) -> str:
+    return f"revoked#{user_sub}"
+
+
+def body_object(conversation_id: str, nonce: str) -> str:
+    """S3 key of an oversized body; the random `nonce` keeps a colliding id from overwriting another body."""
+    return f"bodies/{conversation_id}/{nonce}.json.z"
+
+
+def avatar_object(digest: str, extension: str) -> str:
+    return f"avatars/{digest}.{extension}"

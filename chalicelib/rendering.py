@@ -1,0 +1,93 @@
+"""From a create request to what is stored: the title, and every message rendered and sanitized once.
+
+Also the stored body's encoding (compressed JSON) and the seed API's `items` shape read back from it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from .text import plain_text
+
+if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
+    from .validation import CreateConversation
+
+TITLE_MAX = 180
+DEFAULT_TITLES = {"new chat", "new conversation", "untitled", "untitled conversation"}
+_SPACE_RE = re.compile(r"\s+")
+_HUMAN_ROLES = {"human": "user", "gpt": "assistant"}
+_SEED_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "tool"}
+
+
+def derive_title(given: str | None, first_human: str | None) -> str:
+    """The given title unless empty or a chat site's default; else the first human message; else 'Untitled'."""
+    for candidate in (given, first_human):
+        text = _SPACE_RE.sub(" ", plain_text(candidate)).strip()
+        if text and text.casefold() not in DEFAULT_TITLES:
+            return _cut(text, TITLE_MAX)
+    return "Untitled"
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.-") + "…"
+
+
+def render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
+    """Every turn as {role, html[, content]}, sanitized once, here.
+
+    The markup budget is checked for every message before any is rendered, so a refused request costs
+    one linear pass and nothing else.
+    """
+    from .complexity import Budget
+    from .highlight import highlight_code_blocks
+    from .markup import markdown_to_html, text_to_html
+    from .sanitize import clean_html
+
+    budget = Budget()
+    if request.messages is not None:
+        for index, message in enumerate(request.messages):
+            if message.role != "user":  # user turns are escaped text: no parser runs on them
+                budget.charge_markdown(message.content, f"messages.{index}.content")
+    else:
+        for index, item in enumerate(request.items or []):
+            if item.from_ == "gpt":
+                budget.charge_html(item.value, f"items.{index}.value")
+    rendered: list[dict[str, Any]] = []
+    if request.messages is not None:
+        for message in request.messages:
+            if message.role == "user":
+                rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
+            else:
+                rendered.append({"role": message.role,
+                                 "html": highlight_code_blocks(markdown_to_html(message.content)),
+                                 "content": message.content})
+    else:
+        for item in request.items or []:
+            role = _HUMAN_ROLES[item.from_]
+            if role == "user":
+                rendered.append({"role": role, "html": text_to_html(item.value), "content": item.value})
+            else:
+                # The original client sends the chat page's rendered HTML: keep only what is safe.
+                rendered.append({"role": role, "html": highlight_code_blocks(clean_html(item.value))})
+    return rendered
+
+
+def encode_body(messages: list[dict[str, Any]]) -> bytes:
+    return zlib.compress(json.dumps({"v": 1, "messages": messages}, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def decode_body(data: bytes) -> list[dict[str, Any]]:
+    return json.loads(zlib.decompress(data))["messages"]
+
+
+def seed_items(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The messages in the seed API's `items` shape: the human's text, the model's sanitized HTML."""
+    return [{"from": _SEED_NAMES[m["role"]], "value": m["content"] if m["role"] == "user" else m["html"]}
+            for m in messages]

@@ -1,0 +1,123 @@
+"""The conversation API the extension and scripts call: share, read, list, search, count, export, change,
+delete, count a view; and the OpenAPI document that describes every route."""
+from __future__ import annotations
+
+from chalice import Response
+
+from .. import callers, settings
+from ..errors import ApiError, bad_request, not_found
+from ..http import ANY_BODY, Routes, json_response, no_content
+from ..ids import is_valid_id
+
+routes = Routes(__name__)
+
+
+@routes.route("/api/conversations", methods=["POST"], content_types=["application/json", "text/plain"])
+def create_conversation() -> Response:
+    from .. import conversations, ratelimit, validation
+
+    request = routes.current_request
+    cfg = settings.get()
+    raw = request.raw_body or b""
+    if len(raw) > cfg.max_body_bytes:
+        raise ApiError(413, "payload_too_large", f"The body may be at most {cfg.max_body_bytes} bytes.")
+    owner = callers.optional_user(request)
+    ratelimit.check("create", callers.client(request), cfg.create_limit, cfg.create_window_seconds)
+    body = validation.parse_create(raw, cfg.max_messages)
+    return json_response(conversations.create(body, owner=owner.sub if owner else None), 201)
+
+
+@routes.route("/api/conversations", methods=["GET"])
+def list_conversations() -> Response:
+    from urllib.parse import urlencode
+
+    from .. import listings
+
+    params = callers.query(routes.current_request)
+    kind = params.get("type", "top")  # "type=" is not a type: 400
+    search = params.get("search") or None
+    rows, next_cursor = listings.list_public(kind, callers.int_param(params, "page"), params.get("cursor") or None,
+                                             search)
+    headers = {}
+    if next_cursor:
+        query = {"type": kind, **({"search": search} if search else {}), "cursor": next_cursor}
+        headers["Link"] = f'</api/conversations?{urlencode(query)}>; rel="next"'
+    return json_response(rows, cache="public, max-age=30", headers=headers)
+
+
+@routes.route("/api/conversations/count", methods=["GET"])
+def count_conversations() -> Response:
+    from .. import listings
+
+    count, capped = listings.count_public(callers.query(routes.current_request).get("search") or None)
+    # The body stays the bare number the original API answered; a capped count says so in a header.
+    return json_response(count, cache="public, max-age=30", headers={"X-Count-Capped": "true"} if capped else None)
+
+
+@routes.route("/api/conversations/{conversation_id}", methods=["GET"])
+def get_conversation(conversation_id: str) -> Response:
+    from .. import conversations
+
+    return json_response(conversations.get(conversation_id), cache="public, max-age=60")
+
+
+@routes.route("/api/conversations/{conversation_id}/export", methods=["GET"])
+def export_conversation(conversation_id: str) -> Response:
+    from .. import conversations, export
+
+    fmt = callers.query(routes.current_request).get("format", "markdown")  # "format=" is not a format
+    if fmt not in export.FORMATS:
+        raise bad_request("format must be one of: " + ", ".join(export.FORMATS), "format")
+    body, content_type, filename = export.export(conversations.get(conversation_id), fmt)
+    return Response(body, headers={"Content-Type": content_type, "Cache-Control": "public, max-age=300",
+                                   "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@routes.route("/api/conversations/{conversation_id}", methods=["PATCH"], content_types=["application/json"])
+def update_conversation(conversation_id: str) -> Response:
+    from .. import conversations, validation
+
+    user = callers.signed_in_user(routes.current_request)
+    change = validation.parse_model(validation.UpdateConversation, callers.json_body(routes.current_request))
+    return json_response(conversations.update(conversation_id, user.sub, title=change.title,
+                                              visibility=change.visibility))
+
+
+@routes.route("/api/conversations/{conversation_id}", methods=["DELETE"])
+def delete_conversation(conversation_id: str) -> Response:
+    from .. import conversations
+
+    request = routes.current_request
+    token = callers.bearer_token(request)
+    # With its delete token anyone may delete; without one, only its signed-in owner.
+    owner = None if token else callers.optional_user(request)
+    conversations.delete(conversation_id, token or None, owner.sub if owner else None)
+    return no_content()
+
+
+@routes.route("/api/conversations/{conversation_id}/key", methods=["GET"])
+def check_delete_key(conversation_id: str) -> Response:
+    """204 when the bearer token is this conversation's delete key, 403 when not: pages check a key from a
+    link before keeping it."""
+    from .. import conversations
+
+    if not conversations.token_matches(conversation_id, callers.bearer_token(routes.current_request) or None):
+        raise ApiError(403, "forbidden", "That is not this conversation's delete key.")
+    return no_content()
+
+
+@routes.route("/api/conversations/{conversation_id}/view", methods=["POST"], content_types=ANY_BODY)
+def count_view(conversation_id: str) -> Response:
+    if not is_valid_id(conversation_id):
+        raise not_found()
+    from .. import views
+
+    return json_response({"counted": views.record_view(conversation_id, callers.client(routes.current_request))},
+                         202)
+
+
+@routes.route("/api/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    from ..openapi import spec
+
+    return json_response(spec(), cache="public, max-age=300")

@@ -1,0 +1,141 @@
+"""The site's pages for readers: home, a conversation, Explore, a person's lists; files and the short link."""
+from __future__ import annotations
+
+import re
+
+from chalice import Response
+
+from .. import callers, links
+from ..errors import ApiError, bad_request, not_found
+from ..http import IMMUTABLE, Routes, html_response, page_not_found, private_page, redirect
+from ..ids import is_valid_id
+
+routes = Routes(__name__)
+_IDENTICON_RE = re.compile(r"([0-9A-Za-z]{1,64})\.svg")
+
+
+@routes.route("/")
+def home() -> Response:
+    from .. import listings, pages
+
+    latest, _ = listings.list_public("new", size=10)
+    top, _ = listings.list_public("top", size=10)
+    deleted = callers.query(routes.current_request).get("account") == "deleted"
+    return html_response(pages.home_page(listings.count_public()[0], latest, top, account_deleted=deleted))
+
+
+@routes.route("/c/{conversation_id}", methods=["GET"])
+def conversation_page(conversation_id: str) -> Response:
+    from .. import conversations, pages
+
+    try:
+        conversation = conversations.get(conversation_id)
+    except ApiError as exc:
+        if exc.status == 404:
+            return page_not_found()
+        raise
+    # A frozen snapshot: shared caches may keep it long; the view count on it may lag (the beacon still counts).
+    return html_response(pages.conversation_page(conversation, links.short_url(conversation_id)),
+                         cache="public, max-age=300, s-maxage=86400",
+                         noindex=conversation["visibility"] != "public")
+
+
+@routes.route("/explore", methods=["GET"])
+def explore() -> Response:
+    from .. import listings, pages
+
+    params = callers.query(routes.current_request)
+    tab = params.get("tab", "top")
+    if tab not in ("top", "new"):
+        raise bad_request("tab must be 'top' or 'new'.", "tab")
+    q = (params.get("q") or "").strip()[:200]
+    cursor = params.get("cursor") or None
+    trail = params["trail"].split(".")[: pages.MAX_TRAIL] if params.get("trail") else []
+    try:
+        rows, next_cursor = listings.list_public(tab, cursor=cursor, search=q or None)
+    except ApiError as exc:
+        if exc.status != 400:
+            raise
+        rows, next_cursor, cursor, trail = [], None, None, []  # a mangled cursor: show the first page's links
+    return html_response(pages.explore_page(tab, q, rows, cursor, next_cursor, trail))
+
+
+@routes.route("/mine", methods=["GET"])
+def mine() -> Response:
+    """Signed in: the owner's conversations from the server; always: the ones this browser holds keys for."""
+    from .. import pages
+
+    user = callers.optional_user(routes.current_request)
+    if user is None:
+        return html_response(pages.mine_page(None, [], None), cache="private, no-store", noindex=True)
+    from .. import listings
+
+    cursor = callers.query(routes.current_request).get("cursor") or None
+    try:
+        rows, next_cursor = listings.list_owned(user.sub, cursor)
+    except ApiError:  # a mangled cursor: the first page
+        rows, next_cursor = listings.list_owned(user.sub)
+    return html_response(pages.mine_page(user, rows, next_cursor), cache="private, no-store", noindex=True)
+
+
+@routes.route("/saved", methods=["GET"])
+def saved_page() -> Response:
+    from .. import pages, saves
+
+    user = callers.optional_user(routes.current_request)
+    if user is None:
+        return redirect("/signin?next=/saved")
+    cursor = callers.query(routes.current_request).get("cursor") or None
+    try:
+        rows, next_cursor = saves.list_saved(user.sub, cursor)
+    except ApiError:  # a mangled cursor: the first page
+        rows, next_cursor = saves.list_saved(user.sub)
+    return private_page(pages.saved_page(rows, next_cursor))
+
+
+@routes.route("/sitemap.xml", methods=["GET"])
+def sitemap() -> Response:
+    from .. import listings, pages
+
+    return Response(pages.sitemap_xml(listings.sitemap_entries()), headers={
+        "Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"})
+
+
+@routes.route("/robots.txt", methods=["GET"])
+def robots() -> Response:
+    from .. import pages
+
+    return Response(pages.robots_txt(), headers={"Content-Type": "text/plain; charset=utf-8",
+                                                 "Cache-Control": "public, max-age=86400"})
+
+
+@routes.route("/static/{name}", methods=["GET"])
+def static(name: str) -> Response:
+    from .. import pages
+
+    found = pages.static_file(name)
+    if found is None:
+        raise not_found("file")
+    content, content_type = found
+    # URLs carry a content hash (?v=...), so a file can be cached for good.
+    return Response(content.decode("utf-8"), headers={"Content-Type": content_type, "Cache-Control": IMMUTABLE})
+
+
+@routes.route("/identicons/{name}", methods=["GET"])
+def default_avatar(name: str) -> Response:
+    match = _IDENTICON_RE.fullmatch(name)
+    if not match:
+        raise not_found("avatar")
+    from ..identicon import identicon_svg
+
+    return Response(identicon_svg(match.group(1)), headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": IMMUTABLE,
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@routes.route("/{conversation_id}", methods=["GET"])
+def short_link(conversation_id: str) -> Response:
+    if not is_valid_id(conversation_id):
+        raise not_found()
+    return Response("", status_code=301, headers={"Location": links.conversation_url(conversation_id),
+                                                  "Cache-Control": IMMUTABLE})
