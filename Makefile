@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test bench bench-scale rollup extension deploy destroy package deploy-single clean
+.PHONY: install browser-deps run test test-fast check bench bench-scale rollup extension deploy destroy package deploy-single clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,6 +39,11 @@ run: install
 test: install browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider scripts/test_moto_patches.py
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+## Lint and type-check: ruff with pyproject.toml's rules over everything, mypy over app.py and chalicelib/.
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 ## Print cold-start, AWS call ledger and create-latency figures (see README "Performance").
 bench: install

@@ -58,7 +58,7 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
         response = http.error_response(exc)
     response = http.reshaped_error(response)
     if response.status_code >= 400 and http.wants_page(event.path, event.headers.get("accept")) and \
-            response.headers.get("Content-Type", "").startswith("application/json"):
+            str(response.headers.get("Content-Type", "")).startswith("application/json"):
         response = http.error_page(response)
     cookies = http.take_cookies()
     if cookies:

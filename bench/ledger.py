@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 # us-east-1 on-demand list prices (USD), November 2024 onwards.
 PRICE_WRU = 0.625 / 1_000_000
@@ -97,7 +98,8 @@ def _current_size(raw_get, table: str, key: dict[str, Any]) -> int:
     return item_size(raw_get(TableName=table, Key=key).get("Item"))
 
 
-def _costs(operation: str, params: dict[str, Any], parsed: dict[str, Any], before: dict[int, int]) -> tuple[float, float]:
+def _costs(operation: str, params: dict[str, Any], parsed: dict[str, Any],
+           before: dict[int, int]) -> tuple[float, float]:
     if operation == "GetItem":
         return rru(item_size(parsed.get("Item")), params.get("ConsistentRead", False)), 0
     if operation in ("Query", "Scan"):
@@ -140,7 +142,8 @@ def recording() -> Iterator[Ledger]:
     def sizes_before(operation: str, params: dict[str, Any]) -> dict[int, int]:
         get = lambda **kw: original(raw, "GetItem", kw)  # noqa: E731 - not recorded
         if operation in ("PutItem", "UpdateItem", "DeleteItem"):
-            key = params.get("Key") or {k: v for k, v in params["Item"].items() if k in ("id", "part", "key", "word", "sort", "shard")}
+            key = params.get("Key") or {k: v for k, v in params["Item"].items()
+                                        if k in ("id", "part", "key", "word", "sort", "shard")}
             return {0: _current_size(get, params["TableName"], key)}
         if operation == "TransactWriteItems":
             out = {}

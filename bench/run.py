@@ -38,7 +38,8 @@ COLD_SNIPPETS = {
     # A signed-in request: PyJWT + cryptography, the one-time JWKS fetch (and, locally, finding moto's pool).
     "(c) import app + GET /api/me (verify a session)": (
         "import os\nfrom app import app\nfrom bench.lambda_event import Context, event\n"
-        "r = app(event('GET', '/api/me', '/api/me', None, headers={'cookie': 'sg_session=' + os.environ['BENCH_TOKEN']}),"
+        "r = app(event('GET', '/api/me', '/api/me', None,"
+        " headers={'cookie': 'sg_session=' + os.environ['BENCH_TOKEN']}),"
         " Context())\n"
         "assert r['statusCode'] == 200, r"),
 }
@@ -146,7 +147,8 @@ def run(env: dict[str, str]) -> None:
             ("GET list search=serverless", lambda: client.http.get("/api/conversations?search=serverless")),
             ("GET count", lambda: client.http.get("/api/conversations/count")),
             ("POST create (unlisted, 10 KB)", lambda: post(conversation(10_000, rng))),
-            ("POST create (public, 10 KB, 6 title words)", lambda: post(conversation(10_000, rng, visibility="public"))),
+            ("POST create (public, 10 KB, 6 title words)",
+             lambda: post(conversation(10_000, rng, visibility="public"))),
             ("POST create (+ avatar already stored)", lambda: post({**conversation(10_000, rng), "avatarUrl": avatar})),
         ]
         print("## AWS call ledger per request (DynamoDB request units from item sizes; S3 request prices)\n")
@@ -184,7 +186,8 @@ def run(env: dict[str, str]) -> None:
                 t = time.perf_counter()
                 created = post(payload)
                 samples.append((time.perf_counter() - t) * 1000)
-            where = "S3" if client.http.get(f"/api/conversations/{created['id']}") and _in_s3(created["id"]) else "DynamoDB"
+            read = client.http.get(f"/api/conversations/{created['id']}")
+            where = "S3" if read and _in_s3(created["id"]) else "DynamoDB"
             print(f"| {label} ({len(raw) / 1e6:.2f} MB JSON, {len(payload['messages'])} messages) | {where} | "
                   f"{statistics.median(samples):.0f} |")
 
@@ -318,7 +321,8 @@ def social_ledger(client, post, headers, rng: random.Random, line) -> None:
         ("POST reply", lambda: call("POST", f"/api/conversations/{owned}/comments",
                                     {"position": 1, "content": "a reply", "parentId": first["id"]})),
         ("GET comments (3)", lambda: call("GET", f"/api/conversations/{owned}/comments")),
-        ("DELETE comment (with its reply)", lambda: call("DELETE", f"/api/conversations/{owned}/comments/{first['id']}")),
+        ("DELETE comment (with its reply)",
+         lambda: call("DELETE", f"/api/conversations/{owned}/comments/{first['id']}")),
         ("PATCH title + public (6 title words)", lambda: call("PATCH", f"/api/conversations/{owned}", {
             "title": "Serverless tables cost almost nothing idle", "visibility": "public"})),
     ]

@@ -134,7 +134,8 @@ def costs_at_size(created: list[tuple[str, bool]]) -> None:
     t = time.perf_counter()
     for index, (conversation_id, _) in enumerate(created):
         views.record_view(conversation_id, f"bench-viewer-{index}")
-    print(f"\n{len(created):,} views recorded in {time.perf_counter() - t:,.0f} s (an existence read, the de-duplication key, the rate-limit window and a shard each).\n")
+    print(f"\n{len(created):,} views recorded in {time.perf_counter() - t:,.0f} s (an existence read, "
+          "the de-duplication key, the rate-limit window and a shard each).\n")
     print("| job | ms | AWS calls | RRU |")
     print("|---|---|---|---|")
     moved = measure(f"roll-up of {len(created):,} pending shards", views.roll_up)

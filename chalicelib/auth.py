@@ -75,9 +75,10 @@ def _signing_keys() -> dict[str, Any]:
 
     cfg = settings.get()
     url = cfg.jwks_url.format(pool=pool()[0])
-    request = urllib.request.Request(url, headers=_MOTO_ROUTING if cfg.aws_endpoint else {})
+    # The URL is the configured Cognito (https) or moto endpoint, never one a request supplied.
+    request = urllib.request.Request(url, headers=_MOTO_ROUTING if cfg.aws_endpoint else {})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (a configured https/moto URL)
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             data = json.load(response)
     except (OSError, ValueError):
         # Not cached (lru_cache keeps no exception): the next request tries again.

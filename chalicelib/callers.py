@@ -89,10 +89,15 @@ def int_param(params: dict[str, str], name: str) -> int | None:
     return int(raw)
 
 
+def raw_body(request: Request) -> bytes:
+    raw = request.raw_body or b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
+
+
 def json_body(request: Request) -> Any:
     from . import validation
 
-    return validation.parse_json(request.raw_body or b"")
+    return validation.parse_json(raw_body(request))
 
 
 def posted(request: Request) -> tuple[dict[str, str], bool]:
@@ -108,7 +113,7 @@ def posted(request: Request) -> tuple[dict[str, str], bool]:
     if not sessions.same_origin_write(request.headers.get("origin"), request.headers.get("referer"), cfg.site_url,
                                       cfg.extension_origins):
         raise ApiError(403, "csrf", "This form was not sent from this site. Reload the page and try again.")
-    raw = request.raw_body or b""
+    raw = raw_body(request)
     if (request.headers.get("content-type") or "").startswith("application/json"):
         data = validation.parse_json(raw)
         if not isinstance(data, dict):

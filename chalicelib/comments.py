@@ -82,7 +82,8 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
         raise bad_request("parentId is not a comment of this conversation.", "parentId")
     created = int((time.time() if now is None else now) * 1000)
     comment_id = _new_id(created)
-    item = CommentItem(conversation_id, keys.comment_part(comment_id, parent_id), user_key=keys.commenter(user_sub), created=created, position=position,
+    item = CommentItem(conversation_id, keys.comment_part(comment_id, parent_id), user_key=keys.commenter(user_sub),
+                       created=created, position=position,
                        author=user_sub, author_name=user_name, content=content, html=markdown_to_html(content),
                        replies=0)
     tx = Transaction()

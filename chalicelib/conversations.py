@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
@@ -31,7 +32,7 @@ MAX_ID_ATTEMPTS = 5
 CONFLICT = "The conversation changed meanwhile; please retry."
 
 
-def create(request: "CreateConversation", *, owner: str | None = None, now: float | None = None,
+def create(request: CreateConversation, *, owner: str | None = None, now: float | None = None,
            new_id: Callable[[], str] = ids.new_id) -> dict[str, str]:
     """Store a conversation (all of it or nothing) and return {id, url, shortUrl, deleteToken}.
 
@@ -105,10 +106,7 @@ def get(conversation_id: str) -> dict[str, Any]:
             body = item
     if meta is None or body is None:
         raise not_found()
-    if body.s3_key:
-        data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read()
-    else:
-        data = body.data
+    data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
     messages = decode_body(data)
     return {
         **row(meta),

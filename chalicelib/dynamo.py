@@ -1,13 +1,20 @@
 """The PynamoDB connection used for transactions, and transactions whose items have names."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
-from pynamodb.constants import (TRANSACT_CONDITION_CHECK, TRANSACT_DELETE, TRANSACT_ITEMS, TRANSACT_PUT,
-                                TRANSACT_UPDATE, TRANSACT_WRITE_ITEMS)
+from pynamodb.constants import (
+    TRANSACT_CONDITION_CHECK,
+    TRANSACT_DELETE,
+    TRANSACT_ITEMS,
+    TRANSACT_PUT,
+    TRANSACT_UPDATE,
+    TRANSACT_WRITE_ITEMS,
+)
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -59,9 +66,10 @@ class Transaction:
     def put(self, model: Model, condition: Condition | None = None, name: str | None = None) -> None:
         self._add(TRANSACT_PUT, model.get_save_kwargs_from_instance(condition=condition), name)
 
-    def update(self, model: Model, actions: list[Action], condition: Condition | None = None,
+    def update(self, model: Model, actions: Sequence[Action], condition: Condition | None = None,
                name: str | None = None) -> None:
-        self._add(TRANSACT_UPDATE, model.get_update_kwargs_from_instance(actions=actions, condition=condition), name)
+        kwargs = model.get_update_kwargs_from_instance(actions=list(actions), condition=condition)
+        self._add(TRANSACT_UPDATE, kwargs, name)
 
     def delete(self, model: Model, condition: Condition | None = None, name: str | None = None) -> None:
         self._add(TRANSACT_DELETE, model.get_delete_kwargs_from_instance(condition=condition), name)

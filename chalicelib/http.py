@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Mapping
 from functools import lru_cache, wraps
-from typing import Any, Callable
+from typing import Any
 
 from chalice import Blueprint, Response
 
@@ -65,7 +66,7 @@ def _utf8_safe(text: str) -> str:
 
 
 def json_response(body: Any, status: int = 200, cache: str = NO_STORE,
-                  headers: dict[str, str] | None = None) -> Response:
+                  headers: Mapping[str, str | list[str]] | None = None) -> Response:
     return Response(_utf8_safe(json.dumps(body, separators=(",", ":"), ensure_ascii=False)), status_code=status,
                     headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": cache,
                              **(headers or {})})
@@ -87,7 +88,7 @@ def csp() -> str:
 
 
 def html_response(body: str, status: int = 200, cache: str = "public, max-age=60", noindex: bool = False) -> Response:
-    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": cache,
+    headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": cache,
                "Content-Security-Policy": csp(), "Referrer-Policy": "strict-origin-when-cross-origin",
                "X-Frame-Options": "DENY"}
     if noindex:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .sanitize import clean_html
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 
 @lru_cache(maxsize=1)
-def _renderer():
+def _renderer() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])

@@ -6,8 +6,16 @@ after importing this module.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import (BinaryAttribute, DiscriminatorAttribute, NumberAttribute,
-                                 TTLAttribute, UnicodeAttribute, UnicodeSetAttribute)
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    DiscriminatorAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -47,7 +55,7 @@ class _SettingsMeta(type):
         return settings.get().aws_max_attempts - 1  # retries after the first attempt
 
 
-def _meta(name: str) -> type:
+def _meta(name: str) -> Any:  # PynamoDB types Meta as a protocol that a class built at run time cannot name
     return _SettingsMeta("Meta", (), {"table": name, "billing_mode": "PAY_PER_REQUEST"})
 
 

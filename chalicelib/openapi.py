@@ -75,13 +75,16 @@ def _common_answers(paths: dict[str, Any]) -> None:
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
     """The whole document (built once per process)."""
-    from pydantic.json_schema import models_json_schema
+    from pydantic import BaseModel
+    from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
     from . import validation as v
 
-    models = [v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,
-              v.UpdateConversation, v.CreateComment, v.SignUp, v.Credentials, v.PasswordReset]
-    _, defs = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
+    models: list[type[BaseModel]] = [
+        v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,
+        v.UpdateConversation, v.CreateComment, v.SignUp, v.Credentials, v.PasswordReset]
+    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
+    _, defs = models_json_schema(modes, ref_template=_REF)
     schemas = defs.get("$defs", {})
     cfg = settings.get()
     list_params = [

@@ -6,14 +6,17 @@ only markup inserted as is (`| safe`) is message HTML that was sanitized when it
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from . import settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -24,7 +27,7 @@ DESCRIPTION_MAX = 160
 MAX_TRAIL = 20
 
 
-@lru_cache(maxsize=None)
+@cache
 def static_file(name: str) -> tuple[bytes, str] | None:
     """(content, content type) of a file in static/, or None; read once per process."""
     path = STATIC / name
@@ -33,7 +36,7 @@ def static_file(name: str) -> tuple[bytes, str] | None:
     return path.read_bytes(), STATIC_TYPES[path.suffix]
 
 
-@lru_cache(maxsize=None)
+@cache
 def asset(name: str) -> str:
     """A static file's URL with its content hash: cacheable forever, changed when the file is."""
     found = static_file(name)
@@ -42,12 +45,13 @@ def asset(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _env():
+def _env() -> Environment:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["asset"] = asset
+    env.globals["max_comment_chars"] = settings.MAX_COMMENT_CHARS
     return env
 
 
@@ -65,7 +69,7 @@ def _parse_iso(value: str) -> datetime:
 def age(created_at: str, now: datetime | None = None) -> str:
     """'just now', '5 minutes ago', '3 days ago', or the date for anything older than a year."""
     created = _parse_iso(created_at)
-    seconds = ((now or datetime.now(timezone.utc)) - created).total_seconds()
+    seconds = ((now or datetime.now(UTC)) - created).total_seconds()
     for limit, unit, size in ((3600, "minute", 60), (86400, "hour", 3600), (86400 * 60, "day", 86400),
                               (86400 * 365, "month", 86400 * 30)):
         if seconds < limit:

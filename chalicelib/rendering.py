@@ -39,7 +39,7 @@ def _cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:.-") + "…"
 
 
-def render_messages(request: "CreateConversation") -> list[dict[str, Any]]:
+def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     """Every turn as {role, html[, content]}, sanitized once, here.
 
     The markup budget is checked for every message before any is rendered, so a refused request costs

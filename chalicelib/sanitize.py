@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import bleach
 from bleach import html5lib_shim
@@ -49,7 +51,7 @@ _REL_KEY = (None, "rel")
 class _DropAndTrim(html5lib_shim.Filter):
     """Before sanitizing: drop dangerous elements with their content; keep only highlighting classes."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         depth = 0
         for token in html5lib_shim.Filter.__iter__(self):
             kind = token["type"]
@@ -76,7 +78,7 @@ class _DropAndTrim(html5lib_shim.Filter):
 class _LinkRel(html5lib_shim.Filter):
     """After sanitizing: every link is nofollow noopener, whatever the input said."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         for token in html5lib_shim.Filter.__iter__(self):
             if token["type"] == "StartTag" and token["name"] == "a":
                 token["data"][_REL_KEY] = LINK_REL
@@ -95,8 +97,8 @@ class _TextMergingTokenizer(html5lib_shim.BleachHTMLTokenizer):
     makes that one append. Whitespace merged into text can only move whitespace inside malformed tables.
     """
 
-    def __iter__(self):
-        pending: dict | None = None
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        pending: dict[str, Any] | None = None
         parts: list[str] = []
         for token in super().__iter__():
             kind = token["type"]
@@ -119,7 +121,8 @@ class _TextMergingTokenizer(html5lib_shim.BleachHTMLTokenizer):
 
 
 class _Parser(html5lib_shim.BleachHTMLParser):
-    def _parse(self, stream, innerHTML=False, container="div", scripting=True, **kwargs):
+    def _parse(self, stream: Any, innerHTML: bool = False, container: str = "div", scripting: bool = True,
+               **kwargs: Any) -> None:
         # bleach's own _parse with the tokenizer above.
         self.innerHTMLMode = innerHTML
         self.container = container

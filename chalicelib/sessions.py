@@ -90,9 +90,9 @@ def same_origin_write(origin: str | None, referer: str | None, site_url: str,
 
 class Outcome(NamedTuple):
     """Who a request's cookies say the caller is, the Set-Cookie values to answer with, and what went wrong."""
-    user: "User | None"
+    user: User | None
     set_cookies: list[str] | None = None
-    error: "ApiError | None" = None
+    error: ApiError | None = None
 
 
 def authenticate(cookie_header: str | None, method: str, origin: str | None, referer: str | None, *,

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 LOCAL_ENDPOINT = "http://127.0.0.1:5005"
 LOCAL_API = "http://127.0.0.1:8000"
+# Fixed, not a setting: the API's limit, the comment form's maxlength and the OpenAPI schema must agree.
+MAX_COMMENT_CHARS = 5000
 
 
 def _int(name: str, default: int) -> int:
@@ -72,7 +74,6 @@ class Settings(NamedTuple):
     signin_window_seconds: int
     signup_limit_per_hour: int
     reset_limit_per_hour: int
-    max_comment_chars: int
     # AWS calls must give up well inside the Lambda timeout (30 s): a frozen database made a request hang
     # 100 s. Worst case per call: attempts x (connect + read) plus backoff.
     aws_connect_timeout: float
@@ -138,7 +139,6 @@ def get() -> Settings:
         signin_window_seconds=_int("SIGNIN_WINDOW_SECONDS", 300),
         signup_limit_per_hour=_int("SIGNUP_LIMIT_PER_HOUR", 10),
         reset_limit_per_hour=_int("RESET_LIMIT_PER_HOUR", 10),
-        max_comment_chars=_int("MAX_COMMENT_CHARS", 5000),
         aws_connect_timeout=float(_str("AWS_CONNECT_TIMEOUT", "2")),
         aws_read_timeout=float(_str("AWS_READ_TIMEOUT", "5")),
         aws_max_attempts=_int("AWS_MAX_ATTEMPTS", 3),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal, Optional
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ApiError, bad_request
+from .settings import MAX_COMMENT_CHARS
 
 
 class SeedItem(BaseModel):
@@ -41,16 +42,16 @@ def _one_of_items_or_messages(schema: dict) -> None:
 class CreateConversation(BaseModel):
     """Body of POST /api/conversations: exactly one of `items` or `messages`."""
     model_config = ConfigDict(extra="ignore", json_schema_extra=_one_of_items_or_messages)
-    title: Optional[str] = Field(None, max_length=2000)
-    model: Optional[str] = Field(None, max_length=200)
-    source: Optional[str] = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=2000)
+    model: str | None = Field(None, max_length=200)
+    source: str | None = Field(None, max_length=200)
     visibility: Literal["unlisted", "public"] = "unlisted"
-    avatarUrl: Optional[str] = None
-    items: Optional[list[SeedItem]] = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
-    messages: Optional[list[Message]] = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
+    avatarUrl: str | None = None
+    items: list[SeedItem] | None = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
+    messages: list[Message] | None = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
 
     @model_validator(mode="after")
-    def _one_shape(self) -> "CreateConversation":
+    def _one_shape(self) -> CreateConversation:
         if self.items is not None and self.messages is not None:
             raise ValueError("send either `items` or `messages`, not both")
         for name in ("items", "messages"):
@@ -62,11 +63,11 @@ class CreateConversation(BaseModel):
 class UpdateConversation(BaseModel):
     """Body of PATCH /api/conversations/{id} (owner only): what to change."""
     model_config = ConfigDict(extra="forbid")
-    title: Optional[str] = Field(None, max_length=2000)
-    visibility: Optional[Literal["unlisted", "public"]] = None
+    title: str | None = Field(None, max_length=2000)
+    visibility: Literal["unlisted", "public"] | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> "UpdateConversation":
+    def _something(self) -> UpdateConversation:
         if self.title is None and self.visibility is None:
             raise ValueError("send `title`, `visibility` or both")
         return self
@@ -76,11 +77,11 @@ class CreateComment(BaseModel):
     """Body of POST /api/conversations/{id}/comments: plain text or light Markdown on one message."""
     model_config = ConfigDict(extra="forbid")
     position: int = Field(ge=0, le=100_000, description="Index of the message (from 0) the comment is about.")
-    content: str = Field(min_length=1, max_length=5000)
-    parentId: Optional[str] = Field(None, description="Reply to this top-level comment (one level deep).")
+    content: str = Field(min_length=1, max_length=MAX_COMMENT_CHARS)
+    parentId: str | None = Field(None, description="Reply to this top-level comment (one level deep).")
 
     @model_validator(mode="after")
-    def _not_blank(self) -> "CreateComment":
+    def _not_blank(self) -> CreateComment:
         if not self.content.strip():
             raise ValueError("content must not be blank")
         return self
@@ -105,8 +106,8 @@ class SignUp(Credentials):
 class PasswordReset(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
-    code: Optional[str] = Field(None, max_length=100)
-    password: Optional[str] = Field(None, min_length=8, max_length=256)
+    code: str | None = Field(None, max_length=100)
+    password: str | None = Field(None, min_length=8, max_length=256)
 
 
 class CreatedResponse(BaseModel):
@@ -129,7 +130,7 @@ class ConversationRow(BaseModel):
 class RenderedMessage(BaseModel):
     role: Literal["user", "assistant", "system", "tool"]
     html: str
-    content: Optional[str] = None
+    content: str | None = None
 
 
 class SeedItemOut(BaseModel):
@@ -141,8 +142,8 @@ class SeedItemOut(BaseModel):
 class Conversation(BaseModel):
     id: str
     title: str
-    model: Optional[str]
-    source: Optional[str]
+    model: str | None
+    source: str | None
     avatar: str
     createdAt: str
     views: int
@@ -156,7 +157,7 @@ class Conversation(BaseModel):
 class ErrorDetail(BaseModel):
     code: str
     message: str
-    field: Optional[str] = None
+    field: str | None = None
 
 
 class ErrorResponse(BaseModel):
@@ -171,7 +172,10 @@ def _field_name(loc: tuple) -> str | None:
 _MESSAGES = {"string_pattern_mismatch": "is not a valid email address", "missing": "is required"}
 
 
-def parse_model(model: type[BaseModel], data: object) -> BaseModel:
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_model(model: type[M], data: object) -> M:
     """Validate `data` against `model`, raising ApiError(400, "invalid_field") naming the first bad field."""
     if not isinstance(data, dict):
         raise bad_request("The body must be a JSON object.", code="invalid_json")
@@ -223,15 +227,7 @@ def parse_json(raw: bytes) -> object:
 
 def parse_create(raw: bytes, max_messages: int) -> CreateConversation:
     """Parse and validate a create request body, raising ApiError(400) that names the bad field."""
-    data = parse_json(raw)
-    if not isinstance(data, dict):
-        raise bad_request("The body must be a JSON object.", code="invalid_json")
-    try:
-        request = CreateConversation.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = _field_name(first["loc"])
-        raise ApiError(400, "invalid_field", f"{field or 'body'}: {first['msg']}", field) from None
+    request = parse_model(CreateConversation, parse_json(raw))
     turns = request.messages if request.messages is not None else request.items
     field = "messages" if request.messages is not None else "items"
     if not turns:

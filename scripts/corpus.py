@@ -8,7 +8,8 @@ Deterministic for a given seed.
 from __future__ import annotations
 
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 _ASKS = ["How do I", "Why does", "Help me", "Explain how to", "Best way to", "Can you", "Quick question:",
          "Debugging:", "Compare ways to", "Write code to"]
@@ -70,7 +71,8 @@ def conversation(rng: random.Random, public_share: float = 0.4) -> dict[str, Any
         else:
             messages.append({"role": "assistant", "content": _answer(rng, subject)})
     source = rng.choice(("chatgpt", "chatgpt", "claude"))
-    model = rng.choice(("gpt-4o", "o3", "gpt-5")) if source == "chatgpt" else rng.choice(("claude-sonnet-4", "claude-opus-4"))
+    models = ("gpt-4o", "o3", "gpt-5") if source == "chatgpt" else ("claude-sonnet-4", "claude-opus-4")
+    model = rng.choice(models)
     return {"title": subject if rng.random() < 0.8 else None, "model": model, "source": source,
             "visibility": "public" if rng.random() < public_share else "unlisted", "messages": messages}
 

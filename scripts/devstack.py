@@ -61,7 +61,8 @@ def start_moto(port: int, log=subprocess.DEVNULL, persist: str | None = None) ->
     env = {**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
            "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH"}
     process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "moto_serial.py"), "-H", "127.0.0.1",
-                                "-p", str(port), *(["--persist", persist] if persist else [])], stdout=log, stderr=subprocess.STDOUT, env=env)
+                                "-p", str(port), *(["--persist", persist] if persist else [])],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     wait_until_up(f"http://127.0.0.1:{port}/moto-api/", process)
     return process
 

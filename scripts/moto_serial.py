@@ -21,11 +21,10 @@ import signal
 import sys
 import threading
 
-from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import run_simple
-
 import moto_query
 import moto_transactions
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import run_simple
 
 _lock = threading.Lock()
 

@@ -21,9 +21,14 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from moto.dynamodb.exceptions import (ConditionalCheckFailed, MockValidationException,
-                                      MultipleTransactionsException, TooManyTransactionsException,
-                                      TransactionCanceledException, TransactWriteSingleOpException)
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
 from moto.dynamodb.models import DynamoDBBackend, get_filter_expression
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
@@ -64,7 +69,8 @@ def _before(table: Table, hash_key: DynamoType, range_key: DynamoType | None) ->
                    len(shard.items) if shard is not None else None)
 
 
-def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+# As complex as moto's own method it replaces, branch for branch: kept that way so the two can be compared.
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:  # noqa: C901
     if len(transact_items) > 100:
         raise TooManyTransactionsException()
     # The previous version of each item this transaction touches, in the order touched.
@@ -149,8 +155,8 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
             raise
         except ConditionalCheckFailed as e:
             errors.append(("ConditionalCheckFailed", str(e.message), original_item))  # type: ignore
-        except Exception as e:  # noqa: E722 Do not use bare except
-            # For other exceptions, capture their details
+        except Exception as e:  # noqa: BLE001
+            # As moto does: any other failure of one item is that item's cancellation reason.
             errors.append((type(e).__name__, str(e), original_item))  # type: ignore
 
     if any(code is not None for code, _, _ in errors):

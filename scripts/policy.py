@@ -32,7 +32,8 @@ def main() -> None:
     parser.add_argument("--account", required=True)
     args = parser.parse_args()
     out = ROOT / ".chalice" / f"policy-{args.stage}.json"
-    out.write_text(json.dumps(render(f"sharegpt-{args.stage}", args.bucket, args.region, args.account), indent=2) + "\n")
+    policy = render(f"sharegpt-{args.stage}", args.bucket, args.region, args.account)
+    out.write_text(json.dumps(policy, indent=2) + "\n")
     print(out)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import devstack  # noqa: E402
+from scripts import devstack
 
 
 def main() -> int:
@@ -51,7 +51,8 @@ def main() -> int:
               f"\n  Accounts:     http://127.0.0.1:{args.port}/signup  (moto's Cognito: confirmed at once, "
               f"reset codes shown on the page)"
               f"\n  Moto (AWS):   http://127.0.0.1:{args.moto_port}  "
-              + (f"(saved to {args.persist} when this stops)" if args.persist else "(in memory: gone when this stops)") +
+              + (f"(saved to {args.persist} when this stops)" if args.persist
+                 else "(in memory: gone when this stops)") +
               f"\n  Views roll up every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n", flush=True)
         from chalicelib import views
         while chalice.poll() is None and moto.poll() is None:

@@ -10,12 +10,14 @@ DEMOS = [
      "messages": [
          {"role": "user", "content": "How do I reverse a singly linked list in Python?"},
          {"role": "assistant", "content": "Walk the list once, re-pointing each node:\n\n```python\n"
-          "def reverse(head):\n    prev = None\n    while head:\n        head.next, prev, head = prev, head, head.next\n"
+          "def reverse(head):\n    prev = None\n    while head:\n"
+          "        head.next, prev, head = prev, head, head.next\n"
           "    return prev\n```\n\nIt runs in **O(n)** time and O(1) space."}]},
     {"title": "Compare DynamoDB and PostgreSQL", "model": "claude-sonnet", "source": "claude", "visibility": "public",
      "messages": [
          {"role": "user", "content": "When would I pick DynamoDB over PostgreSQL?"},
-         {"role": "assistant", "content": "| | DynamoDB | PostgreSQL |\n|---|---|---|\n| Idle cost | ~0 | an instance |\n"
+         {"role": "assistant", "content": "| | DynamoDB | PostgreSQL |\n|---|---|---|\n"
+          "| Idle cost | ~0 | an instance |\n"
           "| Queries | by key | anything SQL |\n\n> Pick by access patterns you know up front."}]},
     {"items": [{"from": "human", "value": "Write a haiku about serverless"},
                {"from": "gpt", "value": "<p>No servers to tend<br>functions wake when called upon<br>"

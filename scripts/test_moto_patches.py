@@ -160,8 +160,8 @@ def _table_with_gsi(client) -> None:
     client.create_table(
         TableName=TABLE,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
-                              {"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": kind}
+                              for name, kind in (("pk", "S"), ("sk", "S"), ("g", "S"), ("n", "N"))],
         GlobalSecondaryIndexes=[{"IndexName": "by_n", "Projection": {"ProjectionType": "ALL"},
                                  "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
                                                {"AttributeName": "n", "KeyType": "RANGE"}]}],

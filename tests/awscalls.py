@@ -6,8 +6,9 @@ app does needs a permission in the deployed policy (see test_zz_iam_policy.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 RECORDED: list[tuple[str, str, dict[str, Any]]] = []
 _ignored_clients: set[int] = set()
@@ -37,7 +38,8 @@ def _brief(operation: str, params: dict[str, Any]) -> dict[str, Any]:
     if operation in ("BatchGetItem", "BatchWriteItem"):
         brief["Tables"] = sorted(params.get("RequestItems", {}))
     if operation == "TransactWriteItems":
-        brief["Items"] = [(kind, body["TableName"]) for entry in params["TransactItems"] for kind, body in entry.items()]
+        brief["Items"] = [(kind, body["TableName"])
+                          for entry in params["TransactItems"] for kind, body in entry.items()]
     return brief
 
 

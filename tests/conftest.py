@@ -10,12 +10,13 @@ import base64
 import itertools
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
-
-import pytest
+from typing import Any
 
 import awscalls
+import pytest
+
 from scripts import devstack
 
 # Normally a moto server of our own with resources made from the models. With SHAREGPT_TEST_STACK set (to

@@ -8,8 +8,7 @@ import struct
 import zlib
 
 import pytest
-
-from conftest import BUCKET, SITE, JPEG_DATA_URI, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
+from conftest import BUCKET, JPEG_DATA_URI, SITE, b64, body_of, chat, create, new_ip, post_json, scan_all, stored_ids
 
 # What the seed README's conversationData() produced on ChatGPT's early-2023 page.
 GPT_HTML = (

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import time
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from conftest import CHROMIUM_ARGS, ENV, SITE, devstack
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = ROOT / "extension"
@@ -93,7 +92,8 @@ def open_root_build(tmp: Path) -> Path:
     shutil.copytree(EXTENSION, copy)
     script = (copy / "content.js").read_text()
     assert script.count('attachShadow({ mode: "closed" })') == 1
-    (copy / "content.js").write_text(script.replace('attachShadow({ mode: "closed" })', 'attachShadow({ mode: "open" })'))
+    opened = script.replace('attachShadow({ mode: "closed" })', 'attachShadow({ mode: "open" })')
+    (copy / "content.js").write_text(opened)
     return copy
 
 
@@ -321,7 +321,7 @@ def test_failures_are_explained_in_the_page(extension, monkeypatch):
     cfg = settings.get()
     now = time.time()
     key = f"rl#create#{ip_hash('127.0.0.1', stage_secrets.ip_hash_salt())}#{int(now // cfg.create_window_seconds)}"
-    Counter(key, n=cfg.create_limit, expires=datetime.fromtimestamp(now + 700, tz=timezone.utc)).save()
+    Counter(key, n=cfg.create_limit, expires=datetime.fromtimestamp(now + 700, tz=UTC)).save()
     try:
         page.get_by_role("dialog").locator("#sgpt-title").fill("fine title")
         page.get_by_role("dialog").get_by_role("button", name="Share", exact=True).click()

@@ -3,9 +3,7 @@ before its fix."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import body_of, post_json, stored_ids
-
 
 # ---------------------------------------------------------------- 1. CPU denial of service on create
 
@@ -176,6 +174,7 @@ def test_a_view_of_a_missing_conversation_is_a_404_that_writes_nothing(client, a
 
 def test_views_are_rate_limited_per_client(client, monkeypatch):
     from conftest import chat, create
+
     from chalicelib import settings, views
     from chalicelib.errors import ApiError
 
@@ -199,6 +198,7 @@ def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
     import threading
 
     from conftest import scan_all
+
     from chalicelib import conversations
     from chalicelib.errors import ApiError
     from chalicelib.keys import META
@@ -213,15 +213,16 @@ def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
         barrier = threading.Barrier(2)
         outcomes: list[object] = []
 
-        def edit(**change) -> None:
+        def edit(barrier: threading.Barrier, outcomes: list[object], cid: str, **change) -> None:
             barrier.wait()
             try:
                 outcomes.append(conversations.update(cid, "racer-sub", **change))
             except ApiError as exc:
                 outcomes.append(exc.status)
 
-        threads = [threading.Thread(target=edit, kwargs={"visibility": "unlisted"}),
-                   threading.Thread(target=edit, kwargs={"title": f"Renamed gamma{attempt}"})]
+        shared = (barrier, outcomes, cid)
+        threads = [threading.Thread(target=edit, args=shared, kwargs={"visibility": "unlisted"}),
+                   threading.Thread(target=edit, args=shared, kwargs={"title": f"Renamed gamma{attempt}"})]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -252,6 +253,7 @@ def common_word(client):
 
 def test_a_search_reads_a_bounded_number_of_pages_and_says_where_it_stopped(client, common_word, monkeypatch):
     import awscalls
+
     from chalicelib import listings
 
     monkeypatch.setattr(listings, "SEARCH_PAGE_ENTRIES", 20)  # 260 entries: far more than 5 x 20
@@ -333,12 +335,11 @@ def test_forwarded_for_counts_only_behind_the_cdn(client, origin_secret, monkeyp
 
 
 def test_the_stage_secret_comes_from_secrets_manager_once(aws, monkeypatch):
-    import boto3
-
-    from conftest import TABLE_PREFIX
-    from chalicelib import settings, stage_secrets
-
     import awscalls
+    import boto3
+    from conftest import TABLE_PREFIX
+
+    from chalicelib import settings, stage_secrets
 
     manager = awscalls.ignore(boto3.client("secretsmanager", endpoint_url=aws["dynamodb"].meta.endpoint_url,
                                            region_name="us-east-1"))  # the test's own calls, not the app's
@@ -362,13 +363,12 @@ def test_the_stage_secret_comes_from_secrets_manager_once(aws, monkeypatch):
 # ---------------------------------------------------------------- 4. deleted and edited pages leave the CDN
 
 def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, aws, monkeypatch):
+    import awscalls
     import boto3
-
     from conftest import chat, create
+
     from chalicelib import cdn, conversations, settings
     from chalicelib.validation import CreateConversation
-
-    import awscalls
 
     cloudfront = awscalls.ignore(boto3.client("cloudfront", endpoint_url=aws["dynamodb"].meta.endpoint_url,
                                               region_name="us-east-1"))  # the test's own calls
@@ -379,7 +379,8 @@ def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, a
                                                                       "OriginProtocolPolicy": "https-only"}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                  "Cookies": {"Forward": "none"}}}})["Distribution"]["Id"]
+                                                                  "Cookies": {"Forward": "none"}}}},
+    )["Distribution"]["Id"]
     monkeypatch.setenv("DISTRIBUTION_ID", distribution)
     settings.get.cache_clear()
     try:
@@ -448,8 +449,8 @@ def test_an_unreachable_database_is_a_503_and_pages_without_it_still_work(databa
     import time
 
     import requests
-
     from conftest import ENV
+
     from scripts import devstack
 
     endpoint = frozen_database if database == "frozen" else f"http://127.0.0.1:{devstack.free_port()}"
@@ -529,6 +530,7 @@ def test_a_display_name_written_past_the_app_is_cleaned_when_read(client):
     import uuid
 
     from test_accounts import Session, form_post, set_cookies
+
     from chalicelib import auth
     from chalicelib.aws import cognito, cognito_admin
 
@@ -547,9 +549,8 @@ def test_a_display_name_written_past_the_app_is_cleaned_when_read(client):
 # ---------------------------------------------------------------- 13. smaller ones
 
 def test_markdown_export_cannot_forge_headings_or_turns(client):
-    from markdown_it import MarkdownIt
-
     from conftest import create
+    from markdown_it import MarkdownIt
 
     created = create(client, {"title": "Honest # title", "model": "gpt\n\n## Assistant\n\nforged by model",
                               "source": "x_y", "messages": [

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import requests
-
-from conftest import SITE, ENV, JPEG_DATA_URI, body_of, chat, create, new_ip
+from conftest import ENV, JPEG_DATA_URI, SITE, body_of, chat, create, new_ip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +30,8 @@ def test_short_link_path_imports_nothing_heavy():
         "from bench.lambda_event import Context, event\n"
         "r = app(event('GET', '/{conversation_id}', '/AbC12xY', {'conversation_id': 'AbC12xY'}), Context())\n"
         "assert r['statusCode'] == 301, r\n"
-        "heavy = [m for m in ('boto3', 'botocore', 'pynamodb', 'bleach', 'pydantic', 'markdown_it') if m in sys.modules]\n"
+        "heavy = [m for m in ('boto3', 'botocore', 'pynamodb', 'bleach', 'pydantic', 'markdown_it')\n"
+        "         if m in sys.modules]\n"
         "print('heavy:' + ','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import awscalls
 import pytest
 
-import awscalls
 from scripts import devstack
 from scripts.policy import render
 
@@ -96,7 +96,8 @@ def _shape(table: dict) -> dict:
     return {
         "keys": table["KeySchema"],
         "attributes": sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
-        "indexes": sorted(({"name": i["IndexName"], "keys": i["KeySchema"], "projection": i["Projection"]["ProjectionType"],
+        "indexes": sorted(({"name": i["IndexName"], "keys": i["KeySchema"],
+                            "projection": i["Projection"]["ProjectionType"],
                             "included": sorted(i["Projection"].get("NonKeyAttributes", []))}
                            for i in table.get("GlobalSecondaryIndexes", [])), key=lambda i: i["name"]),
         "billing": table.get("BillingModeSummary", {}).get("BillingMode"),
@@ -119,7 +120,8 @@ def test_the_stack_tables_match_the_models(stack_moto):
         assert from_stack == from_models, name
     # moto's CloudFormation ignores TimeToLiveSpecification: check the template against the model instead.
     from chalicelib.models import Counter
-    assert f"TimeToLiveSpecification: {{AttributeName: {Counter.expires.attr_name}, Enabled: true}}" in TEMPLATE.read_text()
+    ttl = f"TimeToLiveSpecification: {{AttributeName: {Counter.expires.attr_name}, Enabled: true}}"
+    assert ttl in TEMPLATE.read_text()
 
 
 def test_the_stack_user_pool_matches_the_local_one():
@@ -135,7 +137,7 @@ def test_the_stack_user_pool_matches_the_local_one():
         assert client[key] == devstack.USER_POOL_CLIENT[key], key
     # The app reads the custom attribute by this name from the ID token.
     from chalicelib.accounts import DISPLAY_NAME_ATTRIBUTE
-    assert DISPLAY_NAME_ATTRIBUTE == "custom:" + pool["Schema"][0]["Name"]
+    assert "custom:" + pool["Schema"][0]["Name"] == DISPLAY_NAME_ATTRIBUTE
     assert DISPLAY_NAME_ATTRIBUTE not in client["WriteAttributes"]  # only the app, after its checks
 
 

@@ -5,7 +5,6 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
 from conftest import body_of, chat, create
 
 

@@ -14,8 +14,8 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import TABLE_PREFIX, chat
+
 from scripts import devstack
 
 TABLE = f"{TABLE_PREFIX}-conversations"

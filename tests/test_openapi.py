@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ENV, body_of, chat, create, new_ip
+
 from scripts import devstack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ def _operation(spec: dict, method: str, path: str) -> tuple[str, dict]:
     for template, operations in spec["paths"].items():
         pieces = template.strip("/").split("/") if template != "/" else [""]
         if len(pieces) == len(parts) and method.lower() in operations and all(
-                piece.startswith("{") or piece == part for piece, part in zip(pieces, parts)):
+                piece.startswith("{") or piece == part for piece, part in zip(pieces, parts, strict=True)):
             matches.append((template.count("{"), template, operations[method.lower()]))
     assert matches, f"{method} {path} is not documented"
     _, template, operation = min(matches, key=lambda m: m[0])

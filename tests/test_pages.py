@@ -7,9 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from conftest import ARTIFACTS, ENV, SITE, body_of, chat, create, new_ip, post_json
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = [line for line in (Path(__file__).parent / "xss_vectors.txt").read_text().splitlines() if line.strip()]
@@ -93,7 +92,7 @@ def test_conversation_page_renders_messages_code_and_exports(context):
     sharegpt = json.loads(files["json"])
     assert sharegpt["id"] == created["id"]
     assert [(t["from"], t["value"]) for t in sharegpt["conversations"]] == list(zip(
-        ["human", "gpt", "human", "gpt"], contents))
+        ["human", "gpt", "human", "gpt"], contents, strict=True))
     lines = files["jsonl"].splitlines()
     assert len(lines) == 1
     assert json.loads(lines[0])["messages"] == [{"role": m["role"], "content": m["content"]} for m in RICH["messages"]]
@@ -136,7 +135,7 @@ def test_views_rise_with_visits_from_different_people(browser, chalice_local):
     from chalicelib import views
 
     created = _create_http({**chat(title="Count my views"), "visibility": "public"})
-    for n in range(3):
+    for _ in range(3):
         ctx = browser.new_context(base_url=chalice_local, extra_http_headers={"X-Forwarded-For": new_ip()})
         page = ctx.new_page()
         with page.expect_request(lambda r: r.url.endswith(f"/api/conversations/{created['id']}/view")) as beacon:
@@ -307,7 +306,8 @@ def test_xss_vectors_never_run_in_the_browser(context, client):
             failures.append(cid)
     page.goto("/")
     page.evaluate("""ids => localStorage.setItem('sharegpt:shared', JSON.stringify(Object.fromEntries(
-        ids.map((id, i) => [id, {token: 'x'.repeat(32), title: document.title + i, shortUrl: 'http://s.test/' + id}]))))""",
+        ids.map((id, i) => [id, {token: 'x'.repeat(32), title: document.title + i,
+                                 shortUrl: 'http://s.test/' + id}]))))""",
                   ids)
     titles = requests.get(f"{SITE}/api/conversations?type=new", timeout=30).json()
     listing_pages = ["/", "/mine", "/explore?tab=new", "/explore?tab=top"]

@@ -6,8 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-
-from conftest import SITE, JPEG_DATA_URI, body_of, create, scan_all
+from conftest import JPEG_DATA_URI, SITE, body_of, create, scan_all
 
 XSS = [
     "<script>alert(1)</script>",

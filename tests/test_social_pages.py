@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from conftest import ARTIFACTS, SITE, chat
+from playwright.sync_api import expect
 from test_pages import ROOT
 
 
@@ -69,8 +68,8 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
 
     # Share from the signed-in session (what the extension's background script does with the same cookies).
     created = page.evaluate("""async (payload) => {
-        const response = await fetch('/api/conversations', {method: 'POST', headers: {'Content-Type': 'application/json'},
-                                                             body: JSON.stringify(payload)});
+        const response = await fetch('/api/conversations', {
+            method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(payload)});
         return response.json();
     }""", chat(4, title="Flow conversation"))
     cid = created["id"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-
 from conftest import BUCKET, TABLE_PREFIX, body_of, chat, create, new_ip, scan_all
 
 

@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 import awscalls
 from conftest import BUCKET, TABLE_PREFIX, body_of, chat, create
 from test_accounts import sign_up
+
 from scripts.policy import render
 
 REGION, ACCOUNT = "us-east-1", "123456789012"  # moto's account

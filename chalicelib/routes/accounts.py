@@ -2,8 +2,9 @@
 scripts and the extension (the same route answers both, by the body's content type)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -91,7 +92,8 @@ def signup(fields: Fields, as_json: bool) -> Response:
     if accounts.sign_up(form.email, form.password, name):
         if as_json:
             return json_response({"signedIn": False, "confirm": True}, 201)
-        return _auth_page("confirm", email=form.email, info="We sent a code to your email. Enter it to finish signing up.")
+        return _auth_page("confirm", email=form.email,
+                          info="We sent a code to your email. Enter it to finish signing up.")
     return _signed_in(accounts.sign_in(form.email, form.password), fields, as_json, 201)
 
 

@@ -18,7 +18,7 @@ def create_conversation() -> Response:
 
     request = routes.current_request
     cfg = settings.get()
-    raw = request.raw_body or b""
+    raw = callers.raw_body(request)
     if len(raw) > cfg.max_body_bytes:
         raise ApiError(413, "payload_too_large", f"The body may be at most {cfg.max_body_bytes} bytes.")
     owner = callers.optional_user(request)
