@@ -34,11 +34,15 @@ browser-deps: $(NODE_STAMP) $(CHROMIUM)
 run: install
 	$(PY) scripts/run_local.py --port $(PORT) --moto-port $(MOTO_PORT) $(if $(SEED),--seed $(SEED),) $(if $(PERSIST),--persist $(PERSIST),)
 
-## The whole test suite (starts its own moto server and chalice local on free ports).
+## The whole test suite, every tier (starts its own moto server and chalice local on free ports).
 ## The moto patch's own tests run in a process of their own: they use moto in-process, tests/ a moto server.
 test: install browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider scripts/test_moto_patches.py
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+## The fast tiers while you work: unit and API tests, no browser, infra or fuzzing (under a minute).
+test-fast: install
+	$(PY) -m pytest -q -p no:cacheprovider -m "unit or api" tests
 
 ## Lint and type-check: ruff with pyproject.toml's rules over everything, mypy over app.py and chalicelib/.
 check: install

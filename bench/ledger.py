@@ -1,8 +1,8 @@
 """An AWS call ledger: every botocore call the app makes, with bytes and estimated request units.
 
 Request units come from item sizes computed with DynamoDB's sizing rules, never from moto's
-ConsumedCapacity (moto invents those). Patching BaseClient._make_api_call sees PynamoDB's
-calls as well as boto3's, whatever client or session made them.
+ConsumedCapacity (moto invents those). Calls are seen through scripts/callrecorder.py (botocore's event
+hooks), PynamoDB's as well as boto3's, the same record the tests' IAM check reads.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from scripts import callrecorder
 
 # us-east-1 on-demand list prices (USD), November 2024 onwards.
 PRICE_WRU = 0.625 / 1_000_000
@@ -126,60 +128,61 @@ def _costs(operation: str, params: dict[str, Any], parsed: dict[str, Any],
     return 0, 0
 
 
-@contextmanager
-def recording() -> Iterator[Ledger]:
-    """Record every AWS call made inside the block."""
-    import boto3
-    from botocore.client import BaseClient
+class _LedgerListener(callrecorder.Listener):
+    """Sizes the items a write replaces before it is sent, and prices each call once it ended."""
 
-    from chalicelib import settings
+    def __init__(self, ledger: Ledger, raw_get: Any) -> None:
+        self.ledger, self.get = ledger, raw_get
 
-    cfg = settings.get()
-    raw = boto3.client("dynamodb", endpoint_url=cfg.aws_endpoint, region_name=cfg.region)
-    original = BaseClient._make_api_call
-    ledger = Ledger()
+    def before(self, call: callrecorder.Call) -> None:
+        if call.service == "dynamodb":
+            call.notes["sizes"] = self._sizes_before(call.operation, call.params)
 
-    def sizes_before(operation: str, params: dict[str, Any]) -> dict[int, int]:
-        get = lambda **kw: original(raw, "GetItem", kw)  # noqa: E731 - not recorded
+    def _sizes_before(self, operation: str, params: dict[str, Any]) -> dict[int, int]:
         if operation in ("PutItem", "UpdateItem", "DeleteItem"):
             key = params.get("Key") or {k: v for k, v in params["Item"].items()
                                         if k in ("id", "part", "key", "word", "sort", "shard")}
-            return {0: _current_size(get, params["TableName"], key)}
+            return {0: _current_size(self.get, params["TableName"], key)}
         if operation == "TransactWriteItems":
             out = {}
             for index, entry in enumerate(params["TransactItems"]):
                 (kind, body), = entry.items()
                 if kind in ("Update", "Delete"):
-                    out[index] = _current_size(get, body["TableName"], body["Key"])
+                    out[index] = _current_size(self.get, body["TableName"], body["Key"])
             return out
         if operation == "BatchWriteItem":
             requests = [(table, r) for table, table_requests in params["RequestItems"].items() for r in table_requests]
-            return {i: _current_size(get, table, r["DeleteRequest"]["Key"]) for i, (table, r) in enumerate(requests)
-                    if "DeleteRequest" in r}
+            return {i: _current_size(self.get, table, r["DeleteRequest"]["Key"])
+                    for i, (table, r) in enumerate(requests) if "DeleteRequest" in r}
         return {}
 
-    def recorded(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if self is raw:
-            return original(self, operation, params)
-        service = self.meta.service_model.service_name
-        before = sizes_before(operation, params) if service == "dynamodb" else {}
-        try:
-            parsed = original(self, operation, params)
-        except Exception as exc:
+    def after(self, call: callrecorder.Call) -> None:
+        sizes = call.notes.get("sizes", {})
+        dynamodb = call.service == "dynamodb"
+        if call.refused:
             # A refused conditional write is still a call, billed as the write it would have been.
-            response = getattr(exc, "response", {}) or {}
-            ledger.calls.append(Call(service, operation + " (refused)", _json_size(params), _json_size(response),
-                                     0, _costs(operation, params, {}, before)[1] if service == "dynamodb" else 0))
-            raise
-        read, write = _costs(operation, params, parsed, before) if service == "dynamodb" else (0, 0)
-        response_bytes = _json_size({k: v for k, v in parsed.items() if k != "ResponseMetadata"})
-        if operation == "GetObject":
-            response_bytes = int(parsed.get("ContentLength", 0))
-        ledger.calls.append(Call(service, operation, _json_size(params), response_bytes, read, write))
-        return parsed
+            write = _costs(call.operation, call.params, {}, sizes)[1] if dynamodb else 0
+            self.ledger.calls.append(Call(call.service, call.operation + " (refused)", _json_size(call.params),
+                                          _json_size(call.parsed), 0, write))
+            return
+        read, write = _costs(call.operation, call.params, call.parsed, sizes) if dynamodb else (0, 0)
+        response_bytes = _json_size({k: v for k, v in call.parsed.items() if k != "ResponseMetadata"})
+        if call.operation == "GetObject":
+            response_bytes = int(call.parsed.get("ContentLength", 0))
+        self.ledger.calls.append(Call(call.service, call.operation, _json_size(call.params), response_bytes,
+                                      read, write))
 
-    BaseClient._make_api_call = recorded
-    try:
+
+@contextmanager
+def recording() -> Iterator[Ledger]:
+    """Record every AWS call the app makes inside the block (callrecorder.install() must have run before the
+    app's first AWS call: sessions made earlier are not hooked)."""
+    import boto3
+
+    from chalicelib import settings
+
+    cfg = settings.get()
+    raw = callrecorder.ignore(boto3.client("dynamodb", endpoint_url=cfg.aws_endpoint, region_name=cfg.region))
+    ledger = Ledger()
+    with callrecorder.listening(_LedgerListener(ledger, raw.get_item)):
         yield ledger
-    finally:
-        BaseClient._make_api_call = original

@@ -16,7 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts import devstack  # noqa: E402
+from scripts import callrecorder, devstack  # noqa: E402
+
+callrecorder.install()  # before the app makes its first AWS call: the cost ledger reads this record
 
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "25"))
 COLD_ENV: dict[str, str] = {}  # BENCH_TOKEN: an ID token of a bench user, set once one has signed up

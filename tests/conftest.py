@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import awscalls
 import pytest
 
 from scripts import devstack
+
+awscalls.install()  # before any botocore session exists: every session created later is recorded
 
 # Normally a moto server of our own with resources made from the models. With SHAREGPT_TEST_STACK set (to
 # the endpoint of a moto server where infra/stack.yaml was deployed), the tests use that stack's tables and
@@ -53,7 +56,6 @@ def new_ip() -> str:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     ARTIFACTS.mkdir(exist_ok=True)
-    awscalls.install()
     if STACK_ENDPOINT:
         yield STACK_ENDPOINT
         return
@@ -169,9 +171,60 @@ def scan_all(aws, table: str) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def stored_ids(aws) -> set[str]:
-    return {item["id"]["S"] for item in scan_all(aws, "conversations")}
+def partition(aws, conversation_id: str) -> list[dict[str, Any]]:
+    """Every item of one conversation (meta, body, saves, comments): one consistent Query."""
+    return aws["dynamodb"].query(TableName=f"{TABLE_PREFIX}-conversations", ConsistentRead=True,
+                                 KeyConditionExpression="id = :id",
+                                 ExpressionAttributeValues={":id": {"S": conversation_id}})["Items"]
+
+
+_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem", "PutObject",
+           "DeleteObject", "CopyObject"}
+
+
+@contextmanager
+def nothing_stored() -> Iterator[None]:
+    """Asserts the app wrote nothing inside the block (from the suite's record of its AWS calls) but rate-limit
+    and view counters: no conversation, search entry, object or account change."""
+    start = len(awscalls.RECORDED)
+    yield
+    counters = f"{TABLE_PREFIX}-counters"
+    writes = [(operation, brief) for _, operation, brief in awscalls.RECORDED[start:]
+              if operation in _WRITES and brief.get("TableName") != counters]
+    assert writes == [], f"expected no writes, the app made: {writes}"
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+# ---------------------------------------------------------------- tiers, and the run's own checks
+
+# Every test belongs to one tier (a marker, set per module with `pytestmark`): `make test-fast` runs unit and
+# api, `make test` all of them. Registered in pytest.ini.
+TIERS = ("unit", "api", "browser", "infra", "fuzz")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tiers = {mark.name for mark in item.iter_markers() if mark.name in TIERS}
+        if len(tiers) != 1:
+            raise pytest.UsageError(f"{item.nodeid}: mark it with exactly one tier of {TIERS}, not {sorted(tiers)}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Whatever ran, every AWS call the app made must be allowed by the stage's IAM policy."""
+    from iam import missing
+
+    if not awscalls.RECORDED or STACK_ENDPOINT:
+        return
+    pools = {brief["UserPoolId"] for _, _, brief in awscalls.RECORDED if "UserPoolId" in brief}
+    refused = missing(awscalls.RECORDED, TABLE_PREFIX, BUCKET, pools.pop() if len(pools) == 1 else "*")
+    if refused:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"The app made AWS calls infra/policy.json does not allow; add these: {refused}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

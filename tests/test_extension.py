@@ -14,6 +14,8 @@ import requests
 from conftest import CHROMIUM_ARGS, ENV, SITE, devstack
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = ROOT / "extension"
 FIXTURES = Path(__file__).parent / "fixtures"

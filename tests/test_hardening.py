@@ -3,7 +3,9 @@ before its fix."""
 from __future__ import annotations
 
 import pytest
-from conftest import body_of, post_json, stored_ids
+from conftest import body_of, nothing_stored, post_json
+
+pytestmark = pytest.mark.api
 
 # ---------------------------------------------------------------- 1. CPU denial of service on create
 
@@ -18,14 +20,12 @@ from conftest import body_of, post_json, stored_ids
     ({"messages": [{"role": "assistant", "content": "[" * 20_000} for _ in range(4)]}, "messages.3.content"),
 ], ids=["div-16000", "b-i-50000", "div-100000", "markdown-lt-1M", "budget-summed"])
 def test_pathological_markup_is_refused_before_any_parser_runs(client, aws, payload, field):
-    before = stored_ids(aws)
-
-    response = post_json(client, payload)
+    with nothing_stored():
+        response = post_json(client, payload)
 
     assert response.status_code == 400, response.body[:300]
     error = body_of(response)["error"]
     assert error["code"] == "too_complex" and error["field"] == field
-    assert stored_ids(aws) == before
 
 
 def test_real_shapes_within_the_limits_still_render(client):
@@ -78,13 +78,11 @@ def test_text_runs_are_one_token_and_sanitizing_keeps_entities_and_table_text():
     ('{"messages": [{"role": "user", "content": "\\udc00 becomes the title"}]}', "messages.0.content"),
 ])
 def test_a_lone_surrogate_is_refused_and_never_stored(client, aws, raw, field):
-    before = stored_ids(aws)
-
-    response = post_json(client, None, raw=raw)
+    with nothing_stored():
+        response = post_json(client, None, raw=raw)
 
     assert response.status_code == 400
     assert body_of(response)["error"] == {**body_of(response)["error"], "code": "invalid_text", "field": field}
-    assert stored_ids(aws) == before
 
 
 def test_a_real_surrogate_pair_is_fine(client):

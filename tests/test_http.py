@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 from conftest import ENV, JPEG_DATA_URI, SITE, body_of, chat, create, new_ip
+
+pytestmark = pytest.mark.api
 
 ROOT = Path(__file__).resolve().parent.parent
 

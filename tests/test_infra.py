@@ -16,6 +16,8 @@ import pytest
 from scripts import devstack
 from scripts.policy import render
 
+pytestmark = pytest.mark.infra
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "stack.yaml"
 BIN = Path(sys.executable).parent

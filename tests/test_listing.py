@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from conftest import body_of, chat, create
 
+pytestmark = pytest.mark.api
+
 
 def _next_cursor(response) -> str | None:
     link = response.headers.get("Link")

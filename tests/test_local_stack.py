@@ -18,6 +18,8 @@ from conftest import TABLE_PREFIX, chat
 
 from scripts import devstack
 
+pytestmark = pytest.mark.infra
+
 TABLE = f"{TABLE_PREFIX}-conversations"
 
 

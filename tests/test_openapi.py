@@ -30,6 +30,7 @@ def _operation(spec: dict, method: str, path: str) -> tuple[str, dict]:
     return template, operation
 
 
+@pytest.mark.api
 def test_real_answers_match_their_documented_status_and_schema(client):
     from jsonschema import Draft202012Validator
 
@@ -89,6 +90,7 @@ def roomy_chalice(moto_server):
         devstack.stop(process)
 
 
+@pytest.mark.fuzz
 def test_schemathesis_finds_nothing(roomy_chalice):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "st"), "--config-file", str(ROOT / "tests" / "schemathesis.toml"), "run",

@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from conftest import JPEG_DATA_URI, SITE, body_of, create, scan_all
 
+pytestmark = pytest.mark.api
+
 XSS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",

@@ -12,6 +12,8 @@ from conftest import ARTIFACTS, SITE, chat
 from playwright.sync_api import expect
 from test_pages import ROOT
 
+pytestmark = pytest.mark.browser
+
 
 def _axe_serious(page) -> list:
     page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())  # via DevTools: no CSP

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
-from conftest import BUCKET, TABLE_PREFIX, body_of, chat, create, new_ip, scan_all
+from conftest import BUCKET, TABLE_PREFIX, body_of, chat, create, new_ip, partition, scan_all
+
+pytestmark = pytest.mark.api
 
 
 def _views(client, cid: str) -> int:
@@ -57,10 +60,10 @@ def test_a_view_counts_again_after_the_window(client):
 
 def test_view_is_two_small_writes_and_never_touches_the_conversation(client, aws):
     cid = create(client, chat(visibility="public"))["id"]
-    before = [i for i in scan_all(aws, "conversations") if i["id"]["S"] == cid]
+    before = partition(aws, cid)
     response = client.http.post(f"/api/conversations/{cid}/view", headers={"x-forwarded-for": new_ip()})
     assert response.status_code == 202 and body_of(response) == {"counted": True}
-    after = [i for i in scan_all(aws, "conversations") if i["id"]["S"] == cid]
+    after = partition(aws, cid)
     assert after == before
     shards = [i for i in scan_all(aws, "views") if i["id"]["S"] == cid]
     assert sum(int(s["n"]["N"]) for s in shards) == 1
@@ -82,7 +85,7 @@ def test_views_of_a_deleted_conversation_are_dropped_by_the_roll_up(client, aws)
 
 
 def _everything_of(aws, cid: str) -> list:
-    found = [i for i in scan_all(aws, "conversations") if i["id"]["S"] == cid]
+    found = partition(aws, cid)
     found += [i for i in scan_all(aws, "search") if i["id"]["S"] == cid]
     found += [i for i in scan_all(aws, "views") if i["id"]["S"] == cid]
     found += aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"bodies/{cid}/").get("Contents", [])

@@ -1,0 +1,34 @@
+"""The key layout in chalicelib/keys.py: the sort order every read of a partition relies on."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import keys
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_partition_sorts_body_meta_comments_then_saves():
+    parts = [keys.save_part("sub-a"), keys.comment_part("0000000001abc", "0000000000abc"), keys.META,
+             keys.comment_part("0000000000abc"), keys.BODY]
+    assert sorted(parts) == [keys.BODY, keys.META, keys.comment_part("0000000000abc"),
+                             keys.comment_part("0000000001abc", "0000000000abc"), keys.save_part("sub-a")]
+    # The conversation read stops at meta; the comment read ends before the first save.
+    assert all(p > keys.META for p in parts if p not in (keys.BODY, keys.META))
+    comments = [p for p in parts if p.startswith(keys.COMMENT_PREFIX)]
+    assert all(keys.META < p < keys.COMMENTS_END < keys.save_part("") for p in comments)
+
+
+def test_comment_parts_round_trip_to_their_path():
+    assert keys.comment_path(keys.comment_part("b1")) == ["b1"]
+    assert keys.comment_path(keys.comment_part("c2", "b1")) == ["b1", "c2"]
+
+
+def test_search_sort_orders_by_time_then_id():
+    assert keys.search_sort(5, "AbC12xY") == "0000000000005#AbC12xY"
+    assert keys.search_sort(10**12, "a") > keys.search_sort(999_999_999_999, "z")
+
+
+def test_user_keys_differ_by_kind_so_one_index_serves_all_three():
+    owned = {keys.owner("s"), keys.saver("s"), keys.commenter("s")}
+    assert len(owned) == 3 and all(k.endswith("#s") for k in owned)
