@@ -174,6 +174,8 @@ def run(env: dict[str, str]) -> None:
         with recording() as ledger:
             views.roll_up()
         line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
+        if os.environ.get("BENCH_ONLY") == "ledger":  # just the call ledger
+            return
 
         pathological(client, headers)
 
