@@ -49,7 +49,7 @@ check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-## Print cold-start, AWS call ledger and create-latency figures (see README "Performance").
+## Print cold-start, AWS call ledger and create-latency figures (see docs/performance.md).
 bench: install
 	# npm ci refuses this lock file: a Lighthouse dependency asks for third-party-web@"latest".
 	cd bench && npm install --no-audit --no-fund
@@ -61,7 +61,7 @@ bench-scale: install
 	$(PY) bench/scale.py
 
 ## Deploy to AWS (credentials and region from your AWS profile): STAGE=dev|prod, optional SITE_DOMAIN,
-## SHORT_DOMAIN, CERTIFICATE_ARN (us-east-1), HOSTED_ZONE_ID. See README "Deploying".
+## SHORT_DOMAIN, CERTIFICATE_ARN (us-east-1), HOSTED_ZONE_ID. See docs/deploying.md.
 STAGE ?= dev
 deploy: install
 	$(PY) scripts/deploy.py deploy --stage $(STAGE) --site-domain "$(SITE_DOMAIN)" --short-domain "$(SHORT_DOMAIN)" \

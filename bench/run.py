@@ -100,12 +100,57 @@ def main() -> None:
         devstack.stop(moto)
 
 
+def call_ledger(client, post, headers, rng: random.Random, small: dict, oversized: dict, avatar: str) -> None:
+    """The AWS call ledger table: every kind of request once, with its calls, bytes and request units."""
+    from bench.ledger import recording
+    from chalicelib import views
+
+    viewer = "203.0.113.77"
+
+    cases = [
+        ("short-link redirect", lambda: client.http.get(f"/{small['id']}")),
+        ("GET conversation (10 KB)", lambda: client.http.get(f"/api/conversations/{small['id']}")),
+        ("GET conversation (oversized, S3 body)", lambda: client.http.get(f"/api/conversations/{oversized['id']}")),
+        ("POST view (new viewer)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
+                                                           headers=headers(viewer))),
+        ("POST view (same viewer again)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
+                                                                  headers=headers(viewer))),
+        ("GET list type=new (50 rows)", lambda: client.http.get("/api/conversations?type=new")),
+        ("GET list type=top (50 rows)", lambda: client.http.get("/api/conversations?type=top")),
+        ("GET list search=serverless", lambda: client.http.get("/api/conversations?search=serverless")),
+        ("GET count", lambda: client.http.get("/api/conversations/count")),
+        ("POST create (unlisted, 10 KB)", lambda: post(conversation(10_000, rng))),
+        ("POST create (public, 10 KB, 6 title words)",
+         lambda: post(conversation(10_000, rng, visibility="public"))),
+        ("POST create (+ avatar already stored)", lambda: post({**conversation(10_000, rng), "avatarUrl": avatar})),
+    ]
+    print("## AWS call ledger per request (DynamoDB request units from item sizes; S3 request prices)\n")
+    print("| request | calls | operations | bytes | RRU | WRU | $ per million |")
+    print("|---|---|---|---|---|---|---|")
+
+    def line(name, s):
+        print(f"| {name} | {s['calls']} | {s['ops']} | {s['bytes']:,} | {s['rru']:g} | {s['wru']:g} | "
+              f"{s['usd_per_million']:.2f} |")
+
+    for name, action in cases:
+        with recording() as ledger:
+            action()
+        line(name, ledger.summary())
+    social_ledger(client, post, headers, rng, line)
+    victim = post(conversation(10_000, rng, visibility="public"))
+    with recording() as ledger:
+        client.http.delete(f"/api/conversations/{victim['id']}",
+                           headers={"authorization": f"Bearer {victim['deleteToken']}"})
+    line("DELETE conversation (public, 10 KB)", ledger.summary())
+    with recording() as ledger:
+        views.roll_up()
+    line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
+
+
 def run(env: dict[str, str]) -> None:
     from chalice.test import Client
 
     from app import app
-    from bench.ledger import recording
-    from chalicelib import views
 
     rng = random.Random(7)
     ip_counter = iter(range(1, 1_000_000))
@@ -134,46 +179,7 @@ def run(env: dict[str, str]) -> None:
         big_text = __import__("base64").b64encode(os.urandom(600_000)).decode()
         oversized = post({"messages": [{"role": "user", "content": "big"}, {"role": "assistant", "content": big_text}]})
         post({**conversation(2_000, rng), "avatarUrl": avatar})  # so the avatar exists
-        viewer = "203.0.113.77"
-
-        cases = [
-            ("short-link redirect", lambda: client.http.get(f"/{small['id']}")),
-            ("GET conversation (10 KB)", lambda: client.http.get(f"/api/conversations/{small['id']}")),
-            ("GET conversation (oversized, S3 body)", lambda: client.http.get(f"/api/conversations/{oversized['id']}")),
-            ("POST view (new viewer)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
-                                                               headers=headers(viewer))),
-            ("POST view (same viewer again)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
-                                                                      headers=headers(viewer))),
-            ("GET list type=new (50 rows)", lambda: client.http.get("/api/conversations?type=new")),
-            ("GET list type=top (50 rows)", lambda: client.http.get("/api/conversations?type=top")),
-            ("GET list search=serverless", lambda: client.http.get("/api/conversations?search=serverless")),
-            ("GET count", lambda: client.http.get("/api/conversations/count")),
-            ("POST create (unlisted, 10 KB)", lambda: post(conversation(10_000, rng))),
-            ("POST create (public, 10 KB, 6 title words)",
-             lambda: post(conversation(10_000, rng, visibility="public"))),
-            ("POST create (+ avatar already stored)", lambda: post({**conversation(10_000, rng), "avatarUrl": avatar})),
-        ]
-        print("## AWS call ledger per request (DynamoDB request units from item sizes; S3 request prices)\n")
-        print("| request | calls | operations | bytes | RRU | WRU | $ per million |")
-        print("|---|---|---|---|---|---|---|")
-
-        def line(name, s):
-            print(f"| {name} | {s['calls']} | {s['ops']} | {s['bytes']:,} | {s['rru']:g} | {s['wru']:g} | "
-                  f"{s['usd_per_million']:.2f} |")
-
-        for name, action in cases:
-            with recording() as ledger:
-                action()
-            line(name, ledger.summary())
-        social_ledger(client, post, headers, rng, line)
-        victim = post(conversation(10_000, rng, visibility="public"))
-        with recording() as ledger:
-            client.http.delete(f"/api/conversations/{victim['id']}",
-                               headers={"authorization": f"Bearer {victim['deleteToken']}"})
-        line("DELETE conversation (public, 10 KB)", ledger.summary())
-        with recording() as ledger:
-            views.roll_up()
-        line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
+        call_ledger(client, post, headers, rng, small, oversized, avatar)
         if os.environ.get("BENCH_ONLY") == "ledger":  # just the call ledger
             return
 

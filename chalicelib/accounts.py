@@ -6,7 +6,6 @@ whether the email has an account.
 """
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any, NamedTuple
 
 from . import auth, keys, settings
@@ -158,7 +157,7 @@ def sign_out(refresh_token: str | None) -> None:
 def end_all_sessions(user_sub: str, now: float | None = None) -> None:
     """Sign a person out everywhere: Cognito's refresh tokens, and the app's marker for ID tokens."""
     import time
-    from datetime import datetime
+    from datetime import datetime, timezone
 
     from .models import Counter
 
@@ -166,7 +165,7 @@ def end_all_sessions(user_sub: str, now: float | None = None) -> None:
     cognito_admin().admin_user_global_sign_out(UserPoolId=pool_id, Username=user_sub)
     now = time.time() if now is None else now
     Counter(keys.revoked(user_sub), n=int(now),
-            expires=datetime.fromtimestamp(now + ID_TOKEN_LIFETIME_SECONDS + 600, tz=UTC)).save()
+            expires=datetime.fromtimestamp(now + ID_TOKEN_LIFETIME_SECONDS + 600, tz=timezone.utc)).save()
     _revoked_since[user_sub] = (int(now), now)
 
 

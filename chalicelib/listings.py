@@ -6,7 +6,7 @@ an index, or at most SEARCH_QUERY_BUDGET Queries of the search table.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -26,7 +26,7 @@ _SEARCH_SORT_RE = re.compile(r"\d{13}#[0-9A-Za-z]{7}")
 
 
 def iso(created_ms: int) -> str:
-    return datetime.fromtimestamp(created_ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace(
+    return datetime.fromtimestamp(created_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z")
 
 

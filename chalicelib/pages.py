@@ -6,7 +6,7 @@ only markup inserted as is (`| safe`) is message HTML that was sanitized when it
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +69,7 @@ def _parse_iso(value: str) -> datetime:
 def age(created_at: str, now: datetime | None = None) -> str:
     """'just now', '5 minutes ago', '3 days ago', or the date for anything older than a year."""
     created = _parse_iso(created_at)
-    seconds = ((now or datetime.now(UTC)) - created).total_seconds()
+    seconds = ((now or datetime.now(timezone.utc)) - created).total_seconds()
     for limit, unit, size in ((3600, "minute", 60), (86400, "hour", 3600), (86400 * 60, "day", 86400),
                               (86400 * 365, "month", 86400 * 30)):
         if seconds < limit:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from . import keys
 from .errors import ApiError
@@ -21,7 +21,7 @@ def check(scope: str, client: str, limit: int, window_seconds: int, now: float |
     counter = Counter(keys.rate_window(scope, client, window))
     counter.update(actions=[
         Counter.n.add(1),
-        Counter.expires.set(datetime.fromtimestamp(window_end + 60, tz=UTC)),
+        Counter.expires.set(datetime.fromtimestamp(window_end + 60, tz=timezone.utc)),
     ])
     if counter.n > limit:
         retry_after = max(1, int(window_end - now + 0.999))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from pynamodb.exceptions import DeleteError, PutError
 
@@ -33,9 +33,9 @@ def record_view(conversation_id: str, client: str, now: float | None = None) -> 
     except ConversationMeta.DoesNotExist:
         raise not_found() from None
     now = time.time() if now is None else now
-    now_dt = datetime.fromtimestamp(now, tz=UTC)
+    now_dt = datetime.fromtimestamp(now, tz=timezone.utc)
     seen = Counter(keys.seen(conversation_id, client),
-                   expires=datetime.fromtimestamp(now + cfg.view_dedup_seconds, tz=UTC))
+                   expires=datetime.fromtimestamp(now + cfg.view_dedup_seconds, tz=timezone.utc))
     try:
         seen.save(condition=Counter.key.does_not_exist() | (Counter.expires < now_dt))
     except PutError as exc:

@@ -175,7 +175,7 @@ def package(args: argparse.Namespace) -> None:
     (ROOT / ".chalice" / f"policy-{args.stage}.json").write_text(json.dumps(policy, indent=2) + "\n")
     subprocess.run([str(CHALICE), "package", "--stage", args.stage, "--merge-template", str(TEMPLATE),
                     str(ROOT / "dist" / f"package-{args.stage}")], cwd=ROOT, check=True)
-    print(f"dist/package-{args.stage}/sam.yaml: see README, 'Deploy as a single stack'.")
+    print(f"dist/package-{args.stage}/sam.yaml: see docs/deploying.md, 'Deploy as a single stack'.")
 
 
 def deploy_single(args: argparse.Namespace) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import zipfile
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -323,7 +323,7 @@ def test_failures_are_explained_in_the_page(extension, monkeypatch):
     cfg = settings.get()
     now = time.time()
     key = f"rl#create#{ip_hash('127.0.0.1', stage_secrets.ip_hash_salt())}#{int(now // cfg.create_window_seconds)}"
-    Counter(key, n=cfg.create_limit, expires=datetime.fromtimestamp(now + 700, tz=UTC)).save()
+    Counter(key, n=cfg.create_limit, expires=datetime.fromtimestamp(now + 700, tz=timezone.utc)).save()
     try:
         page.get_by_role("dialog").locator("#sgpt-title").fill("fine title")
         page.get_by_role("dialog").get_by_role("button", name="Share", exact=True).click()
