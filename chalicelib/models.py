@@ -6,6 +6,7 @@ after importing this module.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.attributes import (
@@ -26,33 +27,41 @@ from . import settings
 ROW_ATTRIBUTES = ["kind", "title", "avatar_key", "saves", "comments"]
 
 
+# PynamoDB probes each Meta's attributes while a model class is declared; nothing is read from the settings
+# until the declarations below are done, so importing this module reads no environment variable.
+_declaring = True
+
+
 class _SettingsMeta(type):
-    """A model's `Meta` whose connection values come from the settings each time PynamoDB reads them."""
+    """A model's `Meta` whose connection values come from the settings when PynamoDB reads them."""
     table: str
+
+    def _read(cls, pick: Callable[[settings.Settings], Any]) -> Any:
+        return None if _declaring else pick(settings.get())
 
     @property
     def table_name(cls) -> str:
-        return settings.get().table(cls.table)
+        return cls._read(lambda s: s.table(cls.table))
 
     @property
     def region(cls) -> str:
-        return settings.get().region
+        return cls._read(lambda s: s.region)
 
     @property
     def host(cls) -> str | None:
-        return settings.get().aws_endpoint
+        return cls._read(lambda s: s.aws_endpoint)
 
     @property
     def connect_timeout_seconds(cls) -> float:
-        return settings.get().aws_connect_timeout
+        return cls._read(lambda s: s.aws_connect_timeout)
 
     @property
     def read_timeout_seconds(cls) -> float:
-        return settings.get().aws_read_timeout
+        return cls._read(lambda s: s.aws_read_timeout)
 
     @property
     def max_retry_attempts(cls) -> int:
-        return settings.get().aws_max_attempts - 1  # retries after the first attempt
+        return cls._read(lambda s: s.aws_max_attempts - 1)  # retries after the first attempt
 
 
 def _meta(name: str) -> Any:  # PynamoDB types Meta as a protocol that a class built at run time cannot name
@@ -156,6 +165,9 @@ class CommentItem(ConversationItem, discriminator="comment"):
 
 
 ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter, ViewShard]
+
+
+_declaring = False
 
 
 def create_tables() -> None:

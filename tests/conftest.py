@@ -1,8 +1,8 @@
 """Test fixtures: a real moto server over HTTP for the whole session, the app through
 chalice.test.Client in-process, and the real `chalice local` process for end-to-end tests.
 
-The environment is set at import time, before anything imports `app` or `chalicelib.models`
-(their table names and endpoints are read once per process, as in Lambda).
+The environment is set here, at import time, before the first request reads the settings (they are read
+once per process, as in Lambda, when first needed: importing `app` or `chalicelib.models` reads nothing).
 """
 from __future__ import annotations
 
@@ -224,6 +224,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         message = f"The app made AWS calls infra/policy.json does not allow; add these: {refused}"
         if reporter is not None:
+            reporter.ensure_newline()
             reporter.write_line(message, red=True)
         else:
             print(message)

@@ -32,3 +32,25 @@ def test_search_sort_orders_by_time_then_id():
 def test_user_keys_differ_by_kind_so_one_index_serves_all_three():
     owned = {keys.owner("s"), keys.saver("s"), keys.commenter("s")}
     assert len(owned) == 3 and all(k.endswith("#s") for k in owned)
+
+
+def test_importing_reads_no_settings_the_first_use_does():
+    # A fresh interpreter: import everything, then set the environment, then use a model.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import os\n"
+        "import app\n"
+        "from chalicelib import models, settings\n"
+        "assert settings.get.cache_info().currsize == 0, 'an import read the settings'\n"
+        "os.environ['TABLE_PREFIX'] = 'set-after-import'\n"
+        "os.environ['AWS_ENDPOINT_URL'] = 'http://127.0.0.1:9'\n"
+        "print(models.ConversationMeta.Meta.table_name, models.Counter.Meta.host)\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("TABLE_PREFIX", "AWS_ENDPOINT_URL")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+                            cwd=str(Path(__file__).resolve().parents[1]))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["set-after-import-conversations", "http://127.0.0.1:9"]
