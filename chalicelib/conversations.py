@@ -19,7 +19,7 @@ from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, not_found
 from .listings import row
 from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
-from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items
+from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items, turn_text
 from .text import plain_text
 from .words import index_words
 
@@ -40,7 +40,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
     """
     cfg = settings.get()
     messages = render_messages(request)
-    first_human = next((m.get("content") for m in messages if m["role"] == "user"), None)
+    first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
     title = derive_title(request.title, first_human)
     avatar_key = None
     if request.avatarUrl:

@@ -1,6 +1,7 @@
 """Exports of a conversation: Markdown, the ShareGPT dataset format, and OpenAI chat JSONL."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -86,9 +87,60 @@ def html_to_text(html: str) -> str:
 
 
 def _text(message: dict[str, Any]) -> str:
-    """The turn's source text when the client sent text, else its HTML read back as text."""
+    """The turn's visible text (with TeX as written): the source of a plain turn, a structured turn's text
+    blocks, else its HTML read back as text."""
     content = message.get("content")
+    if isinstance(content, list):
+        return "\n\n".join(b["text"] for b in content if b.get("type") == "text" and b.get("text"))
     return content if content is not None else html_to_text(message["html"])
+
+
+_LINK_RE = re.compile(r"https?://[^\s<>]{1,2000}")
+
+
+def _fence(code: str, language: str | None = None) -> str:
+    """A fenced block no line of `code` can close: the fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language or ''}\n{code}\n{fence}"
+
+
+def _collapsed(summary: str, body: str) -> str:
+    return f"<details><summary>{html.escape(summary)}</summary>\n\n{body}\n\n</details>"
+
+
+def _block_markdown(block: dict[str, Any]) -> str:
+    """One block as Markdown: reasoning, code runs and tool steps collapsible, math as its TeX."""
+    kind = block.get("type")
+    if kind == "text":
+        return str(block.get("text", ""))
+    if kind == "reasoning":
+        return _collapsed(block.get("title") or "Reasoning", block.get("text", ""))
+    if kind == "code":
+        output = f"\n\nOutput:\n\n{_fence(block['output'])}" if block.get("output") else ""
+        return _collapsed(f"Ran {block.get('language') or ''} code".replace("  ", " "),
+                          _fence(block.get("code", ""), block.get("language")) + output)
+    if kind == "tool":
+        links = "\n".join(f"- <{link['url']}>" + (f" {_inline(link['title'])}" if link.get("title") else "")
+                          for link in block.get("links", []) if _LINK_RE.fullmatch(link.get("url", "")))
+        return _collapsed(block.get("title", ""), links) if links else f"_{_inline(block.get('title', ''))}_"
+    if kind == "document":
+        body = block.get("content", "")
+        if block.get("format") == "code":
+            body = _fence(body, block.get("language"))
+        return f"**{_inline(block.get('title', 'Document'))}**\n\n{body}"
+    if kind == "image":
+        return f"_[image: {_inline(block.get('name', 'image'))}]_"
+    if kind == "file":
+        return f"_[file: {_inline(block.get('name', 'file'))}]_"
+    return ""
+
+
+def _markdown_turn(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return "\n\n".join(part for part in (_block_markdown(b) for b in content) if part)
+    return _text(message)
 
 
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
@@ -111,7 +163,7 @@ def to_markdown(conversation: dict[str, Any]) -> str:
     details = [_inline(v) for v in (conversation.get("model"), conversation.get("source")) if v]
     lines += [f"_{' · '.join(details + [conversation['createdAt'][:10]])}_", ""]
     for message in conversation["messages"]:
-        lines += [f"## {_HEADINGS[message['role']]}", "", _quoted(_text(message)), ""]
+        lines += [f"## {_HEADINGS[message['role']]}", "", _quoted(_markdown_turn(message)), ""]
     return "\n".join(lines)
 
 

@@ -6,25 +6,58 @@ through the sanitizer, so a Markdown message cannot carry markup the allow-list 
 from __future__ import annotations
 
 import html
+import re
+import secrets
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .mathml import MathBudget
 from .sanitize import clean_html
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+_MATH_TOKENS = ("math_inline", "math_inline_double", "math_block", "math_block_eqno", "math_block_label")
+
+
+def _math_slot(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """A formula becomes a marker the sanitizer keeps as text; its MathML goes in after sanitizing."""
+    token = tokens[idx]
+    display = token.type != "math_inline"
+    slots: list[str] = env["math_slots"]
+    slots.append(env["math_budget"].convert(token.content, display))
+    marker = f"mathslot{env['math_nonce']}n{len(slots) - 1}e"
+    return f"{marker}\n" if display and token.block else marker
 
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.texmath import texmath_plugin
 
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+    # \\( \\) and \\[ \\] (what ChatGPT writes), $$ $$, and $ $ only where unambiguous: no space inside the
+    # dollars and no digit after the closing one, so "$5 and $10" stays money.
+    texmath_plugin(md, delimiters="brackets")
+    dollarmath_plugin(md, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
+    for name in _MATH_TOKENS:
+        md.add_render_rule(name, _math_slot)
+    return md
 
 
-def markdown_to_html(source: str) -> str:
-    """Rendered and sanitized HTML; fenced code keeps its `language-xxx` class."""
-    return clean_html(_renderer().render(source))
+def markdown_to_html(source: str, math: MathBudget | None = None) -> str:
+    """Rendered and sanitized HTML; fenced code keeps its `language-xxx` class; TeX becomes MathML (within
+    `math`, the conversation's budget of formulas; a fresh one when not given)."""
+    nonce = secrets.token_hex(8)
+    env: dict[str, Any] = {"math_slots": [], "math_nonce": nonce, "math_budget": math or MathBudget()}
+    rendered = clean_html(_renderer().render(source, env))
+    slots: list[str] = env["math_slots"]
+    if not slots:
+        return rendered
+    # The nonce is new for every render, so no text a client wrote can spell a marker.
+    return re.sub(f"mathslot{nonce}n([0-9]+)e", lambda m: slots[int(m.group(1))], rendered)
 
 
 def text_to_html(text: str) -> str:

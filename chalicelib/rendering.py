@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .text import plain_text
 
 if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
+    from .complexity import Budget
     from .validation import CreateConversation
 
 TITLE_MAX = 180
@@ -39,34 +40,52 @@ def _cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:.-") + "…"
 
 
+def _charge(request: CreateConversation, budget: Budget) -> None:
+    """Charge every message's markup before any is rendered: a refused request costs one linear pass."""
+    from . import blocks
+
+    if request.messages is not None:
+        for index, message in enumerate(request.messages):
+            field = f"messages.{index}.content"
+            if isinstance(message.content, list):
+                for number, block in enumerate(message.content):
+                    if not (message.role == "user" and block.type == "text"):
+                        blocks.charge(block, budget, f"{field}.{number}")
+            elif message.role != "user":  # user turns are escaped text: no parser runs on them
+                budget.charge_markdown(message.content, field)
+    else:
+        for index, item in enumerate(request.items or []):
+            if item.from_ == "gpt":
+                budget.charge_html(item.value, f"items.{index}.value")
+
+
 def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     """Every turn as {role, html[, content]}, sanitized once, here.
 
     The markup budget is checked for every message before any is rendered, so a refused request costs
     one linear pass and nothing else.
     """
+    from . import blocks
     from .complexity import Budget
     from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html
+    from .mathml import MathBudget
     from .sanitize import clean_html
 
-    budget = Budget()
-    if request.messages is not None:
-        for index, message in enumerate(request.messages):
-            if message.role != "user":  # user turns are escaped text: no parser runs on them
-                budget.charge_markdown(message.content, f"messages.{index}.content")
-    else:
-        for index, item in enumerate(request.items or []):
-            if item.from_ == "gpt":
-                budget.charge_html(item.value, f"items.{index}.value")
+    _charge(request, Budget())
     rendered: list[dict[str, Any]] = []
+    math = MathBudget()
     if request.messages is not None:
         for message in request.messages:
-            if message.role == "user":
+            if isinstance(message.content, list):
+                rendered.append({"role": message.role,
+                                 "html": blocks.render_turn(message.content, message.role == "user", math),
+                                 "content": [block.model_dump(exclude_none=True) for block in message.content]})
+            elif message.role == "user":
                 rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
             else:
                 rendered.append({"role": message.role,
-                                 "html": highlight_code_blocks(markdown_to_html(message.content)),
+                                 "html": highlight_code_blocks(markdown_to_html(message.content, math)),
                                  "content": message.content})
     else:
         for item in request.items or []:
@@ -88,6 +107,14 @@ def decode_body(data: bytes) -> list[dict[str, Any]]:
 
 
 def seed_items(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The messages in the seed API's `items` shape: the human's text, the model's sanitized HTML."""
-    return [{"from": _SEED_NAMES[m["role"]], "value": m["content"] if m["role"] == "user" else m["html"]}
-            for m in messages]
+    """The messages in the seed API's `items` shape: the human's text, the model's sanitized HTML (of the
+    whole turn, for a structured one)."""
+    return [{"from": _SEED_NAMES[m["role"]],
+             "value": (turn_text(m["content"]) or "") if m["role"] == "user" else m["html"]} for m in messages]
+
+
+def turn_text(content: str | list[dict[str, Any]] | None) -> str | None:
+    """A stored turn's visible text: the Markdown of a plain turn, or a structured turn's text blocks joined."""
+    if content is None or isinstance(content, str):
+        return content
+    return "\n\n".join(block["text"] for block in content if block.get("type") == "text" and block.get("text"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -22,11 +22,108 @@ class SeedItem(BaseModel):
     value: str
 
 
+# ---------------------------------------------------------------- content blocks of a structured turn
+
+_LANGUAGE = r"^[A-Za-z0-9_+#.-]{1,40}$"
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextBlock(_Block):
+    """Markdown (plain text in a user turn); TeX between \\( \\), \\[ \\], $$ $$ or $ $ becomes MathML."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "text", "text": "The roots are $x = \\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}$ [(Wikipedia)](https://en.wikipedia.org/)."}]})
+    type: Literal["text"]
+    text: str
+    spoken: bool = Field(False, description="A voice transcript.")
+
+
+class ReasoningBlock(_Block):
+    """The reasoning summary the chat showed, collapsed."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "reasoning", "title": "Thought for 12 s", "text": "**Checking the units.** Both sides are metres."}]})
+    type: Literal["reasoning"]
+    title: str | None = Field(None, max_length=200)
+    text: str = ""
+
+
+class CodeBlock(_Block):
+    """Code the assistant ran, with its visible output, collapsed."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "code", "language": "python", "code": "sum(range(10))", "output": "45"}]})
+    type: Literal["code"]
+    language: str | None = Field(None, pattern=_LANGUAGE)
+    code: str
+    output: str | None = Field(None, description="Text the run printed or returned.")
+
+
+class ToolLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2000)
+    title: str | None = Field(None, max_length=300)
+
+
+class ToolBlock(_Block):
+    """Another tool step worth showing, in one line (with the links it found), collapsed."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "tool", "title": "Searched the web: quadratic formula",
+         "links": [{"url": "https://en.wikipedia.org/wiki/Quadratic_formula", "title": "Quadratic formula"}]}]})
+    type: Literal["tool"]
+    title: str = Field(min_length=1, max_length=500)
+    links: list[ToolLink] = Field(default_factory=list, max_length=50)
+
+
+class DocumentBlock(_Block):
+    """A canvas document or an artifact, in its final version."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "document", "title": "Trip plan", "format": "markdown", "content": "# Day 1\n\nLisbon."}]})
+    type: Literal["document"]
+    title: str = Field("Document", max_length=300)
+    format: Literal["markdown", "code"] = "markdown"
+    language: str | None = Field(None, pattern=_LANGUAGE)
+    content: str
+
+
+class ImageBlock(_Block):
+    """An image, shown as a named placeholder (uploading the bytes comes with the media API)."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "image", "name": "IMG_2041.jpeg", "width": 1536, "height": 2048}]})
+    type: Literal["image"]
+    name: str = Field("image", max_length=300)
+    width: int | None = Field(None, ge=1, le=100_000)
+    height: int | None = Field(None, ge=1, le=100_000)
+
+
+class FileBlock(_Block):
+    """An attachment chip: name, type and size. Never the file's content."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "file", "name": "report.pdf", "mimeType": "application/pdf", "size": 482113}]})
+    type: Literal["file"]
+    name: str = Field(min_length=1, max_length=300)
+    mimeType: str | None = Field(None, max_length=100)
+    size: int | None = Field(None, ge=0, le=10**12)
+
+
+Block = Annotated[TextBlock | ReasoningBlock | CodeBlock | ToolBlock | DocumentBlock | ImageBlock | FileBlock,
+                  Field(discriminator="type")]
+BLOCK_TYPES = ("text", "reasoning", "code", "tool", "document", "image", "file")
+MAX_BLOCKS = 500
+
+
 class Message(BaseModel):
-    """One turn in the rich shape; `content` is Markdown (user turns are shown as plain text)."""
+    """One visible turn in the rich shape: `content` is Markdown (user turns are shown as plain text), or the
+    turn's blocks in order (everything the assistant did between two user turns is one message)."""
     model_config = ConfigDict(extra="ignore")
     role: Literal["user", "assistant", "system", "tool"]
-    content: str
+    content: str | list[Block] = Field(union_mode="left_to_right")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Message:
+        if isinstance(self.content, list) and not 0 < len(self.content) <= MAX_BLOCKS:
+            raise ValueError(f"content must hold 1 to {MAX_BLOCKS} blocks")
+        return self
 
 
 def _one_of_items_or_messages(schema: dict) -> None:
@@ -129,8 +226,8 @@ class ConversationRow(BaseModel):
 
 class RenderedMessage(BaseModel):
     role: Literal["user", "assistant", "system", "tool"]
-    html: str
-    content: str | None = None
+    html: str = Field(description="The whole turn, sanitized.")
+    content: str | list[Block] | None = Field(None, description="As shared: Markdown, or the turn's blocks.")
 
 
 class SeedItemOut(BaseModel):
@@ -164,12 +261,47 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-def _field_name(loc: tuple) -> str | None:
-    parts = [str(p) for p in loc if p != "__root__"]
+def _child(node: object, part: object) -> tuple[bool, Any]:
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    if isinstance(node, dict) and isinstance(part, str) and part in node:
+        return True, node[part]
+    return False, None
+
+
+def _error_path(error: Any, data: object) -> str | None:
+    """Where an error is, as a path into the body (`messages.4.content.2.type`): pydantic's location also
+    names union branches (`str`, `list[...]`) and block tags, which are not in the body, so the path keeps
+    only the keys and indexes the body has."""
+    parts: list[str] = []
+    node = data
+    loc = [p for p in error["loc"] if p != "__root__"]
+    for index, part in enumerate(loc):
+        if index and isinstance(loc[index - 1], int) and isinstance(node, dict) and part == node.get("type"):
+            continue  # the tag pydantic names after a block's index (a block "code" has a field "code" too)
+        found, child = _child(node, part)
+        if found:
+            node = child
+        elif index == len(loc) - 1 and error["type"] == "missing":
+            parts.append(str(part))
+            break
+        else:
+            continue  # a union branch or a block's tag: not in the body
+        parts.append(str(part))
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        parts.append("type")
     return ".".join(parts) or None
 
 
-_MESSAGES = {"string_pattern_mismatch": "is not a valid email address", "missing": "is required"}
+def _first_error(errors: list[Any]) -> Any:
+    """The error to report: a list of blocks is not also reported as "not a string"."""
+    for error in errors:
+        if not any(part == "str" for part in error["loc"]):
+            return error
+    return errors[0]
+
+
+_MESSAGES = {"missing": "is required"}
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -182,9 +314,13 @@ def parse_model(model: type[M], data: object) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = _field_name(first["loc"])
+        first = _first_error(exc.errors(include_url=False))
+        field = _error_path(first, data)
         message = _MESSAGES.get(first["type"], first["msg"])
+        if first["type"] == "string_pattern_mismatch" and field == "email":
+            message = "is not a valid email address"
+        if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            message = "type must be one of: " + ", ".join(BLOCK_TYPES)
         raise ApiError(400, "invalid_field", f"{field or 'body'}: {message}", field) from None
 
 

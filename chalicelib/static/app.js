@@ -119,6 +119,20 @@
     pre.prepend(bar);
   });
 
+  // Documents (canvas, artifacts): a copy button for the whole document, in its title bar.
+  document.querySelectorAll(".msg .document").forEach((doc) => {
+    const header = doc.querySelector("header");
+    const body = doc.querySelector(".document-body");
+    if (!header || !body) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-code";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", `Copy the document ${header.textContent}`);
+    button.addEventListener("click", () => copy(body.innerText, button));
+    header.append(button);
+  });
+
   // Wide code and tables scroll inside their box: keyboard users must be able to reach and scroll them.
   document.querySelectorAll(".msg pre, .msg table").forEach((box) => { box.tabIndex = 0; });
 

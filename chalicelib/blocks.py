@@ -1,0 +1,120 @@
+"""A structured turn's blocks, each rendered and sanitized once, at create time, into the turn's HTML.
+
+What a client wrote is Markdown or text: it goes through markup.py (sanitized, TeX to MathML) or is escaped;
+the markup around it (collapsed sections, panels, chips) is ours. Reasoning, code runs and tool steps are
+`<details>` (closed), so a reader sees the answer first and opens the rest.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .highlight import highlight_code_blocks
+from .markup import markdown_to_html, text_to_html
+from .mathml import MathBudget
+from .validation import Block, CodeBlock, DocumentBlock, FileBlock, ImageBlock, ReasoningBlock, TextBlock, ToolBlock
+
+if TYPE_CHECKING:
+    from .complexity import Budget
+
+_LINK_REL = "nofollow noopener noreferrer ugc"
+
+
+def charge(block: Block, budget: Budget, field: str) -> None:
+    """Charge a block's markup to the conversation's budget before anything is rendered."""
+    for name in ("text", "code", "output", "content", "title"):
+        value = getattr(block, name, None)
+        if isinstance(value, str):
+            budget.charge_markdown(value, f"{field}.{name}")
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _code(code: str, language: str | None) -> str:
+    cls = f' class="language-{language.lower()}"' if language else ""
+    return highlight_code_blocks(f"<pre><code{cls}>{_escape(code)}</code></pre>")
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return ""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size = size / 1024  # type: ignore[assignment]
+    return ""
+
+
+def _safe_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _text(block: TextBlock, user: bool, math: MathBudget) -> str:
+    if user:
+        body = f'<p class="user-text">{text_to_html(block.text)}</p>'
+    else:
+        body = highlight_code_blocks(markdown_to_html(block.text, math))
+    return f'<div class="block-text spoken">{body}</div>' if block.spoken else body
+
+
+def _reasoning(block: ReasoningBlock, user: bool, math: MathBudget) -> str:
+    summary = _escape(block.title or "Reasoning")
+    return (f'<details class="block reasoning"><summary>{summary}</summary>'
+            f"{markdown_to_html(block.text, math) if block.text else ''}</details>")
+
+
+def _code_run(block: CodeBlock, user: bool, math: MathBudget) -> str:
+    label = f"Ran {_escape(block.language)} code" if block.language else "Ran code"
+    output = f'<pre class="code-output"><samp>{_escape(block.output)}</samp></pre>' if block.output else ""
+    return (f'<details class="block code-run"><summary>{label}</summary>{_code(block.code, block.language)}'
+            f"{output}</details>")
+
+
+def _tool(block: ToolBlock, user: bool, math: MathBudget) -> str:
+    links = [(url, link.title or url) for link in block.links if (url := _safe_url(link.url))]
+    if not links:
+        return f'<p class="block tool-step">{_escape(block.title)}</p>'
+    items = "".join(f'<li><a href="{_escape(url)}" rel="{_LINK_REL}">{_escape(title)}</a></li>'
+                    for url, title in links)
+    return f'<details class="block tool-step"><summary>{_escape(block.title)}</summary><ul>{items}</ul></details>'
+
+
+def _document(block: DocumentBlock, user: bool, math: MathBudget) -> str:
+    content = (_code(block.content, block.language) if block.format == "code"
+               else highlight_code_blocks(markdown_to_html(block.content, math)))
+    return (f'<section class="block document"><header><h3>{_escape(block.title)}</h3></header>'
+            f'<div class="document-body">{content}</div></section>')
+
+
+def _image(block: ImageBlock, user: bool, math: MathBudget) -> str:
+    size = f" ({block.width} × {block.height})" if block.width and block.height else ""
+    return (f'<figure class="block image-placeholder" role="img" aria-label="Image: {_escape(block.name)}">'
+            f"<span>Image: {_escape(block.name)}{size}</span></figure>")
+
+
+def _file(block: FileBlock, user: bool, math: MathBudget) -> str:
+    """A chip: name, type and size; never the content."""
+    details = " · ".join(part for part in (block.mimeType, _size(block.size)) if part)
+    return (f'<span class="block file-chip"><span class="file-name">{_escape(block.name)}</span>'
+            f'{f" <small>{_escape(details)}</small>" if details else ""}</span>')
+
+
+_RENDERERS: dict[type, Callable[[Any, bool, MathBudget], str]] = {
+    TextBlock: _text, ReasoningBlock: _reasoning, CodeBlock: _code_run, ToolBlock: _tool,
+    DocumentBlock: _document, ImageBlock: _image, FileBlock: _file,
+}
+
+
+def render_block(block: Block, user: bool, math: MathBudget) -> str:
+    """One block's HTML (`user`: a user turn, whose text is shown as written, not as Markdown)."""
+    return _RENDERERS[type(block)](block, user, math)
+
+
+def render_turn(blocks: list[Block], user: bool, math: MathBudget) -> str:
+    return "".join(render_block(block, user, math) for block in blocks)
+

@@ -1,0 +1,130 @@
+"""Structured turns: typed blocks in `messages[].content`, validated, rendered once, read back; math as MathML."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import body_of, create, nothing_stored, post_json
+
+pytestmark = pytest.mark.api
+
+QUADRATIC = r"x = \frac{-b \pm \sqrt{b^2-4ac}}{2a}"
+# One assistant turn as ChatGPT shows it: reasoning, a code run, a web search, a canvas document, the answer.
+STRUCTURED = {
+    "title": "Solve a quadratic", "model": "o3", "source": "chatgpt", "visibility": "unlisted",
+    "messages": [
+        {"role": "user", "content": [
+            {"type": "text", "text": "Solve x^2 - 5x + 6 = 0, see my notes <b>attached</b>"},
+            {"type": "image", "name": "whiteboard.jpg", "width": 1536, "height": 2048},
+            {"type": "file", "name": "notes.pdf", "mimeType": "application/pdf", "size": 48211},
+        ]},
+        {"role": "assistant", "content": [
+            {"type": "reasoning", "title": "Thought for 12 s", "text": "**Factoring.** 6 = 2 × 3 and 2 + 3 = 5."},
+            {"type": "code", "language": "python", "code": "import numpy as np\nnp.roots([1, -5, 6])",
+             "output": "array([3., 2.])"},
+            {"type": "tool", "title": "Searched the web: quadratic formula",
+             "links": [{"url": "https://en.wikipedia.org/wiki/Quadratic_formula", "title": "Quadratic formula"},
+                       {"url": "javascript:alert(1)", "title": "not a link"}]},
+            {"type": "document", "title": "Worked solution", "format": "markdown",
+             "content": "## Steps\n\n1. Factor: $(x-2)(x-3) = 0$"},
+            {"type": "text", "text": f"The roots are 2 and 3, from \\({QUADRATIC}\\):\n\n$$x^2 - 5x + 6 = 0$$\n\n"
+                                     "It costs $5 and $10 to check."},
+        ]},
+    ],
+}
+
+
+def test_a_structured_turn_round_trips_and_renders_every_block(client):
+    created = create(client, STRUCTURED)
+    got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
+    user, assistant = got["messages"]
+    # What was shared comes back as shared (defaults filled in), block by block, in order.
+    assert [b["type"] for b in user["content"]] == ["text", "image", "file"]
+    assert [b["type"] for b in assistant["content"]] == ["reasoning", "code", "tool", "document", "text"]
+    assert assistant["content"][1]["output"] == "array([3., 2.])"
+    html = assistant["html"]
+    assert html.count("<details") == 3 and "<details open" not in html  # reasoning, code run, tool step: closed
+    assert '<summary>Thought for 12 s</summary>' in html and "<strong>Factoring.</strong>" in html
+    assert '<summary>Ran python code</summary>' in html and "array([3., 2.])" in html
+    assert 'href="https://en.wikipedia.org/wiki/Quadratic_formula"' in html and "javascript:" not in html
+    assert '<section class="block document">' in html and "<h3>Worked solution</h3>" in html
+    # Math is MathML, generated here; money is not math.
+    assert html.count("<math ") == 3 and 'display="block"' in html and "<mfrac>" in html
+    assert "\\frac" not in html and "$5 and $10" in html
+    # The user's text is shown as written; the image is a named placeholder; the file a chip, never its content.
+    assert "&lt;b&gt;attached&lt;/b&gt;" in user["html"]
+    assert "Image: whiteboard.jpg (1536 × 2048)" in user["html"]
+    assert "notes.pdf" in user["html"] and "application/pdf" in user["html"] and "47.1 KB" in user["html"]
+    # The seed shape: the human's text, the model's whole turn as HTML.
+    assert got["items"][0] == {"from": "human", "value": STRUCTURED["messages"][0]["content"][0]["text"]}
+    assert got["items"][1] == {"from": "gpt", "value": html}
+    # The title comes from the first user turn's text when none is given.
+    untitled = create(client, {**STRUCTURED, "title": None})
+    assert body_of(client.http.get(f"/api/conversations/{untitled['id']}"))["title"].startswith("Solve x^2")
+
+
+def test_exports_carry_every_block_sensibly(client):
+    created = create(client, STRUCTURED)
+    markdown = client.http.get(f"/api/conversations/{created['id']}/export?format=markdown").body.decode()
+    assert "> <details><summary>Thought for 12 s</summary>" in markdown
+    assert "> ```python" in markdown and "array([3., 2.])" in markdown
+    assert "<https://en.wikipedia.org/wiki/Quadratic_formula>" in markdown and "javascript" not in markdown
+    assert QUADRATIC in markdown  # math as its TeX
+    assert "_[image: whiteboard\\.jpg]_" in markdown and "notes\\.pdf" in markdown
+    sharegpt = body_of(client.http.get(f"/api/conversations/{created['id']}/export?format=sharegpt"))
+    assert sharegpt["conversations"][1]["value"].startswith("The roots are 2 and 3")
+
+
+@pytest.mark.parametrize("content, field, says", [
+    ([{"type": "text", "text": "ok"}, {"type": "video", "url": "x"}], "messages.1.content.1.type", "one of"),
+    ([{"text": "no type"}], "messages.1.content.0.type", "one of"),
+    ([{"type": "code", "language": "python"}], "messages.1.content.0.code", "required"),
+    ([{"type": "image", "name": "x.png", "media": "m-1"}], "messages.1.content.0.media", "Extra"),
+    ([{"type": "code", "code": "1", "language": "py thon"}], "messages.1.content.0.language", "pattern"),
+    ([{"type": "tool", "title": "t", "links": [{"url": "https://x.test"}] * 51}], "messages.1.content.0.links", ""),
+    ([], "messages.1", "1 to 500 blocks"),
+    (42, "messages.1.content", ""),
+])
+def test_bad_blocks_are_refused_naming_the_path_and_store_nothing(client, content, field, says):
+    body = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": content}]}
+    with nothing_stored():
+        response = post_json(client, body)
+    assert response.status_code == 400, response.body
+    error = body_of(response)["error"]
+    assert error["code"] == "invalid_field" and error["field"] == field, error
+    assert says in error["message"]
+
+
+@pytest.mark.parametrize("tex", [
+    r"\text{<img src=x onerror=alert(1)>}",
+    r"\href{javascript:alert(1)}{click}",
+    r"\text{</math><script>alert(1)</script>}",
+    "{" * 60 + "x" + "}" * 60,
+])
+def test_formulas_that_are_not_safe_to_convert_show_as_their_tex(client, tex):
+    created = create(client, {"messages": [{"role": "assistant", "content": f"see \\({tex}\\) here"}]})
+    html = body_of(client.http.get(f"/api/conversations/{created['id']}"))["messages"][0]["html"]
+    assert "<math" not in html and '<code class="math-tex">' in html
+    assert not re.search(r"<(img|script|a)\b", html) and "href=" not in html
+
+
+def test_markup_sent_as_mathml_is_never_trusted(client):
+    sent = '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>'
+    created = create(client, {"messages": [{"role": "assistant", "content": sent}]})
+    html = body_of(client.http.get(f"/api/conversations/{created['id']}"))["messages"][0]["html"]
+    assert "<math" not in html and "<img" not in html and "&lt;math&gt;" in html
+    seed = create(client, {"items": [{"from": "human", "value": "q"}, {"from": "gpt", "value": sent}]})
+    seed_html = body_of(client.http.get(f"/api/conversations/{seed['id']}"))["messages"][1]["html"]
+    assert "<math" not in seed_html and "<img" not in seed_html and "onerror" not in seed_html
+
+
+def test_math_per_conversation_is_bounded(client):
+    from chalicelib import mathml
+
+    formula = r"\frac{a}{b}" * 360  # ~4,000 characters of TeX, near the per-formula limit
+    count = mathml.MAX_TEX_PER_CONVERSATION // len(formula) + 3
+    text = "\n\n".join(f"$${formula}$$" for _ in range(count))
+    created = create(client, {"messages": [{"role": "assistant", "content": text}]})
+    html = body_of(client.http.get(f"/api/conversations/{created['id']}"))["messages"][0]["html"]
+    converted = html.count("<math ")
+    assert 0 < converted < count and html.count('class="math-tex math-display"') == count - converted
