@@ -135,7 +135,8 @@ def spec() -> dict[str, Any]:
             "summary": "Whether the bearer token is this conversation's delete key (pages check a key from a link "
                        "before keeping it)",
             "parameters": [_ID], "security": [{"deleteToken": []}],
-            "responses": {"204": {"description": "It is"}, "403": _error("It is not"), "404": _error("Unknown")}}},
+            "responses": {"204": {"description": "It is"}, "401": _error("No bearer token sent"),
+                          "403": _error("It is not"), "404": _error("Unknown")}}},
         "/api/conversations/{id}": {
             "get": {"summary": "Read a conversation", "parameters": [_ID],
                     "responses": {"200": _json("Conversation"), "404": _error("Unknown or deleted")}},

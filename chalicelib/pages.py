@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from . import settings
+from .rendering import turn_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -87,7 +88,7 @@ def _with_age(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _description(conversation: dict[str, Any]) -> str:
     """Plain text of the first question, cut: never raw HTML (the original leaked markup here)."""
     first = next((m for m in conversation["messages"] if m["role"] == "user"), None)
-    text = " ".join((first.get("content") or "").split()) if first else ""
+    text = " ".join((turn_text(first.get("content")) or "").split()) if first else ""
     text = text or conversation["title"]
     return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
 

@@ -406,7 +406,8 @@ def test_a_delete_key_check_answers_204_or_403(client):
                             headers={"authorization": f"Bearer {created['deleteToken']}"})
     wrong = client.http.get(f"/api/conversations/{created['id']}/key", headers={"authorization": "Bearer " + "A" * 32})
     missing = client.http.get("/api/conversations/Zz9Zz9Z/key", headers={"authorization": "Bearer x"})
-    assert (right.status_code, wrong.status_code, missing.status_code) == (204, 403, 404)
+    absent = client.http.get(f"/api/conversations/{created['id']}/key")
+    assert (right.status_code, wrong.status_code, missing.status_code, absent.status_code) == (204, 403, 404, 401)
     assert right.headers["Cache-Control"] == "no-store"
 
 

@@ -101,7 +101,10 @@ def check_delete_key(conversation_id: str) -> Response:
     link before keeping it."""
     from .. import conversations
 
-    if not conversations.token_matches(conversation_id, callers.bearer_token(routes.current_request) or None):
+    token = callers.bearer_token(routes.current_request)
+    if not token:
+        raise ApiError(401, "unauthorized", "Send the delete key as `Authorization: Bearer <key>`.")
+    if not conversations.token_matches(conversation_id, token):
         raise ApiError(403, "forbidden", "That is not this conversation's delete key.")
     return no_content()
 
