@@ -47,10 +47,12 @@ def html_depth(html: str) -> int:
 
 # What one character costs to render, in units of about 5 us on this machine (`make bench`, "hostile
 # bodies"): markdown-it tries each as emphasis, a link, code or a table cell, and the sanitizer then walks
-# the elements it made. A table cell costs ~8x an entity, an autolink's brackets ~4x.
+# the elements it made. A table cell costs ~8x an entity, an autolink's brackets ~4x. A `$` is tried as math
+# (~4 us), and a backslash as an escape or as `\\(` / `\\[` opening math (whose closing delimiter is looked for
+# within one formula's length).
 HTML_WEIGHTS = {"<": 8, "&": 3}
 MARKDOWN_WEIGHTS = {"|": 24, "<": 12, ">": 12, "*": 8, "_": 7, "`": 7, "!": 6, "[": 4, "]": 4, "~": 4, "&": 3,
-                    "(": 2, '"': 2, "'": 1, "\\": 1}
+                    "(": 2, '"': 2, "'": 1, "\\": 2, "$": 3}
 
 
 # Plain text costs too (~0.16 us a character through markdown-it and the sanitizer): one unit per 25

@@ -88,9 +88,11 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     return _serialize(root) or _fallback(tex, display)
 
 
-# Per conversation: converting costs up to ~20 us per TeX character, so a conversation converts at most this
-# much TeX (about 1.2 s at worst); formulas past it show as TeX.
+# Per conversation: converting costs ~60 us a formula and up to ~18 us a TeX character, so a conversation
+# converts at most this much TeX, each formula counting FORMULA_OVERHEAD characters more (about 1.1 s at worst,
+# whatever the mix); formulas past it show as TeX. A math-heavy chat (500 formulas of 30 characters) fits.
 MAX_TEX_PER_CONVERSATION = 60_000
+FORMULA_OVERHEAD = 4
 
 
 class MathBudget:
@@ -100,7 +102,7 @@ class MathBudget:
         self.chars = chars
 
     def convert(self, tex: str, display: bool) -> str:
-        self.chars -= len(tex)
+        self.chars -= len(tex) + FORMULA_OVERHEAD
         if self.chars < 0:
             return _fallback(tex.strip(), display)
         return tex_to_mathml(tex, display)

@@ -78,9 +78,11 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     if request.messages is not None:
         for message in request.messages:
             if isinstance(message.content, list):
-                rendered.append({"role": message.role,
-                                 "html": blocks.render_turn(message.content, message.role == "user", math),
-                                 "content": [block.model_dump(exclude_none=True) for block in message.content]})
+                # Stored as shared, without the defaults (`"spoken": false` on every text block says nothing).
+                shared = [block.model_dump(exclude_none=True, exclude_defaults=True) | {"type": block.type}
+                          for block in message.content]
+                rendered.append({"role": message.role, "content": shared,
+                                 "html": blocks.render_turn(message.content, message.role == "user", math)})
             elif message.role == "user":
                 rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
             else:

@@ -35,53 +35,6 @@
   const signedOutMessage = () => site === "claude" ? "Sign in to Claude first, then share again."
                                                    : "Sign in to ChatGPT first, then share again.";
 
-  function partsText(content) {
-    const parts = (content && content.parts) || [];
-    const texts = parts.map((p) => (typeof p === "string" ? p : p && p.content_type === "image_asset_pointer" ? "[image]" : ""));
-    let text = texts.filter(Boolean).join("\n");
-    if (!text && typeof content?.text === "string") text = content.text;
-    switch (content && content.content_type) {
-      case "code": return "```\n" + text + "\n```";
-      case "execution_output": return "```\n" + text + "\n```";
-      case "tether_quote": return text.split("\n").map((l) => "> " + l).join("\n");
-      default: return text;
-    }
-  }
-
-  // The visible transcript is one branch: current_node back to the root, reversed.
-  function chatgptFromJson(data) {
-    const chain = [];
-    const seen = new Set();
-    for (let id = data.current_node; id && data.mapping[id] && !seen.has(id); id = data.mapping[id].parent) {
-      seen.add(id);
-      chain.push(data.mapping[id]);
-    }
-    chain.reverse();
-    const messages = [];
-    let model = null;
-    for (const node of chain) {
-      const m = node.message;
-      if (!m) continue;
-      const role = m.author && m.author.role;
-      const type = m.content && m.content.content_type;
-      if (role === "system" || type === "model_editable_context") continue;
-      if (m.metadata && m.metadata.is_visually_hidden_from_conversation) continue;
-      if (m.recipient && m.recipient !== "all") continue; // calls addressed to a tool, not to the reader
-      if (type === "tether_browsing_display") continue;
-      const text = partsText(m.content);
-      if (!text.trim()) continue;
-      const mapped = role === "user" ? "user" : role === "assistant" ? "assistant" : "tool";
-      if (mapped === "assistant" && m.metadata && m.metadata.model_slug) model = m.metadata.model_slug;
-      const last = messages[messages.length - 1];
-      if (mapped === "assistant" && type === "text" && last && last.role === "assistant" && last.text) {
-        last.content += text; // a continued answer ("Continue generating") is one reply
-        continue;
-      }
-      messages.push({ role: mapped, content: text, text: type === "text" });
-    }
-    return { title: data.title || document.title, model, messages: messages.map(({ role, content }) => ({ role, content })) };
-  }
-
   function accountHeader() {
     const match = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
     return match ? { "Chatgpt-Account-Id": decodeURIComponent(match[1]) } : {};
@@ -92,24 +45,8 @@
     if (!session || !session.accessToken) throw new ShareError("signed-out", signedOutMessage());
     const data = await getJson(`/backend-api/conversation/${encodeURIComponent(id)}`, {
       headers: { Authorization: `Bearer ${session.accessToken}`, ...accountHeader() } });
-    if (!data || !data.mapping || !data.current_node) throw new ShareError("site-error", "Unexpected answer from ChatGPT.");
-    return chatgptFromJson(data);
-  }
-
-  function claudeFromJson(data) {
-    const byId = new Map((data.chat_messages || []).map((m) => [m.uuid, m]));
-    const chain = [];
-    const seen = new Set();
-    for (let id = data.current_leaf_message_uuid; id && byId.has(id) && !seen.has(id); id = byId.get(id).parent_message_uuid) {
-      seen.add(id);
-      chain.push(byId.get(id));
-    }
-    chain.reverse();
-    const messages = chain.map((m) => {
-      const blocks = Array.isArray(m.content) ? m.content.filter((b) => b.type === "text").map((b) => b.text) : [];
-      return { role: m.sender === "human" ? "user" : "assistant", content: (blocks.join("\n\n") || m.text || "").trim() };
-    }).filter((m) => m.content);
-    return { title: data.name || document.title, model: data.model || null, messages };
+    if (!data || !data.mapping) throw new ShareError("site-error", "Unexpected answer from ChatGPT.");
+    return globalThis.ShareReaders.chatgpt(data);
   }
 
   async function claudeJson(id) {
@@ -117,7 +54,22 @@
     const org = Array.isArray(organizations) && organizations[0] && organizations[0].uuid;
     if (!org) throw new ShareError("signed-out", signedOutMessage());
     const data = await getJson(`/api/organizations/${org}/chat_conversations/${encodeURIComponent(id)}?tree=True&rendering_mode=messages`);
-    return claudeFromJson(data);
+    if (!data || !Array.isArray(data.chat_messages)) throw new ShareError("site-error", "Unexpected answer from Claude.");
+    return globalThis.ShareReaders.claude(data);
+  }
+
+  // Math on the page is KaTeX's rendering; its TeX source is in an annotation. The TeX is what is shared, never
+  // KaTeX's HTML (which the server would flatten to "x = 2 a − b ± b 2 − 4 a c").
+  function withTex(element) {
+    const copy = element.cloneNode(true);
+    copy.querySelectorAll(".katex-display, .katex").forEach((math) => {
+      if (!math.isConnected || !copy.contains(math)) return;
+      const tex = math.querySelector('annotation[encoding="application/x-tex"]');
+      if (!tex) return;
+      const display = math.classList.contains("katex-display");
+      math.replaceWith(document.createTextNode(display ? `\\[${tex.textContent}\\]` : `\\(${tex.textContent}\\)`));
+    });
+    return copy;
   }
 
   // Page fallback: stable data-* attributes; assistant turns are sent as the page's HTML (the server sanitizes).
@@ -126,7 +78,7 @@
     if (site === "claude") {
       document.querySelectorAll('[data-testid="user-message"], .font-claude-response').forEach((el) => {
         const human = el.matches('[data-testid="user-message"]');
-        items.push({ from: human ? "human" : "gpt", value: human ? el.innerText.trim() : el.innerHTML });
+        items.push({ from: human ? "human" : "gpt", value: human ? el.innerText.trim() : withTex(el).innerHTML });
       });
     } else {
       document.querySelectorAll("[data-message-author-role]").forEach((el) => {
@@ -136,7 +88,7 @@
           items.push({ from: "human", value: text.innerText.trim() });
         } else if (role === "assistant") {
           const body = el.querySelector(".markdown") || el;
-          items.push({ from: "gpt", value: body.innerHTML });
+          items.push({ from: "gpt", value: withTex(body).innerHTML });
         }
       });
     }
@@ -255,6 +207,24 @@
     return paragraph;
   }
 
+  function previewOf(content) {
+    if (!Array.isArray(content)) return String(content || "");
+    const text = content.find((b) => b.type === "text");
+    if (text) return text.text;
+    const first = content[0] || {};
+    return `[${first.type}${first.name || first.title ? ": " + (first.name || first.title) : ""}]`;
+  }
+
+  function describe(counts) {
+    const parts = [`${counts.turns} turn${counts.turns === 1 ? "" : "s"}`];
+    for (const [n, one, many] of [[counts.images, "image", "images"], [counts.files, "file (name only)", "files (names only)"],
+                                  [counts.reasoning, "reasoning summary", "reasoning summaries"],
+                                  [counts.tools, "tool step", "tool steps"]]) {
+      if (n) parts.push(`${n} ${n === 1 ? one : many}`);
+    }
+    return `Will publish: ${parts.join(", ")}.`;
+  }
+
   async function openDialog() {
     const dialog = showDialog(element("h2", { textContent: "Share this conversation" }),
                               element("p", { className: "muted", textContent: "Reading the conversation…" }));
@@ -271,9 +241,15 @@
     const checks = turns.map((turn, index) => {
       const box = element("input", { type: "checkbox", checked: true, value: String(index) });
       const who = turn.role || (turn.from === "human" ? "user" : "assistant");
-      const preview = (turn.content || turn.value || "").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 80);
+      const preview = previewOf(turn.content ?? turn.value).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 80);
       return element("label", {}, box, element("span", { textContent: `${index + 1}. ${who}: ${preview}` }));
     });
+    // What will be published, and one switch for the steps behind the answers.
+    const counts = conversation.messages ? globalThis.ShareReaders.summary(conversation) : null;
+    const steps = element("input", { type: "checkbox", id: "sgpt-steps", checked: true });
+    const stepsRow = counts && (counts.reasoning || counts.tools)
+      ? element("label", {}, steps, element("span", { textContent: "Include reasoning and tool steps" })) : null;
+    const publishes = counts ? element("p", { className: "muted summary", textContent: describe(counts) }) : null;
     const unlisted = element("input", { type: "radio", name: "visibility", value: "unlisted", checked: true });
     const publicRadio = element("input", { type: "radio", name: "visibility", value: "public" });
     const status = element("div", { className: "status" });
@@ -282,6 +258,7 @@
       element("h2", { textContent: "Share this conversation" }),
       element("label", { htmlFor: "sgpt-title", textContent: "Title" }), title,
       element("fieldset", { className: "messages" }, element("legend", { textContent: `Messages (${turns.length})` }), ...checks),
+      ...(publishes ? [publishes] : []), ...(stepsRow ? [stepsRow] : []),
       element("fieldset", {}, element("legend", { textContent: "Who can see it" }),
               element("label", {}, unlisted, element("span", { textContent: "Unlisted: only people with the link" })),
               element("label", {}, publicRadio, element("span", { textContent: "Public: also listed on Explore" }))),
@@ -293,9 +270,14 @@
     shareButton.addEventListener("click", trusted(async () => {
       const chosen = checks.map((label, i) => (label.querySelector("input").checked ? turns[i] : null)).filter(Boolean);
       if (!chosen.length) { status.replaceChildren(showError(new ShareError("empty", "Choose at least one message."))); return; }
-      const payload = { title: title.value, model: conversation.model || undefined, source: conversation.source,
-                        visibility: publicRadio.checked ? "public" : "unlisted" };
+      let payload = { title: title.value, model: conversation.model || undefined, source: conversation.source,
+                      visibility: publicRadio.checked ? "public" : "unlisted" };
       payload[conversation.messages ? "messages" : "items"] = chosen;
+      if (conversation.messages && !steps.checked) payload = globalThis.ShareReaders.withoutSteps(payload);
+      if (conversation.messages && !payload.messages.length) {
+        status.replaceChildren(showError(new ShareError("empty", "Choose at least one message with something to show.")));
+        return;
+      }
       shareButton.disabled = true;
       status.replaceChildren(element("p", { className: "muted", textContent: "Sharing…" }));
       const answer = await ext.runtime.sendMessage({ type: "share", payload });

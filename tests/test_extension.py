@@ -28,14 +28,23 @@ SECOND_JSON = {"title": "Second conversation", "current_node": "b", "mapping": {
     "b": {"id": "b", "parent": "a", "children": [], "message": {
         "id": "b", "author": {"role": "assistant"}, "content": {"content_type": "text", "parts": ["Second answer"]},
         "recipient": "all", "metadata": {"model_slug": "gpt-4o-mini"}}}}}
+# Voice, a photo and a file, reasoning, a code run, a web search, a canvas document with an update, citations,
+# math and a sandbox link, with custom instructions, a hidden file-search quote and raw search results around them.
+RICH_JSON = json.loads((FIXTURES / "chatgpt_rich_conversation.json").read_text())
+RICH_ID = "6745f0c2-aaaa-8000-bbbb-000000000003"
 CHATGPT_ID = "6745f0c2-aaaa-8000-bbbb-000000000001"
 SECOND_ID = "6745f0c2-aaaa-8000-bbbb-000000000002"
 CLAUDE_ID = CLAUDE_JSON["uuid"]
+def _text(*texts: str) -> list[dict[str, str]]:
+    return [{"type": "text", "text": text} for text in texts]
+
+
 EXPECTED_BRANCH = [
-    {"role": "user", "content": "How do I add numbers in Python?"},
-    {"role": "assistant", "content": CHATGPT_JSON["mapping"]["a1"]["message"]["content"]["parts"][0]},
-    {"role": "user", "content": "And floats?"},
-    {"role": "assistant", "content": "Floats add the same way, but mind rounding."},
+    {"role": "user", "content": _text("How do I add numbers in Python?")},
+    {"role": "assistant", "content": _text(CHATGPT_JSON["mapping"]["a1"]["message"]["content"]["parts"][0])},
+    {"role": "user", "content": _text("And floats?")},
+    # An answer in two nodes: two blocks, so the page shows a paragraph break where one was (never glued).
+    {"role": "assistant", "content": _text("Floats add the same way, ", "but mind rounding.")},
 ]
 
 # How the fake chat sites answer; each test starts from these defaults.
@@ -63,8 +72,8 @@ def chatgpt(route):
         if site_state["backend"] != "json":
             return _fulfil_json(route, {"detail": "error"}, int(site_state["backend"]))
         cid = path.rsplit("/", 1)[1]
-        return _fulfil_json(route, {CHATGPT_ID: CHATGPT_JSON, SECOND_ID: SECOND_JSON}.get(cid, {"detail": "nope"}),
-                            200 if cid in (CHATGPT_ID, SECOND_ID) else 404)
+        known = {CHATGPT_ID: CHATGPT_JSON, SECOND_ID: SECOND_JSON, RICH_ID: RICH_JSON}
+        return _fulfil_json(route, known.get(cid, {"detail": "nope"}), 200 if cid in known else 404)
     if path.startswith("/c/") or path == "/":
         html = (FIXTURES / "chatgpt_page.html").read_text()
         if site_state["page"] == "empty":
@@ -177,6 +186,65 @@ def test_share_stores_exactly_the_visible_chatgpt_branch(extension):
     page.close()
 
 
+def test_a_real_kind_of_conversation_reads_on_our_page_as_it_did_on_chatgpt(extension):
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{RICH_ID}")
+    page.get_by_role("button", name="Share this conversation").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator(".summary")).to_have_text(
+        "Will publish: 4 turns, 1 image, 1 file (name only), 1 reasoning summary, 2 tool steps.")
+    expect(dialog.get_by_label("Include reasoning and tool steps")).to_be_checked()
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    dialog.locator(".link").wait_for()
+    cid = dialog.locator(".link").get_attribute("data-id")
+    stored = _stored(cid)
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert "PRIVATE" not in json.dumps(stored) and "RAW SEARCH RESULTS" not in json.dumps(stored)
+    assert "Successfully created" not in json.dumps(stored) and "sandbox:" not in json.dumps(stored)
+
+    reader = extension.new_page()
+    reader.goto(f"{SITE}/c/{cid}")
+    answer = reader.locator(".msg.assistant").first
+    # Math is MathML the browser lays out itself: no script, no font download.
+    assert answer.locator("math").count() == 3
+    expect(answer.locator('math[display="block"] mfrac')).to_have_count(1)
+    # Reasoning, the code run and the search are there, closed; the answer reads first.
+    reasoning = answer.locator("details.reasoning")
+    expect(reasoning.locator("summary")).to_have_text("Thought for 12s")
+    expect(reasoning.get_by_text("It shows x^2")).to_be_hidden()
+    reasoning.locator("summary").click()
+    expect(reasoning.get_by_text("It shows x^2")).to_be_visible()
+    expect(answer.locator("details.code-run summary")).to_have_text("Ran python code")
+    expect(answer.locator(".tool-step")).to_have_text("Searched the web: quadratic formula")  # one line: no links
+    # The canvas document, in its final version, with a copy button.
+    document = answer.locator("section.document")
+    expect(document.locator("h3")).to_have_text("worked solution")
+    expect(document.get_by_text("Factor the left side: (x-2)(x-3) = 0")).to_be_visible()
+    expect(document.get_by_role("button", name="Copy the document worked solution")).to_be_visible()
+    # Citations are links; the sandbox file is its name.
+    expect(answer.get_by_role("link", name="Wikipedia")).to_have_attribute(
+        "href", "https://en.wikipedia.org/wiki/Quadratic_formula")
+    expect(answer.get_by_text("solution.pdf")).to_be_visible()
+    # The photo is a named placeholder, the file a chip; voice turns are marked spoken.
+    question = reader.locator(".msg.user").first
+    expect(question.get_by_role("img", name="Image: whiteboard.jpeg")).to_be_visible()
+    expect(question.locator(".file-chip")).to_contain_text("notes.pdf")
+    expect(reader.locator(".msg.user .spoken")).to_have_count(1)
+    assert "PRIVATE" not in reader.content()
+    reader.close()
+
+    # The switch off: the answer without its steps.
+    page.reload()
+    page.get_by_role("button", name="Share this conversation").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Include reasoning and tool steps").uncheck()
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    dialog.locator(".link").wait_for()
+    lean = _stored(dialog.locator(".link").get_attribute("data-id"))
+    assert [b["type"] for b in lean["messages"][1]["content"]] == ["document", "text"]
+    page.close()
+
+
 def test_a_share_made_while_signed_in_to_the_site_is_owned(extension):
     """The extension uses the site's session (its cookies) when there is one, and works anonymously when not."""
     import uuid
@@ -249,10 +317,10 @@ def test_claude_shares_the_current_branch(extension):
     page.goto(f"https://claude.ai/chat/{CLAUDE_ID}")
     stored = _stored(_share(page))
     assert [(m["role"], m["content"]) for m in stored["messages"]] == [
-        ("user", "Write a haiku about tides."),
-        ("assistant", "Moon pulls the sea back\nsand remembers every wave\nthen forgets again"),
-        ("user", "Now one about rain."),
-        ("assistant", "Rain on the tin roof\n\ncounting what the clouds forgot")]
+        ("user", _text("Write a haiku about tides.")),
+        ("assistant", _text("Moon pulls the sea back\nsand remembers every wave\nthen forgets again")),
+        ("user", _text("Now one about rain.")),
+        ("assistant", _text("Rain on the tin roof", "counting what the clouds forgot"))]
     assert (stored["title"], stored["model"], stored["source"]) == ("Haiku about tides", "claude-sonnet-4", "claude")
     page.close()
 
@@ -272,7 +340,7 @@ def test_the_button_survives_client_side_navigation(extension):
     page.wait_for_function("document.querySelector('#page-header sgpt-action') !== null")
     stored = _stored(_share(page))
     assert stored["title"] == "Second conversation" and stored["model"] == "gpt-4o-mini"
-    assert [m["content"] for m in stored["messages"]] == ["Second question", "Second answer"]
+    assert [m["content"] for m in stored["messages"]] == [_text("Second question"), _text("Second answer")]
     # Off a conversation (the home page) the button hides.
     page.evaluate("history.pushState({}, '', '/')")
     page.wait_for_function("document.querySelector('sgpt-action').shadowRoot.querySelector('.share').hidden")

@@ -1,0 +1,439 @@
+// From a chat site's own JSON to the body of POST /api/conversations: one message per visible turn, the
+// assistant's side as ordered blocks (reasoning, code runs, tool steps, documents, text, images), and nothing
+// the sharer did not see: no system or hidden messages, custom instructions, memory, tool plumbing, raw
+// search or file-search results, and never the contents of an uploaded file (only its name, type and size).
+//
+// A plain script: no imports, no DOM, no network, no extension API. The extension loads it before content.js;
+// tests load it in Node with `vm`; a page of the site can load the same file.
+(() => {
+  "use strict";
+
+  const PRIVATE_USE = /[\uE000-\uF8FF]/g;
+  // 【5†source】, 【3:0†report.pdf】, 【Page title, lines 66–76】: ChatGPT uses these brackets for citations only.
+  const OLD_CITATION = /【[^【】\n]{0,400}】/g;
+  const PRIVATE_USE_ONE = /[\uE000-\uF8FF]/;
+  const OLD_CITATION_ONE = /【[^【】\n]{0,400}】/;
+  const SANDBOX_LINK = /\[([^\]\n]{0,300})\]\(sandbox:([^)\s]{1,500})\)/g;
+  const LANGUAGE = /^[A-Za-z0-9_+#.-]{1,40}$/;
+  const IMAGE_NAME = /\.(png|jpe?g|gif|webp|heic|bmp|svg)$/i;
+  const MAX_LINKS = 50;
+
+  const cut = (text, limit) => (text.length > limit ? text.slice(0, limit - 1) + "…" : text);
+  const oneLine = (text, limit = 500) => cut(String(text || "").replace(/\s+/g, " ").trim(), limit);
+  const language = (name) => (name && LANGUAGE.test(name) && name !== "unknown" ? name : undefined);
+  const dimension = (n) => (Number.isInteger(n) && n > 0 && n <= 100000 ? n : undefined);
+  const size = (n) => (Number.isInteger(n) && n >= 0 ? n : undefined);
+  const parseJson = (text) => { try { return JSON.parse(text); } catch (e) { return null; } };
+  const basename = (path) => String(path).split("/").pop();
+
+  function compact(block) {
+    for (const key of Object.keys(block)) if (block[key] === undefined) delete block[key];
+    return block;
+  }
+
+  // Files never sent as a link: `[report](sandbox:/mnt/data/report.pdf)` becomes the file's name.
+  function withoutSandboxLinks(text) {
+    return text.replace(SANDBOX_LINK, (all, label, path) => {
+      const name = basename(path);
+      return label && label !== name ? `${label} (\`${name}\`)` : `\`${name}\``;
+    });
+  }
+
+  // ------------------------------------------------------------------ ChatGPT
+
+  // Citation markers resolved into links through the message's references, then any marker left removed.
+  function resolveCitations(text, metadata) {
+    let out = text;
+    for (const ref of (metadata && metadata.content_references) || []) {
+      // Only markers are replaced (a footnote reference may "match" a plain space), once each.
+      if (!ref || typeof ref.matched_text !== "string" || !(PRIVATE_USE_ONE.test(ref.matched_text) ||
+          OLD_CITATION_ONE.test(ref.matched_text))) continue;
+      // Web sources become links (at most three per marker); a footnote list or an internal reference, nothing.
+      const sources = (Array.isArray(ref.items) ? ref.items : ref.url ? [ref] : [])
+        .filter((i) => i && /^https?:\/\//.test(i.url || ""));
+      const replacement = ref.type === "sources_footnote" ? "" : sources.slice(0, 3)
+        .map((i) => ` ([${oneLine(i.attribution || i.title || i.url, 120).replace(/[[\]]/g, "")}](${i.url.replace(/[()\s]/g, encodeURIComponent)}))`)
+        .join("");
+      const at = out.indexOf(ref.matched_text);
+      if (at >= 0) out = out.slice(0, at) + replacement + out.slice(at + ref.matched_text.length);
+    }
+    const citations = ((metadata && metadata.citations) || [])
+      .filter((c) => c && Number.isInteger(c.start_ix) && Number.isInteger(c.end_ix) && c.end_ix >= c.start_ix)
+      .sort((a, b) => b.start_ix - a.start_ix);
+    if (out === text) {
+      for (const c of citations) {
+        const url = c.metadata && c.metadata.url;
+        const title = oneLine((c.metadata && c.metadata.title) || url, 120);
+        const link = url && /^https?:\/\//.test(url) ? ` ([${title}](${url}))` : "";
+        out = out.slice(0, c.start_ix) + link + out.slice(c.end_ix);
+      }
+    }
+    return out.replace(OLD_CITATION, "").replace(PRIVATE_USE, "");
+  }
+
+  // The visible transcript is one branch: current_node back to the root (an export entry without one: the
+  // newest leaf), reversed.
+  function chatgptBranch(data) {
+    const mapping = data.mapping || {};
+    let leaf = data.current_node;
+    if (!leaf || !mapping[leaf]) {
+      let newest = -Infinity;
+      for (const [id, node] of Object.entries(mapping)) {
+        const time = (node.message && node.message.create_time) || 0;
+        if (!(node.children || []).length && time >= newest) { newest = time; leaf = id; }
+      }
+    }
+    const chain = [];
+    const seen = new Set();
+    for (let id = leaf; id && mapping[id] && !seen.has(id); id = mapping[id].parent) {
+      seen.add(id);
+      chain.push(mapping[id]);
+    }
+    return chain.reverse().map((node) => node.message).filter(Boolean);
+  }
+
+  function toolStep(recipient, code) {
+    const args = parseJson(code) || {};
+    if (/^(web|browser)(\.|$)/.test(recipient) || recipient === "web.run" || recipient === "web.search") {
+      const queries = [];
+      for (const q of args.search_query || []) if (q && q.q) queries.push(q.q);
+      if (args.query) queries.push(args.query);
+      if (args.q) queries.push(args.q);
+      const called = /search\("([^"]{1,300})"/.exec(code || "");
+      if (called) queries.push(called[1]);
+      const opened = /open_url\("([^"]{1,500})"/.exec(code || "");
+      if (queries.length) return `Searched the web: ${queries.join("; ")}`;
+      if (opened || args.open || recipient === "browser.open") return "Read a web page";
+      return "Browsed the web";
+    }
+    if (recipient.startsWith("imagegen")) return args.prompt ? `Created an image: ${args.prompt}` : "Created an image";
+    if (recipient.startsWith("container") || recipient.startsWith("computer")) return "Worked in its sandbox";
+    if (recipient === "myfiles_browser" || recipient === "file_search" || recipient.startsWith("file_search")) {
+      return "Searched the files you shared";
+    }
+    // Canvas is shown as its document; memory, and tools under internal names, are plumbing.
+    return null;
+  }
+
+  function applyCanvasUpdates(document, updates) {
+    let content = document.content;
+    for (const update of updates || []) {
+      if (!update || typeof update.pattern !== "string") continue;
+      try {
+        const pattern = new RegExp(update.pattern, update.multiple ? "g" : "");
+        content = content.replace(pattern, () => String(update.replacement ?? ""));
+      } catch (e) { /* a pattern this engine cannot read leaves the document as it was */ }
+    }
+    document.content = content;
+  }
+
+  function chatgptUserTurn(message, pendingFiles) {
+    const blocks = [];
+    const attachments = (message.metadata && message.metadata.attachments) || [];
+    const byId = new Map(attachments.map((a) => [a.id, a]));
+    const shownImages = new Set();
+    for (const part of (message.content && message.content.parts) || []) {
+      if (typeof part === "string") {
+        const text = withoutSandboxLinks(part).replace(PRIVATE_USE, "");
+        if (text.trim()) blocks.push({ type: "text", text });
+      } else if (part && part.content_type === "audio_transcription" && part.text && part.text.trim()) {
+        blocks.push({ type: "text", text: part.text, spoken: true });
+      } else if (part && part.content_type === "image_asset_pointer") {
+        const id = String(part.asset_pointer || "").replace(/^[a-z-]+:\/\//, "");
+        const attachment = byId.get(id);
+        if (attachment) shownImages.add(id);
+        blocks.push(compact({ type: "image", name: cut((attachment && attachment.name) || "image", 300),
+                              width: dimension(part.width), height: dimension(part.height) }));
+      }
+    }
+    if (message.content && message.content.content_type === "text" && !blocks.length && message.content.text) {
+      blocks.push({ type: "text", text: message.content.text });
+    }
+    const listed = new Set();
+    for (const file of [...pendingFiles, ...attachments.filter((a) => !shownImages.has(a.id))]) {
+      if (!file || !file.name || listed.has(file.id || file.name)) continue;
+      listed.add(file.id || file.name);
+      blocks.push(compact({ type: "file", name: cut(file.name, 300), mimeType: file.mimeType || file.mime_type || undefined,
+                            size: size(file.size) }));
+    }
+    return blocks;
+  }
+
+  function chatgpt(data) {
+    if (!data || typeof data !== "object" || !data.mapping) throw new Error("Not a ChatGPT conversation.");
+    const messages = [];
+    const documents = [];
+    let assistant = null;
+    let pendingFiles = [];
+    let model = null;
+    const assistantBlocks = () => {
+      if (!assistant) { assistant = { role: "assistant", content: [] }; messages.push(assistant); }
+      return assistant.content;
+    };
+    for (const message of chatgptBranch(data)) {
+      const role = message.author && message.author.role;
+      const content = message.content || {};
+      const type = content.content_type;
+      const metadata = message.metadata || {};
+      const recipient = message.recipient || "all";
+      if (role === "system" || metadata.is_visually_hidden_from_conversation ||
+          type === "user_editable_context" || type === "model_editable_context") {
+        // Files attached through a hidden message are shown on the next question, by name only.
+        if (Array.isArray(metadata.attachments)) pendingFiles.push(...metadata.attachments);
+        continue;
+      }
+      if (role === "user") {
+        const blocks = chatgptUserTurn(message, pendingFiles);
+        pendingFiles = [];
+        if (!blocks.length) continue;
+        messages.push({ role: "user", content: blocks });
+        assistant = null;
+        continue;
+      }
+      if (role === "assistant" && metadata.model_slug) model = metadata.model_slug;
+      if (role === "assistant" && type === "thoughts") {
+        const text = (content.thoughts || []).map((t) => [t.summary && `**${oneLine(t.summary, 300)}**`, t.content]
+          .filter(Boolean).join("\n\n")).filter(Boolean).join("\n\n");
+        assistantBlocks().push({ type: "reasoning", text: text.replace(PRIVATE_USE, "") });
+        continue;
+      }
+      if (role === "assistant" && type === "reasoning_recap") {
+        const blocks = assistantBlocks();
+        const last = [...blocks].reverse().find((b) => b.type === "reasoning");
+        const title = oneLine(content.content, 200) || undefined;
+        if (last && !last.title) last.title = title;
+        else blocks.push(compact({ type: "reasoning", title, text: "" }));
+        continue;
+      }
+      if (role === "assistant" && recipient === "all") {
+        for (const part of content.parts || []) {
+          if (typeof part === "string" || (part && part.content_type === "audio_transcription")) {
+            const raw = typeof part === "string" ? part : part.text || "";
+            const text = withoutSandboxLinks(resolveCitations(raw, metadata));
+            if (text.trim()) assistantBlocks().push(compact({ type: "text", text, spoken: typeof part === "string" ? undefined : true }));
+          } else if (part && part.content_type === "image_asset_pointer") {
+            assistantBlocks().push(compact({ type: "image", name: "image", width: dimension(part.width), height: dimension(part.height) }));
+          }
+        }
+        if (type === "code" && content.text) {  // code shown to the reader, not run
+          assistantBlocks().push({ type: "text", text: "```" + (language(content.language) || "") + "\n" + content.text + "\n```" });
+        }
+        continue;
+      }
+      if (role === "assistant") {
+        const code = typeof content.text === "string" ? content.text
+          : (content.parts || []).filter((p) => typeof p === "string").join("\n");
+        if (recipient === "python") {
+          assistantBlocks().push({ type: "code", language: "python", code });
+        } else if (recipient === "canmore.create_textdoc") {
+          const args = parseJson(code);
+          if (args && typeof args.content === "string") {
+            const kind = String(args.type || "document");
+            const doc = compact({ type: "document", title: cut(String(args.name || "Document").replace(/_/g, " "), 300),
+                                  format: kind.startsWith("code") ? "code" : "markdown",
+                                  language: kind.startsWith("code/") ? language(kind.slice(5)) : undefined,
+                                  content: args.content });
+            documents.push(doc);
+            assistantBlocks().push(doc);
+          }
+        } else if (recipient === "canmore.update_textdoc") {
+          const args = parseJson(code);
+          if (args && documents.length) applyCanvasUpdates(documents[documents.length - 1], args.updates);
+        } else {
+          const title = toolStep(recipient, code);
+          const blocks = assistantBlocks();
+          const previous = blocks[blocks.length - 1];
+          if (title && !(previous && previous.type === "tool" && previous.title === oneLine(title))) {
+            blocks.push({ type: "tool", title: oneLine(title), links: [] });
+          }
+        }
+        continue;
+      }
+      if (role === "tool") {
+        const blocks = assistant ? assistant.content : [];
+        const last = blocks[blocks.length - 1];
+        if (type === "execution_output" && last && last.type === "code" && content.text) {
+          // The sandbox's own notices ("Code execution state reset. IMPORTANT: …") are not the run's output.
+          if (!/^Code execution state reset\./.test(content.text)) last.output = cut(content.text, 20000);
+        } else if (type === "multimodal_text") {
+          // Images a code run or the image tool made (screenshots of the agent's sandbox are plumbing).
+          for (const part of content.parts || []) {
+            if (part && part.content_type === "image_asset_pointer") {
+              const generated = part.metadata && part.metadata.dalle;
+              assistantBlocks().push(compact({ type: "image", name: generated ? "Generated image" : "image",
+                                               width: dimension(part.width), height: dimension(part.height) }));
+            }
+          }
+        }
+        // tether_quote, tether_browsing_display, system_error, computer_output, text: tool plumbing, never shown.
+      }
+    }
+    const visible = messages.filter((m) => m.content.length);
+    return {
+      title: oneLine(data.title, 2000) || undefined,
+      model: oneLine(model || data.default_model_slug || "", 200) || undefined,
+      source: "chatgpt",
+      messages: visible,
+    };
+  }
+
+  // ------------------------------------------------------------------ Claude
+
+  function claudeBranch(data) {
+    const list = Array.isArray(data.chat_messages) ? data.chat_messages : [];
+    const byId = new Map(list.map((m) => [m.uuid, m]));
+    let leaf = data.current_leaf_message_uuid;
+    if (!leaf || !byId.has(leaf)) {  // an official export: the newest leaf
+      const parents = new Set(list.map((m) => m.parent_message_uuid));
+      const leaves = list.filter((m) => !parents.has(m.uuid));
+      leaves.sort((a, b) => String(a.created_at || "").localeCompare(String(b.created_at || "")) || (a.index || 0) - (b.index || 0));
+      leaf = leaves.length ? leaves[leaves.length - 1].uuid : null;
+    }
+    const chain = [];
+    const seen = new Set();
+    for (let id = leaf; id && byId.has(id) && !seen.has(id); id = byId.get(id).parent_message_uuid) {
+      seen.add(id);
+      chain.push(byId.get(id));
+    }
+    return chain.reverse();
+  }
+
+  function claudeText(block) {
+    return String(block.text || "").replace(PRIVATE_USE, "");
+  }
+
+  function claudeFiles(message) {
+    const blocks = [];
+    const seen = new Set();
+    for (const file of [...(message.files_v2 || []), ...(message.files || [])]) {
+      const name = file && (file.file_name || file.name);
+      const id = file && (file.file_uuid || file.uuid || name);
+      if (!name || seen.has(id)) continue;
+      seen.add(id);
+      const image = file.file_kind === "image" || IMAGE_NAME.test(name);
+      const asset = file.preview_asset || file.thumbnail_asset || {};
+      blocks.push(image
+        ? compact({ type: "image", name: cut(name, 300), width: dimension(asset.image_width), height: dimension(asset.image_height) })
+        : compact({ type: "file", name: cut(name, 300), mimeType: file.file_type || undefined, size: size(file.file_size) }));
+    }
+    // Attachments carry the file's extracted text: only the name, type and size are shared.
+    for (const file of message.attachments || []) {
+      if (file && file.file_name) {
+        blocks.push(compact({ type: "file", name: cut(file.file_name, 300), mimeType: file.file_type || undefined,
+                              size: size(file.file_size) }));
+      }
+    }
+    return blocks;
+  }
+
+  function claudeToolUse(block, results) {
+    const input = block.input || {};
+    const name = String(block.name || "tool");
+    if (name === "artifacts") {
+      return { artifact: input };
+    }
+    if (name === "repl" || name === "analysis") {
+      const result = results.get(block.id);
+      const output = result && (result.content || []).map((c) => (c && typeof c.text === "string" ? c.text : "")).join("\n").trim();
+      return { block: compact({ type: "code", language: "javascript", code: String(input.code || ""), output: output || undefined }) };
+    }
+    if (name === "web_search" || name === "web_fetch") {
+      const result = results.get(block.id);
+      const links = ((result && result.content) || [])
+        .filter((c) => c && /^https?:\/\//.test(c.url || ""))
+        .slice(0, MAX_LINKS)
+        .map((c) => compact({ url: cut(c.url, 2000), title: c.title ? oneLine(c.title, 300) : undefined }));
+      const title = name === "web_search" ? `Searched the web: ${input.query || ""}` : `Read ${input.url || "a web page"}`;
+      return { block: { type: "tool", title: oneLine(title), links } };
+    }
+    return { block: { type: "tool", title: oneLine(block.message || `Used ${name}`), links: [] } };
+  }
+
+  function claudeArtifact(artifacts, input) {
+    const id = input.id || input.title || "artifact";
+    let doc = artifacts.get(id);
+    const command = input.command || "create";
+    if (command === "update" && doc && typeof input.old_str === "string") {
+      doc.content = doc.content.split(input.old_str).join(String(input.new_str ?? ""));
+      return null;
+    }
+    if (command === "rewrite" && doc) {
+      doc.content = String(input.content || "");
+      return null;
+    }
+    const kind = String(input.type || "text/markdown");
+    const code = kind === "application/vnd.ant.code" || /^(text\/html|image\/svg|application\/vnd\.ant\.react)/.test(kind);
+    doc = compact({ type: "document", title: cut(String(input.title || "Artifact"), 300), format: code ? "code" : "markdown",
+                    language: code ? language(input.language || (kind.includes("html") ? "html" : kind.includes("svg") ? "xml" : kind.includes("react") ? "jsx" : undefined)) : undefined,
+                    content: String(input.content || "") });
+    artifacts.set(id, doc);
+    return doc;
+  }
+
+  function claude(data) {
+    if (!data || typeof data !== "object" || !Array.isArray(data.chat_messages)) throw new Error("Not a Claude conversation.");
+    const messages = [];
+    const artifacts = new Map();
+    for (const message of claudeBranch(data)) {
+      const blocks = [];
+      const content = Array.isArray(message.content) ? message.content : [];
+      const results = new Map(content.filter((b) => b && b.type === "tool_result").map((b) => [b.tool_use_id, b]));
+      const user = message.sender === "human";
+      if (user) blocks.push(...claudeFiles(message));
+      for (const block of content) {
+        if (!block || typeof block !== "object") continue;
+        if (block.type === "text" && claudeText(block).trim()) {
+          blocks.push({ type: "text", text: claudeText(block) });
+        } else if (!user && block.type === "thinking" && (block.thinking || "").trim()) {
+          const summary = (block.summaries || []).map((s) => s && s.summary).filter(Boolean).pop();
+          blocks.push(compact({ type: "reasoning", title: summary ? oneLine(summary, 200) : "Thought process", text: String(block.thinking) }));
+        } else if (!user && block.type === "tool_use") {
+          const step = claudeToolUse(block, results);
+          if (step.artifact) {
+            const doc = claudeArtifact(artifacts, step.artifact);
+            if (doc) blocks.push(doc);
+          } else if (step.block) {
+            blocks.push(step.block);
+          }
+        }
+        // tool_result: read through its tool_use (links, output); never shown as it came.
+      }
+      if (!content.length && typeof message.text === "string" && message.text.trim()) {
+        blocks.push({ type: "text", text: message.text });
+      }
+      if (!user) blocks.push(...claudeFiles(message).filter((b) => b.type === "image"));
+      if (blocks.length) messages.push({ role: user ? "user" : "assistant", content: blocks });
+    }
+    return {
+      title: oneLine(data.name, 2000) || undefined,
+      model: oneLine(data.model || "", 200) || undefined,
+      source: "claude",
+      messages,
+    };
+  }
+
+  // What the share dialog says will be published.
+  function summary(payload) {
+    const counts = { turns: 0, images: 0, files: 0, reasoning: 0, tools: 0 };
+    for (const message of payload.messages || []) {
+      counts.turns += 1;
+      for (const block of Array.isArray(message.content) ? message.content : []) {
+        if (block.type === "image") counts.images += 1;
+        else if (block.type === "file") counts.files += 1;
+        else if (block.type === "reasoning") counts.reasoning += 1;
+        else if (block.type === "code" || block.type === "tool") counts.tools += 1;
+      }
+    }
+    return counts;
+  }
+
+  // The switch "include reasoning and tool steps" off: those blocks go, and turns left empty go too.
+  function withoutSteps(payload) {
+    const messages = (payload.messages || [])
+      .map((m) => ({ ...m, content: m.content.filter((b) => !["reasoning", "code", "tool"].includes(b.type)) }))
+      .filter((m) => m.content.length);
+    return { ...payload, messages };
+  }
+
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, withoutSteps });
+})();

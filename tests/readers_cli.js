@@ -1,0 +1,15 @@
+// Runs extension/readers.js in a bare `vm` context (no DOM, no network, no extension API, as its header
+// promises) on a chat JSON file: `node tests/readers_cli.js chatgpt|claude FILE` prints the create body.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+
+const [site, file] = process.argv.slice(2);
+const context = vm.createContext({});
+vm.runInContext(fs.readFileSync(path.join(__dirname, "..", "extension", "readers.js"), "utf8"), context,
+                { filename: "readers.js" });
+const data = JSON.parse(fs.readFileSync(file, "utf8"));
+const payload = context.ShareReaders[site](data);
+process.stdout.write(JSON.stringify({ payload, summary: context.ShareReaders.summary(payload),
+                                      withoutSteps: context.ShareReaders.withoutSteps(payload) }));

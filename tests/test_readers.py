@@ -1,0 +1,228 @@
+"""extension/readers.js on real conversations (fixtures cut from real ChatGPT and Claude answers and exports):
+every visible turn, in order, as blocks; nothing the sharer did not see."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+HERE = Path(__file__).resolve().parent
+CHATS = HERE / "fixtures" / "chats"
+NODE = shutil.which("node") or "node"
+
+
+def read(site: str, source: Path | dict[str, Any], tmp_path: Path | None = None) -> dict[str, Any]:
+    """What the extension would send for this chat JSON: {payload, summary, withoutSteps}."""
+    if isinstance(source, dict):
+        assert tmp_path is not None
+        path = tmp_path / "chat.json"
+        path.write_text(json.dumps(source))
+    else:
+        path = source
+    result = subprocess.run([NODE, str(HERE / "readers_cli.js"), site, str(path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads((CHATS / name).read_text())
+
+
+def blocks(payload: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [b for m in payload["messages"] for b in m["content"] if b["type"] == kind]
+
+
+def texts_never_visible(data: dict[str, Any]) -> list[str]:
+    """Long strings of everything a reader of the chat never saw: system and hidden messages, custom
+    instructions, memory, tool answers (web pages, quoted files, errors, sandbox notices); a code run's output
+    is shown (collapsed, under its code), as in the chat."""
+    hidden = []
+    for node in data["mapping"].values():
+        message = node.get("message")
+        if not message:
+            continue
+        content, metadata = message["content"], message.get("metadata") or {}
+        invisible = (message["author"]["role"] in ("system", "tool")
+                     or metadata.get("is_visually_hidden_from_conversation")
+                     or content["content_type"] in ("user_editable_context", "model_editable_context"))
+        if content["content_type"] == "execution_output" and not content.get("text", "").startswith("Code execution"):
+            invisible = False
+        if invisible:
+            strings = [p for p in content.get("parts") or [] if isinstance(p, str)]
+            for value in [content.get("text"), content.get("result"), content.get("user_profile"),
+                          content.get("user_instructions"), *strings]:
+                if isinstance(value, str):
+                    hidden += [line.strip() for line in value.splitlines() if len(line.strip()) >= 40]
+    return hidden
+
+
+CHATGPT_FIXTURES = sorted(p.name for p in CHATS.glob("chatgpt_*.json"))
+
+
+@pytest.mark.parametrize("name", CHATGPT_FIXTURES)
+def test_nothing_the_reader_never_saw_is_published(name):
+    data = fixture(name)
+    payload = read("chatgpt", CHATS / name)["payload"]
+    published = json.dumps(payload, ensure_ascii=False)
+    leaked = [text for text in texts_never_visible(data) if json.dumps(text, ensure_ascii=False)[1:-1] in published]
+    assert leaked == []
+    assert not any(ch in published for ch in ("\ue200", "\ue201", "\ue202", "【")), "citation markers left"
+    assert "sandbox:" not in "".join(b["text"] for b in blocks(payload, "text"))
+    # Turns alternate: one user message, then one assistant message holding everything until the next question.
+    roles = [m["role"] for m in payload["messages"]]
+    assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), roles
+
+
+def test_voice_turns_are_text_marked_spoken():
+    payload = read("chatgpt", CHATS / "chatgpt_voice.json")["payload"]
+    assert len(payload["messages"]) == 28  # the old reader kept 2
+    first_user, first_answer = payload["messages"][0], payload["messages"][1]
+    assert first_user["content"] == [{"type": "text", "text": first_user["content"][0]["text"], "spoken": True}]
+    assert first_user["content"][0]["text"].startswith("So I got a new alternator")
+    assert first_answer["content"][0]["spoken"] is True
+    assert any(t["title"].startswith("Searched the web: 2006 Mustang") for t in blocks(payload, "tool"))
+    assert payload["model"] == "gpt-5-thinking"
+
+
+def test_canvas_code_runs_and_agent_steps():
+    payload = read("chatgpt", CHATS / "chatgpt_agent_canvas_python.json")["payload"]
+    published = json.dumps(payload)
+    (document,) = blocks(payload, "document")
+    assert document["title"] == "look what cat picked" and document["content"].startswith("# LOOK WHAT THE CAT")
+    code = blocks(payload, "code")
+    assert code and all(c["language"] == "python" for c in code)
+    assert any(c.get("output") == "'/mnt/data/look_what_the_cat_cherry_picked.pdf'" for c in code)
+    for plumbing in ("Successfully created text document", "Code execution state reset", "ModuleNotFoundError",
+                     "textdoc_id", '"cmd"'):
+        assert plumbing not in published, plumbing
+    # Images the tools made are image blocks; screenshots of the agent's sandbox are not published.
+    data = fixture("chatgpt_agent_canvas_python.json")
+    made = [p for n in data["mapping"].values() if n.get("message") and n["message"]["author"]["role"] == "tool"
+            and n["message"]["content"]["content_type"] == "multimodal_text"
+            for p in n["message"]["content"]["parts"] if isinstance(p, dict)]
+    images = blocks(payload, "image")
+    assert len(images) == len(made) == 6 and "Generated image" in {i["name"] for i in images}
+    assert "`look_what_the_cat_cherry_picked.pdf`" in published  # a sandbox link shows the file's name
+    # Every assistant message is one turn, never a user turn followed by a user turn.
+    assert payload["messages"][-1]["role"] == "assistant"
+
+
+def test_an_uploaded_files_text_is_never_published_only_its_chip():
+    data = fixture("chatgpt_files_tether_quote.json")
+    quoted = [n["message"]["content"]["text"] for n in data["mapping"].values()
+              if n.get("message") and n["message"]["content"]["content_type"] == "tether_quote"]
+    payload = read("chatgpt", CHATS / "chatgpt_files_tether_quote.json")["payload"]
+    published = json.dumps(payload, ensure_ascii=False)
+    assert quoted and all(q.splitlines()[2] not in published for q in quoted if len(q.splitlines()) > 2)
+    assert "PROGRESSION TIMELINE MASTER" not in published
+    user = payload["messages"][0]
+    files = [b for b in user["content"] if b["type"] == "file"]
+    assert len(files) == 19 and len({f["name"] for f in files}) == 19  # attached through hidden messages, once each
+    assert files[0] == {"type": "file", "name": "Forbidden_Modern_Terms_TeOga_Alternatives.md",
+                        "mimeType": "text/markdown"}
+    assert set(files[0]) <= {"type", "name", "mimeType", "size"}  # a chip: never the content
+
+
+def test_the_visible_branch_and_an_answer_in_several_parts():
+    data = fixture("chatgpt_reasoning_branch.json")
+    payload = read("chatgpt", CHATS / "chatgpt_reasoning_branch.json")["payload"]
+    last = payload["messages"][-1]["content"]
+    assert [b["type"] for b in last] == ["reasoning", "text", "reasoning", "text"]
+    assert last[0]["title"] == "Worked for 7 seconds" and "**Continuing the story**" in last[0]["text"]
+    # commentary then final: separate blocks, so "…Debug Vault.**Chapter 5" can no longer be glued.
+    assert last[3]["text"].startswith("**Chapter 5")
+    # The other leaf's answer is not on the visible branch.
+    other = [n for n in data["mapping"].values() if not n["children"] and n["id"] != data["current_node"]]
+    assert other
+    for node in other:
+        for part in node["message"]["content"].get("parts") or []:
+            if isinstance(part, str) and len(part) > 40:
+                assert part[:60] not in json.dumps(payload, ensure_ascii=False)
+
+
+def test_old_citations_become_links():
+    payload = read("chatgpt", CHATS / "chatgpt_browsing_citations.json")["payload"]
+    answer = payload["messages"][3]["content"][0]["text"]
+    oscar = "[Oscar — django-oscar 3.2 documentation](https://django-oscar.readthedocs.io/en/stable/)"
+    assert f"requirements well ({oscar})" in answer
+    assert [t["title"] for t in blocks(payload, "tool")] == ["Read a web page", "Browsed the web"]
+    assert payload["model"] == "gpt-4-browsing"
+
+
+def test_images_keep_their_names_and_sizes():
+    payload = read("chatgpt", CHATS / "chatgpt_export_image.json")["payload"]
+    first = payload["messages"][0]["content"]
+    assert first[0] == {"type": "image", "name": "BE5F438F-8A64-4D2D-A395-F81569CBD555.jpeg",
+                        "width": 1536, "height": 1152}
+    assert first[1]["text"].startswith("Interpret this painting")
+    assert payload["model"] == "gpt-4o"
+    generated = read("chatgpt", CHATS / "chatgpt_imagegen_user_images.json")["payload"]
+    names = [i["name"] for i in blocks(generated, "image")]
+    assert names == ["aluminum-wheelchair-how-to-calculate-slope.webp", "Generated image", "Generated image"]
+    assert not [t for t in blocks(generated, "tool") if "t2uay3k" in t["title"]]
+
+
+def test_the_model_falls_back_to_the_conversations_default():
+    data = fixture("chatgpt_export_image.json")
+    for node in data["mapping"].values():
+        if node.get("message"):
+            node["message"]["metadata"].pop("model_slug", None)
+    data["default_model_slug"] = "gpt-4o-mini"
+    assert read("chatgpt", data, Path(__import__("tempfile").mkdtemp()))["payload"]["model"] == "gpt-4o-mini"
+
+
+def test_claude_api_answer_and_export_without_a_current_leaf(tmp_path):
+    api = read("claude", CHATS / "claude_api_text.json")["payload"]
+    assert api["title"] == "Create Google Document" and len(api["messages"]) == 6
+    assert api["source"] == "claude" and api["messages"][2]["content"] == [{"type": "text", "text": "hi"}]
+    export = fixture("claude_export_thinking_search.json")
+    # An older second branch: the newest leaf wins.
+    stale = dict(export["chat_messages"][-1], uuid="stale-leaf", created_at="2020-01-01T00:00:00Z",
+                 content=[{"type": "text", "text": "an abandoned older branch"}])
+    export["chat_messages"].append(stale)
+    read_back = read("claude", export, tmp_path)
+    payload = read_back["payload"]
+    published = json.dumps(payload)
+    assert "abandoned older branch" not in published and len(payload["messages"]) == 4
+    user, assistant = payload["messages"][0]["content"], payload["messages"][1]["content"]
+    assert user[0] == {"type": "image", "name": "1776007249059_image.png"}
+    assert [b["type"] for b in assistant] == ["reasoning", "tool", "reasoning", "tool", "reasoning", "text"]
+    search = assistant[1]
+    assert search["title"] == "Searched the web: Escher surrogate reaction Rev Mod Phys 84 353 2012"
+    assert search["links"][0]["url"] == "https://journals.aps.org/rmp/abstract/10.1103/RevModPhys.84.353"
+    assert read_back["summary"] == {"turns": 4, "images": 1, "files": 0, "reasoning": 4, "tools": 2}
+    assert [b["type"] for b in read_back["withoutSteps"]["messages"][1]["content"]] == ["text"]
+
+
+def test_claude_attachments_publish_names_never_their_extracted_text(tmp_path):
+    data = fixture("claude_api_text.json")
+    data["chat_messages"][0]["attachments"] = [{"file_name": "salary.xlsx", "file_size": 20480,
+                                                "file_type": "application/vnd.ms-excel",
+                                                "extracted_content": "Alice 120000 Bob 95000"}]
+    data["chat_messages"][1]["content"].append({"type": "tool_use", "name": "artifacts", "id": "t1", "input": {
+        "id": "plan", "type": "text/markdown", "title": "Plan", "command": "create", "content": "Step one"}})
+    data["chat_messages"][3]["content"].append({"type": "tool_use", "name": "artifacts", "id": "t2", "input": {
+        "id": "plan", "command": "update", "old_str": "one", "new_str": "two"}})
+    payload = read("claude", data, tmp_path)["payload"]
+    assert "Alice 120000" not in json.dumps(payload)
+    assert {"type": "file", "name": "salary.xlsx", "mimeType": "application/vnd.ms-excel", "size": 20480} in \
+        payload["messages"][0]["content"]
+    (document,) = blocks(payload, "document")
+    assert document == {"type": "document", "title": "Plan", "format": "markdown", "content": "Step two"}
+
+
+@pytest.mark.parametrize("site, name", [("chatgpt", n) for n in CHATGPT_FIXTURES] +
+                         [("claude", "claude_api_text.json"), ("claude", "claude_export_thinking_search.json")])
+def test_every_payload_is_a_valid_create_body(site, name):
+    from chalicelib.validation import parse_create
+
+    payload = read(site, CHATS / name)["payload"]
+    request = parse_create(json.dumps(payload).encode(), 2000)
+    assert request.messages is not None and len(request.messages) == len(payload["messages"])
