@@ -63,7 +63,7 @@
   function withTex(element) {
     const copy = element.cloneNode(true);
     copy.querySelectorAll(".katex-display, .katex").forEach((math) => {
-      if (!math.isConnected || !copy.contains(math)) return;
+      if (!copy.contains(math)) return;  // inside a display formula already replaced
       const tex = math.querySelector('annotation[encoding="application/x-tex"]');
       if (!tex) return;
       const display = math.classList.contains("katex-display");

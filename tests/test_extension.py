@@ -308,6 +308,9 @@ def test_page_fallback_when_the_json_request_fails(extension):
     assert [i["from"] for i in stored["items"]] == ["human", "gpt"]
     assert stored["items"][0]["value"] == "How do I add numbers in Python?"
     assert "from the page" in stored["items"][1]["value"] and "language-python" in stored["items"][1]["value"]
+    # Math from the page is KaTeX's TeX source, never its rendered HTML flattened to letters.
+    assert "Here \\(x^2\\)." in stored["items"][1]["value"] and "\\[a = b\\]" in stored["items"][1]["value"]
+    assert "katex" not in stored["items"][1]["value"] and "msupsub" not in stored["items"][1]["value"]
     assert stored["model"] == "gpt-4o-page" and stored["title"] == "Adding numbers in Python"
     page.close()
 

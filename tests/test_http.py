@@ -56,6 +56,14 @@ def test_openapi_describes_every_route(client):
     create_schema = spec["components"]["schemas"]["CreateConversation"]
     assert {"items", "messages", "visibility", "avatarUrl"} <= set(create_schema["properties"])
     assert "Conversation" in spec["components"]["schemas"]
+    # Every block type of a structured turn is documented, with an example that is itself a valid block.
+    from chalicelib.validation import BLOCK_TYPES, Message
+
+    for kind in BLOCK_TYPES:
+        schema = spec["components"]["schemas"][f"{kind.capitalize()}Block"]
+        (example,) = schema["examples"]
+        assert example["type"] == kind
+        Message.model_validate({"role": "assistant", "content": [example]})
 
 
 def test_every_request_logs_one_json_line_without_secrets(client, capsys):

@@ -9,6 +9,7 @@ import pytest
 import requests
 from conftest import ARTIFACTS, ENV, SITE, body_of, chat, create, new_ip, post_json
 from playwright.sync_api import expect
+from test_structured import STRUCTURED
 
 pytestmark = pytest.mark.browser
 
@@ -207,10 +208,15 @@ def _no_horizontal_scroll(page) -> bool:
 @pytest.mark.parametrize("width", [375, 1280])
 def test_no_horizontal_page_scroll_and_screenshots(browser, chalice_local, width):
     created = _create_http(RICH)
+    structured = _create_http(STRUCTURED)
     ctx = browser.new_context(base_url=chalice_local, viewport={"width": width, "height": 900})
     page = ctx.new_page()
-    for name, path in (("conversation", f"/c/{created['id']}"), ("explore", "/explore"), ("home", "/"),
-                       ("mine", "/mine")):
+    for name, path in (("conversation", f"/c/{created['id']}"), ("structured", f"/c/{structured['id']}"),
+                       ("explore", "/explore"), ("home", "/"), ("mine", "/mine")):
+        if name == "structured":  # open every collapsed step: their content must fit too
+            page.goto(path)
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+            assert _no_horizontal_scroll(page), f"{name} (opened) scrolls sideways at {width}px"
         page.goto(path)
         assert _no_horizontal_scroll(page), f"{name} scrolls sideways at {width}px"
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
@@ -220,17 +226,24 @@ def test_no_horizontal_page_scroll_and_screenshots(browser, chalice_local, width
     ctx.close()
 
 
-def test_axe_finds_no_serious_accessibility_problems(context):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_accessibility_problems(browser, chalice_local, scheme):
     axe = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
     created = _create_http(RICH)
-    page = context.new_page()
-    for path in (f"/c/{created['id']}", "/explore", "/", "/mine", "/c/Zzzzzzz", "/signin", "/signup", "/reset"):
+    structured = _create_http(STRUCTURED)
+    ctx = browser.new_context(base_url=chalice_local, color_scheme=scheme)
+    page = ctx.new_page()
+    for path in (f"/c/{created['id']}", f"/c/{structured['id']}#open", "/explore", "/", "/mine", "/c/Zzzzzzz",
+                 "/signin", "/signup", "/reset"):
         page.goto(path)
+        if path.endswith("#open"):  # reasoning, code runs and tool steps opened: checked as a reader sees them
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         page.evaluate(axe)  # evaluated through DevTools, so the page's CSP does not apply to it
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
                    if v["impact"] in ("serious", "critical")]
-        assert serious == [], f"{path}: {serious}"
+        assert serious == [], f"{path} ({scheme}): {serious}"
+    ctx.close()
 
 
 def test_explore_tabs_search_and_paging_show_public_conversations_only(context):
