@@ -277,6 +277,16 @@ def pathological(client, headers) -> None:
         ("Markdown `&amp;` to the budget", md(fill("&amp;"))),
         ('Markdown `"` to the budget', md(fill('"'))),
         ("ordinary text, 4.9 MB in 40 messages", md(*[filler[: limit // 21]] * 20)),
+        # Math: the openers scanned for a closing delimiter, and formulas converted to MathML (math budget).
+        ("Markdown `\\(` (unclosed inline math) to the budget", md(fill("\\( "))),
+        ("Markdown `\\[` (unclosed display math) to the budget", md(fill("\\[ "))),
+        ("Markdown `$x` (unclosed dollars) to the budget", md(fill("$x "))),
+        ("Markdown `$x$` (tiny formulas) to the budget", md(fill("$x$ "))),
+        ("Markdown `\\(\\frac{a}{b}\\)` to the budget", md(fill("\\(\\frac{a}{b}\\) "))),
+        ("Markdown formulas of 3,900 characters to the budget", md(fill("\\(" + "x^2" * 1300 + "\\) "))),
+        ("Markdown: 24 Python fences of 150 KB", md(*[("```python\n" + "x = 1\n" * 25_000 + "```")] * 24)),
+        ("Blocks: 450 code blocks of 9 KB in one turn", {"messages": [{"role": "assistant", "content": [
+            {"type": "code", "language": "python", "code": "x = 1\n" * 1500, "output": "1"}] * 450}]}),
     ]
     print("\n## Hostile bodies (create through the in-process app; one run each)\n")
     print(f"Limits: body 5 MB, nesting {MAX_DEPTH}, markup budget {MAX_MARKUP:,} units per conversation.\n")

@@ -58,6 +58,7 @@ MARKDOWN_WEIGHTS = {"|": 24, "<": 12, ">": 12, "*": 8, "_": 7, "`": 7, "!": 6, "
 # Plain text costs too (~0.16 us a character through markdown-it and the sanitizer): one unit per 25
 # characters, so markup at the budget plus the largest body still renders in under two seconds.
 TEXT_CHARACTERS_PER_UNIT = 25
+MATH_TEXT_CHARACTERS_PER_UNIT = 60
 
 
 def _weighted(text: str, weights: dict[str, int]) -> int:
@@ -76,7 +77,11 @@ def markdown_markup(source: str) -> int:
     Code blocks count too: telling fences apart exactly as markdown-it does (fence lengths, info strings,
     tables and lists around them) is a parser of its own, and guessing wrong would let markup through uncounted.
     """
-    return _weighted(source, MARKDOWN_WEIGHTS)
+    cost = _weighted(source, MARKDOWN_WEIGHTS)
+    if "$" in source or "\\(" in source or "\\[" in source:
+        # Text that may hold TeX is rendered with the math rules too, ~40% more a character (markup.py).
+        cost += len(source) // MATH_TEXT_CHARACTERS_PER_UNIT
+    return cost
 
 
 class Budget:

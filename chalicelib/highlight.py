@@ -8,9 +8,34 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _BLOCK_RE = re.compile(r'<pre><code class="language-([A-Za-z0-9_+#.-]{1,40})">([^<]*)</code></pre>')
 _MAX_BLOCK = 200_000  # highlighting is linear, but a giant block gains nothing from colour
+# Pygments takes ~8 us a character: one conversation has its code coloured up to this many characters (about
+# 1 s); code past it is shown plain, as it was written. Without it, 5 MB of code blocks took 34 s to create.
+MAX_HIGHLIGHT_PER_CONVERSATION = 120_000
+_left: ContextVar[list[int] | None] = ContextVar("highlight_left", default=None)
+
+
+@contextmanager
+def conversation_budget(chars: int = MAX_HIGHLIGHT_PER_CONVERSATION) -> Iterator[None]:
+    """Highlighting inside the block shares one budget (a conversation's create)."""
+    token = _left.set([chars])
+    try:
+        yield
+    finally:
+        _left.reset(token)
+
+
+def _spend(chars: int) -> bool:
+    left = _left.get()
+    if left is None:
+        return chars <= _MAX_BLOCK
+    left[0] -= chars
+    return left[0] >= 0
 
 
 def _highlight(language: str, escaped_code: str) -> str | None:
@@ -19,7 +44,7 @@ def _highlight(language: str, escaped_code: str) -> str | None:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
-    if len(escaped_code) > _MAX_BLOCK:
+    if len(escaped_code) > _MAX_BLOCK or not _spend(len(escaped_code)):
         return None
     try:
         lexer = get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)

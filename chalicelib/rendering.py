@@ -63,16 +63,24 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     """Every turn as {role, html[, content]}, sanitized once, here.
 
     The markup budget is checked for every message before any is rendered, so a refused request costs
-    one linear pass and nothing else.
+    one linear pass and nothing else. Colouring code and converting math have budgets of their own per
+    conversation (past them, code shows plain and math as TeX).
     """
-    from . import blocks
     from .complexity import Budget
+    from .highlight import conversation_budget
+
+    _charge(request, Budget())
+    with conversation_budget():
+        return _render(request)
+
+
+def _render(request: CreateConversation) -> list[dict[str, Any]]:
+    from . import blocks
     from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html
     from .mathml import MathBudget
     from .sanitize import clean_html
 
-    _charge(request, Budget())
     rendered: list[dict[str, Any]] = []
     math = MathBudget()
     if request.messages is not None:

@@ -128,3 +128,18 @@ def test_math_per_conversation_is_bounded(client):
     html = body_of(client.http.get(f"/api/conversations/{created['id']}"))["messages"][0]["html"]
     converted = html.count("<math ")
     assert 0 < converted < count and html.count('class="math-tex math-display"') == count - converted
+
+
+def test_code_is_coloured_up_to_a_budget_per_conversation_then_shown_plain(client):
+    from chalicelib import highlight
+
+    fence = "```python\n" + "x = 1\n" * (highlight.MAX_HIGHLIGHT_PER_CONVERSATION // 12) + "```"  # ~half the budget
+    body = {"messages": [{"role": "assistant", "content": fence},
+                         {"role": "assistant", "content": [{"type": "code", "language": "python", "code": "y = 2"},
+                                                           {"type": "text", "text": fence}]}]}
+    created = create(client, body)
+    first, second = body_of(client.http.get(f"/api/conversations/{created['id']}"))["messages"]
+    assert "tok-" in first["html"]
+    small_run, last_fence = second["html"].split("<pre>")[1:]
+    assert "tok-" in small_run  # still within the budget
+    assert "tok-" not in last_fence and "x = 1" in last_fence  # past it: shown as written, uncoloured
