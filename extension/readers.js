@@ -298,8 +298,19 @@
     return chain.reverse();
   }
 
+  // A text block's citations become numbered sources under it (title and URL), once each.
   function claudeText(block) {
-    return String(block.text || "").replace(PRIVATE_USE, "");
+    const text = String(block.text || "").replace(PRIVATE_USE, "");
+    const sources = new Map();
+    for (const c of Array.isArray(block.citations) ? block.citations : []) {
+      const url = c && (c.url || (c.details && c.details.url));
+      if (!url || !/^https?:\/\//.test(url) || sources.has(url)) continue;
+      sources.set(url, oneLine((c.title || (c.details && c.details.title) || url), 120).replace(/[[\]]/g, ""));
+    }
+    if (!sources.size) return text;
+    const list = [...sources].slice(0, MAX_LINKS)
+      .map(([url, title], i) => `${i + 1}. [${title}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
+    return `${text}\n\nSources:\n\n${list.join("\n")}`;
   }
 
   function claudeFiles(message) {

@@ -208,6 +208,11 @@ def test_claude_attachments_publish_names_never_their_extracted_text(tmp_path):
                                                 "extracted_content": "Alice 120000 Bob 95000"}]
     data["chat_messages"][1]["content"].append({"type": "tool_use", "name": "artifacts", "id": "t1", "input": {
         "id": "plan", "type": "text/markdown", "title": "Plan", "command": "create", "content": "Step one"}})
+    data["chat_messages"][5]["content"][0]["citations"] = [
+        {"url": "https://en.wikipedia.org/wiki/Mind_uploading", "title": "Mind uploading", "start_index": 0},
+        {"details": {"type": "web_search_citation", "url": "https://example.org/brain"}, "start_index": 9},
+        {"url": "https://en.wikipedia.org/wiki/Mind_uploading", "title": "Mind uploading (again)"},
+        {"url": "javascript:alert(1)", "title": "not a source"}]
     data["chat_messages"][3]["content"].append({"type": "tool_use", "name": "artifacts", "id": "t2", "input": {
         "id": "plan", "command": "update", "old_str": "one", "new_str": "two"}})
     payload = read("claude", data, tmp_path)["payload"]
@@ -216,6 +221,10 @@ def test_claude_attachments_publish_names_never_their_extracted_text(tmp_path):
         payload["messages"][0]["content"]
     (document,) = blocks(payload, "document")
     assert document == {"type": "document", "title": "Plan", "format": "markdown", "content": "Step two"}
+    cited = payload["messages"][5]["content"][0]["text"]
+    assert cited.endswith("Sources:\n\n1. [Mind uploading](https://en.wikipedia.org/wiki/Mind_uploading)\n"
+                          "2. [https://example.org/brain](https://example.org/brain)")
+    assert "javascript" not in cited
 
 
 @pytest.mark.parametrize("site, name", [("chatgpt", n) for n in CHATGPT_FIXTURES] +
