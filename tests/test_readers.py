@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,16 @@ def read(site: str, source: Path | dict[str, Any], tmp_path: Path | None = None)
         assert tmp_path is not None
         path = tmp_path / "chat.json"
         path.write_text(json.dumps(source))
-    else:
-        path = source
+        return _run(site, path)
+    return json.loads(_read_fixture(site, source))  # a fresh copy: tests may change what they get
+
+
+@cache
+def _read_fixture(site: str, path: Path) -> str:
+    return json.dumps(_run(site, path))
+
+
+def _run(site: str, path: Path) -> dict[str, Any]:
     result = subprocess.run([NODE, str(HERE / "readers_cli.js"), site, str(path)], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
