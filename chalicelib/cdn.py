@@ -21,10 +21,11 @@ def conversation_paths(conversation_id: str) -> list[str]:
     return [f"/c/{conversation_id}", f"/api/conversations/{conversation_id}*", f"/{conversation_id}"]
 
 
-def invalidate_conversation(conversation_id: str) -> None:
-    """Ask CloudFront to forget everything it cached of this conversation; never fails the caller (the
-    change itself is done: a failed invalidation leaves at most a day of stale copies, and is logged)."""
-    paths = conversation_paths(conversation_id)
+def invalidate_conversation(conversation_id: str, also: list[str] | None = None) -> None:
+    """Ask CloudFront to forget everything it cached of this conversation (and the paths `also`, such as an
+    avatar removed with it); never fails the caller (the change itself is done: a failed invalidation leaves
+    stale copies, and is logged)."""
+    paths = conversation_paths(conversation_id) + (also or [])
     INVALIDATED.append(paths)
     distribution = settings.get().distribution_id
     if not distribution:

@@ -5,6 +5,7 @@ lists, search and counts in listings.py, the key formats in keys.py.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import cdn, ids, keys, links, settings, tokens
+from . import avatars, cdn, ids, keys, links, settings, tokens
 from .avatars import decode_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
@@ -42,17 +43,15 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
     messages = render_messages(request)
     first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
     title = derive_title(request.title, first_human)
-    avatar_key = None
-    if request.avatarUrl:
-        data, content_type, extension = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes)
-        avatar_key = store_avatar(data, content_type, extension)
+    avatar = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes) if request.avatarUrl else None
+    avatar_key = avatars.avatar_key(avatar[0], avatar[2]) if avatar else None
     body = encode_body(messages)
     token = tokens.new_token()
     created = int((time.time() if now is None else now) * 1000)
     public = request.visibility == "public"
     words = index_words(title) if public else []
 
-    for _ in range(MAX_ID_ATTEMPTS):
+    for attempt in range(MAX_ID_ATTEMPTS):
         conversation_id = new_id()
         body_key = None
         if len(body) > INLINE_BODY_LIMIT:
@@ -75,16 +74,25 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                                words=set(words)))
         if public:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1)])
+        if avatar_key:
+            # One more conversation uses the avatar, unless its last one is removing it right now.
+            tx.update(Counter(keys.references(avatar_key)), actions=[Counter.n.add(1)],
+                      condition=Counter.state.does_not_exist(), name="avatar")
         try:
             tx.commit()
-        except ConditionsFailed:
+        except ConditionsFailed as exc:
             if body_key:
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)
+            if "avatar" in exc.names:
+                time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the avatar is new again
             continue  # the id is taken: draw another
         except Exception:
             if body_key:
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)
             raise
+        if avatar:
+            # Stored after the reference is counted: from now on no removal can run, so the object stays.
+            store_avatar(*avatar)
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
@@ -248,9 +256,20 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
         with ConversationItem.batch_write() as batch:
             for item in rest:
                 batch.delete(item)
+    released = _release_avatar(meta.avatar_key) if meta.avatar_key else []
     if meta.body_key:
         s3().delete_object(Bucket=settings.get().bucket, Key=meta.body_key)
-    cdn.invalidate_conversation(conversation_id)
+    cdn.invalidate_conversation(conversation_id, also=released)
+
+
+def _release_avatar(key: str) -> list[str]:
+    """The CDN path of the avatar if it went with this conversation (its last one). The conversation is gone
+    whatever happens here: an avatar left behind is logged, not a failure."""
+    try:
+        return [f"/{key}"] if avatars.release(key) else []
+    except Exception:
+        logging.getLogger(__name__).warning("avatar %s not released", key, exc_info=True)
+        return []
 
 
 def remove_owned(user_sub: str, anonymize: bool) -> int:

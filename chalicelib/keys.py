@@ -14,7 +14,8 @@ conversations (hash `id`, range `part`): one partition per conversation.
 search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry per (title word, public
   conversation), queried by word, newest first.
 counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows, `seen#<id>#<client>`
-  view de-duplication, `revoked#<sub>` ended sessions, and `stats#public`, the count of public conversations.
+  view de-duplication, `revoked#<sub>` ended sessions, `stats#public`, the count of public conversations, and
+  `refs#<S3 key>`, how many conversations use an avatar (`state` "deleting" while the last one removes it).
 views (hash `id`, range `shard`): pending view counts, sharded per conversation, folded into `meta.views` by the
   roll-up.
 S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies).
@@ -84,3 +85,8 @@ def body_object(conversation_id: str, nonce: str) -> str:
 
 def avatar_object(digest: str, extension: str) -> str:
     return f"avatars/{digest}.{extension}"
+
+
+def references(object_key: str) -> str:
+    """The counter of conversations using a shared S3 object (an avatar): the object goes with the last one."""
+    return f"refs#{object_key}"

@@ -98,8 +98,8 @@ FORMULA_OVERHEAD = 4
 class MathBudget:
     """The TeX characters one conversation may still convert."""
 
-    def __init__(self, chars: int = MAX_TEX_PER_CONVERSATION) -> None:
-        self.chars = chars
+    def __init__(self, chars: int | None = None) -> None:
+        self.chars = MAX_TEX_PER_CONVERSATION if chars is None else chars
 
     def convert(self, tex: str, display: bool) -> str:
         self.chars -= len(tex) + FORMULA_OVERHEAD

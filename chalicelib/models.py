@@ -141,6 +141,7 @@ class Counter(Model):
     key = UnicodeAttribute(hash_key=True)
     n = NumberAttribute(default=0)
     expires = TTLAttribute(null=True)
+    state = UnicodeAttribute(null=True)  # on reference counters: "deleting" while the object is being removed
 
 
 class ViewShard(Model):

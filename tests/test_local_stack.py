@@ -168,3 +168,68 @@ def test_make_run_seed_loads_realistic_conversations_through_the_domain(fresh_mo
     top, _ = listings.list_public("top", size=50)
     assert top[0]["views"] > 0 and any(row["saves"] for row in top)
     assert listings.count_public("python")[0] > 0  # titles share real words: search has work to do
+
+
+# ---------------------------------------------------------------- the database down or frozen (issue 12, finding 12)
+# A `chalice local` of its own against a database that is gone or never answers: bounded by the timeouts.
+
+@pytest.fixture(scope="module")
+def frozen_database():
+    """A TCP server that accepts connections and never answers."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.mark.parametrize("database", ["stopped", "frozen"])
+def test_an_unreachable_database_is_a_503_and_pages_without_it_still_work(database, frozen_database):
+    import time
+
+    import requests
+    from conftest import ENV
+
+    from scripts import devstack
+
+    endpoint = frozen_database if database == "frozen" else f"http://127.0.0.1:{devstack.free_port()}"
+    port = devstack.free_port()
+    server = devstack.start_chalice(port, {**ENV, "AWS_ENDPOINT_URL": endpoint, "SITE_URL": f"http://127.0.0.1:{port}",
+                                           "AWS_READ_TIMEOUT": "1", "AWS_CONNECT_TIMEOUT": "1",
+                                           "AWS_MAX_ATTEMPTS": "2"})
+    site = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic()
+        answer = requests.get(f"{site}/api/conversations/AbCdEf1", timeout=60)
+        took = time.monotonic() - started
+        assert answer.status_code == 503, answer.text[:300]
+        assert answer.json()["error"]["code"] == "unavailable" and answer.headers["Retry-After"]
+        assert took < 20  # bounded by the timeouts, not by the database
+        page = requests.get(f"{site}/explore", headers={"accept": "text/html"}, timeout=60)
+        assert page.status_code == 503 and "<html" in page.text
+        redirect = requests.get(f"{site}/AbCdEf1", allow_redirects=False, timeout=10)
+        assert redirect.status_code == 301
+        assert requests.get(f"{site}/identicons/AbCdEf1.svg", timeout=10).status_code == 200
+        assert requests.get(f"{site}/robots.txt", timeout=10).status_code == 200
+    finally:
+        devstack.stop(server)

@@ -118,9 +118,10 @@ def test_markup_sent_as_mathml_is_never_trusted(client):
     assert "<math" not in seed_html and "<img" not in seed_html and "onerror" not in seed_html
 
 
-def test_math_per_conversation_is_bounded(client):
+def test_math_per_conversation_is_bounded(client, monkeypatch):
     from chalicelib import mathml
 
+    monkeypatch.setattr(mathml, "MAX_TEX_PER_CONVERSATION", 10_000)  # the rule, at a size quick to test
     formula = r"\frac{a}{b}" * 360  # ~4,000 characters of TeX, near the per-formula limit
     count = mathml.MAX_TEX_PER_CONVERSATION // len(formula) + 3
     text = "\n\n".join(f"$${formula}$$" for _ in range(count))

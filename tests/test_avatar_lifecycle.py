@@ -1,0 +1,137 @@
+"""Avatars live as long as the last conversation that uses one: reference-counted in DynamoDB, removed from S3
+and the CDN with the last conversation, and never removed while a create takes them up (tested 50 times)."""
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import BUCKET, TABLE_PREFIX
+
+pytestmark = pytest.mark.api
+
+
+def _png() -> str:
+    """A distinct small PNG (a signature, then bytes that make it unique) as a data: URI."""
+    return "data:image/png;base64," + base64.b64encode(bytes.fromhex("89504e470d0a1a0a") + os.urandom(48)).decode()
+
+
+def _request(avatar: str):
+    from chalicelib.validation import CreateConversation
+
+    return CreateConversation.model_validate({"avatarUrl": avatar, "messages": [{"role": "user", "content": "hi"}]})
+
+
+def _avatar_key(aws, conversation_id: str) -> str:
+    item = aws["dynamodb"].get_item(TableName=f"{TABLE_PREFIX}-conversations", ConsistentRead=True,
+                                    Key={"id": {"S": conversation_id}, "part": {"S": "meta"}})["Item"]
+    return item["avatar_key"]["S"]
+
+
+def _stored(aws, key: str) -> bool:
+    try:
+        aws["s3"].head_object(Bucket=BUCKET, Key=key)
+        return True
+    except aws["s3"].exceptions.ClientError:
+        return False
+
+
+def _references(aws, key: str) -> dict | None:
+    return aws["dynamodb"].get_item(TableName=f"{TABLE_PREFIX}-counters", ConsistentRead=True,
+                                    Key={"key": {"S": f"refs#{key}"}}).get("Item")
+
+
+def test_an_avatar_goes_with_the_last_conversation_that_uses_it(client, aws):
+    from chalicelib import cdn, conversations
+
+    avatar = _png()
+    first, second = (conversations.create(_request(avatar)) for _ in range(2))
+    key = _avatar_key(aws, first["id"])
+    assert _references(aws, key)["n"] == {"N": "2"}
+    conversations.delete(first["id"], first["deleteToken"])
+    assert _stored(aws, key) and _references(aws, key)["n"] == {"N": "1"}
+    conversations.delete(second["id"], second["deleteToken"])
+    assert not _stored(aws, key) and _references(aws, key) is None
+    assert f"/{key}" in cdn.INVALIDATED[-1]  # and the CDN forgets the copy it cached "for good"
+    # Shared again later: stored again.
+    third = conversations.create(_request(avatar))
+    assert _stored(aws, key) and _references(aws, key)["n"] == {"N": "1"}
+    conversations.delete(third["id"], third["deleteToken"])
+
+
+def test_an_avatar_stored_before_counting_is_left_alone(client, aws):
+    from chalicelib import conversations
+
+    made = conversations.create(_request(_png()))
+    key = _avatar_key(aws, made["id"])
+    aws["dynamodb"].delete_item(TableName=f"{TABLE_PREFIX}-counters", Key={"key": {"S": f"refs#{key}"}})
+    conversations.delete(made["id"], made["deleteToken"])
+    # Nothing says how many conversations use it: it stays, as every avatar did before.
+    assert _stored(aws, key)
+
+
+def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client, aws, monkeypatch):
+    import random
+
+    from chalicelib import avatars, conversations
+
+    # Widen the race: the removal waits a little before deleting the object, and each round starts the create
+    # at a different moment of it (before, during, after), so the 50 rounds cover the interleavings.
+    real_s3 = avatars.s3
+
+    class SlowDelete:
+        def __init__(self, client):
+            self.client = client
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def delete_object(self, **kwargs):
+            time.sleep(0.015)
+            return self.client.delete_object(**kwargs)
+
+    monkeypatch.setattr(avatars, "s3", lambda: SlowDelete(real_s3()))
+
+    def one_round(number: int) -> None:
+        avatar = _png()
+        old = conversations.create(_request(avatar))
+        key = _avatar_key(aws, old["id"])
+        barrier = threading.Barrier(2)
+        made: list[dict] = []
+        errors: list[BaseException] = []
+
+        def run(action):
+            barrier.wait()
+            try:
+                action()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        delay = random.Random(number).random() * 0.04
+
+        def create_again():
+            time.sleep(delay)
+            made.append(conversations.create(_request(avatar)))
+
+        delete_old = functools.partial(conversations.delete, old["id"], old["deleteToken"])
+        threads = [threading.Thread(target=run, args=(delete_old,)), threading.Thread(target=run, args=(create_again,))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        (new,) = made
+        # The new conversation's avatar exists, and is counted once.
+        assert _avatar_key(aws, new["id"]) == key and _stored(aws, key), "a conversation points at a removed avatar"
+        assert _references(aws, key)["n"] == {"N": "1"}
+        conversations.delete(new["id"], new["deleteToken"])
+        # ...and nothing outlives the last one: no object, no counter.
+        assert not _stored(aws, key) and _references(aws, key) is None, "an avatar leaked"
+
+    # 50 rounds, two at a time (each on its own avatar): the waits overlap, the races do not mix.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(one_round, range(50)))
