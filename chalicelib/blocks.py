@@ -13,13 +13,11 @@ from urllib.parse import urlsplit
 
 from .highlight import highlight_code_blocks
 from .markup import markdown_to_html, text_to_html
-from .mathml import MathBudget
+from .sanitize import LINK_REL
 from .validation import Block, CodeBlock, DocumentBlock, FileBlock, ImageBlock, ReasoningBlock, TextBlock, ToolBlock
 
 if TYPE_CHECKING:
     from .complexity import Budget
-
-_LINK_REL = "nofollow noopener noreferrer ugc"
 
 
 def charge(block: Block, budget: Budget, field: str) -> None:
@@ -54,67 +52,67 @@ def _safe_url(url: str) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def _text(block: TextBlock, user: bool, math: MathBudget) -> str:
+def _text(block: TextBlock, user: bool) -> str:
     if user:
         body = f'<p class="user-text">{text_to_html(block.text)}</p>'
     else:
-        body = highlight_code_blocks(markdown_to_html(block.text, math))
+        body = highlight_code_blocks(markdown_to_html(block.text))
     return f'<div class="block-text spoken">{body}</div>' if block.spoken else body
 
 
-def _reasoning(block: ReasoningBlock, user: bool, math: MathBudget) -> str:
+def _reasoning(block: ReasoningBlock, user: bool) -> str:
     summary = _escape(block.title or "Reasoning")
     return (f'<details class="block reasoning"><summary>{summary}</summary>'
-            f"{markdown_to_html(block.text, math) if block.text else ''}</details>")
+            f"{markdown_to_html(block.text) if block.text else ''}</details>")
 
 
-def _code_run(block: CodeBlock, user: bool, math: MathBudget) -> str:
+def _code_run(block: CodeBlock, user: bool) -> str:
     label = f"Ran {_escape(block.language)} code" if block.language else "Ran code"
     output = f'<pre class="code-output"><samp>{_escape(block.output)}</samp></pre>' if block.output else ""
     return (f'<details class="block code-run"><summary>{label}</summary>{_code(block.code, block.language)}'
             f"{output}</details>")
 
 
-def _tool(block: ToolBlock, user: bool, math: MathBudget) -> str:
+def _tool(block: ToolBlock, user: bool) -> str:
     links = [(url, link.title or url) for link in block.links if (url := _safe_url(link.url))]
     if not links:
         return f'<p class="block tool-step">{_escape(block.title)}</p>'
-    items = "".join(f'<li><a href="{_escape(url)}" rel="{_LINK_REL}">{_escape(title)}</a></li>'
+    items = "".join(f'<li><a href="{_escape(url)}" rel="{LINK_REL}">{_escape(title)}</a></li>'
                     for url, title in links)
     return f'<details class="block tool-step"><summary>{_escape(block.title)}</summary><ul>{items}</ul></details>'
 
 
-def _document(block: DocumentBlock, user: bool, math: MathBudget) -> str:
+def _document(block: DocumentBlock, user: bool) -> str:
     content = (_code(block.content, block.language) if block.format == "code"
-               else highlight_code_blocks(markdown_to_html(block.content, math)))
+               else highlight_code_blocks(markdown_to_html(block.content)))
     return (f'<section class="block document"><header><h3>{_escape(block.title)}</h3></header>'
             f'<div class="document-body">{content}</div></section>')
 
 
-def _image(block: ImageBlock, user: bool, math: MathBudget) -> str:
+def _image(block: ImageBlock, user: bool) -> str:
     size = f" ({block.width} × {block.height})" if block.width and block.height else ""
     return (f'<figure class="block image-placeholder" role="img" aria-label="Image: {_escape(block.name)}">'
             f"<span>Image: {_escape(block.name)}{size}</span></figure>")
 
 
-def _file(block: FileBlock, user: bool, math: MathBudget) -> str:
+def _file(block: FileBlock, user: bool) -> str:
     """A chip: name, type and size; never the content."""
     details = " · ".join(part for part in (block.mimeType, _size(block.size)) if part)
     return (f'<span class="block file-chip"><span class="file-name">{_escape(block.name)}</span>'
             f'{f" <small>{_escape(details)}</small>" if details else ""}</span>')
 
 
-_RENDERERS: dict[type, Callable[[Any, bool, MathBudget], str]] = {
+_RENDERERS: dict[type, Callable[[Any, bool], str]] = {
     TextBlock: _text, ReasoningBlock: _reasoning, CodeBlock: _code_run, ToolBlock: _tool,
     DocumentBlock: _document, ImageBlock: _image, FileBlock: _file,
 }
 
 
-def render_block(block: Block, user: bool, math: MathBudget) -> str:
+def render_block(block: Block, user: bool) -> str:
     """One block's HTML (`user`: a user turn, whose text is shown as written, not as Markdown)."""
-    return _RENDERERS[type(block)](block, user, math)
+    return _RENDERERS[type(block)](block, user)
 
 
-def render_turn(blocks: list[Block], user: bool, math: MathBudget) -> str:
-    return "".join(render_block(block, user, math) for block in blocks)
+def render_turn(blocks: list[Block], user: bool) -> str:
+    return "".join(render_block(block, user) for block in blocks)
 

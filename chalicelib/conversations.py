@@ -80,16 +80,14 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                       condition=Counter.state.does_not_exist(), name="avatar")
         try:
             tx.commit()
-        except ConditionsFailed as exc:
-            if body_key:
+        except Exception as exc:
+            if body_key:  # nothing refers to it: the conversation was not stored
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)
+            if not isinstance(exc, ConditionsFailed):
+                raise
             if "avatar" in exc.names:
                 time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the avatar is new again
-            continue  # the id is taken: draw another
-        except Exception:
-            if body_key:
-                s3().delete_object(Bucket=cfg.bucket, Key=body_key)
-            raise
+            continue  # the id is taken (or the avatar was being removed): draw another
         if avatar:
             # Stored after the reference is counted: from now on no removal can run, so the object stays.
             store_avatar(*avatar)

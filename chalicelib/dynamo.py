@@ -8,7 +8,6 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
 from pynamodb.constants import (
-    TRANSACT_CONDITION_CHECK,
     TRANSACT_DELETE,
     TRANSACT_ITEMS,
     TRANSACT_PUT,
@@ -73,11 +72,6 @@ class Transaction:
 
     def delete(self, model: Model, condition: Condition | None = None, name: str | None = None) -> None:
         self._add(TRANSACT_DELETE, model.get_delete_kwargs_from_instance(condition=condition), name)
-
-    def check(self, model_cls: type[Model], hash_key: Any, range_key: Any, condition: Condition,
-              name: str) -> None:
-        self._add(TRANSACT_CONDITION_CHECK,
-                  model_cls.get_operation_kwargs_from_class(hash_key, range_key=range_key, condition=condition), name)
 
     def commit(self) -> None:
         """Write every item or none; raise ConditionsFailed naming the failed conditions."""

@@ -7,6 +7,8 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from .rendering import turn_text
+
 FORMATS = {
     "markdown": ("text/markdown; charset=utf-8", "md"),
     "sharegpt": ("application/json; charset=utf-8", "json"),
@@ -89,10 +91,8 @@ def html_to_text(html: str) -> str:
 def _text(message: dict[str, Any]) -> str:
     """The turn's visible text (with TeX as written): the source of a plain turn, a structured turn's text
     blocks, else its HTML read back as text."""
-    content = message.get("content")
-    if isinstance(content, list):
-        return "\n\n".join(b["text"] for b in content if b.get("type") == "text" and b.get("text"))
-    return content if content is not None else html_to_text(message["html"])
+    text = turn_text(message.get("content"))
+    return text if text is not None else html_to_text(message["html"])
 
 
 _LINK_RE = re.compile(r"https?://[^\s<>]{1,2000}")

@@ -11,7 +11,7 @@ import secrets
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .mathml import MAX_TEX_CHARS, MathBudget
+from .mathml import MAX_TEX_CHARS, current_budget
 from .sanitize import clean_html
 
 if TYPE_CHECKING:
@@ -78,11 +78,11 @@ def _renderer(math: bool) -> MarkdownIt:
     return md
 
 
-def markdown_to_html(source: str, math: MathBudget | None = None) -> str:
-    """Rendered and sanitized HTML; fenced code keeps its `language-xxx` class; TeX becomes MathML (within
-    `math`, the conversation's budget of formulas; a fresh one when not given)."""
+def markdown_to_html(source: str) -> str:
+    """Rendered and sanitized HTML; fenced code keeps its `language-xxx` class; TeX becomes MathML (within the
+    conversation's budget of formulas, mathml.conversation_budget)."""
     nonce = secrets.token_hex(8)
-    env: dict[str, Any] = {"math_slots": [], "math_nonce": nonce, "math_budget": math or MathBudget()}
+    env: dict[str, Any] = {"math_slots": [], "math_nonce": nonce, "math_budget": current_budget()}
     math_possible = "$" in source or "\\(" in source or "\\[" in source
     rendered = clean_html(_renderer(math_possible).render(source, env))
     slots: list[str] = env["math_slots"]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from xml.etree import ElementTree
 
 NS = "http://www.w3.org/1998/Math/MathML"
@@ -106,3 +109,22 @@ class MathBudget:
         if self.chars < 0:
             return _fallback(tex.strip(), display)
         return tex_to_mathml(tex, display)
+
+
+_budget: ContextVar[MathBudget | None] = ContextVar("math_budget", default=None)
+
+
+@contextmanager
+def conversation_budget() -> Iterator[None]:
+    """Formulas converted inside the block share one budget (a conversation's create)."""
+    token = _budget.set(MathBudget())
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def current_budget() -> MathBudget:
+    """The conversation's budget, or a fresh one outside a create (a comment)."""
+    return _budget.get() or MathBudget()
+

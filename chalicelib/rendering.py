@@ -66,11 +66,11 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     one linear pass and nothing else. Colouring code and converting math have budgets of their own per
     conversation (past them, code shows plain and math as TeX).
     """
+    from . import highlight, mathml
     from .complexity import Budget
-    from .highlight import conversation_budget
 
     _charge(request, Budget())
-    with conversation_budget():
+    with highlight.conversation_budget(), mathml.conversation_budget():
         return _render(request)
 
 
@@ -78,11 +78,9 @@ def _render(request: CreateConversation) -> list[dict[str, Any]]:
     from . import blocks
     from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html
-    from .mathml import MathBudget
     from .sanitize import clean_html
 
     rendered: list[dict[str, Any]] = []
-    math = MathBudget()
     if request.messages is not None:
         for message in request.messages:
             if isinstance(message.content, list):
@@ -90,12 +88,12 @@ def _render(request: CreateConversation) -> list[dict[str, Any]]:
                 shared = [block.model_dump(exclude_none=True, exclude_defaults=True) | {"type": block.type}
                           for block in message.content]
                 rendered.append({"role": message.role, "content": shared,
-                                 "html": blocks.render_turn(message.content, message.role == "user", math)})
+                                 "html": blocks.render_turn(message.content, message.role == "user")})
             elif message.role == "user":
                 rendered.append({"role": "user", "html": text_to_html(message.content), "content": message.content})
             else:
                 rendered.append({"role": message.role,
-                                 "html": highlight_code_blocks(markdown_to_html(message.content, math)),
+                                 "html": highlight_code_blocks(markdown_to_html(message.content)),
                                  "content": message.content})
     else:
         for item in request.items or []:

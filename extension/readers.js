@@ -11,8 +11,6 @@
   const PRIVATE_USE = /[\uE000-\uF8FF]/g;
   // 【5†source】, 【3:0†report.pdf】, 【Page title, lines 66–76】: ChatGPT uses these brackets for citations only.
   const OLD_CITATION = /【[^【】\n]{0,400}】/g;
-  const PRIVATE_USE_ONE = /[\uE000-\uF8FF]/;
-  const OLD_CITATION_ONE = /【[^【】\n]{0,400}】/;
   const SANDBOX_LINK = /\[([^\]\n]{0,300})\]\(sandbox:([^)\s]{1,500})\)/g;
   const LANGUAGE = /^[A-Za-z0-9_+#.-]{1,40}$/;
   const IMAGE_NAME = /\.(png|jpe?g|gif|webp|heic|bmp|svg)$/i;
@@ -46,8 +44,9 @@
     let out = text;
     for (const ref of (metadata && metadata.content_references) || []) {
       // Only markers are replaced (a footnote reference may "match" a plain space), once each.
-      if (!ref || typeof ref.matched_text !== "string" || !(PRIVATE_USE_ONE.test(ref.matched_text) ||
-          OLD_CITATION_ONE.test(ref.matched_text))) continue;
+      // (`search` ignores a global regex's lastIndex, so the same patterns serve to find and to replace.)
+      if (!ref || typeof ref.matched_text !== "string" || (ref.matched_text.search(PRIVATE_USE) < 0 &&
+          ref.matched_text.search(OLD_CITATION) < 0)) continue;
       // Web sources become links (at most three per marker); a footnote list or an internal reference, nothing.
       const sources = (Array.isArray(ref.items) ? ref.items : ref.url ? [ref] : [])
         .filter((i) => i && /^https?:\/\//.test(i.url || ""));
