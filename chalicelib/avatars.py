@@ -70,35 +70,3 @@ def store_avatar(data: bytes, content_type: str, extension: str) -> str:
     client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type,
                       CacheControl=IMMUTABLE)
     return key
-
-
-def release(key: str) -> bool:
-    """One conversation less uses the avatar at `key`: the last one removes it from S3 (and the CDN caches it
-    only by its immutable URL, which is gone with it). Returns whether it was removed.
-
-    Race-free with a create that takes it up meanwhile: the counter is marked "deleting" only while it is 0,
-    and a create's transaction requires that mark absent (conversations.create retries past it), so an object
-    is removed only when no conversation can refer to it. Counters are created by creates: an avatar stored
-    before they existed has none, and is left as it was.
-    """
-    from pynamodb.exceptions import DeleteError, UpdateError
-
-    from .dynamo import failed_condition
-    from .models import Counter
-
-    counter = Counter(keys.references(key))
-    try:
-        counter.update(actions=[Counter.n.add(-1)], condition=Counter.key.exists() & Counter.state.does_not_exist())
-        counter.update(actions=[Counter.state.set("deleting")],
-                       condition=(Counter.n <= 0) & Counter.state.does_not_exist())
-    except UpdateError as exc:
-        if failed_condition(exc):
-            return False  # still used, being removed by another delete, or an avatar from before counting
-        raise
-    s3().delete_object(Bucket=settings.get().bucket, Key=key)
-    try:
-        counter.delete(condition=Counter.state == "deleting")
-    except DeleteError as exc:
-        if not failed_condition(exc):
-            raise
-    return True

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import keys
 from .highlight import highlight_code_blocks
+from .links import public_object_url
 from .markup import markdown_to_html, text_to_html
 from .sanitize import LINK_REL
 from .validation import Block, CodeBlock, DocumentBlock, FileBlock, ImageBlock, ReasoningBlock, TextBlock, ToolBlock
@@ -90,6 +92,14 @@ def _document(block: DocumentBlock, user: bool) -> str:
 
 
 def _image(block: ImageBlock, user: bool) -> str:
+    """The image (lazy, its size known so nothing moves as it loads; a click opens it whole), or, when its
+    bytes were not shared, a placeholder that names it."""
+    if block.media:
+        url = _escape(public_object_url(keys.media_object(block.media)))
+        alt = _escape(block.alt or block.name)
+        return (f'<figure class="block image"><a href="{url}" rel="noopener">'
+                f'<img src="{url}" alt="{alt}" width="{block.width}" height="{block.height}" loading="lazy" '
+                f'decoding="async"></a></figure>')
     size = f" ({block.width} × {block.height})" if block.width and block.height else ""
     return (f'<figure class="block image-placeholder" role="img" aria-label="Image: {_escape(block.name)}">'
             f"<span>Image: {_escape(block.name)}{size}</span></figure>")

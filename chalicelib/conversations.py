@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import avatars, cdn, ids, keys, links, settings, tokens
+from . import cdn, ids, keys, links, references, settings, tokens
+from .avatars import avatar_key as avatar_key_of
 from .avatars import decode_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
@@ -39,12 +40,15 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
 
     `owner` (a user sub) records who shared it, so they can manage it from any device.
     """
+    from . import media
+
     cfg = settings.get()
+    images = media.resolve(request)  # before rendering: image blocks get their real width and height
     messages = render_messages(request)
     first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
     title = derive_title(request.title, first_human)
     avatar = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes) if request.avatarUrl else None
-    avatar_key = avatars.avatar_key(avatar[0], avatar[2]) if avatar else None
+    avatar_key = avatar_key_of(avatar[0], avatar[2]) if avatar else None
     body = encode_body(messages)
     token = tokens.new_token()
     created = int((time.time() if now is None else now) * 1000)
@@ -64,7 +68,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             source=plain_text(request.source, 40) or None, avatar_key=avatar_key, created=created,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
-            list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None)
+            list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None,
+            media_keys={image.key for image in images.values()} or None)
         stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else body, s3_key=body_key)
         tx = Transaction()
         tx.put(meta, condition=ConversationItem.id.does_not_exist(), name="id")
@@ -78,6 +83,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             # One more conversation uses the avatar, unless its last one is removing it right now.
             tx.update(Counter(keys.references(avatar_key)), actions=[Counter.n.add(1)],
                       condition=Counter.state.does_not_exist(), name="avatar")
+        _count_images(tx, images)
         try:
             tx.commit()
         except Exception as exc:
@@ -85,15 +91,34 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)
             if not isinstance(exc, ConditionsFailed):
                 raise
-            if "avatar" in exc.names:
-                time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the avatar is new again
-            continue  # the id is taken (or the avatar was being removed): draw another
+            if "media" in exc.names:
+                raise ApiError(409, "image_removed", "An image was removed meanwhile: upload it again "
+                               "(POST /api/media) and share again.") from None
+            if exc.names & {"avatar", "upload"}:
+                time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
+            continue  # the id is taken (or an object was being removed): draw another
+        media.publish(images)
         if avatar:
             # Stored after the reference is counted: from now on no removal can run, so the object stays.
             store_avatar(*avatar)
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
+
+
+def _count_images(tx: Transaction, images: dict[str, Any]) -> None:
+    """One more conversation shows each image. A published image must still be alive (else it may be gone
+    from S3 already: the create fails as "media"); a new one must not be in the middle of a removal ("upload":
+    retried, then it is published again from its upload)."""
+    for image in images.values():
+        counter = Counter(keys.references(image.key))
+        if image.clean is None:
+            tx.update(counter, actions=[Counter.n.add(1)],
+                      condition=(Counter.n >= 1) & Counter.state.does_not_exist(), name="media")
+        else:
+            tx.update(counter, actions=[Counter.n.add(1), Counter.width.set(image.width),
+                                        Counter.height.set(image.height), Counter.size.set(image.size)],
+                      condition=Counter.state.does_not_exist(), name="upload")
 
 
 # ---------------------------------------------------------------- read
@@ -254,19 +279,21 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
         with ConversationItem.batch_write() as batch:
             for item in rest:
                 batch.delete(item)
-    released = _release_avatar(meta.avatar_key) if meta.avatar_key else []
-    if meta.body_key:
-        s3().delete_object(Bucket=settings.get().bucket, Key=meta.body_key)
-    cdn.invalidate_conversation(conversation_id, also=released)
+    released = [path for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key
+                for path in _release(key)]
+    for key in (meta.body_key, meta.card_key):
+        if key:
+            s3().delete_object(Bucket=settings.get().bucket, Key=key)
+    cdn.invalidate_conversation(conversation_id, also=released + ([f"/{meta.card_key}"] if meta.card_key else []))
 
 
-def _release_avatar(key: str) -> list[str]:
-    """The CDN path of the avatar if it went with this conversation (its last one). The conversation is gone
-    whatever happens here: an avatar left behind is logged, not a failure."""
+def _release(key: str) -> list[str]:
+    """The CDN path of a shared object (avatar, image) if it went with this conversation (its last one). The
+    conversation is gone whatever happens here: an object left behind is logged, not a failure."""
     try:
-        return [f"/{key}"] if avatars.release(key) else []
+        return [f"/{key}"] if references.release(key) else []
     except Exception:
-        logging.getLogger(__name__).warning("avatar %s not released", key, exc_info=True)
+        logging.getLogger(__name__).warning("%s not released", key, exc_info=True)
         return []
 
 

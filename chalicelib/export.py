@@ -7,6 +7,8 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from . import keys
+from .links import public_object_url
 from .rendering import turn_text
 
 FORMATS = {
@@ -130,6 +132,9 @@ def _block_markdown(block: dict[str, Any]) -> str:
             body = _fence(body, block.get("language"))
         return f"**{_inline(block.get('title', 'Document'))}**\n\n{body}"
     if kind == "image":
+        if block.get("media"):  # the published image, by its absolute (immutable) URL
+            url = public_object_url(keys.media_object(block["media"]))
+            return f"![{_inline(block.get('alt') or block.get('name') or 'image')}]({url})"
         return f"_[image: {_inline(block.get('name', 'image'))}]_"
     if kind == "file":
         return f"_[file: {_inline(block.get('name', 'file'))}]_"

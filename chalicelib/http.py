@@ -78,12 +78,12 @@ def no_content() -> Response:
 
 @lru_cache(maxsize=1)
 def csp() -> str:
-    """Strict: scripts and styles from this origin only; images also from the avatar host."""
+    """Strict: scripts and styles from this origin only; images also from the media host (avatars, images, cards)."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(settings.get().avatar_base_url)
-    avatar_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' " + avatar_origin +
+    parts = urlsplit(settings.get().media_base_url)
+    media_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' " + media_origin +
             "; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'")
 
 

@@ -15,10 +15,15 @@ search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry p
   conversation), queried by word, newest first.
 counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows, `seen#<id>#<client>`
   view de-duplication, `revoked#<sub>` ended sessions, `stats#public`, the count of public conversations, and
-  `refs#<S3 key>`, how many conversations use an avatar (`state` "deleting" while the last one removes it).
+  `refs#<S3 key>`, how many conversations use an avatar or an image (`state` "deleting" while the last one
+  removes it; an image's counter also keeps its width, height and size).
 views (hash `id`, range `shard`): pending view counts, sharded per conversation, folded into `meta.views` by the
   roll-up.
-S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies).
+S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies),
+  `uploads/<sha256>.<ext>` (an image as its sharer's browser uploaded it: private, expires after a day),
+  `media/<sha256>.<ext>` (the published image, metadata stripped; the hash is of the upload), and
+  `cards/<id>/<sha256 prefix>.png` (a conversation's link-preview card). avatars/, media/ and cards/ are public
+  through the CDN; uploads/ and bodies/ never are.
 
 Plain functions of plain values: importing this module costs nothing (rate limits load it on every write).
 """
@@ -90,3 +95,18 @@ def avatar_object(digest: str, extension: str) -> str:
 def references(object_key: str) -> str:
     """The counter of conversations using a shared S3 object (an avatar): the object goes with the last one."""
     return f"refs#{object_key}"
+
+
+def upload_object(media_id: str) -> str:
+    """Where a browser uploads an image (`<sha256>.<ext>`): private, with its metadata, gone within a day."""
+    return f"uploads/{media_id}"
+
+
+def media_object(media_id: str) -> str:
+    """Where the published image (`<sha256 of the upload>.<ext>`) is served from."""
+    return f"media/{media_id}"
+
+
+def card_object(conversation_id: str, digest: str) -> str:
+    """A conversation's link-preview card; a new title makes a new URL (the old one is cached for a year)."""
+    return f"cards/{conversation_id}/{digest[:16]}.png"

@@ -16,5 +16,10 @@ def avatar_url(avatar_key: str | None, conversation_id: str) -> str:
     """The stored image's URL, or the app's generated identicon when there is none."""
     cfg = settings.get()
     if avatar_key:
-        return f"{cfg.avatar_base_url}/{avatar_key}"
+        return f"{cfg.media_base_url}/{avatar_key}"
     return f"{cfg.site_url}/identicons/{conversation_id}.svg"
+
+
+def public_object_url(key: str) -> str:
+    """The CDN URL of a public S3 object (media/..., cards/...)."""
+    return f"{settings.get().media_base_url}/{key}"

@@ -116,6 +116,8 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     words = UnicodeSetAttribute(null=True)  # the title's search words, to find its index entries
     list_pk = UnicodeAttribute(null=True)  # "public" for listed conversations, absent otherwise
     body_key = UnicodeAttribute(null=True)  # S3 key of an oversized body, to delete it with the rest
+    media_keys = UnicodeSetAttribute(null=True)  # the images it shows (media/...): released when it goes
+    card_key = UnicodeAttribute(null=True)  # its link-preview card (cards/<id>/...)
     # Bumped by every owner edit: edits and deletes are conditional on the version they read, so two
     # racing edits cannot leave search entries of a title or visibility that lost (absent: never edited).
     version = NumberAttribute(null=True)
@@ -142,6 +144,10 @@ class Counter(Model):
     n = NumberAttribute(default=0)
     expires = TTLAttribute(null=True)
     state = UnicodeAttribute(null=True)  # on reference counters: "deleting" while the object is being removed
+    # On an image's reference counter: what its blocks show (set by the create that published it).
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    size = NumberAttribute(null=True)
 
 
 class ViewShard(Model):

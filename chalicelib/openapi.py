@@ -82,7 +82,8 @@ def spec() -> dict[str, Any]:
 
     models: list[type[BaseModel]] = [
         v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,
-        v.UpdateConversation, v.CreateComment, v.SignUp, v.Credentials, v.PasswordReset]
+        v.UpdateConversation, v.MediaUpload, v.MediaUploadResponse, v.CreateComment, v.SignUp, v.Credentials,
+        v.PasswordReset]
     modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
     _, defs = models_json_schema(modes, ref_template=_REF)
     schemas = defs.get("$defs", {})
@@ -109,8 +110,11 @@ def spec() -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": _REF.format(model="CreateConversation")}}}},
                 "responses": {"201": _json("CreatedResponse", "Stored"),
                               "400": _error("Invalid input (`invalid_json`, `invalid_field`, `invalid_text`, "
-                                            "`no_messages`, `too_many_messages`, `too_complex`, `invalid_avatar`)"),
-                              "413": _error("Body or avatar too large"), "415": _error("Not JSON"),
+                                            "`no_messages`, `too_many_messages`, `too_complex`, `invalid_avatar`, "
+                                            "`image_not_uploaded`, `invalid_image`); `field` names the block"),
+                              "409": _error("`image_removed`: an image was removed meanwhile; upload it again"),
+                              "413": _error("Body, avatar or images too large (`too_many_images`, "
+                                            "`image_too_large`, `images_too_large`)"), "415": _error("Not JSON"),
                               "429": _error("Rate-limited; see Retry-After")},
             },
             "get": {
@@ -122,6 +126,18 @@ def spec() -> dict[str, Any]:
                               "400": _error("Bad parameter")},
             },
         },
+        "/api/media": {"post": {
+            "summary": "Upload an image: get a presigned S3 POST (the bytes go straight to S3), or learn it is "
+                       "published already",
+            "description": f"PNG, JPEG, WebP or GIF; at most {cfg.max_image_bytes // 2**20} MB each, "
+                           f"{cfg.max_images} per conversation and {cfg.max_images_total_bytes // 2**20} MB in all; "
+                           f"{cfg.media_limit_per_hour} upload requests per client per hour. The upload is private "
+                           "and expires after a day unless a conversation references it (`media` of an image "
+                           "block); create then checks it, strips its metadata and publishes it.",
+            "requestBody": _body("MediaUpload"),
+            "responses": {"200": _json("MediaUploadResponse"), "400": _error("Invalid input"),
+                          "413": _error("`image_too_large`"), "415": _error("Not JSON"),
+                          "429": _error("Rate-limited; see Retry-After")}}},
         "/api/conversations/count": {"get": {
             "summary": "Count public conversations (or public matches of `search`)",
             "parameters": [list_params[3]],

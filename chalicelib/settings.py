@@ -35,10 +35,16 @@ class Settings(NamedTuple):
     bucket: str
     site_url: str
     short_url: str
-    avatar_base_url: str
+    # Public base of the S3 objects the CDN serves: avatars/, media/ (images) and cards/ (link previews).
+    media_base_url: str
     max_body_bytes: int
     max_messages: int
     max_avatar_bytes: int
+    # Images: per image, per conversation (count and total bytes), and uploads per client per hour.
+    max_image_bytes: int
+    max_images: int
+    max_images_total_bytes: int
+    media_limit_per_hour: int
     create_limit: int
     create_window_seconds: int
     view_shards: int
@@ -94,7 +100,7 @@ def get() -> Settings:
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "").strip() or (LOCAL_ENDPOINT if stage == "local" else None)
     bucket = _str("BUCKET_NAME", f"sharegpt-{stage}")
     site_url = _str("SITE_URL", LOCAL_API).rstrip("/")
-    default_avatar_base = f"{endpoint}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com"
+    default_media_base = f"{endpoint}/{bucket}" if endpoint else f"https://{bucket}.s3.amazonaws.com"
     region = _str("AWS_REGION", _str("AWS_DEFAULT_REGION", "us-east-1"))
     pool_id = _str("COGNITO_USER_POOL_ID", "")
     return Settings(
@@ -105,11 +111,15 @@ def get() -> Settings:
         bucket=bucket,
         site_url=site_url,
         short_url=_str("SHORT_URL", site_url).rstrip("/"),
-        avatar_base_url=_str("AVATAR_BASE_URL", default_avatar_base).rstrip("/"),
+        media_base_url=_str("MEDIA_BASE_URL", _str("AVATAR_BASE_URL", default_media_base)).rstrip("/"),
         # API Gateway accepts 10 MB and Lambda 6 MB synchronously; stay under both.
         max_body_bytes=_int("MAX_BODY_BYTES", 5 * 1024 * 1024),
         max_messages=_int("MAX_MESSAGES", 2000),
         max_avatar_bytes=_int("MAX_AVATAR_BYTES", 256 * 1024),
+        max_image_bytes=_int("MAX_IMAGE_BYTES", 10 * 1024 * 1024),
+        max_images=_int("MAX_IMAGES", 20),
+        max_images_total_bytes=_int("MAX_IMAGES_TOTAL_BYTES", 50 * 1024 * 1024),
+        media_limit_per_hour=_int("MEDIA_LIMIT_PER_HOUR", 200),
         create_limit=_int("CREATE_LIMIT", 20),
         create_window_seconds=_int("CREATE_WINDOW_SECONDS", 600),
         view_shards=_int("VIEW_SHARDS", 10),

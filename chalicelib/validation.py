@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ApiError, bad_request
+from .media import MEDIA_ID
 from .settings import MAX_COMMENT_CHARS
 
 
@@ -87,11 +88,16 @@ class DocumentBlock(_Block):
 
 
 class ImageBlock(_Block):
-    """An image, shown as a named placeholder (uploading the bytes comes with the media API)."""
+    """An image: `media` is the id POST /api/media answered, once the bytes are uploaded (the server checks the
+    upload, strips its metadata and sets `width` and `height` from it). Without `media`, a named placeholder."""
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"type": "image", "name": "IMG_2041.jpeg",
+         "media": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"},
         {"type": "image", "name": "IMG_2041.jpeg", "width": 1536, "height": 2048}]})
     type: Literal["image"]
     name: str = Field("image", max_length=300)
+    media: str | None = Field(None, pattern=MEDIA_ID, description="`<sha256>.<png|jpg|webp|gif>` from POST /api/media.")
+    alt: str | None = Field(None, max_length=1000, description="What the image shows (defaults to its name).")
     width: int | None = Field(None, ge=1, le=100_000)
     height: int | None = Field(None, ge=1, le=100_000)
 
@@ -155,6 +161,21 @@ class CreateConversation(BaseModel):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"`{name}` must be an array of turns, not null")
         return self
+
+
+class MediaUpload(BaseModel):
+    """Body of POST /api/media: the image about to be uploaded, named by its content."""
+    model_config = ConfigDict(extra="forbid")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the bytes, lowercase hex.")
+    size: int = Field(ge=1, description="Bytes; at most MAX_IMAGE_BYTES (10 MB by default).")
+    contentType: Literal["image/png", "image/jpeg", "image/webp", "image/gif"]
+
+
+class MediaUploadResponse(BaseModel):
+    id: str = Field(description="Reference it as an image block's `media`.")
+    stored: bool = Field(description="True: published already, nothing to upload.")
+    upload: dict[str, Any] | None = Field(None, description="When not stored: POST `fields` then the file as "
+                                                             "multipart/form-data to `url` within `expiresIn` s.")
 
 
 class UpdateConversation(BaseModel):

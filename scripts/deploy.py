@@ -51,7 +51,7 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
     if "SiteUrl" in outputs:  # the CDN exists: it is the site, and the one proxy in front of API Gateway
         env["SITE_URL"] = outputs["SiteUrl"]
         env["SHORT_URL"] = outputs["ShortUrl"]
-        env["AVATAR_BASE_URL"] = outputs["AvatarBaseUrl"]
+        env["MEDIA_BASE_URL"] = outputs["MediaBaseUrl"]
         env["TRUSTED_PROXY_HOPS"] = "1"
         env["DISTRIBUTION_ID"] = outputs["DistributionId"]
     config["stages"][stage]["iam_policy_file"] = f"policy-{stage}.json"

@@ -77,12 +77,48 @@ def create_resources() -> None:
     bucket = settings.get().bucket
     if bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
         client.create_bucket(Bucket=bucket)
-    # In the cloud CloudFront serves avatars from the private bucket; locally the browser reads
-    # them from moto directly, so only avatars/* is readable without credentials.
+    # In the cloud CloudFront serves avatars, images and cards from the private bucket; locally the browser
+    # reads them from moto directly, so only those prefixes are readable without credentials.
     client.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                       "Resource": f"arn:aws:s3:::{bucket}/avatars/*"}]}))
+                       "Resource": [f"arn:aws:s3:::{bucket}/{prefix}/*" for prefix in PUBLIC_PREFIXES]}]}))
+    stack = bucket_properties()
+    client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={
+        "Rules": [_lifecycle_rule(rule) for rule in stack["LifecycleConfiguration"]["Rules"]]})
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": rule["AllowedMethods"], "AllowedOrigins": rule["AllowedOrigins"],
+         "AllowedHeaders": rule["AllowedHeaders"], "MaxAgeSeconds": rule["MaxAge"]}
+        for rule in stack["CorsConfiguration"]["CorsRules"]]})
+
+
+PUBLIC_PREFIXES = ("avatars", "media", "cards")
+
+
+def bucket_properties() -> dict:
+    """The bucket's lifecycle and CORS rules as infra/stack.yaml declares them (one definition for both)."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    template = yaml.load((ROOT / "infra" / "stack.yaml").read_text(), Loader=_Loader)
+    return template["Resources"]["Bucket"]["Properties"]
+
+
+def _lifecycle_rule(rule: dict) -> dict:
+    """A CloudFormation lifecycle rule in the S3 API's spelling."""
+    out: dict = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "Transitions" in rule:
+        out["Transitions"] = [{"Days": t["TransitionInDays"], "StorageClass": t["StorageClass"]}
+                              for t in rule["Transitions"]]
+    if "AbortIncompleteMultipartUpload" in rule:
+        out["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]}
+    return out
 
 
 # The user pool as infra/stack.yaml declares it, as far as moto models it.

@@ -39,6 +39,10 @@ def required(service: str, operation: str, brief: dict[str, Any]) -> list[tuple[
             return [(f"dynamodb:{operation}", _table_arn(table)) for table in brief["Tables"]]
         return [(f"dynamodb:{operation}", _table_arn(brief["TableName"], brief.get("IndexName")))]
     if service == "s3":
+        if operation == "CreateBucket":
+            # botocore builds a presigned POST through the CreateBucket model (nothing is sent); the browser's
+            # POST it signs is a PutObject under uploads/ with the role's rights.
+            return [("s3:PutObject", f"arn:aws:s3:::{brief['Bucket']}/uploads/x")]
         action = S3_ACTIONS[operation]
         resource = f"arn:aws:s3:::{brief['Bucket']}" + ("" if action == "s3:ListBucket" else f"/{brief['Key']}")
         return [(action, resource)]

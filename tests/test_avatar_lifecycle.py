@@ -77,11 +77,11 @@ def test_an_avatar_stored_before_counting_is_left_alone(client, aws):
 def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client, aws, monkeypatch):
     import random
 
-    from chalicelib import avatars, conversations
+    from chalicelib import conversations, references
 
     # Widen the race: the removal waits a little before deleting the object, and each round starts the create
     # at a different moment of it (before, during, after), so the 50 rounds cover the interleavings.
-    real_s3 = avatars.s3
+    real_s3 = references.s3
 
     class SlowDelete:
         def __init__(self, client):
@@ -94,7 +94,7 @@ def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client
             time.sleep(0.015)
             return self.client.delete_object(**kwargs)
 
-    monkeypatch.setattr(avatars, "s3", lambda: SlowDelete(real_s3()))
+    monkeypatch.setattr(references, "s3", lambda: SlowDelete(real_s3()))
 
     def one_round(number: int) -> None:
         avatar = _png()

@@ -175,7 +175,7 @@ def test_deploy_writes_the_stack_outputs_into_the_stage_settings():
     assert first["stages"]["prod"]["autogen_policy"] is False
     second = apply_outputs(first, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1", **pool, **secret,
                                            "SiteUrl": "https://s.example", "ShortUrl": "https://x.example",
-                                           "AvatarBaseUrl": "https://s.example", "DistributionId": "E123"})
+                                           "MediaBaseUrl": "https://s.example", "DistributionId": "E123"})
     env2 = second["stages"]["prod"]["environment_variables"]
     assert (env2["SITE_URL"], env2["SHORT_URL"], env2["TRUSTED_PROXY_HOPS"], env2["DISTRIBUTION_ID"]) == (
         "https://s.example", "https://x.example", "1", "E123")

@@ -27,6 +27,19 @@ def create_conversation() -> Response:
     return json_response(conversations.create(body, owner=owner.sub if owner else None), 201)
 
 
+@routes.route("/api/media", methods=["POST"], content_types=["application/json"])
+def request_media_upload() -> Response:
+    from .. import media, ratelimit, validation
+
+    request = routes.current_request
+    cfg = settings.get()
+    upload = validation.parse_model(validation.MediaUpload, callers.json_body(request))
+    if upload.size > cfg.max_image_bytes:
+        raise ApiError(413, "image_too_large", f"An image may be at most {cfg.max_image_bytes // 2**20} MB.", "size")
+    ratelimit.check("media", callers.client(request), cfg.media_limit_per_hour, 3600)
+    return json_response(media.request_upload(upload.sha256, upload.size, upload.contentType))
+
+
 @routes.route("/api/conversations", methods=["GET"])
 def list_conversations() -> Response:
     from urllib.parse import urlencode

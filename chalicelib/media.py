@@ -1,0 +1,241 @@
+"""Images in shared conversations: uploaded by the browser straight to S3, checked and published by create.
+
+1. `request_upload`: the browser names an image by its SHA-256, size and type, and gets either "already
+   published" or a presigned S3 POST for `uploads/<sha256>.<ext>`: exact key, exact type, exact size, five
+   minutes. The bytes never pass through API Gateway or Lambda on the way in. uploads/ is private and its
+   objects expire after a day (an S3 lifecycle rule), so an upload no conversation took costs nothing later.
+2. `resolve` (create, before anything is stored): every referenced image is either published already (its
+   reference counter says so) or uploaded. Uploads are checked by a ranged GET of their first bytes (is it the
+   image type it claims?) before any is read whole; then each is read, its hash checked against its name, and
+   re-encoded with Pillow without any metadata (EXIF, GPS, XMP, comments, text chunks), upright.
+3. `publish` (create, after its transaction counted the references): the clean image goes to
+   `media/<sha256>.<ext>`, public through the CDN, immutable; the upload is deleted.
+Removal is references.release, when the last conversation showing an image goes.
+
+Why strip on the server rather than in the browser: what we publish must have no metadata whatever client
+sent it (a script calling the API, an old extension), and re-encoding also drops anything appended to an
+image (a polyglot's HTML): the published bytes are only what Pillow decoded.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import keys, settings
+from .aws import s3
+from .errors import ApiError
+
+if TYPE_CHECKING:
+    from .validation import CreateConversation, ImageBlock
+
+TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+CONTENT_TYPES = {ext: content_type for content_type, ext in TYPES.items()}
+MEDIA_ID = r"^[0-9a-f]{64}\.(png|jpg|webp|gif)$"
+UPLOAD_SECONDS = 300
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Decoding is what costs: bound the pixels of one image (a 16-bit PNG of a few KB can claim 2^31) and the
+# pixels of all an animation's frames.
+MAX_PIXELS = 40_000_000
+MAX_FRAME_PIXELS = 120_000_000
+_PILLOW_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF"}
+
+
+class Image(NamedTuple):
+    """A referenced image as create knows it: where it is shown from, its size, and (when not published yet)
+    the clean bytes to publish."""
+    media_id: str
+    width: int
+    height: int
+    size: int
+    clean: bytes | None = None
+
+    @property
+    def key(self) -> str:
+        return keys.media_object(self.media_id)
+
+
+def sniff(head: bytes) -> str | None:
+    """The image type (extension) the first bytes say, whatever the name or a label claims."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def _counter_of(media_id: str) -> Any:
+    from .models import Counter
+
+    return Counter(keys.references(keys.media_object(media_id)))
+
+
+def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
+    """{id, stored: true} when the image is published already, else {id, stored: false, upload: {url,
+    fields, expiresIn}}: a presigned POST that accepts exactly these bytes' size and type at exactly one key."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from .models import Counter
+
+    media_id = f"{sha256}.{TYPES[content_type]}"
+    try:
+        counter = Counter.get(keys.references(keys.media_object(media_id)), consistent_read=True)
+        if counter.state is None and int(counter.n or 0) > 0:
+            return {"id": media_id, "stored": True}
+    except DoesNotExist:
+        pass
+    post = s3().generate_presigned_post(
+        settings.get().bucket, keys.upload_object(media_id),
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+        ExpiresIn=UPLOAD_SECONDS)
+    return {"id": media_id, "stored": False,
+            "upload": {"url": post["url"], "fields": post["fields"], "expiresIn": UPLOAD_SECONDS}}
+
+
+def _refuse(field: str, message: str, code: str = "invalid_image", status: int = 400) -> ApiError:
+    return ApiError(status, code, message, field)
+
+
+def references(request: CreateConversation) -> list[tuple[str, str, ImageBlock]]:
+    """(media id, field path, block) of every image block that references an upload, in order."""
+    found = []
+    for index, message in enumerate(request.messages or []):
+        if isinstance(message.content, list):
+            for number, block in enumerate(message.content):
+                if block.type == "image" and block.media:
+                    found.append((block.media, f"messages.{index}.content.{number}.media", block))
+    return found
+
+
+def resolve(request: CreateConversation) -> dict[str, Image]:
+    """Every image the request references, checked (400 naming the block otherwise); each image block gets
+    the image's real width and height. Costs one BatchGetItem, then for images not yet published one ranged
+    GET each, then one whole GET each."""
+    from .models import Counter
+
+    cfg = settings.get()
+    refs = references(request)
+    first_field: dict[str, str] = {}
+    for media_id, field, _block in refs:
+        first_field.setdefault(media_id, field)
+    if len(first_field) > cfg.max_images:
+        field = list(first_field.values())[cfg.max_images]
+        raise _refuse(field, f"A conversation may show at most {cfg.max_images} images.", "too_many_images", 413)
+    images: dict[str, Image] = {}
+    if not first_field:
+        return images
+    counters = {c.key: c for c in Counter.batch_get([keys.references(keys.media_object(m)) for m in first_field],
+                                                    consistent_read=True)}
+    pending: dict[str, int] = {}
+    for media_id, field in first_field.items():
+        counter = counters.get(keys.references(keys.media_object(media_id)))
+        if counter is not None and counter.state is None and int(counter.n or 0) > 0 and counter.width:
+            images[media_id] = Image(media_id, int(counter.width), int(counter.height), int(counter.size or 0))
+        else:
+            pending[media_id] = _check_upload(media_id, field)
+    total = sum(image.size for image in images.values()) + sum(pending.values())
+    if total > cfg.max_images_total_bytes:
+        raise _refuse(next(iter(first_field.values())),
+                      f"The images of a conversation may total at most {cfg.max_images_total_bytes // 2**20} MB.",
+                      "images_too_large", 413)
+    for media_id in pending:
+        images[media_id] = _clean_upload(media_id, first_field[media_id])
+    for media_id, _field, block in refs:
+        block.width, block.height = images[media_id].width, images[media_id].height
+    return images
+
+
+def _check_upload(media_id: str, field: str) -> int:
+    """The upload's size, after its first bytes proved it the type its name says (a ranged GET: a 10 MB
+    upload that is not an image costs 32 bytes of reading)."""
+    cfg = settings.get()
+    client = s3()
+    try:
+        answer = client.get_object(Bucket=cfg.bucket, Key=keys.upload_object(media_id), Range="bytes=0-31")
+    except client.exceptions.NoSuchKey:
+        raise _refuse(field, "This image was not uploaded (or its upload expired): POST /api/media, upload it, "
+                             "then share again.", "image_not_uploaded") from None
+    head = answer["Body"].read()
+    size = int(str(answer.get("ContentRange", "")).rpartition("/")[2] or answer.get("ContentLength") or 0)
+    if sniff(head) != media_id.rpartition(".")[2]:
+        raise _refuse(field, "The upload is not the PNG, JPEG, WebP or GIF image its name says.")
+    if size > cfg.max_image_bytes:
+        raise _refuse(field, f"An image may be at most {cfg.max_image_bytes // 2**20} MB.", "image_too_large", 413)
+    return size
+
+
+def _clean_upload(media_id: str, field: str) -> Image:
+    data = s3().get_object(Bucket=settings.get().bucket, Key=keys.upload_object(media_id))["Body"].read()
+    if hashlib.sha256(data).hexdigest() != media_id.partition(".")[0]:
+        raise _refuse(field, "The upload's SHA-256 is not the one in its name.")
+    try:
+        clean, width, height = strip(data, media_id.rpartition(".")[2])
+    except ValueError as exc:
+        raise _refuse(field, str(exc)) from None
+    return Image(media_id, width, height, len(clean), clean)
+
+
+def strip(data: bytes, ext: str) -> tuple[bytes, int, int]:
+    """The image re-encoded with no metadata at all, turned upright (EXIF orientation applied, since the tag
+    that said it is dropped), its colour profile kept. Returns (bytes, width, height); ValueError when the
+    bytes are not a readable image of that type or too many pixels to decode."""
+    import warnings
+
+    from PIL import Image as PILImage
+    from PIL import ImageOps, ImageSequence, UnidentifiedImageError
+
+    fmt = _PILLOW_FORMATS[ext]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            source = PILImage.open(io.BytesIO(data), formats=[fmt])
+            width, height = source.size
+            frames = int(getattr(source, "n_frames", 1))
+            if width * height > MAX_PIXELS or width * height * frames > MAX_FRAME_PIXELS:
+                raise ValueError(f"The image has too many pixels (at most {MAX_PIXELS // 1_000_000} million).")
+            icc = source.info.get("icc_profile")
+            out = io.BytesIO()
+            if frames > 1:
+                # Animations keep their frames and timing; nothing else of the source's info is copied.
+                sequence = [frame.copy() for frame in ImageSequence.Iterator(source)]
+                for frame in sequence:
+                    frame.info = {}
+                durations = [int(f.info.get("duration", 0)) for f in ImageSequence.Iterator(source)]
+                sequence[0].save(out, fmt, save_all=True, append_images=sequence[1:], duration=durations,
+                                 loop=int(source.info.get("loop", 0)), **({"lossless": True} if fmt == "WEBP" else {}))
+            else:
+                image = ImageOps.exif_transpose(source)
+                image.load()
+                image.info = {}
+                options: dict[str, Any] = {"icc_profile": icc} if icc else {}
+                if fmt == "JPEG":
+                    if image.mode not in ("RGB", "L", "CMYK"):
+                        image = image.convert("RGB")
+                    options.update(quality=90, optimize=True)
+                elif fmt == "WEBP":
+                    options.update(quality=90)
+                image.save(out, fmt, **options)
+                width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, PILImage.DecompressionBombError,
+            PILImage.DecompressionBombWarning, EOFError) as exc:
+        raise ValueError("The upload is not a readable PNG, JPEG, WebP or GIF image.") from exc
+    return out.getvalue(), width, height
+
+
+def publish(images: dict[str, Image]) -> None:
+    """Put each newly checked image where it is served, then drop its upload (the original, with its
+    metadata). Called once the create's transaction counted the references: no removal can run meanwhile."""
+    cfg = settings.get()
+    client = s3()
+    for image in images.values():
+        if image.clean is None:
+            continue
+        client.put_object(Bucket=cfg.bucket, Key=image.key, Body=image.clean,
+                          ContentType=CONTENT_TYPES[image.media_id.rpartition(".")[2]], CacheControl=IMMUTABLE)
+        client.delete_object(Bucket=cfg.bucket, Key=keys.upload_object(image.media_id))
+

@@ -1,0 +1,323 @@
+"""Images in shares (issue 11): presigned uploads straight to S3, checks at create (magic bytes by a ranged GET,
+hash, decodable), metadata stripped, dedup, limits, expiry of unreferenced uploads, and removal with the last
+conversation, raced 50 times."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import awscalls
+import media_files as files
+import pytest
+from conftest import BUCKET, TABLE_PREFIX, body_of, create, new_ip, nothing_stored, post_json
+
+pytestmark = pytest.mark.api
+
+
+def _image_chat(*media: str, **extra) -> dict:
+    blocks = [{"type": "image", "name": f"photo {n}.jpg", "media": m} for n, m in enumerate(media)]
+    return {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is in these?"}, *blocks]},
+                         {"role": "assistant", "content": "A gradient."}], **extra}
+
+
+def _object(aws, key: str) -> bytes | None:
+    try:
+        return aws["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    except aws["s3"].exceptions.NoSuchKey:
+        return None
+
+
+def _counter(aws, media_id: str) -> dict | None:
+    return aws["dynamodb"].get_item(TableName=f"{TABLE_PREFIX}-counters", ConsistentRead=True,
+                                    Key={"key": {"S": f"refs#media/{media_id}"}}).get("Item")
+
+
+def _media_request(client, body, ip=None):
+    return post_json(client, body, ip=ip, path="/api/media")
+
+
+def test_the_upload_is_a_presigned_post_for_exactly_one_key_type_and_size(client):
+    data = files.phone_jpeg()
+    answer = _media_request(client, {"sha256": files.sha(data), "size": len(data), "contentType": "image/jpeg"})
+    assert answer.status_code == 200
+    result = body_of(answer)
+    assert result["id"] == f"{files.sha(data)}.jpg" and result["stored"] is False
+    fields = result["upload"]["fields"]
+    assert fields["key"] == f"uploads/{files.sha(data)}.jpg" and fields["Content-Type"] == "image/jpeg"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    conditions = policy["conditions"]
+    assert {"key": fields["key"]} in conditions and {"Content-Type": "image/jpeg"} in conditions
+    assert ["content-length-range", len(data), len(data)] in conditions
+    assert result["upload"]["expiresIn"] <= 300 and "expiration" in policy
+    # The image bytes go to S3 itself, by a real multipart POST, and land privately under uploads/.
+    assert files.post_upload(result["upload"], data) in (200, 204)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"sha256": "ab" * 32, "size": 10, "contentType": "image/svg+xml"}, "contentType"),
+    ({"sha256": "not a hash", "size": 10, "contentType": "image/png"}, "sha256"),
+    ({"sha256": "AB" * 32, "size": 10, "contentType": "image/png"}, "sha256"),
+    ({"sha256": "ab" * 32, "size": 0, "contentType": "image/png"}, "size"),
+    ({"sha256": "ab" * 32, "size": 10, "contentType": "image/png", "key": "media/x.png"}, "key"),
+])
+def test_an_upload_request_that_is_not_an_image_is_refused(client, body, field):
+    with nothing_stored():
+        answer = _media_request(client, body)
+    assert answer.status_code == 400 and body_of(answer)["error"]["field"] == field
+
+
+def test_an_image_over_the_limit_is_refused_before_any_upload(client):
+    answer = _media_request(client, {"sha256": "ab" * 32, "size": 10 * 2**20 + 1, "contentType": "image/png"})
+    assert answer.status_code == 413 and body_of(answer)["error"]["code"] == "image_too_large"
+
+
+def test_upload_requests_are_rate_limited_per_client(client, monkeypatch):
+    from chalicelib import settings
+
+    monkeypatch.setenv("MEDIA_LIMIT_PER_HOUR", "3")
+    settings.get.cache_clear()
+    try:
+        ip = new_ip()
+        body = {"sha256": "cd" * 32, "size": 10, "contentType": "image/png"}
+        statuses = [_media_request(client, body, ip).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert _media_request(client, body, new_ip()).status_code == 200  # another client is not limited
+    finally:
+        monkeypatch.delenv("MEDIA_LIMIT_PER_HOUR")
+        settings.get.cache_clear()
+
+
+def test_a_phone_photo_is_published_without_gps_exif_xmp_or_comment_and_upright(client, aws):
+    from PIL import Image
+
+    data = files.phone_jpeg(width=64, height=48, orientation=6)
+    with Image.open(io.BytesIO(data)) as original:
+        assert original.getexif().get_ifd(0x8825)  # it really carries GPS
+    media_id = files.upload(client, data, "image/jpeg", new_ip())
+    made = create(client, _image_chat(media_id))
+    published = _object(aws, f"media/{media_id}")
+    assert published is not None and published != data
+    with Image.open(io.BytesIO(published)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif() and "exif" not in image.info and "comment" not in image.info
+        assert "xmp" not in image.info and image.size == (48, 64)  # turned upright: orientation 6 applied
+    for secret in (b"GPSLatitude", b"xmpmeta", b"12 rue Example", b"iPhone", b"Exif\x00\x00"):
+        assert secret not in published
+    head = aws["s3"].head_object(Bucket=BUCKET, Key=f"media/{media_id}")
+    assert head["ContentType"] == "image/jpeg" and "immutable" in head["CacheControl"]
+    # The original (with its metadata) is not kept: its upload is deleted once published.
+    assert _object(aws, f"uploads/{media_id}") is None
+    # The stored block has the real size, whatever the client claimed.
+    stored = client.http.get(f"/api/conversations/{made['id']}")
+    block = body_of(stored)["messages"][0]["content"][1]
+    assert block == {"type": "image", "name": "photo 0.jpg", "media": media_id, "width": 48, "height": 64}
+
+
+def test_a_generated_png_loses_its_text_chunks_and_a_gif_its_comment(client, aws):
+    from PIL import Image
+
+    png, gif = files.generated_png(), files.tiny_gif()
+    ip = new_ip()
+    png_id, gif_id = files.upload(client, png, "image/png", ip), files.upload(client, gif, "image/gif", ip)
+    create(client, _image_chat(png_id, gif_id))
+    with Image.open(io.BytesIO(_object(aws, f"media/{png_id}"))) as image:
+        assert image.size == (40, 30) and not image.text
+    published_gif = _object(aws, f"media/{gif_id}")
+    assert b"gps 48.85" not in published_gif
+    with Image.open(io.BytesIO(published_gif)) as image:
+        assert image.format == "GIF" and "comment" not in image.info
+
+
+@pytest.mark.parametrize("data, content_type", [
+    (files.HTML_WITH_PNG_HEADER, "image/png"),
+    (files.SVG, "image/png"),
+    (files.generated_png(), "image/jpeg"),  # a PNG named as a JPEG
+], ids=["png-header-on-html", "svg", "png-as-jpeg"])
+def test_an_upload_that_is_not_the_image_it_claims_is_a_400_naming_the_block(client, aws, data, content_type):
+    media_id = files.upload(client, data, content_type, new_ip())
+    start = len(awscalls.RECORDED)
+    with nothing_stored():
+        answer = post_json(client, _image_chat(media_id))
+    assert answer.status_code == 400, answer.body
+    error = body_of(answer)["error"]
+    assert error["code"] == "invalid_image" and error["field"] == "messages.0.content.1.media"
+    gets = [brief for _, operation, brief in awscalls.RECORDED[start:] if operation == "GetObject"]
+    if data is not files.HTML_WITH_PNG_HEADER:
+        # Refused on its first bytes: one ranged GET, never the whole object.
+        assert gets == [{"Bucket": BUCKET, "Key": f"uploads/{media_id}", "Range": "bytes=0-31"}]
+    assert _object(aws, f"media/{media_id}") is None
+
+
+def test_a_polyglot_is_published_as_the_image_alone(client, aws):
+    data = files.polyglot()
+    media_id = files.upload(client, data, "image/png", new_ip())
+    create(client, _image_chat(media_id))
+    published = _object(aws, f"media/{media_id}")
+    assert published.startswith(files.PNG_SIGNATURE) and b"<script" not in published and b"<html" not in published
+
+
+def test_an_upload_whose_bytes_do_not_match_its_hash_is_refused(client, aws):
+    real, other = files.generated_png(41, 30), files.generated_png(42, 30)
+    answer = body_of(_media_request(client, {"sha256": files.sha(real), "size": len(other),
+                                             "contentType": "image/png"}))
+    files.post_upload(answer["upload"], other)
+    with nothing_stored():
+        refused = post_json(client, _image_chat(answer["id"]))
+    assert refused.status_code == 400 and "SHA-256" in body_of(refused)["error"]["message"]
+
+
+def test_a_reference_to_nothing_uploaded_is_a_400_and_stores_nothing(client):
+    missing = "0" * 64 + ".png"
+    with nothing_stored():
+        answer = post_json(client, _image_chat(missing))
+    assert answer.status_code == 400
+    assert body_of(answer)["error"] == {"code": "image_not_uploaded", "field": "messages.0.content.1.media",
+                                        "message": body_of(answer)["error"]["message"]}
+    bad = post_json(client, _image_chat("../avatars/x.png"))
+    assert bad.status_code == 400 and body_of(bad)["error"]["field"] == "messages.0.content.1.media"
+
+
+def test_too_many_images_in_one_conversation_is_a_413(client, monkeypatch):
+    from chalicelib import settings
+
+    monkeypatch.setenv("MAX_IMAGES", "2")
+    settings.get.cache_clear()
+    try:
+        ids = [f"{n:064x}.png" for n in range(3)]
+        with nothing_stored():
+            answer = post_json(client, _image_chat(*ids))
+        assert answer.status_code == 413
+        assert body_of(answer)["error"]["code"] == "too_many_images"
+        assert body_of(answer)["error"]["field"] == "messages.0.content.3.media"
+    finally:
+        monkeypatch.delenv("MAX_IMAGES")
+        settings.get.cache_clear()
+
+
+def test_an_image_shared_twice_is_stored_once_and_goes_with_its_last_conversation(client, aws):
+    from chalicelib import cdn
+
+    data = files.phone_jpeg(30, 20, orientation=1)
+    media_id = files.upload(client, data, "image/jpeg", new_ip())
+    first = create(client, _image_chat(media_id, media_id))  # twice in one conversation: one reference
+    assert _counter(aws, media_id)["n"] == {"N": "1"}
+    # The second sharer is told it is there already: nothing to upload.
+    again = body_of(_media_request(client, {"sha256": files.sha(data), "size": len(data),
+                                            "contentType": "image/jpeg"}))
+    assert again == {"id": media_id, "stored": True}
+    second = create(client, _image_chat(media_id))
+    assert _counter(aws, media_id)["n"] == {"N": "2"}
+    assert client.http.delete(f"/api/conversations/{first['id']}",
+                              headers={"authorization": f"Bearer {first['deleteToken']}"}).status_code == 204
+    assert _object(aws, f"media/{media_id}") is not None and _counter(aws, media_id)["n"] == {"N": "1"}
+    assert client.http.delete(f"/api/conversations/{second['id']}",
+                              headers={"authorization": f"Bearer {second['deleteToken']}"}).status_code == 204
+    assert _object(aws, f"media/{media_id}") is None and _counter(aws, media_id) is None
+    assert f"/media/{media_id}" in cdn.INVALIDATED[-1]
+
+
+def test_uploads_no_conversation_takes_expire_after_a_day(aws):
+    """The bucket's lifecycle (the same rules as infra/stack.yaml): uploads/ expires; media/ never does."""
+    rules = aws["s3"].get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    expiring = {rule["Filter"]["Prefix"]: rule["Expiration"]["Days"] for rule in rules if "Expiration" in rule}
+    assert expiring == {"uploads/": 1}
+    cors = aws["s3"].get_bucket_cors(Bucket=BUCKET)["CORSRules"]
+    assert [rule["AllowedMethods"] for rule in cors] == [["POST"]]
+
+
+def test_the_page_shows_the_image_lazily_at_its_size_and_the_export_links_it(client, aws):
+    from chalicelib import settings
+
+    data = files.generated_png(40, 30)
+    media_id = files.upload(client, data, "image/png", new_ip())
+    made = create(client, {"messages": [
+        {"role": "user", "content": "Draw a lighthouse"},
+        {"role": "assistant", "content": [{"type": "image", "name": "Generated image", "media": media_id,
+                                           "alt": "A lighthouse at dusk", "width": 9999, "height": 1}]}]})
+    page = client.http.get(f"/c/{made['id']}").body.decode()
+    url = f"{settings.get().media_base_url}/media/{media_id}"
+    assert (f'<img src="{url}" alt="A lighthouse at dusk" width="40" height="30" loading="lazy" '
+            f'decoding="async">') in page
+    assert f'<a href="{url}"' in page
+    markdown = client.http.get(f"/api/conversations/{made['id']}/export?format=markdown").body.decode()
+    assert f"![A lighthouse at dusk]({url})" in markdown
+
+
+def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_one(client, aws, monkeypatch):
+    """The image is published by conversation A; B references it (already published: no upload left) while A,
+    its last conversation, is deleted. Either B is stored and the image is there (counted once), or B is
+    refused (409 `image_removed`, or 400 `image_not_uploaded` when the removal came first) and nothing of the
+    image is left. 50 rounds over the interleavings."""
+    import random
+
+    from chalicelib import conversations, media, references
+    from chalicelib.errors import ApiError
+    from chalicelib.validation import CreateConversation
+
+    real_s3 = references.s3
+
+    class SlowDelete:
+        def __init__(self, client):
+            self.client = client
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def delete_object(self, **kwargs):
+            time.sleep(0.015)
+            return self.client.delete_object(**kwargs)
+
+    monkeypatch.setattr(references, "s3", lambda: SlowDelete(real_s3()))
+
+    def one_round(number: int) -> str:
+        data = files.generated_png(20 + number, 10)
+        # The domain function, not the in-process client: chalice's test client is not safe across threads.
+        answer = media.request_upload(files.sha(data), len(data), "image/png")
+        files.post_upload(answer["upload"], data)
+        media_id = answer["id"]
+        old = conversations.create(CreateConversation.model_validate(_image_chat(media_id)))
+        barrier = threading.Barrier(2)
+        made: list[dict] = []
+        errors: list[BaseException] = []
+        delay = random.Random(number).random() * 0.04
+
+        def run(action):
+            barrier.wait()
+            try:
+                action()
+            except BaseException as exc:  # noqa: BLE001 - judged below
+                errors.append(exc)
+
+        def create_again():
+            time.sleep(delay)
+            made.append(conversations.create(CreateConversation.model_validate(_image_chat(media_id))))
+
+        def delete_old():
+            conversations.delete(old["id"], old["deleteToken"])
+
+        threads = [threading.Thread(target=run, args=(delete_old,)), threading.Thread(target=run, args=(create_again,))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if made:
+            assert errors == []
+            assert _object(aws, f"media/{media_id}") is not None, "a conversation shows a removed image"
+            assert _counter(aws, media_id)["n"] == {"N": "1"}
+            conversations.delete(made[0]["id"], made[0]["deleteToken"])
+            outcome = "stored"
+        else:
+            (error,) = errors
+            # Removed while this create counted it, or before it looked: either way the sharer uploads again.
+            assert isinstance(error, ApiError) and error.code in ("image_removed", "image_not_uploaded"), error
+            outcome = "refused"
+        assert _object(aws, f"media/{media_id}") is None and _counter(aws, media_id) is None, "an image leaked"
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(one_round, range(50)))
+    assert {"stored", "refused"} <= set(outcomes), outcomes  # both sides of the race were exercised
