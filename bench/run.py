@@ -137,6 +137,7 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
             action()
         line(name, ledger.summary())
     social_ledger(client, post, headers, rng, line)
+    image_ledger(client, post, headers, rng, line)
     victim = post(conversation(10_000, rng, visibility="public"))
     with recording() as ledger:
         client.http.delete(f"/api/conversations/{victim['id']}",
@@ -145,6 +146,113 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
     with recording() as ledger:
         views.roll_up()
     line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
+
+
+def photo(rng: random.Random, side: int = 1000) -> bytes:
+    """A phone-like JPEG of side×side pixels (noise over a gradient compresses like a photo), with GPS EXIF."""
+    import io
+
+    from PIL import Image
+
+    image = Image.effect_noise((side, side), 40).convert("RGB")
+    image = Image.blend(image, Image.linear_gradient("L").resize((side, side)).convert("RGB"), 0.5)
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, rng.random() * 60), 3: "E", 4: (2.0, 17.0, 42.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
+def upload(client, headers, data: bytes) -> str:
+    """What the extension does: POST /api/media, then the presigned POST straight to S3 (moto)."""
+    import hashlib
+    import urllib.request
+    import uuid
+
+    answer = json.loads(client.http.post("/api/media", headers=headers(), body=json.dumps(
+        {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "contentType": "image/jpeg"})).body)
+    if not answer["stored"]:
+        boundary = uuid.uuid4().hex
+        fields = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                         for k, v in answer["upload"]["fields"].items()).encode()
+        body = fields + (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n\r\n'
+                         .encode()) + data + f"\r\n--{boundary}--\r\n".encode()
+        urllib.request.urlopen(urllib.request.Request(
+            answer["upload"]["url"], data=body, method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})).read()
+    return answer["id"]
+
+
+def with_images(rng: random.Random, ids: list[str]) -> dict:
+    payload = conversation(10_000, rng)
+    payload["messages"][0]["content"] = [{"type": "text", "text": "What do these show?"},
+                                         *({"type": "image", "name": f"IMG_{n}.jpg", "media": m}
+                                           for n, m in enumerate(ids))]
+    return payload
+
+
+def image_ledger(client, post, headers, rng: random.Random, line) -> None:
+    """Ledger rows for images: the upload request, a create with 5 new photos (checked, stripped, published),
+    the same 5 again (published already), and the delete that removes them."""
+    from bench.ledger import recording
+
+    photos = [photo(rng) for _ in range(5)]
+    with recording() as ledger:
+        first = upload(client, headers, photos[0])
+    line("POST media (upload request; the bytes go browser → S3)", ledger.summary())
+    ids = [first] + [upload(client, headers, data) for data in photos[1:]]
+    with recording() as ledger:
+        made = post(with_images(rng, ids))
+    line(f"POST create (5 new 1 MP photos, {sum(map(len, photos)) // 1024} KB: checked, stripped, published)",
+         ledger.summary())
+    with recording() as ledger:
+        again = post(with_images(rng, ids))
+    line("POST create (the same 5 images, published already)", ledger.summary())
+    print("| GET image (/media/…, CloudFront; S3 GetObject on an edge miss only) | 0 Lambda | "
+          "cloudfront → s3:GetObject | the image | 0 | 0 | 0.40 per million misses |")
+    client.http.delete(f"/api/conversations/{again['id']}", headers={"authorization": f"Bearer {again['deleteToken']}"})
+    with recording() as ledger:
+        client.http.delete(f"/api/conversations/{made['id']}",
+                           headers={"authorization": f"Bearer {made['deleteToken']}"})
+    line("DELETE conversation (its 5 images' last one: counters, objects, CDN paths)", ledger.summary())
+
+
+def images_and_cards(client, post, headers, rng: random.Random) -> None:
+    """What images and preview cards add to a create, in ms."""
+    from chalicelib import cards
+
+    print("\n## Images and preview cards (in-process app against moto)\n")
+    code = ("import time; t=time.perf_counter(); from chalicelib import cards; "
+            "cards.render('A title of some length for the card', 'gpt-4o', 'chatgpt', 'words ' * 80); "
+            "print((time.perf_counter()-t)*1000)")
+    cold = statistics.median(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                   cwd=ROOT, check=True).stdout) for _ in range(3))
+    samples = []
+    for n in range(15):
+        t = time.perf_counter()
+        cards.render(f"Conversation number {n} about serverless tables and more", "claude-sonnet-4", "claude",
+                     words(600, rng))
+        samples.append((time.perf_counter() - t) * 1000)
+    print("| what | median ms |")
+    print("|---|---|")
+    print(f"| draw a 1200×630 card (warm Lambda) | {statistics.median(samples):.1f} |")
+    print(f"| draw the first card in a process (Pillow import + fonts) | {cold:.0f} |")
+    plain, with_new, with_known = [], [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        post(conversation(10_000, rng))
+        plain.append((time.perf_counter() - t) * 1000)
+        ids = [upload(client, headers, photo(rng)) for _ in range(5)]
+        t = time.perf_counter()
+        post(with_images(rng, ids))
+        with_new.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        post(with_images(rng, ids))
+        with_known.append((time.perf_counter() - t) * 1000)
+    print(f"| create, 10 KB, no images (card included) | {statistics.median(plain):.0f} |")
+    print(f"| create, 10 KB + 5 new 1 MP photos (read, checked, re-encoded, published) | "
+          f"{statistics.median(with_new):.0f} |")
+    print(f"| create, 10 KB + the same 5 photos (published already) | {statistics.median(with_known):.0f} |")
 
 
 def run(env: dict[str, str]) -> None:
@@ -182,8 +290,12 @@ def run(env: dict[str, str]) -> None:
         call_ledger(client, post, headers, rng, small, oversized, avatar)
         if os.environ.get("BENCH_ONLY") == "ledger":  # just the call ledger
             return
+        if os.environ.get("BENCH_ONLY") == "images":  # just the images and cards table
+            images_and_cards(client, post, headers, rng)
+            return
 
         pathological(client, headers)
+        images_and_cards(client, post, headers, rng)
 
         print("\n## Create latency (in-process app against the moto server, median of 5)\n")
         print("| body | compressed storage | median ms |")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import cdn, ids, keys, links, references, settings, tokens
+from . import cards, cdn, ids, keys, links, references, settings, tokens
 from .avatars import avatar_key as avatar_key_of
 from .avatars import decode_avatar, store_avatar
 from .aws import s3
@@ -54,6 +54,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
     created = int((time.time() if now is None else now) * 1000)
     public = request.visibility == "public"
     words = index_words(title) if public else []
+    model, source = plain_text(request.model, 100) or None, plain_text(request.source, 40) or None
+    card = cards.render(title, model, source, first_human or "")
 
     for attempt in range(MAX_ID_ATTEMPTS):
         conversation_id = new_id()
@@ -64,8 +66,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
                             ContentType="application/octet-stream", ContentEncoding="identity")
         meta = ConversationMeta(
-            conversation_id, keys.META, title=title, model=plain_text(request.model, 100) or None,
-            source=plain_text(request.source, 40) or None, avatar_key=avatar_key, created=created,
+            conversation_id, keys.META, title=title, model=model, source=source, avatar_key=avatar_key,
+            card_key=cards.card_key(conversation_id, card), created=created,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
             list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None,
@@ -98,6 +100,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                 time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
             continue  # the id is taken (or an object was being removed): draw another
         media.publish(images)
+        cards.store(meta.card_key, card)
         if avatar:
             # Stored after the reference is counted: from now on no removal can run, so the object stays.
             store_avatar(*avatar)
@@ -142,6 +145,7 @@ def get(conversation_id: str) -> dict[str, Any]:
     return {
         **row(meta),
         "model": meta.model, "source": meta.source, "visibility": meta.visibility,
+        "card": links.public_object_url(meta.card_key) if meta.card_key else None,
         "messages": messages,
         "items": seed_items(messages),
     }
@@ -189,10 +193,13 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
         old_words = set(meta.words or ())
         new_words = set(index_words(new_title)) if now_public else set()
         sort = keys.search_sort(int(meta.created), conversation_id)
+        card = _card(meta, new_title) if new_title != meta.title else None
         actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
                    ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
                    ConversationMeta.version.set(int(meta.version or 0) + 1)]
+        if card:
+            actions.append(ConversationMeta.card_key.set(card[0]))
         tx = Transaction()
         tx.update(meta, actions=actions, condition=(ConversationMeta.user_key == keys.owner(user_sub)) &
                   _unchanged_since(meta), name="meta")
@@ -210,9 +217,22 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
             raise ApiError(409, "conflict", CONFLICT) from None
         except TransactWriteError:
             raise ApiError(409, "conflict", CONFLICT) from None
-        cdn.invalidate_conversation(conversation_id)
+        old_card = [f"/{meta.card_key}"] if card and meta.card_key else []
+        if card:
+            cards.store(*card)
+            if meta.card_key:  # the old title must not live on in a preview
+                s3().delete_object(Bucket=settings.get().bucket, Key=meta.card_key)
+        cdn.invalidate_conversation(conversation_id, also=old_card)
         return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
     raise AssertionError("unreachable")
+
+
+def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes]:
+    """(key, PNG) of the conversation's card under a new title; its first words are read from the body."""
+    messages = get(meta.id)["messages"]
+    first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
+    png = cards.render(title, meta.model, meta.source, first_human or "")
+    return cards.card_key(meta.id, png), png
 
 
 # ---------------------------------------------------------------- delete

@@ -263,6 +263,8 @@ class Conversation(BaseModel):
     model: str | None
     source: str | None
     avatar: str
+    card: str | None = Field(description="The link-preview card (1200×630 PNG); null for conversations shared "
+                                         "before cards existed.")
     createdAt: str
     views: int
     saves: int

@@ -321,3 +321,57 @@ def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_o
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(one_round, range(50)))
     assert {"stored", "refused"} <= set(outcomes), outcomes  # both sides of the race were exercised
+
+
+# ---------------------------------------------------------------- link-preview cards
+
+def _card_key(aws, conversation_id: str) -> str:
+    item = aws["dynamodb"].get_item(TableName=f"{TABLE_PREFIX}-conversations", ConsistentRead=True,
+                                    Key={"id": {"S": conversation_id}, "part": {"S": "meta"}})["Item"]
+    return item["card_key"]["S"]
+
+
+def test_a_share_gets_a_png_card_that_its_page_announces(client, aws):
+    from PIL import Image
+
+    made = create(client, {"title": "Streaming responses in aiohttp", "model": "gpt-4o", "source": "chatgpt",
+                           "messages": [{"role": "user", "content": "How do I stream a big file?"},
+                                        {"role": "assistant", "content": "Use a StreamResponse."}]})
+    key = _card_key(aws, made["id"])
+    assert key.startswith(f"cards/{made['id']}/") and key.endswith(".png")
+    png = _object(aws, key)
+    with Image.open(io.BytesIO(png)) as card:
+        assert (card.format, card.size) == ("PNG", (1200, 630))
+        # Light theme: mostly white, with dark text drawn on it.
+        colors = card.convert("L").getcolors(1200 * 630)
+        white = sum(count for count, value in colors if value > 240)
+        dark = sum(count for count, value in colors if value < 60)
+        assert white > 0.6 * 1200 * 630 and dark > 2000
+    head = aws["s3"].head_object(Bucket=BUCKET, Key=key)
+    assert head["ContentType"] == "image/png" and "immutable" in head["CacheControl"]
+    page = client.http.get(f"/c/{made['id']}").body.decode()
+    from chalicelib import settings
+
+    url = f"{settings.get().media_base_url}/{key}"
+    for tag in (f'<meta property="og:image" content="{url}">', '<meta property="og:image:width" content="1200">',
+                '<meta property="og:image:height" content="630">',
+                '<meta name="twitter:card" content="summary_large_image">'):
+        assert tag in page
+    assert body_of(client.http.get(f"/api/conversations/{made['id']}"))["card"] == url
+
+
+def test_a_retitle_draws_a_new_card_and_removes_the_old_one_and_delete_removes_it(client, aws):
+    from chalicelib import cdn, conversations
+    from chalicelib.validation import CreateConversation
+
+    made = conversations.create(CreateConversation.model_validate(
+        {"title": "My old private title", "messages": [{"role": "user", "content": "hello"}]}), owner="sub-card")
+    old = _card_key(aws, made["id"])
+    conversations.update(made["id"], "sub-card", title="A better title")
+    new = _card_key(aws, made["id"])
+    assert new != old and _object(aws, new) is not None
+    assert _object(aws, old) is None and f"/{old}" in cdn.INVALIDATED[-1]
+    conversations.update(made["id"], "sub-card", visibility="public")  # same title: the same card
+    assert _card_key(aws, made["id"]) == new
+    conversations.delete(made["id"], made["deleteToken"])
+    assert _object(aws, new) is None and f"/{new}" in cdn.INVALIDATED[-1]

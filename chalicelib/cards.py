@@ -1,0 +1,102 @@
+"""Link-preview cards: the 1200×630 PNG a chat app or social site shows for a shared link (`og:image`).
+
+Drawn once with Pillow when a conversation is shared (and again when its owner retitles it), in the DejaVu
+fonts shipped in chalicelib/fonts (Bitstream Vera licence, LICENSE-DejaVu.txt): nothing is fetched to draw
+one. Light theme, big type: it must read at thumbnail size. Stored at `cards/<id>/<hash>.png`, immutable;
+a new title is a new URL, and the old card is deleted and invalidated.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import keys, settings
+from .aws import s3
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 72
+FONTS = Path(__file__).parent / "fonts"
+SITE_NAME = "ShareGPT"
+INK, MUTED, ACCENT, PAPER, PANEL = (17, 24, 39), (75, 85, 99), (16, 163, 127), (255, 255, 255), (243, 244, 246)
+# What is read of the texts: a card shows a few lines, so a long title costs nothing more.
+MAX_TITLE = 180
+MAX_EXCERPT = 400
+
+
+@lru_cache(maxsize=8)
+def _font(bold: bool, size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
+
+
+def _lines(draw: Any, text: str, font: Any, width: int, limit: int) -> list[str]:
+    """Greedy word wrap to `limit` lines, the last one ending in "…" when the text goes on. Linear: each word
+    is measured once (a word wider than the card is cut by characters)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if draw.textlength(candidate, font=font) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while draw.textlength(current, font=font) > width and len(current) > 1:
+            current = current[: max(1, len(current) * width // int(draw.textlength(current, font=font) + 1))]
+        if len(lines) == limit:
+            break
+    if current and len(lines) < limit:
+        lines.append(current)
+    if len(lines) == limit and " ".join(lines) != " ".join(text.split()):
+        last = lines[-1]
+        while last and draw.textlength(last + "…", font=font) > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip(" ,;:.") + "…"
+    return lines
+
+
+def render(title: str, model: str | None, source: str | None, excerpt: str) -> bytes:
+    """The card as PNG bytes: the title (up to three lines), model and source, the conversation's first words,
+    and the site's name."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
+    inner = WIDTH - 2 * MARGIN
+    y = 70
+    details = " · ".join(part for part in (model, {"chatgpt": "ChatGPT", "claude": "Claude"}.get(source or "", source))
+                         if part)
+    if details:
+        draw.text((MARGIN, y), details[:80], font=_font(False, 30), fill=ACCENT)
+        y += 56
+    title_font = _font(True, 60)
+    for line in _lines(draw, title[:MAX_TITLE], title_font, inner, 3):
+        draw.text((MARGIN, y), line, font=title_font, fill=INK)
+        y += 74
+    y += 20
+    excerpt_lines = _lines(draw, excerpt[:MAX_EXCERPT], _font(False, 32), inner - 48, max(1, (500 - y) // 44))
+    if excerpt_lines:
+        draw.rounded_rectangle((MARGIN, y, WIDTH - MARGIN, y + 28 + 44 * len(excerpt_lines)), radius=18, fill=PANEL)
+        for number, line in enumerate(excerpt_lines):
+            draw.text((MARGIN + 24, y + 14 + 44 * number), line, font=_font(False, 32), fill=MUTED)
+    draw.text((MARGIN, HEIGHT - 92), SITE_NAME, font=_font(True, 40), fill=INK)
+    draw.text((WIDTH - MARGIN, HEIGHT - 84), settings.get().site_url.split("://", 1)[-1][:40],
+              font=_font(False, 28), fill=MUTED, anchor="ra")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False, compress_level=6)
+    return out.getvalue()
+
+
+def card_key(conversation_id: str, png: bytes) -> str:
+    return keys.card_object(conversation_id, hashlib.sha256(png).hexdigest())
+
+
+def store(key: str, png: bytes) -> None:
+    s3().put_object(Bucket=settings.get().bucket, Key=key, Body=png, ContentType="image/png",
+                    CacheControl="public, max-age=31536000, immutable")
