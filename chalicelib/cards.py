@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ MAX_EXCERPT = 400
 def _font(bold: bool, size: int) -> Any:
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
+    # Basic layout: no libraqm (a client's string of stray marks made raqm_layout fail), the same on every host.
+    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size,
+                              layout_engine=ImageFont.Layout.BASIC)
 
 
 def _lines(draw: Any, text: str, font: Any, width: int, limit: int) -> list[str]:
@@ -91,6 +94,16 @@ def render(title: str, model: str | None, source: str | None, excerpt: str) -> b
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False, compress_level=6)
     return out.getvalue()
+
+
+def draw(title: str, model: str | None, source: str | None, excerpt: str) -> bytes | None:
+    """`render`, or None (logged) if the text defeats the font machinery: a share never fails for its card; its
+    page then names the avatar as its image, as before cards."""
+    try:
+        return render(title, model, source, excerpt)
+    except (OSError, ValueError, RuntimeError):
+        logging.getLogger(__name__).warning("no preview card", exc_info=True)
+        return None
 
 
 def card_key(conversation_id: str, png: bytes) -> str:

@@ -55,7 +55,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
     public = request.visibility == "public"
     words = index_words(title) if public else []
     model, source = plain_text(request.model, 100) or None, plain_text(request.source, 40) or None
-    card = cards.render(title, model, source, first_human or "")
+    card = cards.draw(title, model, source, first_human or "")
 
     for attempt in range(MAX_ID_ATTEMPTS):
         conversation_id = new_id()
@@ -67,7 +67,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                             ContentType="application/octet-stream", ContentEncoding="identity")
         meta = ConversationMeta(
             conversation_id, keys.META, title=title, model=model, source=source, avatar_key=avatar_key,
-            card_key=cards.card_key(conversation_id, card), created=created,
+            card_key=cards.card_key(conversation_id, card) if card else None, created=created,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
             list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None,
@@ -81,11 +81,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                                words=set(words)))
         if public:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1)])
-        if avatar_key:
-            # One more conversation uses the avatar, unless its last one is removing it right now.
-            tx.update(Counter(keys.references(avatar_key)), actions=[Counter.n.add(1)],
-                      condition=Counter.state.does_not_exist(), name="avatar")
-        _count_images(tx, images)
+        _count_references(tx, avatar_key, images)
         try:
             tx.commit()
         except Exception as exc:
@@ -99,20 +95,24 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             if exc.names & {"avatar", "upload"}:
                 time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
             continue  # the id is taken (or an object was being removed): draw another
+        # Stored after the references are counted: from now on no removal can run, so the objects stay.
         media.publish(images)
-        cards.store(meta.card_key, card)
         if avatar:
-            # Stored after the reference is counted: from now on no removal can run, so the object stays.
             store_avatar(*avatar)
+        if card:
+            cards.store(cards.card_key(conversation_id, card), card)
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
 
 
-def _count_images(tx: Transaction, images: dict[str, Any]) -> None:
-    """One more conversation shows each image. A published image must still be alive (else it may be gone
-    from S3 already: the create fails as "media"); a new one must not be in the middle of a removal ("upload":
-    retried, then it is published again from its upload)."""
+def _count_references(tx: Transaction, avatar_key: str | None, images: dict[str, Any]) -> None:
+    """One more conversation uses the avatar and shows each image. The avatar and a new image must not be in
+    the middle of a removal ("avatar", "upload": retried, then stored again); a published image must still be
+    alive (else it may be gone from S3 already: the create fails as "media")."""
+    if avatar_key:
+        tx.update(Counter(keys.references(avatar_key)), actions=[Counter.n.add(1)],
+                  condition=Counter.state.does_not_exist(), name="avatar")
     for image in images.values():
         counter = Counter(keys.references(image.key))
         if image.clean is None:
@@ -227,12 +227,12 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
     raise AssertionError("unreachable")
 
 
-def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes]:
+def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes] | None:
     """(key, PNG) of the conversation's card under a new title; its first words are read from the body."""
     messages = get(meta.id)["messages"]
     first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
-    png = cards.render(title, meta.model, meta.source, first_human or "")
-    return cards.card_key(meta.id, png), png
+    png = cards.draw(title, meta.model, meta.source, first_human or "")
+    return (cards.card_key(meta.id, png), png) if png else None
 
 
 # ---------------------------------------------------------------- delete

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import keys, settings
 from .aws import s3
 from .errors import ApiError
+from .settings import MAX_IMAGE_BYTES
 
 if TYPE_CHECKING:
     from .validation import CreateConversation, ImageBlock
@@ -164,8 +165,8 @@ def _check_upload(media_id: str, field: str) -> int:
     size = int(str(answer.get("ContentRange", "")).rpartition("/")[2] or answer.get("ContentLength") or 0)
     if sniff(head) != media_id.rpartition(".")[2]:
         raise _refuse(field, "The upload is not the PNG, JPEG, WebP or GIF image its name says.")
-    if size > cfg.max_image_bytes:
-        raise _refuse(field, f"An image may be at most {cfg.max_image_bytes // 2**20} MB.", "image_too_large", 413)
+    if size > MAX_IMAGE_BYTES:
+        raise _refuse(field, f"An image may be at most {MAX_IMAGE_BYTES // 2**20} MB.", "image_too_large", 413)
     return size
 
 

@@ -129,14 +129,15 @@ def spec() -> dict[str, Any]:
         "/api/media": {"post": {
             "summary": "Upload an image: get a presigned S3 POST (the bytes go straight to S3), or learn it is "
                        "published already",
-            "description": f"PNG, JPEG, WebP or GIF; at most {cfg.max_image_bytes // 2**20} MB each, "
+            "description": f"PNG, JPEG, WebP or GIF; at most {settings.MAX_IMAGE_BYTES // 2**20} MB each, "
                            f"{cfg.max_images} per conversation and {cfg.max_images_total_bytes // 2**20} MB in all; "
                            f"{cfg.media_limit_per_hour} upload requests per client per hour. The upload is private "
                            "and expires after a day unless a conversation references it (`media` of an image "
                            "block); create then checks it, strips its metadata and publishes it.",
             "requestBody": _body("MediaUpload"),
-            "responses": {"200": _json("MediaUploadResponse"), "400": _error("Invalid input"),
-                          "413": _error("`image_too_large`"), "415": _error("Not JSON"),
+            "responses": {"200": _json("MediaUploadResponse"),
+                          "400": _error("Invalid input (`size` over 10 MB, a type that is not an image...)"),
+                          "415": _error("Not JSON"),
                           "429": _error("Rate-limited; see Retry-After")}}},
         "/api/conversations/count": {"get": {
             "summary": "Count public conversations (or public matches of `search`)",

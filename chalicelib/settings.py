@@ -14,6 +14,8 @@ LOCAL_ENDPOINT = "http://127.0.0.1:5005"
 LOCAL_API = "http://127.0.0.1:8000"
 # Fixed, not a setting: the API's limit, the comment form's maxlength and the OpenAPI schema must agree.
 MAX_COMMENT_CHARS = 5000
+# Fixed for the same reason: the API, its schema and the extension agree on the largest image (10 MB).
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 def _int(name: str, default: int) -> int:
@@ -40,8 +42,7 @@ class Settings(NamedTuple):
     max_body_bytes: int
     max_messages: int
     max_avatar_bytes: int
-    # Images: per image, per conversation (count and total bytes), and uploads per client per hour.
-    max_image_bytes: int
+    # Images: per conversation (count and total bytes), and upload requests per client per hour.
     max_images: int
     max_images_total_bytes: int
     media_limit_per_hour: int
@@ -116,7 +117,6 @@ def get() -> Settings:
         max_body_bytes=_int("MAX_BODY_BYTES", 5 * 1024 * 1024),
         max_messages=_int("MAX_MESSAGES", 2000),
         max_avatar_bytes=_int("MAX_AVATAR_BYTES", 256 * 1024),
-        max_image_bytes=_int("MAX_IMAGE_BYTES", 10 * 1024 * 1024),
         max_images=_int("MAX_IMAGES", 20),
         max_images_total_bytes=_int("MAX_IMAGES_TOTAL_BYTES", 50 * 1024 * 1024),
         media_limit_per_hour=_int("MEDIA_LIMIT_PER_HOUR", 200),

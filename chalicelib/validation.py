@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ApiError, bad_request
 from .media import MEDIA_ID
-from .settings import MAX_COMMENT_CHARS
+from .settings import MAX_COMMENT_CHARS, MAX_IMAGE_BYTES
 
 
 class SeedItem(BaseModel):
@@ -167,7 +167,7 @@ class MediaUpload(BaseModel):
     """Body of POST /api/media: the image about to be uploaded, named by its content."""
     model_config = ConfigDict(extra="forbid")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the bytes, lowercase hex.")
-    size: int = Field(ge=1, description="Bytes; at most MAX_IMAGE_BYTES (10 MB by default).")
+    size: int = Field(ge=1, le=MAX_IMAGE_BYTES, description="Bytes: at most 10 MB.")
     contentType: Literal["image/png", "image/jpeg", "image/webp", "image/gif"]
 
 

@@ -48,6 +48,53 @@ async function share(payload) {
   return { ok: true, share: entry };
 }
 
+// An image's bytes from a chat site's file host (a signed URL on another host than the page's, so the content
+// script cannot read it under the page's CORS rules). Only https URLs of the chat sites' own hosts.
+const IMAGE_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^claude\.ai$/, /^[\w.-]+\.oaiusercontent\.com$/];
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+function toBase64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+async function image(url) {
+  let parsed;
+  try { parsed = new URL(url); } catch (e) { parsed = null; }
+  if (!parsed || parsed.protocol !== "https:" || !IMAGE_HOSTS.some((host) => host.test(parsed.hostname))) {
+    return { ok: false, error: { kind: "refused", message: "Not a chat site's file." } };
+  }
+  let response;
+  try { response = await fetch(parsed.href, { credentials: "omit" }); } catch (e) { response = null; }
+  if (!response || !response.ok) return { ok: false, error: { kind: "unreachable", message: "The image could not be fetched." } };
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > MAX_IMAGE_BYTES) return { ok: false, error: { kind: "too-big", message: "The image is too big to share." } };
+  return { ok: true, data: toBase64(bytes) };
+}
+
+// Upload one image: ask the server (POST /api/media), then send the bytes straight to the storage it names
+// with the presigned form (nothing to send when the server has the image already).
+async function media(data, contentType) {
+  const { server } = await config();
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const sha256 = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const answer = await call(server, "/api/media", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ sha256, size: bytes.length, contentType }) });
+  if (!answer.ok) return answer;
+  if (!answer.body.stored) {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(answer.body.upload.fields)) form.append(name, value);
+    form.append("file", new Blob([bytes], { type: contentType }));
+    let sent;
+    try { sent = await fetch(answer.body.upload.url, { method: "POST", body: form }); } catch (e) { sent = null; }
+    if (!sent || !sent.ok) return { ok: false, error: { kind: "refused", message: "An image could not be uploaded." } };
+  }
+  return { ok: true, id: answer.body.id };
+}
+
 async function remove(id) {
   const list = await shares();
   const entry = list.find((s) => s.id === id);
@@ -86,8 +133,11 @@ ext.runtime.onMessage.addListener((message, sender, respond) => {
     shares: () => shares(),
     delete: () => remove(message.id),
     verify: () => verify(message.server),
+    image: () => image(String(message.url || "")),
+    media: () => media(String(message.data || ""), String(message.contentType || "")),
   };
-  const allowed = { "extension-page": ["config", "share", "shares", "delete", "verify"], "chat-site": ["config", "share"] };
+  const allowed = { "extension-page": ["config", "share", "shares", "delete", "verify"],
+                    "chat-site": ["config", "share", "image", "media"] };
   const handler = handlers[message && message.type];
   if (!handler) return false;
   const kind = senderKind(sender);

@@ -40,11 +40,13 @@
     return match ? { "Chatgpt-Account-Id": decodeURIComponent(match[1]) } : {};
   }
 
+  let chatgptHeaders = {};
+
   async function chatgptJson(id) {
     const session = await getJson("/api/auth/session");
     if (!session || !session.accessToken) throw new ShareError("signed-out", signedOutMessage());
-    const data = await getJson(`/backend-api/conversation/${encodeURIComponent(id)}`, {
-      headers: { Authorization: `Bearer ${session.accessToken}`, ...accountHeader() } });
+    chatgptHeaders = { Authorization: `Bearer ${session.accessToken}`, ...accountHeader() };
+    const data = await getJson(`/backend-api/conversation/${encodeURIComponent(id)}`, { headers: chatgptHeaders });
     if (!data || !data.mapping) throw new ShareError("site-error", "Unexpected answer from ChatGPT.");
     return globalThis.ShareReaders.chatgpt(data);
   }
@@ -113,6 +115,88 @@
     }
     if (!result.messages.length) throw new ShareError("not-found", "This conversation has no messages to share.");
     return { ...result, source: site, via: "json" };
+  }
+
+  // ------------------------------------------------------------------ images
+
+  const MAX_IMAGE_BYTES = 10 * 1024 * 1024;  // the server's limit per image
+
+  function imageType(bytes) {
+    const starts = (...b) => b.every((v, i) => bytes[i] === v);
+    if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
+    if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+    if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
+    if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return "image/webp";
+    return null;
+  }
+
+  function base64(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  }
+
+  // Where ChatGPT serves a file's bytes: its download API answers a signed URL (or, on some paths, the bytes).
+  async function chatgptImageUrl(pointer) {
+    const fileId = pointer.replace(/^[a-z-]+:\/\//, "");
+    const cid = conversationId();
+    for (const path of [`/backend-api/files/download/${encodeURIComponent(fileId)}?conversation_id=${encodeURIComponent(cid || "")}&inline=false`,
+                        `/backend-api/files/${encodeURIComponent(fileId)}/download`]) {
+      const response = await fetch(path, { credentials: "include", headers: chatgptHeaders }).catch(() => null);
+      if (!response || !response.ok) continue;
+      if (!/json/.test(response.headers.get("content-type") || "")) return { response };
+      const answer = await response.json().catch(() => null);
+      const url = answer && (answer.download_url || answer.url);
+      if (url) return { url };
+    }
+    return null;
+  }
+
+  // The bytes of one image, {data (base64), contentType, size}, or null when they cannot be had (expired,
+  // too big, not an image). Same-origin URLs are fetched here with the site's session; another host's signed
+  // URL by the background, which has the host permission (the page's CORS rules bind this script).
+  async function imageBytes(block) {
+    let found = site === "chatgpt" ? await chatgptImageUrl(block.fetch) : { url: block.fetch };
+    if (!found) return null;
+    let bytes;
+    if (found.response || new URL(found.url, location.href).origin === location.origin) {
+      const response = found.response || await fetch(found.url, { credentials: "include" }).catch(() => null);
+      if (!response || !response.ok) return null;
+      const declared = Number(response.headers.get("content-length") || 0);
+      if (declared > MAX_IMAGE_BYTES) return null;
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } else {
+      const answer = await ext.runtime.sendMessage({ type: "image", url: found.url });
+      if (!answer || !answer.ok) return null;
+      bytes = Uint8Array.from(atob(answer.data), (c) => c.charCodeAt(0));
+    }
+    const contentType = imageType(bytes);
+    if (!contentType || bytes.length > MAX_IMAGE_BYTES) return null;
+    return { data: base64(bytes), contentType, size: bytes.length };
+  }
+
+  // Every image of the conversation, fetched at most four at a time: Map(fetch value -> bytes or null).
+  async function fetchImages(conversation) {
+    const wanted = [];
+    for (const message of conversation.messages || []) {
+      for (const block of Array.isArray(message.content) ? message.content : []) {
+        if (block.type === "image" && block.fetch && !wanted.includes(block.fetch)) wanted.push(block.fetch);
+      }
+    }
+    const found = new Map();
+    let next = 0;
+    const worker = async () => {
+      while (next < wanted.length) {
+        const pointer = wanted[next++];
+        found.set(pointer, await imageBytes({ fetch: pointer }).catch(() => null));
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return found;
+  }
+
+  function megabytes(bytes) {
+    return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
   }
 
   // ------------------------------------------------------------------ the interface (in a shadow root)
@@ -250,6 +334,21 @@
     const stepsRow = counts && (counts.reasoning || counts.tools)
       ? element("label", {}, steps, element("span", { textContent: "Include reasoning and tool steps" })) : null;
     const publishes = counts ? element("p", { className: "muted summary", textContent: describe(counts) }) : null;
+    // The images' bytes are fetched while the person looks at the dialog; it says how many and how big.
+    const images = conversation.messages ? fetchImages(conversation) : Promise.resolve(new Map());
+    const withImages = element("input", { type: "checkbox", id: "sgpt-images", checked: true });
+    const imagesNote = element("span", { className: "muted images-note", textContent: "fetching…" });
+    const imagesRow = counts && counts.images
+      ? element("label", {}, withImages, element("span", { textContent: "Include images " }), imagesNote) : null;
+    images.then((found) => {
+      const fetched = [...found.values()].filter(Boolean);
+      const missing = counts ? counts.images - fetched.length : 0;
+      const total = fetched.reduce((sum, image) => sum + image.size, 0);
+      imagesNote.textContent = `(${fetched.length} image${fetched.length === 1 ? "" : "s"}, ${megabytes(total)}` +
+        (missing > 0 ? `; ${missing} could not be fetched and will show by name)` : ")");
+      if (!fetched.length) withImages.checked = false;
+      withImages.disabled = !fetched.length;
+    });
     const unlisted = element("input", { type: "radio", name: "visibility", value: "unlisted", checked: true });
     const publicRadio = element("input", { type: "radio", name: "visibility", value: "public" });
     const status = element("div", { className: "status" });
@@ -258,7 +357,7 @@
       element("h2", { textContent: "Share this conversation" }),
       element("label", { htmlFor: "sgpt-title", textContent: "Title" }), title,
       element("fieldset", { className: "messages" }, element("legend", { textContent: `Messages (${turns.length})` }), ...checks),
-      ...(publishes ? [publishes] : []), ...(stepsRow ? [stepsRow] : []),
+      ...(publishes ? [publishes] : []), ...(stepsRow ? [stepsRow] : []), ...(imagesRow ? [imagesRow] : []),
       element("fieldset", {}, element("legend", { textContent: "Who can see it" }),
               element("label", {}, unlisted, element("span", { textContent: "Unlisted: only people with the link" })),
               element("label", {}, publicRadio, element("span", { textContent: "Public: also listed on Explore" }))),
@@ -280,6 +379,21 @@
       }
       shareButton.disabled = true;
       status.replaceChildren(element("p", { className: "muted", textContent: "Sharing…" }));
+      if (conversation.messages) {
+        const uploaded = new Map();
+        if (withImages.checked) {
+          const found = await images;
+          let done = 0;
+          for (const [pointer, image] of found) {
+            if (!image) continue;
+            status.replaceChildren(element("p", { className: "muted", textContent: `Uploading images (${++done} of ${[...found.values()].filter(Boolean).length})…` }));
+            const sent = await ext.runtime.sendMessage({ type: "media", data: image.data, contentType: image.contentType });
+            if (!sent.ok) { shareButton.disabled = false; status.replaceChildren(showError(sent.error)); return; }
+            uploaded.set(pointer, sent.id);
+          }
+        }
+        payload = globalThis.ShareReaders.withMedia(payload, uploaded);
+      }
       const answer = await ext.runtime.sendMessage({ type: "share", payload });
       shareButton.disabled = false;
       if (!answer.ok) { status.replaceChildren(showError(answer.error)); return; }

@@ -24,6 +24,13 @@
   const parseJson = (text) => { try { return JSON.parse(text); } catch (e) { return null; } };
   const basename = (path) => String(path).split("/").pop();
 
+  // Where the extension can fetch an image's bytes: ChatGPT's asset pointer (file-service://…, sediment://…)
+  // or a claude.ai path. `fetch` never reaches the server: content.js replaces it with the uploaded `media`.
+  function pointer(value) {
+    const text = String(value || "");
+    return /^(file-service|sediment):\/\/[\w-]{1,200}$/.test(text) ? text : undefined;
+  }
+
   function compact(block) {
     for (const key of Object.keys(block)) if (block[key] === undefined) delete block[key];
     return block;
@@ -142,7 +149,7 @@
         const attachment = byId.get(id);
         if (attachment) shownImages.add(id);
         blocks.push(compact({ type: "image", name: cut((attachment && attachment.name) || "image", 300),
-                              width: dimension(part.width), height: dimension(part.height) }));
+                              width: dimension(part.width), height: dimension(part.height), fetch: pointer(part.asset_pointer) }));
       }
     }
     if (message.content && message.content.content_type === "text" && !blocks.length && message.content.text) {
@@ -211,7 +218,8 @@
             const text = withoutSandboxLinks(resolveCitations(raw, metadata));
             if (text.trim()) assistantBlocks().push(compact({ type: "text", text, spoken: typeof part === "string" ? undefined : true }));
           } else if (part && part.content_type === "image_asset_pointer") {
-            assistantBlocks().push(compact({ type: "image", name: "image", width: dimension(part.width), height: dimension(part.height) }));
+            assistantBlocks().push(compact({ type: "image", name: "image", width: dimension(part.width), height: dimension(part.height),
+                                             fetch: pointer(part.asset_pointer) }));
           }
         }
         if (type === "code" && content.text) {  // code shown to the reader, not run
@@ -260,7 +268,8 @@
             if (part && part.content_type === "image_asset_pointer") {
               const generated = part.metadata && part.metadata.dalle;
               assistantBlocks().push(compact({ type: "image", name: generated ? "Generated image" : "image",
-                                               width: dimension(part.width), height: dimension(part.height) }));
+                                               width: dimension(part.width), height: dimension(part.height),
+                                               fetch: pointer(part.asset_pointer) }));
             }
           }
         }
@@ -322,8 +331,10 @@
       seen.add(id);
       const image = file.file_kind === "image" || IMAGE_NAME.test(name);
       const asset = file.preview_asset || file.thumbnail_asset || {};
+      const url = String(asset.url || file.preview_url || file.thumbnail_url || "");
       blocks.push(image
-        ? compact({ type: "image", name: cut(name, 300), width: dimension(asset.image_width), height: dimension(asset.image_height) })
+        ? compact({ type: "image", name: cut(name, 300), width: dimension(asset.image_width), height: dimension(asset.image_height),
+                    fetch: /^\/api\/[\w\/.-]{1,300}$/.test(url) ? url : undefined })
         : compact({ type: "file", name: cut(name, 300), mimeType: file.file_type || undefined, size: size(file.file_size) }));
     }
     // Attachments carry the file's extracted text: only the name, type and size are shared.
@@ -445,5 +456,19 @@
     return { ...payload, messages };
   }
 
-  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, withoutSteps });
+  // What is sent: each image's `fetch` replaced by the `media` id its uploaded bytes got (`uploaded`, keyed by
+  // the `fetch` value), or dropped (the image is then shown by its name). A copy: the read stays as it was.
+  function withMedia(payload, uploaded = new Map()) {
+    const messages = (payload.messages || []).map((m) => ({
+      ...m,
+      content: Array.isArray(m.content) ? m.content.map((b) => {
+        if (b.type !== "image" || !("fetch" in b)) return b;
+        const { fetch, ...rest } = b;
+        return uploaded.has(fetch) ? { ...rest, media: uploaded.get(fetch) } : rest;
+      }) : m.content,
+    }));
+    return { ...payload, messages };
+  }
+
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, withoutSteps, withMedia });
 })();

@@ -10,6 +10,12 @@ const context = vm.createContext({});
 vm.runInContext(fs.readFileSync(path.join(__dirname, "..", "extension", "readers.js"), "utf8"), context,
                 { filename: "readers.js" });
 const data = JSON.parse(fs.readFileSync(file, "utf8"));
-const payload = context.ShareReaders[site](data);
-process.stdout.write(JSON.stringify({ payload, summary: context.ShareReaders.summary(payload),
+const read = context.ShareReaders[site](data);
+// What the extension sends when no image could be fetched; `fetches` lists where it would fetch them from.
+const payload = context.ShareReaders.withMedia(read);
+const fetches = [];
+for (const message of read.messages || []) {
+  for (const block of Array.isArray(message.content) ? message.content : []) if (block.fetch) fetches.push(block.fetch);
+}
+process.stdout.write(JSON.stringify({ payload, fetches, summary: context.ShareReaders.summary(payload),
                                       withoutSteps: context.ShareReaders.withoutSteps(payload) }));

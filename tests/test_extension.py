@@ -4,6 +4,7 @@ from fixtures shaped like the real answers (see ../shared/reference/chat-sources
 from __future__ import annotations
 
 import json
+import re
 import time
 import zipfile
 from datetime import datetime, timezone
@@ -35,6 +36,24 @@ RICH_ID = "6745f0c2-aaaa-8000-bbbb-000000000003"
 CHATGPT_ID = "6745f0c2-aaaa-8000-bbbb-000000000001"
 SECOND_ID = "6745f0c2-aaaa-8000-bbbb-000000000002"
 CLAUDE_ID = CLAUDE_JSON["uuid"]
+# A real conversation's shape: the user's photo and two generated images, all `sediment://` pointers.
+IMAGES_JSON = json.loads((FIXTURES / "chats" / "chatgpt_imagegen_user_images.json").read_text())
+IMAGES_ID = "6745f0c2-aaaa-8000-bbbb-000000000004"
+# Claude's answer for a chat where the person pasted a screenshot: files_v2 with preview and thumbnail assets.
+CLAUDE_IMAGE_ID = "0b9a3c1e-1111-4222-8333-777788889999"
+CLAUDE_FILE = "019d8248-00b6-769d-a7ff-fe95364a4142"
+CLAUDE_IMAGE_JSON = json.loads(json.dumps(CLAUDE_JSON).replace(CLAUDE_ID, CLAUDE_IMAGE_ID))
+CLAUDE_IMAGE_JSON["chat_messages"][0]["files_v2"] = [{
+    "file_kind": "image", "file_uuid": CLAUDE_FILE, "file_name": "screenshot.png", "created_at": "2026-11-20T09:41:00Z",
+    "thumbnail_url": f"/api/org-1/files/{CLAUDE_FILE}/thumbnail",
+    "preview_url": f"/api/org-1/files/{CLAUDE_FILE}/preview",
+    "thumbnail_asset": {"url": f"/api/org-1/files/{CLAUDE_FILE}/thumbnail", "file_variant": "thumbnail",
+                        "primary_color": "ffffff", "image_width": 200, "image_height": 150},
+    "preview_asset": {"url": f"/api/org-1/files/{CLAUDE_FILE}/preview", "file_variant": "preview",
+                      "primary_color": "ffffff", "image_width": 800, "image_height": 600}}]
+PHOTO_FILE, GENERATED_FILE, EXPIRED_FILE = ("file_0000000059f871fd99dc5787ebecec17",
+                                            "file_000000006ef47230931d2c3ed4704c8a",
+                                            "file_00000000b6c071fd9da51959ba6c50ae")
 def _text(*texts: str) -> list[dict[str, str]]:
     return [{"type": "text", "text": text} for text in texts]
 
@@ -72,8 +91,19 @@ def chatgpt(route):
         if site_state["backend"] != "json":
             return _fulfil_json(route, {"detail": "error"}, int(site_state["backend"]))
         cid = path.rsplit("/", 1)[1]
-        known = {CHATGPT_ID: CHATGPT_JSON, SECOND_ID: SECOND_JSON, RICH_ID: RICH_JSON}
+        known = {CHATGPT_ID: CHATGPT_JSON, SECOND_ID: SECOND_JSON, RICH_ID: RICH_JSON, IMAGES_ID: IMAGES_JSON}
         return _fulfil_json(route, known.get(cid, {"detail": "nope"}), 200 if cid in known else 404)
+    if path.startswith("/backend-api/files/download/"):
+        # ChatGPT's file download API: a signed URL for the bytes (here on its own origin, as /estuary is).
+        file_id = path.rsplit("/", 1)[1]
+        if route.request.headers.get("authorization") != "Bearer test-access-token" or file_id not in IMAGE_BYTES:
+            return _fulfil_json(route, {"detail": "File not found"}, 404)
+        return _fulfil_json(route, {"status": "success", "download_url":
+                                    f"https://chatgpt.com/backend-api/estuary/content?id={file_id}&sig=abc"})
+    if path == "/backend-api/estuary/content":
+        file_id = route.request.url.split("id=", 1)[1].split("&")[0]
+        data = IMAGE_BYTES[file_id]()
+        return route.fulfill(status=200, content_type="image/webp" if file_id == PHOTO_FILE else "image/png", body=data)
     if path.startswith("/c/") or path == "/":
         html = (FIXTURES / "chatgpt_page.html").read_text()
         if site_state["page"] == "empty":
@@ -82,12 +112,31 @@ def chatgpt(route):
     return route.fulfill(status=404, body="")
 
 
+def _photo() -> bytes:
+    import media_files
+
+    return media_files.phone_jpeg(120, 90, orientation=1)
+
+
+def _generated() -> bytes:
+    import media_files
+
+    return media_files.generated_png(96, 64)
+
+
+IMAGE_BYTES = {PHOTO_FILE: _photo, GENERATED_FILE: _generated}  # the third one has expired
+
+
 def claude(route):
     path = route.request.url.split("claude.ai", 1)[1].split("?")[0]
     if path == "/api/organizations":
         return _fulfil_json(route, [{"uuid": "org-1", "name": "Personal"}])
     if path == f"/api/organizations/org-1/chat_conversations/{CLAUDE_ID}":
         return _fulfil_json(route, CLAUDE_JSON)
+    if path == f"/api/organizations/org-1/chat_conversations/{CLAUDE_IMAGE_ID}":
+        return _fulfil_json(route, CLAUDE_IMAGE_JSON)
+    if path == f"/api/org-1/files/{CLAUDE_FILE}/preview":
+        return route.fulfill(status=200, content_type="image/png", body=_generated())
     if path.startswith("/chat/"):
         return route.fulfill(status=200, content_type="text/html", body=(FIXTURES / "claude_page.html").read_text())
     return route.fulfill(status=404, body="")
@@ -245,6 +294,55 @@ def test_a_real_kind_of_conversation_reads_on_our_page_as_it_did_on_chatgpt(exte
     page.close()
 
 
+def test_images_are_fetched_uploaded_and_shown_from_the_media_origin_only(extension):
+    """A user's photo and a generated image are fetched through ChatGPT's download API, uploaded straight to
+    storage, and shown on our page; the expired third one is a named placeholder, and the dialog says so."""
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{IMAGES_ID}")
+    page.get_by_role("button", name="Share this conversation").click()
+    dialog = page.get_by_role("dialog")
+    note = dialog.locator(".images-note")
+    expect(note).to_have_text(re.compile(r"^\(2 images, \d+ KB; 1 could not be fetched and will show by name\)$"))
+    expect(dialog.get_by_label("Include images")).to_be_checked()
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    dialog.locator(".link").wait_for()
+    cid = dialog.locator(".link").get_attribute("data-id")
+    images = [b for m in _stored(cid)["messages"] for b in (m.get("content") or []) if isinstance(b, dict)
+              and b.get("type") == "image"]
+    assert [bool(b.get("media")) for b in images] == [True, True, False]
+    assert images[0]["media"].endswith(".jpg") and (images[0]["width"], images[0]["height"]) == (120, 90)
+    assert images[1]["media"].endswith(".png") and (images[1]["width"], images[1]["height"]) == (96, 64)
+    assert "fetch" not in json.dumps(images)
+
+    reader = extension.new_page()
+    origins: set[str] = set()
+    reader.on("request", lambda request: origins.add("/".join(request.url.split("/")[:3])))
+    reader.goto(f"{SITE}/c/{cid}")
+    shown = reader.locator("figure.image img")
+    expect(shown).to_have_count(2)
+    for index in range(2):
+        img = shown.nth(index)
+        img.scroll_into_view_if_needed()
+        reader.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    assert shown.first.get_attribute("loading") == "lazy" and shown.first.get_attribute("width") == "120"
+    expect(reader.get_by_role("img", name="Image: Generated image")).to_have_count(1)  # the expired one
+    media_origin = ENV["AWS_ENDPOINT_URL"]
+    assert origins <= {SITE, media_origin}, origins
+    reader.close()
+
+    # The switch off: every image is a placeholder, nothing is uploaded.
+    page.reload()
+    page.get_by_role("button", name="Share this conversation").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator(".images-note")).not_to_have_text("fetching…")
+    dialog.get_by_label("Include images").uncheck()
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    dialog.locator(".link").wait_for()
+    lean = _stored(dialog.locator(".link").get_attribute("data-id"))
+    assert not [b for m in lean["messages"] for b in (m.get("content") or []) if isinstance(b, dict) and b.get("media")]
+    page.close()
+
+
 def test_a_share_made_while_signed_in_to_the_site_is_owned(extension):
     """The extension uses the site's session (its cookies) when there is one, and works anonymously when not."""
     import uuid
@@ -325,6 +423,16 @@ def test_claude_shares_the_current_branch(extension):
         ("user", _text("Now one about rain.")),
         ("assistant", _text("Rain on the tin roof", "counting what the clouds forgot"))]
     assert (stored["title"], stored["model"], stored["source"]) == ("Haiku about tides", "claude-sonnet-4", "claude")
+    page.close()
+
+
+def test_a_claude_screenshot_is_shared_as_an_image(extension):
+    page = extension.new_page()
+    page.goto(f"https://claude.ai/chat/{CLAUDE_IMAGE_ID}")
+    stored = _stored(_share(page))
+    (image,) = [b for b in stored["messages"][0]["content"] if b["type"] == "image"]
+    assert image["name"] == "screenshot.png" and image["media"].endswith(".png")
+    assert (image["width"], image["height"]) == (96, 64)  # the bytes' size, not the asset's claim
     page.close()
 
 

@@ -72,7 +72,8 @@ def test_an_upload_request_that_is_not_an_image_is_refused(client, body, field):
 
 def test_an_image_over_the_limit_is_refused_before_any_upload(client):
     answer = _media_request(client, {"sha256": "ab" * 32, "size": 10 * 2**20 + 1, "contentType": "image/png"})
-    assert answer.status_code == 413 and body_of(answer)["error"]["code"] == "image_too_large"
+    assert answer.status_code == 400 and body_of(answer)["error"]["field"] == "size"
+    assert "10485760" in body_of(answer)["error"]["message"]
 
 
 def test_upload_requests_are_rate_limited_per_client(client, monkeypatch):

@@ -81,7 +81,8 @@ def roomy_chalice(moto_server):
     port = devstack.free_port()
     site = f"http://127.0.0.1:{port}"
     limits = {name: "1000000" for name in ("CREATE_LIMIT", "COMMENT_LIMIT", "SIGNIN_LIMIT", "SIGNUP_LIMIT_PER_HOUR",
-                                           "RESET_LIMIT_PER_HOUR", "VIEW_LIMIT")}
+                                           "RESET_LIMIT_PER_HOUR", "VIEW_LIMIT",
+                                           "MEDIA_LIMIT_PER_HOUR")}
     # Its own salt: its callers (127.0.0.1, like the browser tests') get rate-limit windows of their own.
     process = devstack.start_chalice(port, {**ENV, "SITE_URL": site, "IP_HASH_SALT": "schemathesis-run", **limits})
     try:

@@ -172,7 +172,13 @@ def test_images_keep_their_names_and_sizes():
                         "width": 1536, "height": 1152}
     assert first[1]["text"].startswith("Interpret this painting")
     assert payload["model"] == "gpt-4o"
-    generated = read("chatgpt", CHATS / "chatgpt_imagegen_user_images.json")["payload"]
+    assert read("chatgpt", CHATS / "chatgpt_export_image.json")["fetches"] == [
+        "file-service://file-6y9faxjcnXrzx8UTUQepS7"]
+    generated_read = read("chatgpt", CHATS / "chatgpt_imagegen_user_images.json")
+    generated = generated_read["payload"]
+    # Every image has a pointer the extension fetches its bytes by (the user's upload, the generated ones).
+    assert len(generated_read["fetches"]) == 3
+    assert all(f.startswith(("file-service://", "sediment://")) for f in generated_read["fetches"])
     names = [i["name"] for i in blocks(generated, "image")]
     assert names == ["aluminum-wheelchair-how-to-calculate-slope.webp", "Generated image", "Generated image"]
     assert not [t for t in blocks(generated, "tool") if "t2uay3k" in t["title"]]

@@ -34,8 +34,6 @@ def request_media_upload() -> Response:
     request = routes.current_request
     cfg = settings.get()
     upload = validation.parse_model(validation.MediaUpload, callers.json_body(request))
-    if upload.size > cfg.max_image_bytes:
-        raise ApiError(413, "image_too_large", f"An image may be at most {cfg.max_image_bytes // 2**20} MB.", "size")
     ratelimit.check("media", callers.client(request), cfg.media_limit_per_hour, 3600)
     return json_response(media.request_upload(upload.sha256, upload.size, upload.contentType))
 
