@@ -78,13 +78,19 @@ def no_content() -> Response:
 
 @lru_cache(maxsize=1)
 def csp() -> str:
-    """Strict: scripts and styles from this origin only; images also from the media host (avatars, images, cards)."""
+    """Strict: scripts, workers and styles from this origin only; images also from the media host (avatars,
+    images, cards); connections also to the bucket's upload address."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(settings.get().media_base_url)
-    media_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' " + media_origin +
-            "; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'")
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f" {parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+    cfg = settings.get()
+    # connect-src: the bucket, where the import page uploads images with a presigned POST (nothing else).
+    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'{origin(cfg.media_base_url)}"
+            f"; connect-src 'self'{origin(cfg.upload_url)}; worker-src 'self'; form-action 'self'; base-uri 'none'"
+            "; frame-ancestors 'none'; object-src 'none'")
 
 
 def html_response(body: str, status: int = 200, cache: str = "public, max-age=60", noindex: bool = False) -> Response:

@@ -94,8 +94,9 @@ def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
         ExpiresIn=UPLOAD_SECONDS)
+    # The bucket's own address (the policy, not the URL, is signed), which the pages' CSP names.
     return {"id": media_id, "stored": False,
-            "upload": {"url": post["url"], "fields": post["fields"], "expiresIn": UPLOAD_SECONDS}}
+            "upload": {"url": settings.get().upload_url, "fields": post["fields"], "expiresIn": UPLOAD_SECONDS}}
 
 
 def _refuse(field: str, message: str, code: str = "invalid_image", status: int = 400) -> ApiError:

@@ -55,7 +55,7 @@ _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "C
 
 
 # Routes that read no database (and the short link, which also needs no origin secret).
-_NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/api/openapi.json"}
+_NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/api/openapi.json", "/import"}
 
 
 def _common_answers(paths: dict[str, Any]) -> None:
@@ -268,6 +268,7 @@ def spec() -> dict[str, Any]:
                                  _param("q", "query", {"type": "string"}, "Title search."),
                                  _param("cursor", "query", {"type": "string"}, "Page cursor."),
                                  _param("trail", "query", {"type": "string"}, "Cursors of earlier pages.")]}},
+        "/import": {"get": _page("Share from a ChatGPT or Claude data export (read in the browser)")},
         "/mine": {"get": _page("Conversations shared while signed in, and those this browser holds keys for")},
         "/sitemap.xml": {"get": {"summary": "Sitemap of public conversations",
                                  "responses": {"200": {"description": "XML", "content": {"application/xml": {}}}}}},

@@ -133,6 +133,10 @@ def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) ->
                    next_href=f"/mine?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
 
 
+def import_page() -> str:
+    return _render("import.html", section="import", canonical=f"{settings.get().site_url}/import")
+
+
 def saved_page(rows: list[dict[str, Any]], next_cursor: str | None) -> str:
     return _render("saved.html", section="saved", noindex=True, rows=_with_age(rows),
                    next_href=f"/saved?{urlencode({'cursor': next_cursor})}" if next_cursor else None)

@@ -39,6 +39,8 @@ class Settings(NamedTuple):
     short_url: str
     # Public base of the S3 objects the CDN serves: avatars/, media/ (images) and cards/ (link previews).
     media_base_url: str
+    # Where browsers POST image uploads (the bucket itself): the pages' CSP lets the import page send them there.
+    upload_url: str
     max_body_bytes: int
     max_messages: int
     max_avatar_bytes: int
@@ -112,6 +114,8 @@ def get() -> Settings:
         bucket=bucket,
         site_url=site_url,
         short_url=_str("SHORT_URL", site_url).rstrip("/"),
+        upload_url=_str("UPLOAD_URL", f"{endpoint}/{bucket}" if endpoint else
+                        f"https://{bucket}.s3.{region}.amazonaws.com").rstrip("/"),
         media_base_url=_str("MEDIA_BASE_URL", _str("AVATAR_BASE_URL", default_media_base)).rstrip("/"),
         # API Gateway accepts 10 MB and Lambda 6 MB synchronously; stay under both.
         max_body_bytes=_int("MAX_BODY_BYTES", 5 * 1024 * 1024),

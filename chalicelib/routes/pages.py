@@ -60,6 +60,15 @@ def explore() -> Response:
     return html_response(pages.explore_page(tab, q, rows, cursor, next_cursor, trail))
 
 
+@routes.route("/import", methods=["GET"])
+def import_page() -> Response:
+    """Share from a ChatGPT or Claude data export: the page reads it in the browser; the server sees only
+    the creates of what the person chose."""
+    from .. import pages
+
+    return html_response(pages.import_page(), cache="public, max-age=300")
+
+
 @routes.route("/mine", methods=["GET"])
 def mine() -> Response:
     """Signed in: the owner's conversations from the server; always: the ones this browser holds keys for."""

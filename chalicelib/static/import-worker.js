@@ -1,0 +1,243 @@
+// The import page's worker: reads a ChatGPT or Claude data export (the zip, or its conversations.json) in the
+// browser, off the page's main thread. Nothing of the export leaves this worker but what the page asks for:
+// the list (title, date, site, turns) and, for a conversation the person chose, its create body and images.
+// Parsing is incremental: the zip's central directory says where conversations.json is, it is inflated with
+// the browser's DecompressionStream, and the top-level array is cut into one conversation at a time as the
+// text streams in, so a 500 MB export never becomes one JSON.parse.
+"use strict";
+
+const params = new URL(self.location.href).searchParams;
+importScripts(params.get("readers"));  // the extension's own readers.js, served by the site
+const Readers = self.ShareReaders;
+
+class ImportError extends Error {}
+
+let source = null;          // the File
+let entries = null;         // Map(name -> zip entry), when the file is a zip
+let images = new Map();     // file id -> zip entry
+let conversations = [];     // [{text, title, date, site, turns}] (text: the conversation's own JSON)
+
+// ------------------------------------------------------------------ zip (central directory, no library)
+
+async function bytesAt(offset, length) {
+  return new DataView(await source.slice(offset, offset + length).arrayBuffer());
+}
+
+function bigOffset(view, at) {
+  return Number(view.getBigUint64(at, true));
+}
+
+async function readDirectory() {
+  const tailLength = Math.min(source.size, 22 + 0xffff);
+  const tail = await bytesAt(source.size - tailLength, tailLength);
+  let end = -1;
+  for (let i = tailLength - 22; i >= 0; i--) {
+    if (tail.getUint32(i, true) === 0x06054b50) { end = i; break; }
+  }
+  if (end < 0) throw new ImportError("This file is not a readable zip archive.");
+  let count = tail.getUint16(end + 10, true);
+  let size = tail.getUint32(end + 12, true);
+  let offset = tail.getUint32(end + 16, true);
+  if (offset === 0xffffffff || count === 0xffff) {  // Zip64: exports of several GB
+    const locator = end - 20;
+    if (locator < 0 || tail.getUint32(locator, true) !== 0x07064b50) throw new ImportError("This zip archive is damaged.");
+    const record = await bytesAt(bigOffset(tail, locator + 8), 56);
+    count = bigOffset(record, 32); size = bigOffset(record, 40); offset = bigOffset(record, 48);
+  }
+  if (offset + size > source.size) throw new ImportError("This zip archive is damaged (or cut short).");
+  const directory = await bytesAt(offset, size);
+  const decoder = new TextDecoder();
+  const found = new Map();
+  let at = 0;
+  for (let n = 0; n < count; n++) {
+    if (at + 46 > size || directory.getUint32(at, true) !== 0x02014b50) throw new ImportError("This zip archive is damaged.");
+    const method = directory.getUint16(at + 10, true);
+    let compressed = directory.getUint32(at + 20, true);
+    let plain = directory.getUint32(at + 24, true);
+    const nameLength = directory.getUint16(at + 28, true);
+    const extraLength = directory.getUint16(at + 30, true);
+    const commentLength = directory.getUint16(at + 32, true);
+    let local = directory.getUint32(at + 42, true);
+    const name = decoder.decode(new Uint8Array(directory.buffer, directory.byteOffset + at + 46, nameLength));
+    let extra = at + 46 + nameLength;
+    const extraEnd = extra + extraLength;
+    while (extra + 4 <= extraEnd) {  // the Zip64 extra field holds the sizes and offset that did not fit
+      const id = directory.getUint16(extra, true);
+      const length = directory.getUint16(extra + 2, true);
+      if (id === 0x0001) {
+        let field = extra + 4;
+        if (plain === 0xffffffff) { plain = bigOffset(directory, field); field += 8; }
+        if (compressed === 0xffffffff) { compressed = bigOffset(directory, field); field += 8; }
+        if (local === 0xffffffff) { local = bigOffset(directory, field); }
+      }
+      extra += 4 + length;
+    }
+    found.set(name, { name, method, compressed, plain, local });
+    at = extraEnd + commentLength;
+  }
+  return found;
+}
+
+async function entryStream(entry) {
+  const header = await bytesAt(entry.local, 30);
+  if (header.getUint32(0, true) !== 0x04034b50) throw new ImportError("This zip archive is damaged.");
+  const start = entry.local + 30 + header.getUint16(26, true) + header.getUint16(28, true);
+  const raw = source.slice(start, start + entry.compressed).stream();
+  if (entry.method === 0) return raw;
+  if (entry.method === 8) return raw.pipeThrough(new DecompressionStream("deflate-raw"));
+  throw new ImportError(`${entry.name} is compressed in a way this page cannot read.`);
+}
+
+// ------------------------------------------------------------------ conversations.json, one conversation at a time
+
+function describe(text) {
+  const data = JSON.parse(text);
+  if (data && typeof data === "object" && data.mapping && typeof data.mapping === "object") {
+    const payload = Readers.chatgpt(data);
+    return { site: "chatgpt", title: payload.title || "Untitled", turns: payload.messages.length,
+             date: typeof data.create_time === "number" ? new Date(data.create_time * 1000).toISOString() : "" };
+  }
+  if (data && typeof data === "object" && Array.isArray(data.chat_messages)) {
+    const payload = Readers.claude(data);
+    return { site: "claude", title: payload.title || "Untitled", turns: payload.messages.length,
+             date: typeof data.created_at === "string" ? data.created_at : "" };
+  }
+  return null;
+}
+
+async function readConversations(stream, total) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let depth = 0, inString = false, escaped = false, started = false, ended = false;
+  let collecting = false, pieces = [], read = 0, lastReport = 0, notConversations = 0;
+  const list = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    read += value.length;
+    let start = 0;  // where the conversation being collected starts in this chunk
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
+        else if (c === 34) inString = false;
+        continue;
+      }
+      const space = c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff;
+      if (!started || ended) {
+        if (space) continue;
+        if (ended || c !== 91) throw new ImportError("This JSON is not a ChatGPT or Claude export: its conversations.json is a list of conversations.");
+        started = true; depth = 1; continue;
+      }
+      if (depth === 1 && !space && c !== 44 && c !== 123 && c !== 93) notConversations++;
+      if (c === 34) { inString = true; continue; }
+      if (c === 123 || c === 91) {
+        depth++;
+        if (depth === 2 && c === 123) { collecting = true; start = i; pieces = []; }
+      } else if (c === 125 || c === 93) {
+        depth--;
+        if (depth === 1 && collecting) {
+          collecting = false;
+          pieces.push(value.slice(start, i + 1));
+          const text = pieces.join("");
+          pieces = [];
+          let described;
+          try { described = describe(text); } catch (e) { throw new ImportError("The export is damaged: a conversation in it is not readable JSON."); }
+          if (described) list.push({ text, ...described }); else notConversations++;
+        } else if (depth === 0) {
+          ended = true;
+        }
+      }
+    }
+    if (collecting) pieces.push(value.slice(start));
+    if (read - lastReport > 1 << 20) {
+      lastReport = read;
+      postMessage({ type: "progress", done: read, total, found: list.length });
+    }
+  }
+  if (!ended) throw new ImportError(started ? "The export is damaged or cut short." : "This file is empty.");
+  if (!list.length) {
+    throw new ImportError(notConversations ? "This JSON is not a ChatGPT or Claude export." : "This export holds no conversations.");
+  }
+  return list;
+}
+
+// ------------------------------------------------------------------ images in a ChatGPT export
+
+const FILE_ID = /^(file[-_][A-Za-z0-9]{6,})/;
+
+function imageIndex(found) {
+  const index = new Map();
+  for (const entry of found.values()) {
+    const base = entry.name.split("/").pop();
+    const match = base.match(FILE_ID);
+    if (match && entry.plain > 0 && !index.has(match[1])) index.set(match[1], entry);
+  }
+  return index;
+}
+
+function imageType(bytes) {
+  const starts = (...b) => b.every((v, i) => bytes[i] === v);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return "image/png";
+  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45) return "image/webp";
+  return null;
+}
+
+async function imageBytes(pointer) {
+  const id = String(pointer).replace(/^[a-z-]+:\/\//, "");
+  const entry = images.get(id);
+  if (!entry || entry.plain > 10 * 1024 * 1024) return null;
+  const bytes = new Uint8Array(await new Response(await entryStream(entry)).arrayBuffer());
+  const contentType = imageType(bytes);
+  return contentType ? { bytes, contentType } : null;
+}
+
+// ------------------------------------------------------------------ the page's requests
+
+async function open(file) {
+  source = file;
+  entries = null;
+  images = new Map();
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  let stream;
+  if (head[0] === 0x50 && head[1] === 0x4b) {
+    entries = await readDirectory();
+    const json = [...entries.values()].find((e) => e.name.split("/").pop() === "conversations.json");
+    if (!json) throw new ImportError("There is no conversations.json in this zip: is it a ChatGPT or Claude data export?");
+    images = imageIndex(entries);
+    stream = await entryStream(json);
+    conversations = await readConversations(stream, json.plain);
+  } else {
+    conversations = await readConversations(file.stream(), file.size);
+  }
+  conversations.forEach((c, index) => { c.index = index; });
+  const rows = conversations.map(({ index, title, date, site, turns }) => ({ index, title, date, site, turns }))
+    .sort((a, b) => b.date.localeCompare(a.date));
+  postMessage({ type: "list", rows, images: images.size });
+}
+
+async function payload(index) {
+  const conversation = conversations[index];
+  const data = JSON.parse(conversation.text);
+  const read = conversation.site === "chatgpt" ? Readers.chatgpt(data) : Readers.claude(data);
+  const found = {};
+  for (const message of read.messages) {
+    for (const block of Array.isArray(message.content) ? message.content : []) {
+      if (block.type === "image" && block.fetch && !(block.fetch in found)) found[block.fetch] = await imageBytes(block.fetch);
+    }
+  }
+  postMessage({ type: "payload", index, payload: { ...read, source: conversation.site }, images: found,
+                summary: Readers.summary(read) });
+}
+
+onmessage = async ({ data }) => {
+  try {
+    if (data.type === "open") await open(data.file);
+    else if (data.type === "payload") await payload(data.index);
+  } catch (error) {
+    postMessage({ type: "error", request: data.type, index: data.index,
+                  message: error instanceof ImportError ? error.message : "This file could not be read as a ChatGPT or Claude export." });
+  }
+};

@@ -1,0 +1,252 @@
+// The import page: the person picks their ChatGPT or Claude export; a worker (import-worker.js) reads it on this
+// device and lists its conversations; the chosen ones are shared one after another (waiting out the rate limit
+// rather than failing halfway), their images uploaded straight to storage, and their delete keys kept in this
+// browser like any share made here. Nothing else of the export is sent anywhere.
+(() => {
+  "use strict";
+  const main = document.querySelector("[data-import]");
+  if (!main) return;
+  const $ = (id) => document.getElementById(id);
+  const STORE = "sharegpt:shared";
+  const PAGE = 200;
+  const SITES = { chatgpt: "ChatGPT", claude: "Claude" };
+
+  let rows = [];
+  let shown = PAGE;
+  let imagesInExport = 0;
+  const selected = new Set();
+  const pending = new Map();
+
+  const worker = new Worker(`${main.dataset.worker}&readers=${encodeURIComponent(main.dataset.readers)}`);
+
+  const say = (text) => { $("status").textContent = text; };
+  const fail = (text) => { const box = $("import-error"); box.textContent = text; box.hidden = !text; };
+  const progress = (value, text) => {
+    $("import-progress").hidden = value === null;
+    if (value !== null) { $("import-bar").value = value; $("import-progress-text").textContent = text; }
+  };
+
+  worker.onmessage = ({ data }) => {
+    if (data.type === "progress") {
+      progress(data.total ? Math.min(99, Math.round((100 * data.done) / data.total)) : 50,
+               `Reading… ${data.found.toLocaleString()} conversations so far`);
+    } else if (data.type === "list") {
+      rows = data.rows;
+      imagesInExport = data.images;
+      progress(null);
+      say(`${rows.length.toLocaleString()} conversation${rows.length === 1 ? "" : "s"} read from your export` +
+          (imagesInExport ? `, with ${imagesInExport.toLocaleString()} image${imagesInExport === 1 ? "" : "s"}.` : "."));
+      $("import-list-section").hidden = false;
+      $("import-share").hidden = false;
+      render();
+    } else if (data.type === "payload" || data.type === "error" && data.request === "payload") {
+      const waiting = pending.get(data.index);
+      pending.delete(data.index);
+      if (waiting) (data.type === "error" ? waiting.reject(new Error(data.message)) : waiting.resolve(data));
+    } else if (data.type === "error") {
+      progress(null);
+      say("");
+      fail(data.message);
+    }
+  };
+
+  $("import-file").addEventListener("change", (event) => {
+    const file = event.target.files && event.target.files[0];
+    if (!file) return;
+    fail("");
+    rows = []; selected.clear(); shown = PAGE;
+    $("import-list-section").hidden = true; $("import-share").hidden = true;
+    $("import-results").replaceChildren(); $("import-preview").replaceChildren();
+    progress(0, "Reading…");
+    say(`Reading ${file.name} on this device…`);
+    worker.postMessage({ type: "open", file });
+  });
+
+  // ------------------------------------------------------------------ the list
+
+  const matching = () => {
+    const query = $("import-search").value.trim().toLocaleLowerCase();
+    return query ? rows.filter((r) => r.title.toLocaleLowerCase().includes(query)) : rows;
+  };
+
+  function row(r) {
+    const item = document.createElement("li");
+    item.dataset.index = String(r.index);
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = `import-${r.index}`;
+    box.checked = selected.has(r.index);
+    box.addEventListener("change", () => { if (box.checked) selected.add(r.index); else selected.delete(r.index); updateChosen(); });
+    const label = document.createElement("label");
+    label.htmlFor = box.id;
+    label.className = "import-title";
+    label.textContent = r.title;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `${(r.date || "").slice(0, 10) || "undated"} · ${SITES[r.site]} · ${r.turns} turn${r.turns === 1 ? "" : "s"}`;
+    const preview = document.createElement("button");
+    preview.type = "button";
+    preview.className = "button";
+    preview.textContent = "Preview";
+    preview.setAttribute("aria-label", `Preview ${r.title}`);
+    preview.addEventListener("click", () => showPreview(r));
+    item.append(box, label, meta, preview);
+    return item;
+  }
+
+  function render() {
+    const found = matching();
+    $("import-list").replaceChildren(...found.slice(0, shown).map(row));
+    $("import-count").textContent = `${found.length.toLocaleString()} conversation${found.length === 1 ? "" : "s"}` +
+      (found.length > shown ? ` (the newest ${shown.toLocaleString()} shown)` : "") + ", newest first";
+    $("import-more").hidden = found.length <= shown;
+    updateChosen();
+  }
+
+  function updateChosen() {
+    const count = selected.size;
+    $("import-go").textContent = count ? `Share ${count} selected` : "Share selected";
+  }
+
+  $("import-search").addEventListener("input", () => { shown = PAGE; render(); });
+  $("import-more").addEventListener("click", () => { shown += PAGE; render(); });
+
+  // ------------------------------------------------------------------ preview and share
+
+  const payloadOf = (index) => new Promise((resolve, reject) => {
+    pending.set(index, { resolve, reject });
+    worker.postMessage({ type: "payload", index });
+  });
+
+  function describe(counts) {
+    const parts = [`${counts.turns} turn${counts.turns === 1 ? "" : "s"}`];
+    for (const [n, one, many] of [[counts.images, "image", "images"], [counts.files, "file (name only)", "files (names only)"],
+                                  [counts.reasoning, "reasoning summary", "reasoning summaries"],
+                                  [counts.tools, "tool step", "tool steps"]]) {
+      if (n) parts.push(`${n} ${n === 1 ? one : many}`);
+    }
+    return `Will publish: ${parts.join(", ")}.`;
+  }
+
+  async function showPreview(r) {
+    const box = $("import-preview");
+    box.replaceChildren(Object.assign(document.createElement("p"), { className: "meta", textContent: "Reading…" }));
+    try {
+      const { payload, summary, images } = await payloadOf(r.index);
+      const heading = Object.assign(document.createElement("h3"), { textContent: r.title });
+      const what = Object.assign(document.createElement("p"), { className: "summary", textContent: describe(summary) });
+      const found = Object.values(images).filter(Boolean).length;
+      const pictures = Object.assign(document.createElement("p"), { className: "meta",
+        textContent: summary.images ? `${found} of ${summary.images} image${summary.images === 1 ? "" : "s"} found in the export.` : "No images." });
+      const first = (payload.messages || []).find((m) => m.role === "user");
+      const text = first && (Array.isArray(first.content) ? (first.content.find((b) => b.type === "text") || {}).text : first.content);
+      const quote = Object.assign(document.createElement("blockquote"), { textContent: String(text || "").slice(0, 400) });
+      box.replaceChildren(heading, what, pictures, quote);
+    } catch (error) {
+      box.replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: error.message }));
+    }
+  }
+
+  async function sha256(bytes) {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  const errorOf = async (response) => {
+    try { return (await response.json()).error.message; } catch (e) { return `HTTP ${response.status}`; }
+  };
+
+  // One image: ask the server, then send the bytes straight to storage with the presigned form.
+  async function upload(image) {
+    const answer = await fetch("/api/media", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sha256: await sha256(image.bytes), size: image.bytes.length, contentType: image.contentType }) });
+    if (!answer.ok) throw new Error(await errorOf(answer));
+    const media = await answer.json();
+    if (!media.stored) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(media.upload.fields)) form.append(name, value);
+      form.append("file", new Blob([image.bytes], { type: image.contentType }));
+      const sent = await fetch(media.upload.url, { method: "POST", body: form });
+      if (!sent.ok) throw new Error("An image could not be uploaded.");
+    }
+    return media.id;
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // The create, waiting out the rate limit (with a countdown) instead of failing the rest of the queue.
+  async function create(body, label) {
+    for (;;) {
+      const response = await fetch("/api/conversations", { method: "POST", headers: { "Content-Type": "application/json" },
+                                                           body: JSON.stringify(body) });
+      if (response.status !== 429) {
+        if (!response.ok) throw new Error(await errorOf(response));
+        return response.json();
+      }
+      let wait = Math.max(1, Number(response.headers.get("Retry-After")) || 30);
+      while (wait > 0) { say(`${label}: waiting ${wait} s for the rate limit…`); await sleep(1000); wait -= 1; }
+    }
+  }
+
+  function keep(share, title) {
+    let store = {};
+    try { store = JSON.parse(localStorage.getItem(STORE) || "{}") || {}; } catch (e) { store = {}; }
+    store[share.id] = { token: share.deleteToken, title, shortUrl: share.shortUrl, url: share.url,
+                        savedAt: new Date().toISOString() };
+    localStorage.setItem(STORE, JSON.stringify(store));
+  }
+
+  function result(text, share) {
+    const item = document.createElement("li");
+    item.className = "card";
+    if (share) {
+      item.dataset.id = share.id;
+      const link = Object.assign(document.createElement("a"), { className: "card-title", href: share.url, textContent: text });
+      const meta = Object.assign(document.createElement("p"), { className: "meta", textContent: share.shortUrl });
+      item.append(link, meta);
+    } else {
+      item.append(Object.assign(document.createElement("p"), { className: "error", textContent: text }));
+    }
+    $("import-results").append(item);
+  }
+
+  let busy = false;
+  $("import-go").addEventListener("click", async () => {
+    if (busy) return;
+    const chosen = rows.filter((r) => selected.has(r.index));
+    if (!chosen.length) { say("Choose at least one conversation first."); return; }
+    busy = true;
+    $("import-go").disabled = true;
+    const visibility = document.querySelector('input[name="import-visibility"]:checked').value;
+    const withImages = $("import-images").checked;
+    let done = 0;
+    for (const r of chosen) {
+      const label = `Sharing ${done + 1} of ${chosen.length}: ${r.title}`;
+      say(`${label}…`);
+      progress(Math.round((100 * done) / chosen.length), label);
+      try {
+        const { payload, images } = await payloadOf(r.index);
+        const uploaded = new Map();
+        if (withImages) {
+          for (const [pointer, image] of Object.entries(images)) {
+            if (!image) continue;
+            try { uploaded.set(pointer, await upload(image)); } catch (e) { /* shown by its name instead */ }
+          }
+        }
+        const body = globalThis.ShareReaders.withMedia({ ...payload, visibility }, uploaded);
+        const share = await create(body, label);
+        keep(share, r.title);
+        result(r.title, share);
+        selected.delete(r.index);
+      } catch (error) {
+        result(`${r.title}: not shared (${error.message})`, null);
+      }
+      done += 1;
+    }
+    progress(null);
+    say(`Done: ${$("import-results").querySelectorAll("li[data-id]").length} of ${chosen.length} shared. They are in My shares.`);
+    busy = false;
+    $("import-go").disabled = false;
+    render();
+  });
+})();

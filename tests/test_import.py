@@ -1,0 +1,232 @@
+"""/import (issue 14): a ChatGPT or Claude data export read in the browser, listed, searched, previewed, and the
+chosen conversations shared (with an image from the zip); nothing else of the export leaves the page. The
+exports are built here from the real-shaped fixtures in tests/fixtures/chats."""
+from __future__ import annotations
+
+import io
+import json
+import random
+import zipfile
+from pathlib import Path
+
+import media_files
+import pytest
+import requests
+from conftest import ARTIFACTS, ENV, SITE
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHATS = Path(__file__).parent / "fixtures" / "chats"
+CHATGPT = ["chatgpt_imagegen_user_images.json", "chatgpt_export_image.json", "chatgpt_voice.json",
+           "chatgpt_reasoning_branch.json", "chatgpt_browsing_citations.json", "chatgpt_agent_canvas_python.json",
+           "chatgpt_files_tether_quote.json"]
+PHOTO_ID = "file_0000000059f871fd99dc5787ebecec17"  # the user's photo in the wheelchair-ramp conversation
+SECRET = "private-person@example.test"  # in user.json: must never leave the page
+
+
+def _chatgpt_zip(path: Path) -> Path:
+    """An export as ChatGPT sends it: conversations.json, the account's user.json, chat.html, and the user's
+    uploaded image named by its file id."""
+    conversations = [json.loads((CHATS / name).read_text()) for name in CHATGPT]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", json.dumps(conversations))
+        archive.writestr("user.json", json.dumps({"id": "user-abc", "email": SECRET, "phone_number": "+15550100"}))
+        archive.writestr("chat.html", "<html><body>all my chats</body></html>")
+        archive.writestr(f"{PHOTO_ID}-7d0c6a7e-1f0b-4a4e-9f51-1c9e7e3b2f10.webp", media_files.phone_jpeg(160, 120, 1))
+    return path
+
+
+def _rows(page) -> list[str]:
+    return page.locator("#import-list .import-title").all_inner_texts()
+
+
+@pytest.fixture()
+def page(browser, chalice_local):
+    context = browser.new_context(base_url=chalice_local, viewport={"width": 375, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+def test_an_export_is_listed_searched_previewed_and_the_chosen_conversations_shared(page, tmp_path):
+    export = _chatgpt_zip(tmp_path / "chatgpt-export.zip")
+    sent: list[tuple[str, str, bytes]] = []
+    page.on("request", lambda r: sent.append((r.method, r.url, r.post_data_buffer or b"")))
+    page.goto("/")
+    page.get_by_role("link", name="Share from your ChatGPT or Claude data export").click()
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#status")).to_have_text("7 conversations read from your export, with 1 image.")
+    titles = _rows(page)
+    assert titles[0] == "Wheelchair ramp design" and titles[-1] == "Oscar for Rental Webshop"  # newest first
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2026-01-27 · ChatGPT · 30 turns")
+
+    page.get_by_label("Search titles").fill("ALTERNATOR")
+    assert _rows(page) == ["Alternator upgrade success"]
+    page.get_by_label("Search titles").fill("")
+    page.get_by_role("button", name="Preview Wheelchair ramp design").click()
+    preview = page.locator("#import-preview")
+    expect(preview.locator(".summary")).to_contain_text("Will publish: 30 turns, 3 images")
+    expect(preview).to_contain_text("1 of 3 images found in the export.")
+
+    page.get_by_role("checkbox", name="Wheelchair ramp design").check()
+    page.get_by_role("checkbox", name="Alternator upgrade success").check()
+    page.get_by_role("button", name="Share 2 selected").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(2, timeout=30_000)
+    expect(page.locator("#status")).to_have_text("Done: 2 of 2 shared. They are in My shares.")
+    ids = page.locator("#import-results li[data-id]").evaluate_all("items => items.map(i => i.dataset.id)")
+
+    ramp = requests.get(f"{SITE}/api/conversations/{ids[0]}", timeout=30).json()
+    assert ramp["title"] == "Wheelchair ramp design"
+    images = [b for m in ramp["messages"] for b in (m.get("content") or []) if isinstance(b, dict)
+              and b.get("type") == "image"]
+    assert [bool(b.get("media")) for b in images] == [True, False, False]  # the one the zip holds
+    assert (images[0]["width"], images[0]["height"]) == (160, 120)
+
+    # Nothing of the export went anywhere but these two creates and the one image's upload.
+    posts = [(url, body) for method, url, body in sent if method == "POST"]
+    creates = [json.loads(body) for url, body in posts if url == f"{SITE}/api/conversations"]
+    assert sorted(c["title"] for c in creates) == ["Alternator upgrade success", "Wheelchair ramp design"]
+    everything = b"".join(body for _, body in posts)
+    for other in ("Oscar for Rental Webshop", "Format story with codeblocks", "Review provided files", SECRET,
+                  "all my chats"):
+        assert other.encode() not in everything
+    media_origin = ENV["AWS_ENDPOINT_URL"]
+    assert {url.split("/")[2] for url, _ in posts} <= {SITE.split("/")[2], media_origin.split("/")[2]}
+    assert [url for url, _ in posts if url.startswith(media_origin)] != []  # the photo went to storage
+
+    # Their pages show them; My shares holds their keys.
+    page.goto(f"/c/{ids[0]}")
+    expect(page.locator("figure.image img")).to_have_count(1)
+    page.goto("/mine")
+    listed = page.locator("#mine-list .card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+    assert set(ids) <= set(listed)
+
+
+def test_a_claude_export_json_is_listed_and_shared(page, tmp_path):
+    export = tmp_path / "conversations.json"
+    export.write_text(json.dumps([json.loads((CHATS / n).read_text())
+                                  for n in ("claude_export_thinking_search.json", "claude_api_text.json")]))
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#status")).to_have_text("2 conversations read from your export.")
+    assert _rows(page) == ["Identifying potential defects", "Create Google Document"]
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2026-04-12 · Claude · 4 turns")
+    page.get_by_role("checkbox", name="Create Google Document").check()
+    page.get_by_role("button", name="Share 1 selected").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
+    cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
+    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    assert stored["source"] == "claude" and len(stored["messages"]) == 6
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("broken.zip", b"PK\x03\x04" + bytes(range(256)) * 4, "This file is not a readable zip archive."),
+    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT or Claude data export?"),
+    ("conversations.json", b'{"hello": "world"}', "This JSON is not a ChatGPT or Claude export: its "
+                                                  "conversations.json is a list of conversations."),
+    ("conversations.json", b"[1, 2, 3]", "This JSON is not a ChatGPT or Claude export."),
+    ("conversations.json", b'[{"title": "x", "mapping": {', "The export is damaged or cut short."),
+    ("notes.txt", b"just some notes", "This JSON is not a ChatGPT or Claude export: its conversations.json is a "
+                                      "list of conversations."),
+], ids=["not-a-zip", "zip-without-export", "object", "numbers", "cut-short", "text"])
+def test_a_file_that_is_not_an_export_gets_a_clear_message(page, tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("photos/holiday.txt", "not an export")
+    else:
+        path.write_bytes(content)
+    sent: list[str] = []
+    page.goto("/import")
+    page.on("request", lambda r: sent.append(r.method))
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(path)
+    expect(page.get_by_role("alert")).to_have_text(message)
+    assert "POST" not in sent
+    assert page.locator("#import-list-section").is_hidden()
+
+
+def _big_export(path: Path, target: int = 50 * 2**20) -> int:
+    """A synthetic ChatGPT export of about `target` bytes of conversations.json: real-shaped conversations of
+    varied words, so it compresses like text does."""
+    rng = random.Random(14)
+    vocabulary = [("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))))
+                  for _ in range(5000)]
+    template = json.loads((CHATS / "chatgpt_voice.json").read_text())
+    count, size = 0, 0
+    buffer = io.StringIO()
+    buffer.write("[")
+    while size < target:
+        text = " ".join(rng.choices(vocabulary, k=2500))
+        conversation = dict(template, title=f"Synthetic conversation {count}: {' '.join(rng.choices(vocabulary, k=4))}",
+                            create_time=1_700_000_000 + count, id=f"synthetic-{count}")
+        mapping = json.loads(json.dumps(template["mapping"]))
+        for node in mapping.values():
+            message = node.get("message")
+            if message and message.get("author", {}).get("role") == "assistant":
+                for index, part in enumerate(message["content"].get("parts") or []):
+                    if isinstance(part, str):
+                        message["content"]["parts"][index] = text
+                break
+        conversation["mapping"] = mapping
+        chunk = ("," if count else "") + json.dumps(conversation)
+        buffer.write(chunk)
+        size += len(chunk)
+        count += 1
+    buffer.write("]")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("conversations.json", buffer.getvalue())
+    return count
+
+
+def test_a_50_mb_export_lists_without_freezing_the_page(browser, chalice_local, tmp_path):
+    export = tmp_path / "big-export.zip"
+    count = _big_export(export)
+    context = browser.new_context(base_url=chalice_local)
+    # Every task that held the main thread more than 50 ms, from the first moment of the page.
+    context.add_init_script("""
+        window.__longest = 0;
+        new PerformanceObserver((list) => {
+            for (const entry of list.getEntries()) window.__longest = Math.max(window.__longest, entry.duration);
+        }).observe({ type: "longtask", buffered: true });
+    """)
+    page = context.new_page()
+    page.goto("/import")
+    page.wait_for_timeout(200)  # the page's own load is not what is measured: settle it first
+    page.evaluate("window.__longest = 0")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#import-bar")).to_be_visible()
+    expect(page.locator("#status")).to_have_text(f"{count:,} conversations read from your export.", timeout=180_000)
+    expect(page.locator("#import-list li")).to_have_count(200)
+    page.get_by_label("Search titles").fill("conversation 77:")
+    expect(page.locator("#import-list li")).to_have_count(1)
+    longest = page.evaluate("window.__longest")
+    print(f"50 MB export: {count} conversations, longest main-thread task {longest:.0f} ms")
+    assert longest < 200, longest
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_import_page_is_accessible_narrow_and_keyboard_usable(browser, chalice_local, tmp_path, scheme):
+    export = _chatgpt_zip(tmp_path / "export.zip")
+    context = browser.new_context(base_url=chalice_local, color_scheme=scheme, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#import-list li")).to_have_count(7)
+    # Keyboard only: focus the search box, type, tab to the first result's checkbox and tick it with Space.
+    page.get_by_label("Search titles").focus()
+    page.keyboard.type("Alternator")
+    expect(page.locator("#import-list li")).to_have_count(1)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(page.get_by_role("checkbox", name="Alternator upgrade success")).to_be_checked()
+    expect(page.get_by_role("button", name="Share 1 selected")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(ARTIFACTS / f"import-375-{scheme}.png"), full_page=True)
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    context.close()
