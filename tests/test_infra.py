@@ -194,3 +194,29 @@ def test_no_secret_is_in_a_committed_file_or_the_lambda_environment():
     template = TEMPLATE.read_text()
     assert "GenerateSecretString" in template and "X-Origin-Verify" in template
     assert "{{resolve:secretsmanager:${OriginSecret}:SecretString}}" in template
+
+
+def test_the_cdn_serves_images_and_cards_never_uploads():
+    """/media/* and /cards/* go to the bucket with the security headers (nosniff); the bucket grants CloudFront
+    avatars/, media/ and cards/ only (uploads/ keep their metadata and stay private), and uploads expire."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: (suffix, loader.construct_scalar(node)
+                                                                    if isinstance(node, yaml.ScalarNode) else None))
+    template = yaml.load(TEMPLATE.read_text(), Loader=Loader)
+    behaviours = {b["PathPattern"]: b for b in
+                  template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+    for path in ("/avatars/*", "/media/*", "/cards/*"):
+        assert behaviours[path]["TargetOriginId"] == "avatars"
+        assert behaviours[path]["AllowedMethods"] == ["GET", "HEAD"]
+        assert behaviours[path]["ResponseHeadersPolicyId"] == ("Ref", "SecurityHeaders")
+    assert not any("uploads" in path or "bodies" in path for path in behaviours)
+    policy = TEMPLATE.read_text().split("Sid: CloudFrontReadsPublicObjects", 1)[1].split("Condition:", 1)[0]
+    assert all(f"/{prefix}/*" in policy for prefix in ("avatars", "media", "cards"))
+    assert "uploads" not in policy and "bodies" not in policy
+    rules = devstack.bucket_properties()["LifecycleConfiguration"]["Rules"]
+    assert [r for r in rules if "ExpirationInDays" in r] == [
+        {"Id": "expire-unreferenced-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 1}]
