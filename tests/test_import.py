@@ -103,7 +103,15 @@ def test_an_export_is_listed_searched_previewed_and_the_chosen_conversations_sha
     assert set(ids) <= set(listed)
 
 
-def test_a_claude_export_json_is_listed_and_shared(page, tmp_path):
+def test_a_claude_export_json_is_listed_and_shared_into_the_signed_in_account(page, tmp_path):
+    import uuid
+
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"import-{uuid.uuid4().hex[:8]}@example.test")
+    page.get_by_label("Name shown on your comments").fill("Importer")
+    page.get_by_label("Password (at least 8 characters)").fill("a long password")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/mine")
     export = tmp_path / "conversations.json"
     export.write_text(json.dumps([json.loads((CHATS / n).read_text())
                                   for n in ("claude_export_thinking_search.json", "claude_api_text.json")]))
@@ -118,6 +126,8 @@ def test_a_claude_export_json_is_listed_and_shared(page, tmp_path):
     cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
     stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
     assert stored["source"] == "claude" and len(stored["messages"]) == 6
+    page.goto("/mine")  # shared while signed in: the account's, on every device
+    assert page.locator("#owned-list .card").evaluate_all("cards => cards.map(c => c.dataset.id)") == [cid]
 
 
 @pytest.mark.parametrize("name, content, message", [
