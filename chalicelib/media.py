@@ -69,12 +69,6 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def _counter_of(media_id: str) -> Any:
-    from .models import Counter
-
-    return Counter(keys.references(keys.media_object(media_id)))
-
-
 def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
     """{id, stored: true} when the image is published already, else {id, stored: false, upload: {url,
     fields, expiresIn}}: a presigned POST that accepts exactly these bytes' size and type at exactly one key."""
@@ -103,7 +97,7 @@ def _refuse(field: str, message: str, code: str = "invalid_image", status: int =
     return ApiError(status, code, message, field)
 
 
-def references(request: CreateConversation) -> list[tuple[str, str, ImageBlock]]:
+def _image_blocks(request: CreateConversation) -> list[tuple[str, str, ImageBlock]]:
     """(media id, field path, block) of every image block that references an upload, in order."""
     found = []
     for index, message in enumerate(request.messages or []):
@@ -121,7 +115,7 @@ def resolve(request: CreateConversation) -> dict[str, Image]:
     from .models import Counter
 
     cfg = settings.get()
-    refs = references(request)
+    refs = _image_blocks(request)
     first_field: dict[str, str] = {}
     for media_id, field, _block in refs:
         first_field.setdefault(media_id, field)
