@@ -195,6 +195,8 @@ def strip(data: bytes, ext: str) -> tuple[bytes, int, int]:
             if width * height > MAX_PIXELS or width * height * frames > MAX_FRAME_PIXELS:
                 raise ValueError(f"The image has too many pixels (at most {MAX_PIXELS // 1_000_000} million).")
             icc = source.info.get("icc_profile")
+            # Not metadata: which palette entry or colour is see-through.
+            transparency = source.info.get("transparency") if fmt in ("PNG", "GIF") else None
             out = io.BytesIO()
             if frames > 1:
                 # Animations keep their frames and timing; nothing else of the source's info is copied.
@@ -209,6 +211,8 @@ def strip(data: bytes, ext: str) -> tuple[bytes, int, int]:
                 image.load()
                 image.info = {}
                 options: dict[str, Any] = {"icc_profile": icc} if icc else {}
+                if transparency is not None and image.mode in ("P", "L", "RGB"):
+                    options["transparency"] = transparency
                 if fmt == "JPEG":
                     if image.mode not in ("RGB", "L", "CMYK"):
                         image = image.convert("RGB")

@@ -376,3 +376,18 @@ def test_a_retitle_draws_a_new_card_and_removes_the_old_one_and_delete_removes_i
     assert _card_key(aws, made["id"]) == new
     conversations.delete(made["id"], made["deleteToken"])
     assert _object(aws, new) is None and f"/{new}" in cdn.INVALIDATED[-1]
+
+
+def test_a_transparent_palette_png_stays_transparent():
+    from PIL import Image
+
+    from chalicelib import media
+
+    source = Image.new("P", (8, 8), 1)
+    source.putpalette([255, 255, 255, 200, 0, 0] + [0] * 762)
+    out = io.BytesIO()
+    source.save(out, "PNG", transparency=1, pnginfo=None)
+    clean, width, height = media.strip(out.getvalue(), "png")
+    with Image.open(io.BytesIO(clean)) as image:
+        assert (width, height) == (8, 8) and image.info.get("transparency") == 1
+        assert image.convert("RGBA").getpixel((0, 0))[3] == 0
