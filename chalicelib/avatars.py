@@ -9,22 +9,10 @@ import re
 from . import keys, settings
 from .aws import s3
 from .errors import ApiError
+from .media import CONTENT_TYPES, sniff
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 _DATA_URI_RE = re.compile(r"^data:([\w.+/-]*)(;[\w=.-]+)*;base64,(.*)$", re.DOTALL)
-
-
-def _sniff(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from magic bytes; the data URI's own label is not trusted."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif", "gif"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
 
 
 def decode_avatar(data_uri: str, max_bytes: int) -> tuple[bytes, str, str]:
@@ -44,10 +32,10 @@ def decode_avatar(data_uri: str, max_bytes: int) -> tuple[bytes, str, str]:
         raise refuse("avatarUrl is not valid base64.") from None
     if len(data) > max_bytes:
         raise ApiError(413, "avatar_too_large", f"The avatar may be at most {max_bytes // 1024} KB.", "avatarUrl")
-    kind = _sniff(data)
-    if kind is None:
+    extension = sniff(data)  # the data URI's own label is not trusted
+    if extension is None:
         raise refuse("avatarUrl is not a PNG, JPEG, WebP or GIF image.")
-    return data, kind[0], kind[1]
+    return data, CONTENT_TYPES[extension], extension
 
 
 def avatar_key(data: bytes, extension: str) -> str:

@@ -121,15 +121,6 @@
 
   const MAX_IMAGE_BYTES = 10 * 1024 * 1024;  // the server's limit per image
 
-  function imageType(bytes) {
-    const starts = (...b) => b.every((v, i) => bytes[i] === v);
-    if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
-    if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
-    if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
-    if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return "image/webp";
-    return null;
-  }
-
   function base64(bytes) {
     let text = "";
     for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -170,7 +161,7 @@
       if (!answer || !answer.ok) return null;
       bytes = Uint8Array.from(atob(answer.data), (c) => c.charCodeAt(0));
     }
-    const contentType = imageType(bytes);
+    const contentType = globalThis.ShareReaders.imageType(bytes);
     if (!contentType || bytes.length > MAX_IMAGE_BYTES) return null;
     return { data: base64(bytes), contentType, size: bytes.length };
   }

@@ -470,5 +470,16 @@
     return { ...payload, messages };
   }
 
-  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, withoutSteps, withMedia });
+  // An image's type from its first bytes (PNG, JPEG, GIF, WebP: what the server accepts), or null.
+  function imageType(bytes) {
+    const starts = (...b) => b.every((v, i) => bytes[i] === v);
+    if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
+    if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+    if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
+    if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 &&
+        bytes[10] === 0x42 && bytes[11] === 0x50) return "image/webp";
+    return null;
+  }
+
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, withoutSteps, withMedia, imageType });
 })();

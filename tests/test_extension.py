@@ -328,6 +328,9 @@ def test_images_are_fetched_uploaded_and_shown_from_the_media_origin_only(extens
     expect(reader.get_by_role("img", name="Image: Generated image")).to_have_count(1)  # the expired one
     media_origin = ENV["AWS_ENDPOINT_URL"]
     assert origins <= {SITE, media_origin}, origins
+    reader.set_viewport_size({"width": 375, "height": 800})  # a phone: the photo fits, nothing scrolls sideways
+    assert reader.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert shown.first.evaluate("img => img.getBoundingClientRect().width <= 375")
     reader.close()
 
     # The switch off: every image is a placeholder, nothing is uploaded.

@@ -199,6 +199,25 @@ def test_too_many_images_in_one_conversation_is_a_413(client, monkeypatch):
         settings.get.cache_clear()
 
 
+def test_images_over_the_conversations_total_are_a_413_before_any_is_read_whole(client, monkeypatch):
+    from chalicelib import settings
+
+    ip = new_ip()
+    ids = [files.upload(client, files.generated_png(300 + n, 200), "image/png", ip) for n in range(2)]
+    monkeypatch.setenv("MAX_IMAGES_TOTAL_BYTES", "1000")  # the two PNGs are ~1.3 KB each
+    settings.get.cache_clear()
+    try:
+        start = len(awscalls.RECORDED)
+        with nothing_stored():
+            answer = post_json(client, _image_chat(*ids))
+        assert answer.status_code == 413 and body_of(answer)["error"]["code"] == "images_too_large"
+        reads = [brief.get("Range") for _, operation, brief in awscalls.RECORDED[start:] if operation == "GetObject"]
+        assert reads == ["bytes=0-31", "bytes=0-31"]  # sized from the ranged reads only
+    finally:
+        monkeypatch.delenv("MAX_IMAGES_TOTAL_BYTES")
+        settings.get.cache_clear()
+
+
 def test_an_image_shared_twice_is_stored_once_and_goes_with_its_last_conversation(client, aws):
     from chalicelib import cdn
 

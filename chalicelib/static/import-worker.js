@@ -176,21 +176,12 @@ function imageIndex(found) {
   return index;
 }
 
-function imageType(bytes) {
-  const starts = (...b) => b.every((v, i) => bytes[i] === v);
-  if (starts(0x89, 0x50, 0x4e, 0x47)) return "image/png";
-  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
-  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
-  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45) return "image/webp";
-  return null;
-}
-
 async function imageBytes(pointer) {
   const id = String(pointer).replace(/^[a-z-]+:\/\//, "");
   const entry = images.get(id);
   if (!entry || entry.plain > 10 * 1024 * 1024) return null;
   const bytes = new Uint8Array(await new Response(await entryStream(entry)).arrayBuffer());
-  const contentType = imageType(bytes);
+  const contentType = Readers.imageType(bytes);
   return contentType ? { bytes, contentType } : null;
 }
 
