@@ -1,0 +1,156 @@
+"""Creates racing the last delete of a shared object (an avatar, an image), 50 rounds each with the interleavings
+spread by random delays: the fuzz tier, beside the API fuzzer (each takes seconds; `make test-fast` skips them).
+
+Neither may leave a conversation pointing at a removed object, nor an object no conversation uses."""
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import media_files as files
+import pytest
+from test_avatar_lifecycle import _avatar_key, _png, _references, _request, _stored
+from test_media import _counter, _image_chat, _object
+
+pytestmark = pytest.mark.fuzz
+
+
+def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client, aws, monkeypatch):
+    import random
+
+    from chalicelib import conversations, references
+
+    # Widen the race: the removal waits a little before deleting the object, and each round starts the create
+    # at a different moment of it (before, during, after), so the 50 rounds cover the interleavings.
+    real_s3 = references.s3
+
+    class SlowDelete:
+        def __init__(self, client):
+            self.client = client
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def delete_object(self, **kwargs):
+            time.sleep(0.015)
+            return self.client.delete_object(**kwargs)
+
+    monkeypatch.setattr(references, "s3", lambda: SlowDelete(real_s3()))
+
+    def one_round(number: int) -> None:
+        avatar = _png()
+        old = conversations.create(_request(avatar))
+        key = _avatar_key(aws, old["id"])
+        barrier = threading.Barrier(2)
+        made: list[dict] = []
+        errors: list[BaseException] = []
+
+        def run(action):
+            barrier.wait()
+            try:
+                action()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        delay = random.Random(number).random() * 0.04
+
+        def create_again():
+            time.sleep(delay)
+            made.append(conversations.create(_request(avatar)))
+
+        delete_old = functools.partial(conversations.delete, old["id"], old["deleteToken"])
+        threads = [threading.Thread(target=run, args=(delete_old,)), threading.Thread(target=run, args=(create_again,))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        (new,) = made
+        # The new conversation's avatar exists, and is counted once.
+        assert _avatar_key(aws, new["id"]) == key and _stored(aws, key), "a conversation points at a removed avatar"
+        assert _references(aws, key)["n"] == {"N": "1"}
+        conversations.delete(new["id"], new["deleteToken"])
+        # ...and nothing outlives the last one: no object, no counter.
+        assert not _stored(aws, key) and _references(aws, key) is None, "an avatar leaked"
+
+    # 50 rounds, two at a time (each on its own avatar): the waits overlap, the races do not mix.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(one_round, range(50)))
+
+
+def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_one(client, aws, monkeypatch):
+    """The image is published by conversation A; B references it (already published: no upload left) while A,
+    its last conversation, is deleted. Either B is stored and the image is there (counted once), or B is
+    refused (409 `image_removed`, or 400 `image_not_uploaded` when the removal came first) and nothing of the
+    image is left. 50 rounds over the interleavings."""
+    import random
+
+    from chalicelib import conversations, media, references
+    from chalicelib.errors import ApiError
+    from chalicelib.validation import CreateConversation
+
+    real_s3 = references.s3
+
+    class SlowDelete:
+        def __init__(self, client):
+            self.client = client
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def delete_object(self, **kwargs):
+            time.sleep(0.015)
+            return self.client.delete_object(**kwargs)
+
+    monkeypatch.setattr(references, "s3", lambda: SlowDelete(real_s3()))
+
+    def one_round(number: int) -> str:
+        data = files.generated_png(20 + number, 10)
+        # The domain function, not the in-process client: chalice's test client is not safe across threads.
+        answer = media.request_upload(files.sha(data), len(data), "image/png")
+        files.post_upload(answer["upload"], data)
+        media_id = answer["id"]
+        old = conversations.create(CreateConversation.model_validate(_image_chat(media_id)))
+        barrier = threading.Barrier(2)
+        made: list[dict] = []
+        errors: list[BaseException] = []
+        delay = random.Random(number).random() * 0.04
+
+        def run(action):
+            barrier.wait()
+            try:
+                action()
+            except BaseException as exc:  # noqa: BLE001 - judged below
+                errors.append(exc)
+
+        def create_again():
+            time.sleep(delay)
+            made.append(conversations.create(CreateConversation.model_validate(_image_chat(media_id))))
+
+        def delete_old():
+            conversations.delete(old["id"], old["deleteToken"])
+
+        threads = [threading.Thread(target=run, args=(delete_old,)), threading.Thread(target=run, args=(create_again,))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if made:
+            assert errors == []
+            assert _object(aws, f"media/{media_id}") is not None, "a conversation shows a removed image"
+            assert _counter(aws, media_id)["n"] == {"N": "1"}
+            conversations.delete(made[0]["id"], made[0]["deleteToken"])
+            outcome = "stored"
+        else:
+            (error,) = errors
+            # Removed while this create counted it, or before it looked: either way the sharer uploads again.
+            assert isinstance(error, ApiError) and error.code in ("image_removed", "image_not_uploaded"), error
+            outcome = "refused"
+        assert _object(aws, f"media/{media_id}") is None and _counter(aws, media_id) is None, "an image leaked"
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(one_round, range(50)))
+    assert {"stored", "refused"} <= set(outcomes), outcomes  # both sides of the race were exercised
