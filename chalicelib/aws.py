@@ -22,8 +22,9 @@ def _client(service: str, **config: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def s3() -> Any:
-    # Path-style keeps local URLs (http://127.0.0.1:5005/bucket/key) working with moto.
-    return _client("s3", s3={"addressing_style": "path"})
+    # Path-style keeps local URLs (http://127.0.0.1:5005/bucket/key) working with moto. SigV4 always: presigned
+    # POSTs are otherwise signed with SigV2, which buckets created since 2020 refuse.
+    return _client("s3", s3={"addressing_style": "path"}, signature_version="s3v4")
 
 
 @lru_cache(maxsize=1)

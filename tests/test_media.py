@@ -50,6 +50,7 @@ def test_the_upload_is_a_presigned_post_for_exactly_one_key_type_and_size(client
     assert {"key": fields["key"]} in conditions and {"Content-Type": "image/jpeg"} in conditions
     assert ["content-length-range", len(data), len(data)] in conditions
     assert result["upload"]["expiresIn"] <= 300 and "expiration" in policy
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256" and "AWSAccessKeyId" not in fields  # SigV4, not V2
     # The image bytes go to S3 itself, by a real multipart POST, and land privately under uploads/.
     assert files.post_upload(result["upload"], data) in (200, 204)
 
