@@ -65,9 +65,10 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             body_key = keys.body_object(conversation_id, secrets.token_hex(8))
             s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
                             ContentType="application/octet-stream", ContentEncoding="identity")
+        card_key = cards.card_key(conversation_id, card) if card else None
         meta = ConversationMeta(
             conversation_id, keys.META, title=title, model=model, source=source, avatar_key=avatar_key,
-            card_key=cards.card_key(conversation_id, card) if card else None, created=created,
+            card_key=card_key, created=created,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
             list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None,
@@ -99,8 +100,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
         media.publish(images)
         if avatar:
             store_avatar(*avatar)
-        if card:
-            cards.store(cards.card_key(conversation_id, card), card)
+        if card_key and card:
+            cards.store(card_key, card)
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")

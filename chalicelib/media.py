@@ -69,6 +69,15 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def _counter_key(media_id: str) -> str:
+    return keys.references(keys.media_object(media_id))
+
+
+def _published(counter: Any) -> bool:
+    """Whether an image's reference counter says it is public: some conversation shows it, none is removing it."""
+    return counter is not None and counter.state is None and int(counter.n or 0) > 0
+
+
 def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
     """{id, stored: true} when the image is published already, else {id, stored: false, upload: {url,
     fields, expiresIn}}: a presigned POST that accepts exactly these bytes' size and type at exactly one key."""
@@ -78,8 +87,7 @@ def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
 
     media_id = f"{sha256}.{TYPES[content_type]}"
     try:
-        counter = Counter.get(keys.references(keys.media_object(media_id)), consistent_read=True)
-        if counter.state is None and int(counter.n or 0) > 0:
+        if _published(Counter.get(_counter_key(media_id), consistent_read=True)):
             return {"id": media_id, "stored": True}
     except DoesNotExist:
         pass
@@ -125,12 +133,11 @@ def resolve(request: CreateConversation) -> dict[str, Image]:
     images: dict[str, Image] = {}
     if not first_field:
         return images
-    counters = {c.key: c for c in Counter.batch_get([keys.references(keys.media_object(m)) for m in first_field],
-                                                    consistent_read=True)}
+    counters = {c.key: c for c in Counter.batch_get([_counter_key(m) for m in first_field], consistent_read=True)}
     pending: dict[str, int] = {}
     for media_id, field in first_field.items():
-        counter = counters.get(keys.references(keys.media_object(media_id)))
-        if counter is not None and counter.state is None and int(counter.n or 0) > 0 and counter.width:
+        counter = counters.get(_counter_key(media_id))
+        if counter is not None and _published(counter) and counter.width:
             images[media_id] = Image(media_id, int(counter.width), int(counter.height), int(counter.size or 0))
         else:
             pending[media_id] = _check_upload(media_id, field)

@@ -290,16 +290,6 @@
     return `[${first.type}${first.name || first.title ? ": " + (first.name || first.title) : ""}]`;
   }
 
-  function describe(counts) {
-    const parts = [`${counts.turns} turn${counts.turns === 1 ? "" : "s"}`];
-    for (const [n, one, many] of [[counts.images, "image", "images"], [counts.files, "file (name only)", "files (names only)"],
-                                  [counts.reasoning, "reasoning summary", "reasoning summaries"],
-                                  [counts.tools, "tool step", "tool steps"]]) {
-      if (n) parts.push(`${n} ${n === 1 ? one : many}`);
-    }
-    return `Will publish: ${parts.join(", ")}.`;
-  }
-
   async function openDialog() {
     const dialog = showDialog(element("h2", { textContent: "Share this conversation" }),
                               element("p", { className: "muted", textContent: "Reading the conversation…" }));
@@ -324,7 +314,7 @@
     const steps = element("input", { type: "checkbox", id: "sgpt-steps", checked: true });
     const stepsRow = counts && (counts.reasoning || counts.tools)
       ? element("label", {}, steps, element("span", { textContent: "Include reasoning and tool steps" })) : null;
-    const publishes = counts ? element("p", { className: "muted summary", textContent: describe(counts) }) : null;
+    const publishes = counts ? element("p", { className: "muted summary", textContent: globalThis.ShareReaders.describe(counts) }) : null;
     // The images' bytes are fetched while the person looks at the dialog; it says how many and how big.
     const images = conversation.messages ? fetchImages(conversation) : Promise.resolve(new Map());
     const withImages = element("input", { type: "checkbox", id: "sgpt-images", checked: true });

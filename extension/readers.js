@@ -448,6 +448,17 @@
     return counts;
   }
 
+  // The summary in words, as the extension's dialog and the import page show it.
+  function describe(counts) {
+    const parts = [`${counts.turns} turn${counts.turns === 1 ? "" : "s"}`];
+    for (const [n, one, many] of [[counts.images, "image", "images"], [counts.files, "file (name only)", "files (names only)"],
+                                  [counts.reasoning, "reasoning summary", "reasoning summaries"],
+                                  [counts.tools, "tool step", "tool steps"]]) {
+      if (n) parts.push(`${n} ${n === 1 ? one : many}`);
+    }
+    return `Will publish: ${parts.join(", ")}.`;
+  }
+
   // The switch "include reasoning and tool steps" off: those blocks go, and turns left empty go too.
   function withoutSteps(payload) {
     const messages = (payload.messages || [])
@@ -481,5 +492,5 @@
     return null;
   }
 
-  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, withoutSteps, withMedia, imageType });
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, describe, withoutSteps, withMedia, imageType });
 })();

@@ -5,6 +5,7 @@ Neither may leave a conversation pointing at a removed object, nor an object no 
 from __future__ import annotations
 
 import functools
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,13 +18,11 @@ from test_media import _counter, _image_chat, _object
 pytestmark = pytest.mark.fuzz
 
 
-def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client, aws, monkeypatch):
-    import random
+@pytest.fixture()
+def slow_removal(monkeypatch):
+    """Widen the race: the removal waits a little before deleting the object from S3."""
+    from chalicelib import references
 
-    from chalicelib import conversations, references
-
-    # Widen the race: the removal waits a little before deleting the object, and each round starts the create
-    # at a different moment of it (before, during, after), so the 50 rounds cover the interleavings.
     real_s3 = references.s3
 
     class SlowDelete:
@@ -39,33 +38,43 @@ def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client
 
     monkeypatch.setattr(references, "s3", lambda: SlowDelete(real_s3()))
 
+
+def race(number: int, delete, create) -> tuple[list[dict], list[BaseException]]:
+    """Run `delete` and `create` together, the create started at round `number`'s moment of the removal
+    (before, during, after it, over the rounds); returns what the create made and what either raised."""
+    barrier = threading.Barrier(2)
+    made: list[dict] = []
+    errors: list[BaseException] = []
+    delay = random.Random(number).random() * 0.04
+
+    def run(action):
+        barrier.wait()
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 - judged by the caller
+            errors.append(exc)
+
+    def create_later():
+        time.sleep(delay)
+        made.append(create())
+
+    threads = [threading.Thread(target=run, args=(delete,)), threading.Thread(target=run, args=(create_later,))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return made, errors
+
+
+def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client, aws, slow_removal):
+    from chalicelib import conversations
+
     def one_round(number: int) -> None:
         avatar = _png()
         old = conversations.create(_request(avatar))
         key = _avatar_key(aws, old["id"])
-        barrier = threading.Barrier(2)
-        made: list[dict] = []
-        errors: list[BaseException] = []
-
-        def run(action):
-            barrier.wait()
-            try:
-                action()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        delay = random.Random(number).random() * 0.04
-
-        def create_again():
-            time.sleep(delay)
-            made.append(conversations.create(_request(avatar)))
-
-        delete_old = functools.partial(conversations.delete, old["id"], old["deleteToken"])
-        threads = [threading.Thread(target=run, args=(delete_old,)), threading.Thread(target=run, args=(create_again,))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        made, errors = race(number, functools.partial(conversations.delete, old["id"], old["deleteToken"]),
+                            lambda: conversations.create(_request(avatar)))
         assert errors == []
         (new,) = made
         # The new conversation's avatar exists, and is counted once.
@@ -80,31 +89,14 @@ def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client
         list(pool.map(one_round, range(50)))
 
 
-def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_one(client, aws, monkeypatch):
+def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_one(client, aws, slow_removal):
     """The image is published by conversation A; B references it (already published: no upload left) while A,
     its last conversation, is deleted. Either B is stored and the image is there (counted once), or B is
     refused (409 `image_removed`, or 400 `image_not_uploaded` when the removal came first) and nothing of the
     image is left. 50 rounds over the interleavings."""
-    import random
-
-    from chalicelib import conversations, media, references
+    from chalicelib import conversations, media
     from chalicelib.errors import ApiError
     from chalicelib.validation import CreateConversation
-
-    real_s3 = references.s3
-
-    class SlowDelete:
-        def __init__(self, client):
-            self.client = client
-
-        def __getattr__(self, name):
-            return getattr(self.client, name)
-
-        def delete_object(self, **kwargs):
-            time.sleep(0.015)
-            return self.client.delete_object(**kwargs)
-
-    monkeypatch.setattr(references, "s3", lambda: SlowDelete(real_s3()))
 
     def one_round(number: int) -> str:
         data = files.generated_png(20 + number, 10)
@@ -113,30 +105,8 @@ def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_o
         files.post_upload(answer["upload"], data)
         media_id = answer["id"]
         old = conversations.create(CreateConversation.model_validate(_image_chat(media_id)))
-        barrier = threading.Barrier(2)
-        made: list[dict] = []
-        errors: list[BaseException] = []
-        delay = random.Random(number).random() * 0.04
-
-        def run(action):
-            barrier.wait()
-            try:
-                action()
-            except BaseException as exc:  # noqa: BLE001 - judged below
-                errors.append(exc)
-
-        def create_again():
-            time.sleep(delay)
-            made.append(conversations.create(CreateConversation.model_validate(_image_chat(media_id))))
-
-        def delete_old():
-            conversations.delete(old["id"], old["deleteToken"])
-
-        threads = [threading.Thread(target=run, args=(delete_old,)), threading.Thread(target=run, args=(create_again,))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        made, errors = race(number, functools.partial(conversations.delete, old["id"], old["deleteToken"]),
+                            lambda: conversations.create(CreateConversation.model_validate(_image_chat(media_id))))
         if made:
             assert errors == []
             assert _object(aws, f"media/{media_id}") is not None, "a conversation shows a removed image"

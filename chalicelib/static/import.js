@@ -118,23 +118,13 @@
     worker.postMessage({ type: "payload", index });
   });
 
-  function describe(counts) {
-    const parts = [`${counts.turns} turn${counts.turns === 1 ? "" : "s"}`];
-    for (const [n, one, many] of [[counts.images, "image", "images"], [counts.files, "file (name only)", "files (names only)"],
-                                  [counts.reasoning, "reasoning summary", "reasoning summaries"],
-                                  [counts.tools, "tool step", "tool steps"]]) {
-      if (n) parts.push(`${n} ${n === 1 ? one : many}`);
-    }
-    return `Will publish: ${parts.join(", ")}.`;
-  }
-
   async function showPreview(r) {
     const box = $("import-preview");
     box.replaceChildren(Object.assign(document.createElement("p"), { className: "meta", textContent: "Reading…" }));
     try {
       const { payload, summary, images } = await payloadOf(r.index);
       const heading = Object.assign(document.createElement("h3"), { textContent: r.title });
-      const what = Object.assign(document.createElement("p"), { className: "summary", textContent: describe(summary) });
+      const what = Object.assign(document.createElement("p"), { className: "summary", textContent: globalThis.ShareReaders.describe(summary) });
       const found = Object.values(images).filter(Boolean).length;
       const pictures = Object.assign(document.createElement("p"), { className: "meta",
         textContent: summary.images ? `${found} of ${summary.images} image${summary.images === 1 ? "" : "s"} found in the export.` : "No images." });
