@@ -90,7 +90,7 @@ def conversation(n_bytes: int, rng: random.Random, **extra) -> dict:
 def main() -> None:
     port = devstack.free_port()
     env = devstack.local_env(port, TABLE_PREFIX="bench", BUCKET_NAME="bench-bucket", TRUSTED_PROXY_HOPS="1",
-                             CREATE_LIMIT="100000")
+                             CREATE_LIMIT="100000", MEDIA_LIMIT_PER_HOUR="100000")
     os.environ.update(env)
     moto = devstack.start_moto(port)
     try:
@@ -163,14 +163,14 @@ def photo(rng: random.Random, side: int = 1000) -> bytes:
     return out.getvalue()
 
 
-def upload(client, headers, data: bytes) -> str:
+def upload(client, headers, data: bytes, content_type: str = "image/jpeg") -> str:
     """What the extension does: POST /api/media, then the presigned POST straight to S3 (moto)."""
     import hashlib
     import urllib.request
     import uuid
 
     answer = json.loads(client.http.post("/api/media", headers=headers(), body=json.dumps(
-        {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "contentType": "image/jpeg"})).body)
+        {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "contentType": content_type})).body)
     if not answer["stored"]:
         boundary = uuid.uuid4().hex
         fields = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
@@ -189,6 +189,72 @@ def with_images(rng: random.Random, ids: list[str]) -> dict:
                                          *({"type": "image", "name": f"IMG_{n}.jpg", "media": m}
                                            for n, m in enumerate(ids))]
     return payload
+
+
+def hostile_images(client, headers, rng: random.Random, bodies_too: bool = False) -> None:
+    """The images of the outside review (issue 20) and the costliest shapes a create accepts: status and the
+    create's time, each image uploaded first (not timed), made by tests/media_files.py. `bodies_too`: the
+    hostile bodies' table first."""
+    import io
+
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import media_files as files
+
+    from chalicelib import media, pixels
+
+    if bodies_too:
+        pathological(client, headers)
+
+    def noise(side: int, fmt: str, **options) -> bytes:
+        out = io.BytesIO()
+        Image.effect_noise((side, side), 50).convert("RGB").save(out, fmt, **options)
+        return out.getvalue()
+
+    def animation(side: int) -> bytes:
+        frames = [Image.new("P", (side, side), n % 200) for n in range(300)]
+        out = io.BytesIO()
+        frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=40)
+        return out.getvalue()
+
+    def generated(n: int) -> bytes:  # what an image generator answers: 1536x1024, a PNG that compresses
+        out = io.BytesIO()
+        Image.radial_gradient("L").resize((1536, 1024)).convert("RGB").rotate(n).save(out, "PNG")
+        return out.getvalue()
+
+    webps = files.big_webps(20)
+    cases = [
+        ("GIF: 1x1 screen, second frame 9000x9000", [(files.gif_canvas_bomb(), "image/gif")]),
+        ("GIF: 690,000 frames of 1x1", [(files.gif_of_many_frames(), "image/gif")]),
+        ("progressive JPEG 6300x6300, one AC scan x 40,000", [(files.jpeg_of_repeated_scans(), "image/jpeg")]),
+        ("20 distinct 6300x6300 WebPs", [(data, "image/webp") for data in webps]),
+        ("two-picture MPO sent as image/jpeg", [(files.mpo(), "image/jpeg")]),
+        ("JPEG, PNG, WebP, GIF with a marked ICC profile, EXIF, XMP, comment, trailer",
+         [(files.marked_everywhere(fmt), f"image/{fmt.lower()}") for fmt in ("JPEG", "PNG", "WEBP", "GIF")]),
+        ("accepted: one 6300x6300 WebP (largest frame, costliest codec)", [(webps[0], "image/webp")]),
+        ("GIF of 300 frames of 577x577 (100 MP)", [(animation(577), "image/gif")]),
+        ("accepted: 4000x4000 JPEG of noise, 7 MB", [(noise(4000, "JPEG", quality=70), "image/jpeg")]),
+        ("accepted: 1600x1600 PNG of noise, 6 MB", [(noise(1600, "PNG"), "image/png")]),
+        ("accepted: GIF of 300 frames of 447x447 (60 MP)", [(animation(447), "image/gif")]),
+        ("accepted: 20 phone photos of 1 MP", [(photo(rng), "image/jpeg") for _ in range(20)]),
+        ("accepted: 20 generated 1536x1024 PNGs (31 MP)", [(generated(n), "image/png") for n in range(20)]),
+    ]
+    print("\n## Hostile images (create through the in-process app; images uploaded first, not timed)\n")
+    print(f"Limits: {pixels.MAX_PIXELS // 10**6} MP a frame, {pixels.MAX_FRAMES} frames, {pixels.MAX_SCANS} scans; "
+          f"a create's new images {media.CREATE_PIXELS // 10**6} MP in all, {media.IMAGE_SECONDS:g} s, "
+          f"{media.IMAGE_MEMORY // 2**20} MB a child.\n")
+    print("| images | bytes | status | ms |")
+    print("|---|---|---|---|")
+    for name, images in cases:
+        ids = [upload(client, headers, data, content_type) for data, content_type in images]
+        payload = with_images(rng, ids)
+        t = time.perf_counter()
+        response = client.http.post("/api/conversations", headers=headers(), body=json.dumps(payload))
+        ms = (time.perf_counter() - t) * 1000
+        status = f"{response.status_code} {json.loads(response.body)['error']['code']}" \
+            if response.status_code >= 400 else str(response.status_code)
+        print(f"| {name} | {sum(len(data) for data, _ in images):,} | {status} | {ms:,.0f} |")
 
 
 def image_ledger(client, post, headers, rng: random.Random, line) -> None:
@@ -277,8 +343,8 @@ def run(env: dict[str, str]) -> None:
             assert response.status_code == 201, response.body
             return json.loads(response.body)
 
-        if os.environ.get("BENCH_ONLY") == "hostile":  # just the hostile-bodies table
-            pathological(client, headers)
+        if os.environ.get("BENCH_ONLY", "").startswith("hostile"):  # hostile bodies and images, or images alone
+            hostile_images(client, headers, rng, bodies_too=os.environ["BENCH_ONLY"] == "hostile")
             return
         # A public corpus to list and search.
         for i in range(60):
@@ -295,6 +361,7 @@ def run(env: dict[str, str]) -> None:
             return
 
         pathological(client, headers)
+        hostile_images(client, headers, rng)
         images_and_cards(client, post, headers, rng)
 
         print("\n## Create latency (in-process app against the moto server, median of 5)\n")

@@ -6,8 +6,11 @@
    objects expire after a day (an S3 lifecycle rule), so an upload no conversation took costs nothing later.
 2. `resolve` (create, before anything is stored): every referenced image is either published already (its
    reference counter says so) or uploaded. Uploads are checked by a ranged GET of their first bytes (is it the
-   image type it claims?) before any is read whole; then each is read, its hash checked against its name, and
-   re-encoded with Pillow without any metadata (EXIF, GPS, XMP, comments, text chunks), upright.
+   image type it claims?) before any is read whole; then each is read and its hash checked against its name.
+   Its structure says what decoding it would cost (pixels.inspect: canvas, frames, scans), and the create's
+   new images must fit one budget of decoded pixels before any is decoded. Each is then re-encoded from its
+   pixels alone (pixels.reencode: no metadata, no profile, upright) in a forked child under a memory ceiling
+   and what is left of the create's time budget (sandbox.run).
 3. `publish` (create, after its transaction counted the references): the clean image goes to
    `media/<sha256>.<ext>`, public through the CDN, immutable; the upload is deleted.
 Removal is references.release, when the last conversation showing an image goes.
@@ -19,10 +22,10 @@ image (a polyglot's HTML): the published bytes are only what Pillow decoded.
 from __future__ import annotations
 
 import hashlib
-import io
+import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import keys, settings
+from . import keys, pixels, sandbox, settings
 from .aws import s3
 from .errors import ApiError
 from .settings import MAX_IMAGE_BYTES
@@ -35,11 +38,15 @@ CONTENT_TYPES = {ext: content_type for content_type, ext in TYPES.items()}
 MEDIA_ID = r"^[0-9a-f]{64}\.(png|jpg|webp|gif)$"
 UPLOAD_SECONDS = 300
 IMMUTABLE = "public, max-age=31536000, immutable"
-# Decoding is what costs: bound the pixels of one image (a 16-bit PNG of a few KB can claim 2^31) and the
-# pixels of all an animation's frames.
-MAX_PIXELS = 40_000_000
-MAX_FRAME_PIXELS = 120_000_000
-_PILLOW_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF"}
+# Decoding is what costs, and a create decodes every new image it shows. Its budget: the pixels the decoders
+# will produce (every frame counted, known before any decoding from pixels.inspect), sized so that the
+# costliest codec's worst case (~35 ms a megapixel to decode and encode again, WebP and GIF animations) stays
+# near 2 s; real chat images are 1 to 3 MP, 20 of them fit. Then wall time and memory, enforced on the
+# decoding child (sandbox.run) whatever a file hides from inspect. Production Lambda has 1,024 MB; the child
+# may add IMAGE_MEMORY to what the parent holds, less where the function has less (dev: 512 MB).
+CREATE_PIXELS = 60_000_000
+IMAGE_SECONDS = 2.5
+IMAGE_MEMORY = 768 * 2**20  # a 40 MP WebP needs ~700 MB to decode and encode
 
 
 class Image(NamedTuple):
@@ -146,8 +153,12 @@ def resolve(request: CreateConversation) -> dict[str, Image]:
         raise _refuse(next(iter(first_field.values())),
                       f"The images of a conversation may total at most {cfg.max_images_total_bytes // 2**20} MB.",
                       "images_too_large", 413)
-    for media_id in pending:
-        images[media_id] = _clean_upload(media_id, first_field[media_id])
+    uploads = {media_id: _download(media_id, first_field[media_id]) for media_id in pending}
+    shapes = {media_id: _inspect(data, media_id, first_field[media_id]) for media_id, data in uploads.items()}
+    memory = _within_budget(shapes, first_field)
+    deadline = time.monotonic() + IMAGE_SECONDS
+    for media_id, data in uploads.items():
+        images[media_id] = _clean_upload(media_id, first_field[media_id], data, shapes[media_id], memory, deadline)
     for media_id, _field, block in refs:
         block.width, block.height = images[media_id].width, images[media_id].height
     return images
@@ -172,66 +183,60 @@ def _check_upload(media_id: str, field: str) -> int:
     return size
 
 
-def _clean_upload(media_id: str, field: str) -> Image:
-    data = s3().get_object(Bucket=settings.get().bucket, Key=keys.upload_object(media_id))["Body"].read()
+def _download(media_id: str, field: str) -> bytes:
+    data: bytes = s3().get_object(Bucket=settings.get().bucket, Key=keys.upload_object(media_id))["Body"].read()
     if hashlib.sha256(data).hexdigest() != media_id.partition(".")[0]:
         raise _refuse(field, "The upload's SHA-256 is not the one in its name.")
+    return data
+
+
+def _inspect(data: bytes, media_id: str, field: str) -> pixels.Shape:
     try:
-        clean, width, height = strip(data, media_id.rpartition(".")[2])
+        return pixels.inspect(data, media_id.rpartition(".")[2])
+    except pixels.TooComplex as exc:
+        raise _refuse(field, str(exc), "image_too_complex", 413) from None
     except ValueError as exc:
         raise _refuse(field, str(exc)) from None
-    return Image(media_id, width, height, len(clean), clean)
 
 
-def strip(data: bytes, ext: str) -> tuple[bytes, int, int]:
-    """The image re-encoded with no metadata at all, turned upright (EXIF orientation applied, since the tag
-    that said it is dropped), its colour profile kept. Returns (bytes, width, height); ValueError when the
-    bytes are not a readable image of that type or too many pixels to decode."""
-    import warnings
+def _within_budget(shapes: dict[str, pixels.Shape], fields: dict[str, str]) -> int:
+    """Refuses (naming the image) before any decoding when the create's new images are more pixels than its
+    budget or one needs more memory than a child may have; returns that memory."""
+    memory = sandbox.spare_memory(IMAGE_MEMORY)
+    work = 0
+    for media_id, shape in shapes.items():
+        work += shape.work
+        if work > CREATE_PIXELS:
+            raise _refuse(fields[media_id], f"The images of this conversation are too many pixels to process (at "
+                          f"most {CREATE_PIXELS // 10**6} million, every frame counted): share fewer or smaller "
+                          "images.", "image_too_complex", 413)
+        if shape.memory > memory:
+            raise _refuse(fields[media_id], f"The image needs about {shape.memory // 2**20} MB to process, over "
+                          f"the {memory // 2**20} MB there is for it: share a smaller image.",
+                          "image_too_complex", 413)
+    return memory
 
-    from PIL import Image as PILImage
-    from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 
-    fmt = _PILLOW_FORMATS[ext]
+def _clean_upload(media_id: str, field: str, data: bytes, shape: pixels.Shape, memory: int,
+                  deadline: float) -> Image:
+    """The upload re-encoded in a confined child: at most `memory` more bytes and what is left of the
+    create's image time."""
+    ext = media_id.rpartition(".")[2]
+    pixels.prepare()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            source = PILImage.open(io.BytesIO(data), formats=[fmt])
-            width, height = source.size
-            frames = int(getattr(source, "n_frames", 1))
-            if width * height > MAX_PIXELS or width * height * frames > MAX_FRAME_PIXELS:
-                raise ValueError(f"The image has too many pixels (at most {MAX_PIXELS // 1_000_000} million).")
-            icc = source.info.get("icc_profile")
-            # Not metadata: which palette entry or colour is see-through.
-            transparency = source.info.get("transparency") if fmt in ("PNG", "GIF") else None
-            out = io.BytesIO()
-            if frames > 1:
-                # Animations keep their frames and timing; nothing else of the source's info is copied.
-                sequence = [frame.copy() for frame in ImageSequence.Iterator(source)]
-                for frame in sequence:
-                    frame.info = {}
-                durations = [int(f.info.get("duration", 0)) for f in ImageSequence.Iterator(source)]
-                sequence[0].save(out, fmt, save_all=True, append_images=sequence[1:], duration=durations,
-                                 loop=int(source.info.get("loop", 0)), **({"lossless": True} if fmt == "WEBP" else {}))
-            else:
-                image = ImageOps.exif_transpose(source)
-                image.load()
-                image.info = {}
-                options: dict[str, Any] = {"icc_profile": icc} if icc else {}
-                if transparency is not None and image.mode in ("P", "L", "RGB"):
-                    options["transparency"] = transparency
-                if fmt == "JPEG":
-                    if image.mode not in ("RGB", "L", "CMYK"):
-                        image = image.convert("RGB")
-                    options.update(quality=90, optimize=True)
-                elif fmt == "WEBP":
-                    options.update(quality=90)
-                image.save(out, fmt, **options)
-                width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, PILImage.DecompressionBombError,
-            PILImage.DecompressionBombWarning, EOFError) as exc:
-        raise ValueError("The upload is not a readable PNG, JPEG, WebP or GIF image.") from exc
-    return out.getvalue(), width, height
+        clean, width, height = sandbox.run(lambda: pixels.reencode(data, ext, shape.frames),
+                                           seconds=deadline - time.monotonic(),
+                                           memory=memory,
+                                           answer_bytes=3 * MAX_IMAGE_BYTES, passes=(pixels.TooComplex, ValueError))
+    except pixels.TooComplex as exc:
+        raise _refuse(field, str(exc), "image_too_complex", 413) from None
+    except ValueError as exc:
+        raise _refuse(field, str(exc)) from None
+    except sandbox.Exceeded:
+        raise _refuse(field, f"The images of this conversation take too long or too much memory to process (at "
+                             f"most {IMAGE_SECONDS:g} s in all): share fewer or smaller images.",
+                      "image_too_complex", 413) from None
+    return Image(media_id, width, height, len(clean), clean)
 
 
 def publish(images: dict[str, Image]) -> None:

@@ -104,3 +104,113 @@ def upload(client, data: bytes, content_type: str, ip: str) -> str:
     if not result["stored"]:
         assert post_upload(result["upload"], data) in (200, 201, 204)
     return result["id"]
+
+
+# ---------------------------------------------------------------- hostile images (issue 20), made here, never committed
+
+def _gif_frames(data: bytes) -> tuple[bytes, bytes]:
+    """(header with its global palette, everything from the first block after it up to the trailer)."""
+    flags = data[10]
+    start = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    return data[:start], data[start:].rstrip(b";")
+
+
+def gif_canvas_bomb(side: int = 9000) -> bytes:
+    """A 1x1 logical screen whose second frame is side x side: the header's size says 1 pixel, the decoder
+    grows its canvas to side^2 (about 60 KB for 9000)."""
+    from PIL import Image
+
+    small, big = io.BytesIO(), io.BytesIO()
+    Image.new("P", (1, 1), 0).save(small, "GIF")
+    Image.new("P", (side, side), 0).save(big, "GIF")
+    header, first = _gif_frames(small.getvalue())
+    _, second = _gif_frames(big.getvalue())
+    return header + first + second + b";"
+
+
+def gif_of_many_frames(frames: int = 690_000) -> bytes:
+    """A 1x1 animation of `frames` frames (just under 10 MB for 690,000): tiny pixels, endless frames."""
+    frame = (b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00"  # 1x1 at 0,0, no local palette
+             b"\x02\x02\x44\x01\x00")  # LZW: one pixel of colour 0
+    return (b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff"
+            + b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00" + frame * frames + b";")
+
+
+def jpeg_of_repeated_scans(side: int = 6300, repeats: int = 40_000) -> bytes:
+    """A progressive JPEG whose one AC scan is repeated `repeats` times (about 1.15 MB for 6300 and 40,000):
+    libjpeg decodes every repetition over the whole image."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (side, side), 128).save(out, "JPEG", progressive=True, quality=90)
+    data = out.getvalue()
+    scans = [at for at in range(len(data) - 1) if data[at] == 0xFF and data[at + 1] == 0xDA]
+    last = scans[-1]  # an AC refinement scan: from its SOS to the EOI
+    scan = data[last:-2]
+    return data[:-2] + scan * repeats + b"\xff\xd9"
+
+
+def big_webps(count: int, side: int = 6300) -> list[bytes]:
+    """`count` distinct side x side WebPs of one colour (about 100 KB each for 6300): cheap to send, side^2
+    pixels each to decode. One encoding (the extended format), told apart by an unknown chunk at the end,
+    which readers skip as the format says they must."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (40, 80, 160)).save(out, "WEBP", quality=50, method=0, xmp=b"<x/>")
+    base = out.getvalue()
+    variants = []
+    for n in range(count):
+        data = base + b"XTRA" + struct.pack("<I", 4) + struct.pack(">I", n)
+        variants.append(data[:4] + struct.pack("<I", len(data) - 8) + data[8:])
+    return variants
+
+
+def mpo(width: int = 16, height: int = 12) -> bytes:
+    """A two-picture MPO (a camera's stereo pair), which is a JPEG to every sniffer."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (width, height), (200, 30, 30)), Image.new("RGB", (width, height), (30, 30, 200))
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
+MARKER = b"<script>alert('marker-7f3c')</script>"
+
+
+def marked_profile() -> bytes:
+    """A valid sRGB ICC profile with the marker appended (its size field says so): a decoder accepts it, and
+    a copy of it carries the marker."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes() + MARKER
+    return struct.pack(">I", len(profile)) + profile[4:]
+
+
+def marked_everywhere(fmt: str) -> bytes:
+    """A small image of `fmt` (PNG, JPEG, WEBP, GIF) carrying the marker in every place the format has for
+    more than pixels: ICC profile, EXIF, XMP, comment, text chunks, and a trailer after the image's end."""
+    from PIL import Image, PngImagePlugin
+
+    image = Image.new("RGB", (24, 16), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010E] = MARKER.decode()  # ImageDescription
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + MARKER + b"</x:xmpmeta>"
+    out = io.BytesIO()
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", MARKER.decode())
+        info.add_itxt("XML:com.adobe.xmp", xmp.decode())
+        image.save(out, "PNG", pnginfo=info, icc_profile=marked_profile(), exif=exif)
+    elif fmt == "JPEG":
+        image.save(out, "JPEG", icc_profile=marked_profile(), exif=exif, comment=MARKER, xmp=xmp)
+    elif fmt == "WEBP":
+        image.save(out, "WEBP", icc_profile=marked_profile(), exif=exif, xmp=xmp, lossless=True)
+    else:
+        image.convert("P").save(out, "GIF", comment=MARKER)
+        # XMP as an application extension after the header and palette, as Adobe's tools write it.
+        header, rest = _gif_frames(out.getvalue())
+        packet = b"".join(bytes([len(xmp[n:n + 255])]) + xmp[n:n + 255] for n in range(0, len(xmp), 255))
+        out = io.BytesIO(header + b"\x21\xff\x0bXMP DataXMP" + packet + b"\x00" + rest + b";")
+    return out.getvalue() + MARKER

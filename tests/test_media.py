@@ -322,13 +322,13 @@ def test_a_retitle_draws_a_new_card_and_removes_the_old_one_and_delete_removes_i
 def test_a_transparent_palette_png_stays_transparent():
     from PIL import Image
 
-    from chalicelib import media
+    from chalicelib import pixels
 
     source = Image.new("P", (8, 8), 1)
     source.putpalette([255, 255, 255, 200, 0, 0] + [0] * 762)
     out = io.BytesIO()
     source.save(out, "PNG", transparency=1, pnginfo=None)
-    clean, width, height = media.strip(out.getvalue(), "png")
+    clean, width, height = pixels.reencode(out.getvalue(), "png", 1)
     with Image.open(io.BytesIO(clean)) as image:
         assert (width, height) == (8, 8) and image.info.get("transparency") == 1
         assert image.convert("RGBA").getpixel((0, 0))[3] == 0
