@@ -35,8 +35,10 @@ def _object(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
-def _form(summary: str, model: str | None, json_too: bool = True) -> dict[str, Any]:
-    """A form post of the account pages: HTML (303 or the form again) for forms, JSON for JSON bodies."""
+def _form(summary: str, model: str | None, json_too: bool = True,
+          answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A form post of the account pages: HTML (303 or the form again) for forms, JSON for JSON bodies;
+    `answers`: the route's own statuses besides those every form has."""
     schema = {"$ref": _REF.format(model=model)} if model else {"type": "object"}
     content = {"application/x-www-form-urlencoded": {"schema": schema}}
     if json_too:
@@ -48,7 +50,8 @@ def _form(summary: str, model: str | None, json_too: bool = True) -> dict[str, A
                           "303": {"description": "Done: to the next page, with Set-Cookie"},
                           "400": _error("Invalid input"), "401": _error("Wrong email or password"),
                           "403": _error("Another origin"), "415": _error("Another content type"),
-                          "429": _error("Too many attempts; see Retry-After")}}
+                          "429": _error("Too many attempts; see Retry-After"),
+                          **(answers or {})}}
 
 
 _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "Conversation id.")
@@ -56,12 +59,15 @@ _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "C
 
 # Routes that read no database (and the short link, which also needs no origin secret).
 _NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/api/openapi.json", "/import"}
+# Routes that take a body of any type (a beacon, a button): every other refuses one it does not read (415).
+_ANY_BODY = {"/api/conversations/{id}/save", "/api/conversations/{id}/view"}
 
 
 def _common_answers(paths: dict[str, Any]) -> None:
     """What any route may answer besides its own: 403 `direct_access` (a call that did not come through the
-    site's CDN, where an origin secret is set), 503 `unavailable` (the database did not answer; Retry-After)
-    and 405 for a method the path does not have."""
+    site's CDN, where an origin secret is set), 503 `unavailable` (the database did not answer; Retry-After),
+    405 for a method the path does not have, 415 for a Content-Type it does not take, and 500 `internal` for
+    a failure of ours (never for what a client sends; no details)."""
     for path, operations in paths.items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
@@ -70,6 +76,9 @@ def _common_answers(paths: dict[str, Any]) -> None:
             if path not in _NO_DATABASE:
                 responses.setdefault("503", _error("The database did not answer; retry after Retry-After"))
             responses.setdefault("405", _error("Method not allowed"))
+            if path not in _ANY_BODY:
+                responses.setdefault("415", _error("A Content-Type this operation does not take"))
+            responses.setdefault("500", _error("`internal`: a failure of ours, without details (HTML for pages)"))
 
 
 @lru_cache(maxsize=1)
@@ -112,9 +121,14 @@ def spec() -> dict[str, Any]:
                               "400": _error("Invalid input (`invalid_json`, `invalid_field`, `invalid_text`, "
                                             "`no_messages`, `too_many_messages`, `too_complex`, `invalid_avatar`, "
                                             "`image_not_uploaded`, `invalid_image`); `field` names the block"),
+                              "401": _error("`session_ended`: sent with the cookies of a session that has "
+                                            "ended (signed out, account deleted)"),
                               "409": _error("`image_removed`: an image was removed meanwhile; upload it again"),
                               "413": _error("Body, avatar or images too large (`too_many_images`, "
-                                            "`image_too_large`, `images_too_large`)"), "415": _error("Not JSON"),
+                                            "`image_too_large`, `images_too_large`), or images too costly to "
+                                            "decode (`image_too_complex`: pixels, frames, scans, time or "
+                                            "memory over the create's budget)"),
+                              "415": _error("Not JSON"),
                               "429": _error("Rate-limited; see Retry-After")},
             },
             "get": {
@@ -203,11 +217,13 @@ def spec() -> dict[str, Any]:
         "/api/me/conversations": {"get": {
             "summary": "Conversations shared while signed in, newest first", "security": [{"session": []}],
             "parameters": [_param("cursor", "query", {"type": "string"}, "From the previous page.")],
-            "responses": {"200": _object("`{conversations, cursor}`"), "401": _error("Not signed in")}}},
+            "responses": {"200": _object("`{conversations, cursor}`"), "400": _error("`invalid_cursor`"),
+                          "401": _error("Not signed in")}}},
         "/api/me/saves": {"get": {
             "summary": "Saved conversations, newest save first", "security": [{"session": []}],
             "parameters": [_param("cursor", "query", {"type": "string"}, "From the previous page.")],
-            "responses": {"200": _object("`{conversations, cursor}`"), "401": _error("Not signed in")}}},
+            "responses": {"200": _object("`{conversations, cursor}`"), "400": _error("`invalid_cursor`"),
+                          "401": _error("Not signed in")}}},
         "/api/me/status": {"get": {
             "summary": "Which of these conversations the caller saved and owns (for page buttons)",
             "security": [{"session": []}],
@@ -216,13 +232,17 @@ def spec() -> dict[str, Any]:
                                   "Also say which are the caller's (a meta read per id).")],
             "responses": {"200": _object("`{saved: [...], owned: [...]}`"), "401": _error("Not signed in")}}},
         "/signin": {"get": _page("Sign-in form"), "post": _form("Sign in", "Credentials")},
-        "/signup": {"get": _page("Sign-up form"), "post": _form("Create an account", "SignUp")},
+        "/signup": {"get": _page("Sign-up form"), "post": _form(
+            "Create an account", "SignUp", answers={
+                "201": _object("Created (JSON): signed in, or `{signedIn: false, confirm: true}` where email "
+                               "confirms"),
+                "409": _error("`account_exists`: an account has this email")})},
         "/signup/confirm": {"post": _form("Confirm the email with its code (stages that send email)",
                                           "PasswordReset")},
         "/signout": {"post": _form("Sign out (clears the session cookies)", None)},
         "/reset": {"get": _page("Password reset form"),
                    "post": _form("Ask for a reset code (email) or set a new password (email, code, password)",
-                                 "PasswordReset")},
+                                 "PasswordReset", answers={"202": _object("A code was sent (JSON: `{sent: true}`)")})},
         "/account": {"get": _page("Account: sign out, delete the account (signed in; else redirects to sign in)")},
         "/account/delete": {"post": _form("Delete the account (form: mode, confirm)", None, json_too=False)},
         "/saved": {"get": _page("Saved conversations (signed in; else redirects to sign in)")},

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from .errors import ApiError, bad_request
 from .media import MEDIA_ID
@@ -167,7 +167,9 @@ class MediaUpload(BaseModel):
     """Body of POST /api/media: the image about to be uploaded, named by its content."""
     model_config = ConfigDict(extra="forbid")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the bytes, lowercase hex.")
-    size: int = Field(ge=1, le=MAX_IMAGE_BYTES, description="Bytes: at most 10 MB.")
+    # Strict: 1e3 (a float) and true (a bool) are not a count of bytes, whatever Python would make of them.
+    size: StrictInt = Field(ge=1, le=MAX_IMAGE_BYTES, description="Bytes: at most 10 MB, written as an integer "
+                                                                 "(1000, not 1e3 or 1000.0).")
     contentType: Literal["image/png", "image/jpeg", "image/webp", "image/gif"]
 
 

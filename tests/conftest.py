@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import apispec
 import awscalls
 import pytest
 
@@ -90,6 +91,7 @@ def client(moto_server: str):
 
     # The "local" stage: its config sets only what ENV sets too (the default "dev" would override our settings).
     with Client(app, stage_name="local") as test_client:
+        apispec.record(test_client.http)
         yield test_client
 
 
@@ -213,16 +215,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Whatever ran, every AWS call the app made must be allowed by the stage's IAM policy."""
+    """Whatever ran, every AWS call the app made must be allowed by the stage's IAM policy, and every answer
+    the API tests saw must be documented in /api/openapi.json."""
     from iam import missing
 
-    if not awscalls.RECORDED or STACK_ENDPOINT:
+    if STACK_ENDPOINT:
         return
-    pools = {brief["UserPoolId"] for _, _, brief in awscalls.RECORDED if "UserPoolId" in brief}
-    refused = missing(awscalls.RECORDED, TABLE_PREFIX, BUCKET, pools.pop() if len(pools) == 1 else "*")
-    if refused:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = f"The app made AWS calls infra/policy.json does not allow; add these: {refused}"
+    failures = []
+    if awscalls.RECORDED:
+        pools = {brief["UserPoolId"] for _, _, brief in awscalls.RECORDED if "UserPoolId" in brief}
+        refused = missing(awscalls.RECORDED, TABLE_PREFIX, BUCKET, pools.pop() if len(pools) == 1 else "*")
+        if refused:
+            failures.append(f"The app made AWS calls infra/policy.json does not allow; add these: {refused}")
+    if apispec.SEEN:
+        from chalicelib import openapi
+
+        answers = apispec.undocumented(openapi.spec())
+        if answers:
+            failures.append(f"The API answered what /api/openapi.json does not document: {answers}")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for message in failures:
         if reporter is not None:
             reporter.ensure_newline()
             reporter.write_line(message, red=True)

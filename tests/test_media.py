@@ -60,6 +60,9 @@ def test_the_upload_is_a_presigned_post_for_exactly_one_key_type_and_size(client
     ({"sha256": "not a hash", "size": 10, "contentType": "image/png"}, "sha256"),
     ({"sha256": "AB" * 32, "size": 10, "contentType": "image/png"}, "sha256"),
     ({"sha256": "ab" * 32, "size": 0, "contentType": "image/png"}, "size"),
+    ({"sha256": "ab" * 32, "size": 1e3, "contentType": "image/png"}, "size"),
+    ({"sha256": "ab" * 32, "size": True, "contentType": "image/png"}, "size"),
+    ({"sha256": "ab" * 32, "size": "1000", "contentType": "image/png"}, "size"),
     ({"sha256": "ab" * 32, "size": 10, "contentType": "image/png", "key": "media/x.png"}, "key"),
 ])
 def test_an_upload_request_that_is_not_an_image_is_refused(client, body, field):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import apispec
 import pytest
 from conftest import ENV, body_of, chat, create, new_ip
 
@@ -17,17 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _operation(spec: dict, method: str, path: str) -> tuple[str, dict]:
-    """The documented operation a real request went to (literal segments win over {parameters})."""
-    parts = path.strip("/").split("/") if path != "/" else [""]
-    matches = []
-    for template, operations in spec["paths"].items():
-        pieces = template.strip("/").split("/") if template != "/" else [""]
-        if len(pieces) == len(parts) and method.lower() in operations and all(
-                piece.startswith("{") or piece == part for piece, part in zip(pieces, parts, strict=True)):
-            matches.append((template.count("{"), template, operations[method.lower()]))
-    assert matches, f"{method} {path} is not documented"
-    _, template, operation = min(matches, key=lambda m: m[0])
-    return template, operation
+    found = apispec.operation(spec, method, path)
+    assert found is not None, f"{method} {path} is not documented"
+    return found
 
 
 @pytest.mark.api
@@ -59,6 +52,11 @@ def test_real_answers_match_their_documented_status_and_schema(client):
         ("GET", f"/api/conversations/{cid}/comments", None, {}),
         ("GET", "/api/me", None, {}),
         ("PATCH", f"/api/conversations/{cid}", '{"title": "x"}', json_headers),
+        ("PATCH", f"/api/conversations/{cid}", "title=x", {"content-type": "text/plain"}),
+        ("POST", "/api/media", '{"sha256": "' + "ab" * 32 + '", "size": 1e3, "contentType": "image/png"}',
+         json_headers),
+        ("POST", "/signup", json.dumps({"email": f"schema-{new_ip()}@example.test", "password": "correct horse 42",
+                                        "name": "Schema"}), json_headers),
         ("GET", f"/{cid}", None, {}),
         ("GET", "/identicons/abc.svg", None, {}),
         ("DELETE", f"/api/conversations/{cid}", None, {"authorization": "Bearer wrong"}),
