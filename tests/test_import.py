@@ -26,15 +26,15 @@ PHOTO_ID = "file_0000000059f871fd99dc5787ebecec17"  # the user's photo in the wh
 SECRET = "private-person@example.test"  # in user.json: must never leave the page
 
 
-def _chatgpt_zip(path: Path) -> Path:
+def _chatgpt_zip(path: Path, photo: bytes | None = None) -> Path:
     """An export as ChatGPT sends it: conversations.json, the account's user.json, chat.html, and the user's
-    uploaded image named by its file id."""
+    uploaded image named by its file id (`photo`, or a phone photo of 160 x 120)."""
     conversations = [json.loads((CHATS / name).read_text()) for name in CHATGPT]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("conversations.json", json.dumps(conversations))
         archive.writestr("user.json", json.dumps({"id": "user-abc", "email": SECRET, "phone_number": "+15550100"}))
         archive.writestr("chat.html", "<html><body>all my chats</body></html>")
-        archive.writestr(f"{PHOTO_ID}-7d0c6a7e-1f0b-4a4e-9f51-1c9e7e3b2f10.webp", media_files.phone_jpeg(160, 120, 1))
+        archive.writestr(f"{PHOTO_ID}-7d0c6a7e-1f0b-4a4e-9f51-1c9e7e3b2f10.webp", photo or media_files.phone_jpeg(160, 120, 1))
     return path
 
 
@@ -240,3 +240,97 @@ def test_the_import_page_is_accessible_narrow_and_keyboard_usable(browser, chali
                if v["impact"] in ("serious", "critical")]
     assert serious == []
     context.close()
+
+
+# ---------------------------------------------------------------- what the import must survive (issue 20)
+
+def _zip_entries(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
+    """A zip written by hand, so that its directory can lie: (name, deflated bytes, the size it claims)."""
+    import struct
+
+    local, directory, offset = b"", b"", 0
+    for name, data, claimed in entries:
+        encoded = name.encode()
+        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, 0, len(data), claimed, len(encoded), 0)
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, 0, len(data), claimed,
+                                 len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+        local += header + encoded + data
+        offset += len(header) + len(encoded) + len(data)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0)
+    path.write_bytes(local + directory + end)
+
+
+def _deflate(*parts: bytes, zeros: int = 0) -> bytes:
+    import zlib
+
+    squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out = b"".join(squeeze.compress(part) for part in parts)
+    block = bytes(2**20)
+    for _ in range(zeros // 2**20):
+        out += squeeze.compress(block)
+    return out + squeeze.flush()
+
+
+def test_an_image_whose_zip_entry_lies_about_its_size_stops_inflating_at_the_limit(page, tmp_path):
+    """The directory says 100 bytes; the entry inflates to 400 MB. The worker stops at 10 MB, and the share
+    says which image is a placeholder and why; nothing of it is sent."""
+    conversations = json.dumps([json.loads((CHATS / "chatgpt_imagegen_user_images.json").read_text())]).encode()
+    export = tmp_path / "lying-export.zip"
+    _zip_entries(export, [("conversations.json", _deflate(conversations), len(conversations)),
+                          (f"{PHOTO_ID}-photo.jpg", _deflate(media_files.phone_jpeg(), zeros=400 * 2**20), 100)])
+    assert export.stat().st_size < 2 * 2**20
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#status")).to_have_text("1 conversation read from your export, with 1 image.")
+    page.get_by_role("button", name="Preview Wheelchair ramp design").click()
+    expect(page.locator("#import-preview")).to_contain_text("0 of 3 images found in the export.", timeout=20_000)
+    page.get_by_role("checkbox", name="Wheelchair ramp design").check()
+    page.get_by_role("button", name="Share 1 selected").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
+    note = page.locator("#import-results .import-placeholders")
+    expect(note).to_contain_text("(over 10 MB)")
+    expect(note).to_contain_text("(not in the export)")
+    assert not [url for url in sent if url.endswith("/api/media")]  # nothing asked to upload it
+
+
+def test_a_conversation_that_does_not_read_is_skipped_and_counted_not_the_whole_export(page, tmp_path):
+    good = json.loads((CHATS / "chatgpt_voice.json").read_text())
+    # A title no reader can turn into text (String() of it throws): the conversation cannot be read.
+    bad = dict(good, id="unreadable", title={"toString": "not a function"})
+    export = tmp_path / "conversations.json"
+    export.write_text(json.dumps([bad, good, dict(bad, id="unreadable-too")]))
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#status")).to_have_text(
+        "1 conversation read from your export. 2 could not be read and were skipped.")
+    assert _rows(page) == [good["title"]]
+
+
+def test_a_failed_image_upload_is_shown_with_a_way_to_retry(page, tmp_path):
+    # A photo no other test published: its bytes must really be uploaded.
+    export = _chatgpt_zip(tmp_path / "chatgpt-export.zip", media_files.phone_jpeg(150, 110, 1))
+    storage = ENV["AWS_ENDPOINT_URL"]
+    page.route(f"{storage}/**", lambda route: route.fulfill(status=503, body="Slow Down")
+               if route.request.method == "POST" else route.continue_())
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    page.get_by_role("checkbox", name="Wheelchair ramp design").check()
+    page.get_by_role("button", name="Share 1 selected").click()
+    failed = page.locator("#import-results li").first
+    expect(failed.locator(".error")).to_contain_text(
+        "Wheelchair ramp design: not shared, an image could not be uploaded:", timeout=30_000)
+    expect(failed.locator(".error")).to_contain_text("(An image could not be uploaded.)")
+    expect(page.locator("#status")).to_have_text("Done: 0 of 1 shared. 1 needs attention below.")
+    assert page.locator("#import-results li[data-id]").count() == 0  # no share with a silent placeholder
+
+    page.unroute(f"{storage}/**")
+    failed.get_by_role("button", name="Try again").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#status")).to_have_text("Done: 1 of 1 shared. They are in My shares.")
+    cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
+    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    images = [b for m in stored["messages"] for b in (m.get("content") or []) if isinstance(b, dict)
+              and b.get("type") == "image"]
+    assert [bool(b.get("media")) for b in images] == [True, False, False]

@@ -78,14 +78,31 @@ async function readDirectory() {
   return found;
 }
 
-async function entryStream(entry) {
+// `bounded`: in small pieces (see `pieces`), for a reader that stops at a limit.
+async function entryStream(entry, bounded = false) {
   const header = await bytesAt(entry.local, 30);
   if (header.getUint32(0, true) !== 0x04034b50) throw new ImportError("This zip archive is damaged.");
   const start = entry.local + 30 + header.getUint16(26, true) + header.getUint16(28, true);
-  const raw = source.slice(start, start + entry.compressed).stream();
+  const compressed = source.slice(start, start + entry.compressed);
+  const raw = bounded ? pieces(compressed) : compressed.stream();
   if (entry.method === 0) return raw;
   if (entry.method === 8) return raw.pipeThrough(new DecompressionStream("deflate-raw"));
   throw new ImportError(`${entry.name} is compressed in a way this page cannot read.`);
+}
+
+// The compressed bytes in 16 KB pieces: deflate inflates at most ~1,000 to 1, so no piece the decompressor is
+// given can come out as more than ~16 MB, and a reader that stops at a limit stops near it.
+const PIECE = 16 * 1024;
+
+function pieces(blob) {
+  let at = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (at >= blob.size) { controller.close(); return; }
+      controller.enqueue(new Uint8Array(await blob.slice(at, at + PIECE).arrayBuffer()));
+      at += PIECE;
+    },
+  });
 }
 
 // ------------------------------------------------------------------ conversations.json, one conversation at a time
@@ -108,7 +125,7 @@ function describe(text) {
 async function readConversations(stream, total) {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let depth = 0, inString = false, escaped = false, started = false, ended = false;
-  let collecting = false, pieces = [], read = 0, lastReport = 0, notConversations = 0;
+  let collecting = false, parts = [], read = 0, lastReport = 0, notConversations = 0, skipped = 0;
   const list = [];
   for (;;) {
     const { value, done } = await reader.read();
@@ -133,23 +150,25 @@ async function readConversations(stream, total) {
       if (c === 34) { inString = true; continue; }
       if (c === 123 || c === 91) {
         depth++;
-        if (depth === 2 && c === 123) { collecting = true; start = i; pieces = []; }
+        if (depth === 2 && c === 123) { collecting = true; start = i; parts = []; }
       } else if (c === 125 || c === 93) {
         depth--;
         if (depth === 1 && collecting) {
           collecting = false;
-          pieces.push(value.slice(start, i + 1));
-          const text = pieces.join("");
-          pieces = [];
+          parts.push(value.slice(start, i + 1));
+          const text = parts.join("");
+          parts = [];
+          // One conversation that does not read (not JSON, a title that is not text...) is skipped and counted;
+          // it does not cost the person the rest of their export.
           let described;
-          try { described = describe(text); } catch (e) { throw new ImportError("The export is damaged: a conversation in it is not readable JSON."); }
+          try { described = describe(text); } catch (e) { skipped++; continue; }
           if (described) list.push({ text, ...described }); else notConversations++;
         } else if (depth === 0) {
           ended = true;
         }
       }
     }
-    if (collecting) pieces.push(value.slice(start));
+    if (collecting) parts.push(value.slice(start));
     if (read - lastReport > 1 << 20) {
       lastReport = read;
       postMessage({ type: "progress", done: read, total, found: list.length });
@@ -157,9 +176,10 @@ async function readConversations(stream, total) {
   }
   if (!ended) throw new ImportError(started ? "The export is damaged or cut short." : "This file is empty.");
   if (!list.length) {
+    if (skipped) throw new ImportError(`None of the ${skipped} conversation${skipped === 1 ? "" : "s"} in this export could be read.`);
     throw new ImportError(notConversations ? "This JSON is not a ChatGPT or Claude export." : "This export holds no conversations.");
   }
-  return list;
+  return { list, skipped };
 }
 
 // ------------------------------------------------------------------ images in a ChatGPT export
@@ -176,13 +196,31 @@ function imageIndex(found) {
   return index;
 }
 
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;  // the server's limit per image
+
+// An image of the export: {bytes, contentType}, {problem} when it cannot be shared, null when the export does
+// not hold it. The zip's directory says how big it is, but may lie: inflating stops at the limit whatever it says.
 async function imageBytes(pointer) {
   const id = String(pointer).replace(/^[a-z-]+:\/\//, "");
   const entry = images.get(id);
-  if (!entry || entry.plain > 10 * 1024 * 1024) return null;
-  const bytes = new Uint8Array(await new Response(await entryStream(entry)).arrayBuffer());
+  if (!entry) return null;
+  const tooLarge = { problem: `over ${MAX_IMAGE_BYTES / 1024 / 1024} MB` };
+  if (entry.plain > MAX_IMAGE_BYTES) return tooLarge;
+  const reader = (await entryStream(entry, true)).getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_IMAGE_BYTES) { await reader.cancel(); return tooLarge; }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
   const contentType = Readers.imageType(bytes);
-  return contentType ? { bytes, contentType } : null;
+  return contentType ? { bytes, contentType } : { problem: "not a PNG, JPEG, WebP or GIF image" };
 }
 
 // ------------------------------------------------------------------ the page's requests
@@ -192,21 +230,21 @@ async function open(file) {
   entries = null;
   images = new Map();
   const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-  let stream;
+  let stream, skipped;
   if (head[0] === 0x50 && head[1] === 0x4b) {
     entries = await readDirectory();
     const json = [...entries.values()].find((e) => e.name.split("/").pop() === "conversations.json");
     if (!json) throw new ImportError("There is no conversations.json in this zip: is it a ChatGPT or Claude data export?");
     images = imageIndex(entries);
     stream = await entryStream(json);
-    conversations = await readConversations(stream, json.plain);
+    ({ list: conversations, skipped } = await readConversations(stream, json.plain));
   } else {
-    conversations = await readConversations(file.stream(), file.size);
+    ({ list: conversations, skipped } = await readConversations(file.stream(), file.size));
   }
   conversations.forEach((c, index) => { c.index = index; });
   const rows = conversations.map(({ index, title, date, site, turns }) => ({ index, title, date, site, turns }))
     .sort((a, b) => b.date.localeCompare(a.date));
-  postMessage({ type: "list", rows, images: images.size });
+  postMessage({ type: "list", rows, images: images.size, skipped });
 }
 
 async function payload(index) {

@@ -35,7 +35,8 @@
       imagesInExport = data.images;
       progress(null);
       say(`${rows.length.toLocaleString()} conversation${rows.length === 1 ? "" : "s"} read from your export` +
-          (imagesInExport ? `, with ${imagesInExport.toLocaleString()} image${imagesInExport === 1 ? "" : "s"}.` : "."));
+          (imagesInExport ? `, with ${imagesInExport.toLocaleString()} image${imagesInExport === 1 ? "" : "s"}.` : ".") +
+          (data.skipped ? ` ${data.skipped.toLocaleString()} could not be read and ${data.skipped === 1 ? "was" : "were"} skipped.` : ""));
       $("import-list-section").hidden = false;
       $("import-share").hidden = false;
       render();
@@ -125,7 +126,7 @@
       const { payload, summary, images } = await payloadOf(r.index);
       const heading = Object.assign(document.createElement("h3"), { textContent: r.title });
       const what = Object.assign(document.createElement("p"), { className: "summary", textContent: globalThis.ShareReaders.describe(summary) });
-      const found = Object.values(images).filter(Boolean).length;
+      const found = Object.values(images).filter((image) => image && image.bytes).length;
       const pictures = Object.assign(document.createElement("p"), { className: "meta",
         textContent: summary.images ? `${found} of ${summary.images} image${summary.images === 1 ? "" : "s"} found in the export.` : "No images." });
       const first = (payload.messages || []).find((m) => m.role === "user");
@@ -186,18 +187,94 @@
     localStorage.setItem(STORE, JSON.stringify(store));
   }
 
-  function result(text, share) {
-    const item = document.createElement("li");
+  // An image block's file name, by the pointer the worker fetched it by.
+  function imageNames(payload) {
+    const names = new Map();
+    for (const message of payload.messages || []) {
+      for (const block of Array.isArray(message.content) ? message.content : []) {
+        if (block.type === "image" && block.fetch && !names.has(block.fetch)) names.set(block.fetch, block.name || "an image");
+      }
+    }
+    return names;
+  }
+
+  const listed = (items) => items.map(({ name, why }) => `${name} (${why})`).join(", ");
+
+  // One result line: the share's link, and the images left as placeholders, if any; or why it was not shared,
+  // with a way to try again.
+  function result(item, text, share, placeholders, retry) {
     item.className = "card";
+    item.replaceChildren();
     if (share) {
       item.dataset.id = share.id;
       const link = Object.assign(document.createElement("a"), { className: "card-title", href: share.url, textContent: text });
       const meta = Object.assign(document.createElement("p"), { className: "meta", textContent: share.shortUrl });
       item.append(link, meta);
+      if (placeholders.length) {
+        item.append(Object.assign(document.createElement("p"), { className: "meta import-placeholders",
+          textContent: `Shown as ${placeholders.length === 1 ? "a placeholder" : "placeholders"}: ${listed(placeholders)}.` }));
+      }
     } else {
+      delete item.dataset.id;
       item.append(Object.assign(document.createElement("p"), { className: "error", textContent: text }));
+      if (retry) {
+        const again = Object.assign(document.createElement("button"), { type: "button", className: "button", textContent: "Try again" });
+        again.addEventListener("click", () => retry(false));
+        const without = Object.assign(document.createElement("button"), { type: "button", className: "button",
+                                                                          textContent: "Share without these images" });
+        without.addEventListener("click", () => retry(true));
+        item.append(again, without);
+      }
     }
-    $("import-results").append(item);
+    return item;
+  }
+
+  // Share one conversation into its result line. An image that fails to upload stops the share (the person
+  // chose to include images) and says which and why; `withoutFailed` shares it with those as placeholders.
+  async function shareOne(r, item, options, withoutFailed = false, label = r.title) {
+    const retry = async (skip) => {
+      if (busy) return;
+      busy = true;
+      say(`Sharing ${r.title}…`);
+      await shareOne(r, item, options, skip);
+      say(summary());
+      busy = false;
+    };
+    try {
+      const { payload, images } = await payloadOf(r.index);
+      const names = imageNames(payload);
+      const uploaded = new Map();
+      const placeholders = [], failed = [];
+      if (options.withImages) {
+        for (const [pointer, image] of Object.entries(images)) {
+          const name = names.get(pointer) || "an image";
+          if (!image) { placeholders.push({ name, why: "not in the export" }); continue; }
+          if (image.problem) { placeholders.push({ name, why: image.problem }); continue; }
+          try { uploaded.set(pointer, await upload(image)); } catch (e) { failed.push({ name, why: e.message }); }
+        }
+      }
+      if (failed.length && !withoutFailed) {
+        result(item, `${r.title}: not shared, ${failed.length === 1 ? "an image" : `${failed.length} images`} could not be ` +
+                     `uploaded: ${listed(failed)}.`, null, [], retry);
+        return;
+      }
+      placeholders.push(...failed.map(({ name, why }) => ({ name, why: `upload failed: ${why}` })));
+      const body = globalThis.ShareReaders.withMedia({ ...payload, visibility: options.visibility }, uploaded);
+      const share = await create(body, label);
+      keep(share, r.title);
+      result(item, r.title, share, placeholders, null);
+      selected.delete(r.index);
+    } catch (error) {
+      result(item, `${r.title}: not shared (${error.message})`, null, [], retry);
+    }
+  }
+
+  function summary() {
+    const items = $("import-results").querySelectorAll("li");
+    const shared = $("import-results").querySelectorAll("li[data-id]").length;
+    const open = items.length - shared;
+    return `Done: ${shared} of ${items.length} shared.` + (shared ? " They are in My shares." : "") +
+      (open ? ` ${open} need${open === 1 ? "s" : ""} attention below.` : "");
   }
 
   let busy = false;
@@ -207,34 +284,20 @@
     if (!chosen.length) { say("Choose at least one conversation first."); return; }
     busy = true;
     $("import-go").disabled = true;
-    const visibility = document.querySelector('input[name="import-visibility"]:checked').value;
-    const withImages = $("import-images").checked;
+    const options = { visibility: document.querySelector('input[name="import-visibility"]:checked').value,
+                      withImages: $("import-images").checked };
     let done = 0;
     for (const r of chosen) {
       const label = `Sharing ${done + 1} of ${chosen.length}: ${r.title}`;
       say(`${label}…`);
       progress(Math.round((100 * done) / chosen.length), label);
-      try {
-        const { payload, images } = await payloadOf(r.index);
-        const uploaded = new Map();
-        if (withImages) {
-          for (const [pointer, image] of Object.entries(images)) {
-            if (!image) continue;
-            try { uploaded.set(pointer, await upload(image)); } catch (e) { /* shown by its name instead */ }
-          }
-        }
-        const body = globalThis.ShareReaders.withMedia({ ...payload, visibility }, uploaded);
-        const share = await create(body, label);
-        keep(share, r.title);
-        result(r.title, share);
-        selected.delete(r.index);
-      } catch (error) {
-        result(`${r.title}: not shared (${error.message})`, null);
-      }
+      const item = document.createElement("li");
+      $("import-results").append(item);
+      await shareOne(r, item, options, false, label);
       done += 1;
     }
     progress(null);
-    say(`Done: ${$("import-results").querySelectorAll("li[data-id]").length} of ${chosen.length} shared. They are in My shares.`);
+    say(summary());
     busy = false;
     $("import-go").disabled = false;
     render();
