@@ -34,7 +34,8 @@ def _chatgpt_zip(path: Path, photo: bytes | None = None) -> Path:
         archive.writestr("conversations.json", json.dumps(conversations))
         archive.writestr("user.json", json.dumps({"id": "user-abc", "email": SECRET, "phone_number": "+15550100"}))
         archive.writestr("chat.html", "<html><body>all my chats</body></html>")
-        archive.writestr(f"{PHOTO_ID}-7d0c6a7e-1f0b-4a4e-9f51-1c9e7e3b2f10.webp", photo or media_files.phone_jpeg(160, 120, 1))
+        archive.writestr(f"{PHOTO_ID}-7d0c6a7e-1f0b-4a4e-9f51-1c9e7e3b2f10.webp",
+                         photo or media_files.phone_jpeg(160, 120, 1))
     return path
 
 
