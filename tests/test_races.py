@@ -40,12 +40,14 @@ def slow_removal(monkeypatch):
 
 
 def race(number: int, delete, create) -> tuple[list[dict], list[BaseException]]:
-    """Run `delete` and `create` together, the create started at round `number`'s moment of the removal
-    (before, during, after it, over the rounds); returns what the create made and what either raised."""
+    """Run `delete` and `create` together, one of them started up to some ms after the other, by round
+    `number`: the create before, during and after the removal over the rounds. (The create was always the
+    later one: a create is slower than a delete, so in some runs it lost all 50 rounds and the test failed
+    without having found anything.) Returns what the create made and what either raised."""
     barrier = threading.Barrier(2)
     made: list[dict] = []
     errors: list[BaseException] = []
-    delay = random.Random(number).random() * 0.04
+    offset = random.Random(number).uniform(-0.08, 0.04)  # < 0: the delete starts later
 
     def run(action):
         barrier.wait()
@@ -55,10 +57,14 @@ def race(number: int, delete, create) -> tuple[list[dict], list[BaseException]]:
             errors.append(exc)
 
     def create_later():
-        time.sleep(delay)
+        time.sleep(max(offset, 0))
         made.append(create())
 
-    threads = [threading.Thread(target=run, args=(delete,)), threading.Thread(target=run, args=(create_later,))]
+    def delete_later():
+        time.sleep(max(-offset, 0))
+        delete()
+
+    threads = [threading.Thread(target=run, args=(delete_later,)), threading.Thread(target=run, args=(create_later,))]
     for thread in threads:
         thread.start()
     for thread in threads:
