@@ -93,3 +93,43 @@ def test_in_lambda_the_child_gets_what_the_function_has_left(monkeypatch):
     assert spare < 512 * MB - 64 * MB  # less what this process holds
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
     assert sandbox.spare_memory(768 * MB) == 768 * MB
+
+
+def test_one_child_answers_each_item_in_turn_and_stops_at_the_first_refusal():
+    def square(n: int):
+        if n == 3:
+            raise ValueError("three is refused")
+        return bytes([n]) * n, n, os.getpid()
+
+    answers = sandbox.run_each(square, [1, 2, 3, 4], seconds=5, memory=256 * MB, answer_bytes=100)
+    got = [next(answers), next(answers)]
+    assert [(data, n) for data, n, _ in got] == [(b"\x01", 1), (b"\x02\x02", 2)]
+    assert got[0][2] == got[1][2] != os.getpid()  # one child, not this process
+    with pytest.raises(ValueError, match="three is refused"):  # the third item, after two answers
+        next(answers)
+    assert _zombies() == []
+
+
+def test_a_child_that_dies_mid_way_is_exceeded_after_the_answers_it_gave():
+    def fragile(n: int):
+        if n == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return b"ok", n, 0
+
+    answers = sandbox.run_each(fragile, [1, 2, 3], seconds=5, memory=256 * MB, answer_bytes=100)
+    assert next(answers)[1] == 1
+    with pytest.raises(sandbox.Exceeded):
+        next(answers)
+
+
+def test_a_caller_that_stops_reading_leaves_no_child_behind():
+    def slow(n: int):
+        time.sleep(10)
+        return b"", n, 0
+
+    answers = sandbox.run_each(lambda n: (b"", n, 0) if n == 1 else slow(n), [1, 2], seconds=30, memory=256 * MB,
+                               answer_bytes=10)
+    assert next(answers)[1] == 1
+    started = time.monotonic()
+    answers.close()  # the child is still sleeping on item 2: killed and reaped now
+    assert time.monotonic() - started < 1 and _zombies() == []
