@@ -158,7 +158,7 @@
       for (const [name, value] of Object.entries(media.upload.fields)) form.append(name, value);
       form.append("file", new Blob([image.bytes], { type: image.contentType }));
       const sent = await fetch(media.upload.url, { method: "POST", body: form });
-      if (!sent.ok) throw new Error("An image could not be uploaded.");
+      if (!sent.ok) throw new Error(`storage answered ${sent.status}`);
     }
     return media.id;
   }
@@ -198,7 +198,7 @@
     return names;
   }
 
-  const listed = (items) => items.map(({ name, why }) => `${name} (${why})`).join(", ");
+  const listed = (items) => items.map(({ name, why }) => `${name} (${String(why).replace(/\.$/, "")})`).join(", ");
 
   // One result line: the share's link, and the images left as placeholders, if any; or why it was not shared,
   // with a way to try again.
@@ -223,7 +223,9 @@
         const without = Object.assign(document.createElement("button"), { type: "button", className: "button",
                                                                           textContent: "Share without these images" });
         without.addEventListener("click", () => retry(true));
-        item.append(again, without);
+        const actions = Object.assign(document.createElement("div"), { className: "import-actions" });
+        actions.append(again, without);
+        item.append(actions);
       }
     }
     return item;
