@@ -76,7 +76,9 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def roll_up_views(event: Any) -> None:
-    """Fold pending view counts into each conversation's total (Top's order)."""
-    from chalicelib import views
+    """Fold pending view counts into each conversation's total (Top's order), and send again the CDN
+    invalidations CloudFront refused (a delete must leave the edge)."""
+    from chalicelib import cdn, views
 
+    cdn.retry_pending()  # first: a failing roll-up must not keep a deleted page at the edge
     views.roll_up()

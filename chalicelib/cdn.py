@@ -1,40 +1,95 @@
 """Dropping a conversation's pages from CloudFront when it is deleted or its owner edits it.
 
 Pages are cached at the edge for a day (`s-maxage=86400`), so without this "delete" would not hold for up
-to a day. One CreateInvalidation per change, for the page, the API answers (wildcard: the conversation,
-its exports and comments) and the short link; CloudFront's first 1,000 paths a month are free, then
-$0.005 each. Locally (no DISTRIBUTION_ID) nothing is called; the paths are recorded in INVALIDATED so
-tests can see what would have been.
+to a day. One CreateInvalidation per change, of exact paths only: CloudFront runs at most 15 invalidations
+with a wildcard at once (past that it refuses them) but 3,000 paths of exact ones. The paths are the
+conversation's every cacheable URL: its page, its short link, its API answer and its exports (each format
+is its own cache entry: `format` is in the cache key). An invalidation CloudFront refuses (throttled, over
+its limits, unreachable) is not a log line: its paths go to a durable queue (one counters item) that the
+scheduled job sends again until CloudFront takes them. CloudFront's first 1,000 paths a month are free, then
+$0.005 each. Locally (no DISTRIBUTION_ID) nothing is called; the paths are recorded in INVALIDATED so tests
+can see what would have been.
 """
 from __future__ import annotations
 
 import logging
 import time
 
-from . import settings
+from . import keys, settings
 
 INVALIDATED: list[list[str]] = []
 _log = logging.getLogger(__name__)
+EXPORT_FORMATS = ("markdown", "sharegpt", "openai")
+# CloudFront takes at most 3,000 exact paths in progress; one batch stays well inside that.
+BATCH = 1000
 
 
 def conversation_paths(conversation_id: str) -> list[str]:
-    return [f"/c/{conversation_id}", f"/api/conversations/{conversation_id}*", f"/{conversation_id}"]
+    """Every URL of a conversation CloudFront may hold a copy of, exactly (no wildcard)."""
+    export = f"/api/conversations/{conversation_id}/export"
+    return [f"/c/{conversation_id}", f"/{conversation_id}", f"/api/conversations/{conversation_id}", export,
+            *(f"{export}?format={name}" for name in EXPORT_FORMATS)]
 
 
 def invalidate_conversation(conversation_id: str, also: list[str] | None = None) -> None:
     """Ask CloudFront to forget everything it cached of this conversation (and the paths `also`, such as an
-    avatar removed with it); never fails the caller (the change itself is done: a failed invalidation leaves
-    stale copies, and is logged)."""
+    avatar removed with it); never fails the caller (the change itself is done): paths CloudFront refuses
+    are queued for the scheduled job to send again."""
     paths = conversation_paths(conversation_id) + (also or [])
     INVALIDATED.append(paths)
-    distribution = settings.get().distribution_id
-    if not distribution:
-        return
+    if settings.get().distribution_id and not _create(paths, conversation_id):
+        _queue(paths)
+
+
+def _create(paths: list[str], reference: str) -> bool:
+    """One CreateInvalidation of exact paths; whether CloudFront took it."""
     from .aws import cloudfront
 
     try:
-        cloudfront().create_invalidation(DistributionId=distribution, InvalidationBatch={
+        cloudfront().create_invalidation(DistributionId=settings.get().distribution_id, InvalidationBatch={
             "Paths": {"Quantity": len(paths), "Items": paths},
-            "CallerReference": f"{conversation_id}-{time.time_ns()}"})
-    except Exception:  # noqa: BLE001 - see the docstring
-        _log.exception("CloudFront invalidation failed for %s", conversation_id)
+            "CallerReference": f"{reference}-{time.time_ns()}"})
+        return True
+    except Exception:  # noqa: BLE001 - whatever CloudFront or the network said, the paths must not be lost
+        _log.warning("CloudFront refused an invalidation of %d paths; they wait for the scheduled retry",
+                     len(paths), exc_info=True)
+        return False
+
+
+def _queue(paths: list[str]) -> None:
+    from .models import Counter
+
+    try:
+        Counter(keys.CDN_PENDING).update(actions=[Counter.paths.add(set(paths))])
+    except Exception:  # noqa: BLE001 - neither CloudFront nor DynamoDB answers: nothing left to try
+        _log.exception("Could not queue %d paths for invalidation: %s", len(paths), paths)
+
+
+def pending() -> list[str]:
+    """The paths waiting for the scheduled retry (one consistent read)."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from .models import Counter
+
+    try:
+        return sorted(Counter.get(keys.CDN_PENDING, consistent_read=True).paths or ())
+    except DoesNotExist:
+        return []
+
+
+def retry_pending() -> int:
+    """Send the queued paths again, in batches; each batch CloudFront takes leaves the queue (an atomic
+    set DELETE: paths queued meanwhile stay). Run by the scheduled job; returns how many paths were sent."""
+    from .models import Counter
+
+    if not settings.get().distribution_id:
+        return 0
+    waiting = pending()
+    sent = 0
+    for start in range(0, len(waiting), BATCH):
+        batch = waiting[start:start + BATCH]
+        if not _create(batch, "retry"):
+            break  # CloudFront still refuses: the next run tries again
+        Counter(keys.CDN_PENDING).update(actions=[Counter.paths.delete(set(batch))])
+        sent += len(batch)
+    return sent

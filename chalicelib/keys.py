@@ -16,7 +16,8 @@ search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry p
 counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows, `seen#<id>#<client>`
   view de-duplication, `revoked#<sub>` ended sessions, `stats#public`, the count of public conversations, and
   `refs#<S3 key>`, how many conversations use an avatar or an image (`state` "deleting" while the last one
-  removes it; an image's counter also keeps its width, height and size).
+  removes it; an image's counter also keeps its width, height and size), and `cdn#pending`, the set of paths
+  CloudFront refused to invalidate, sent again by the scheduled job.
 views (hash `id`, range `shard`): pending view counts, sharded per conversation, folded into `meta.views` by the
   roll-up.
 S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies),
@@ -37,6 +38,7 @@ COMMENT_PREFIX = "~comment#"
 COMMENTS_END = COMMENT_PREFIX + "\uffff"
 PUBLIC = "public"
 PUBLIC_COUNT = "stats#public"
+CDN_PENDING = "cdn#pending"
 
 
 def owner(user_sub: str) -> str:

@@ -148,6 +148,8 @@ class Counter(Model):
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     size = NumberAttribute(null=True)
+    # On `cdn#pending`: paths CloudFront refused to invalidate, until the scheduled job sends them again.
+    paths = UnicodeSetAttribute(null=True)
 
 
 class ViewShard(Model):

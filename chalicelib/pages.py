@@ -38,11 +38,15 @@ def static_file(name: str) -> tuple[bytes, str] | None:
 
 
 @cache
+def version(name: str) -> str:
+    """A static file's content hash, as its URLs carry it."""
+    found = static_file(name)
+    return hashlib.sha256(found[0]).hexdigest()[:10] if found else "missing"
+
+
 def asset(name: str) -> str:
     """A static file's URL with its content hash: cacheable forever, changed when the file is."""
-    found = static_file(name)
-    version = hashlib.sha256(found[0]).hexdigest()[:10] if found else "missing"
-    return f"/static/{name}?v={version}"
+    return f"/static/{name}?v={version(name)}"
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,8 @@
 before its fix."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import body_of, nothing_stored, post_json
 
@@ -360,18 +362,19 @@ def test_the_stage_secret_comes_from_secrets_manager_once(aws, monkeypatch):
 
 # ---------------------------------------------------------------- 4. deleted and edited pages leave the CDN
 
-def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, aws, monkeypatch):
+@pytest.fixture()
+def distribution(aws, monkeypatch):
+    """A CloudFront distribution on the moto server, set as the stage's (DISTRIBUTION_ID); yields (its id, a
+    CloudFront client of the test's own)."""
     import awscalls
     import boto3
-    from conftest import chat, create
 
-    from chalicelib import cdn, conversations, settings
-    from chalicelib.validation import CreateConversation
+    from chalicelib import settings
 
     cloudfront = awscalls.ignore(boto3.client("cloudfront", endpoint_url=aws["dynamodb"].meta.endpoint_url,
                                               region_name="us-east-1"))  # the test's own calls
-    distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": "hardening", "Comment": "", "Enabled": True,
+    made = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": f"hardening-{time.time_ns()}", "Comment": "", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "api.example.test",
                                                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
                                                                       "OriginProtocolPolicy": "https-only"}}]},
@@ -379,26 +382,75 @@ def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, a
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False,
                                                                   "Cookies": {"Forward": "none"}}}},
     )["Distribution"]["Id"]
-    monkeypatch.setenv("DISTRIBUTION_ID", distribution)
+    monkeypatch.setenv("DISTRIBUTION_ID", made)
     settings.get.cache_clear()
-    try:
-        created = create(client, chat(2))
-        response = client.http.delete(f"/api/conversations/{created['id']}",
-                                      headers={"authorization": f"Bearer {created['deleteToken']}"})
-        assert response.status_code == 204
-        owned = conversations.create(CreateConversation.model_validate(chat(2, title="Edit me")), owner="cdn-sub")
-        conversations.update(owned["id"], "cdn-sub", title="Edited")
-    finally:
-        monkeypatch.delenv("DISTRIBUTION_ID")
-        settings.get.cache_clear()
+    yield made, cloudfront
+    monkeypatch.delenv("DISTRIBUTION_ID")
+    settings.get.cache_clear()
+
+
+def _sent_paths(cloudfront, distribution_id: str) -> list[list[str]]:
+    """The paths of every invalidation CloudFront (moto) took for the distribution."""
+    listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
+    return [cloudfront.get_invalidation(DistributionId=distribution_id, Id=item["Id"])["Invalidation"]
+            ["InvalidationBatch"]["Paths"]["Items"] for item in listed]
+
+
+def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, distribution):
+    from conftest import chat, create
+
+    from chalicelib import cdn, conversations
+    from chalicelib.validation import CreateConversation
+
+    distribution_id, cloudfront = distribution
+    created = create(client, chat(2))
+    response = client.http.delete(f"/api/conversations/{created['id']}",
+                                  headers={"authorization": f"Bearer {created['deleteToken']}"})
+    assert response.status_code == 204
+    owned = conversations.create(CreateConversation.model_validate(chat(2, title="Edit me")), owner="cdn-sub")
+    conversations.update(owned["id"], "cdn-sub", title="Edited")
 
     deleted, edited = cdn.INVALIDATED[-2:]
     # The conversation's paths, and its preview card (removed with it; replaced by the retitle).
     for paths, cid in ((deleted, created["id"]), (edited, owned["id"])):
         assert paths[:-1] == cdn.conversation_paths(cid) and paths[-1].startswith(f"/cards/{cid}/")
-    sent = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
-    assert sent["Quantity"] == 2
-    assert f"/c/{created['id']}" in cdn.conversation_paths(created["id"])
+    sent = _sent_paths(cloudfront, distribution_id)
+    assert sorted(map(sorted, sent)) == sorted(map(sorted, [deleted, edited]))
+    # Exact paths only: CloudFront runs 15 wildcard invalidations at once but 3,000 exact paths.
+    assert not [path for paths in sent for path in paths if "*" in path]
+    cid = created["id"]
+    assert {f"/c/{cid}", f"/{cid}", f"/api/conversations/{cid}", f"/api/conversations/{cid}/export",
+            f"/api/conversations/{cid}/export?format=markdown"} <= set(deleted)
+
+
+def test_an_invalidation_cloudfront_refuses_is_queued_and_sent_by_the_scheduled_job(client, distribution):
+    """CloudFront refuses (too many invalidations in progress): the delete still answers 204, the paths wait
+    in the durable queue, the scheduled job keeps them while CloudFront still refuses and sends them once it
+    takes them."""
+    from botocore.stub import Stubber
+    from conftest import chat, create
+
+    from app import roll_up_views
+    from chalicelib import cdn
+    from chalicelib.aws import cloudfront as app_cloudfront
+
+    distribution_id, cloudfront = distribution
+    created = create(client, chat(2))
+    with Stubber(app_cloudfront()) as refusing:
+        for _ in range(2):
+            refusing.add_client_error("create_invalidation", "TooManyInvalidationsInProgress", http_status_code=400)
+        response = client.http.delete(f"/api/conversations/{created['id']}",
+                                      headers={"authorization": f"Bearer {created['deleteToken']}"})
+        assert response.status_code == 204
+        queued = cdn.pending()
+        assert set(cdn.conversation_paths(created["id"])) <= set(queued)
+        assert cdn.retry_pending() == 0 and cdn.pending() == queued  # still refused: still queued
+    assert _sent_paths(cloudfront, distribution_id) == []
+
+    roll_up_views.func(None)  # the scheduled function (Chalice wraps it for EventBridge)
+    assert cdn.pending() == []
+    (sent,) = _sent_paths(cloudfront, distribution_id)
+    assert sorted(sent) == queued
 
 
 def test_a_delete_key_check_answers_204_or_403(client):

@@ -168,6 +168,9 @@ def test_static_files_are_versioned_and_immutable(client):
     response = client.http.get(url)
     assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
     assert response.headers["Content-Type"].startswith("text/javascript")
+    # Another version (a page cached before a deploy asks for the old file) is not pinned at the edge.
+    for other in ("/static/app.js?v=0123456789", "/static/app.js"):
+        assert client.http.get(other).headers["Cache-Control"] == "public, max-age=300"
     for bad in ("/static/..%2Fapp.py", "/static/nothing.js", "/static/.hidden.css"):
         assert client.http.get(bad).status_code == 404
 

@@ -196,9 +196,8 @@ def test_no_secret_is_in_a_committed_file_or_the_lambda_environment():
     assert "{{resolve:secretsmanager:${OriginSecret}:SecretString}}" in template
 
 
-def test_the_cdn_serves_images_and_cards_never_uploads():
-    """/media/* and /cards/* go to the bucket with the security headers (nosniff); the bucket grants CloudFront
-    avatars/, media/ and cards/ only (uploads/ keep their metadata and stay private), and uploads expire."""
+def _template() -> dict:
+    """infra/stack.yaml as data, each intrinsic function kept as (name, argument)."""
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -206,7 +205,34 @@ def test_the_cdn_serves_images_and_cards_never_uploads():
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: (suffix, loader.construct_scalar(node)
                                                                     if isinstance(node, yaml.ScalarNode) else None))
-    template = yaml.load(TEMPLATE.read_text(), Loader=Loader)
+    return yaml.load(TEMPLATE.read_text(), Loader=Loader)
+
+
+def test_every_query_parameter_the_pages_link_with_is_in_the_cache_key(client):
+    """A static file's URL carries its version (?v=<hash>): were `v` not in the cache key, every version would
+    be one edge object and a deploy's new JS would be served as the old one for a year."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    from conftest import chat, create
+
+    policy = _template()["Resources"]["OriginCachePolicy"]["Properties"]["CachePolicyConfig"]
+    allowed = set(policy["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]["QueryStrings"])
+    assert "v" in allowed
+    created = create(client, chat(2, visibility="public", title="Cache key"))
+    used = set()
+    for path in ("/", "/explore", f"/c/{created['id']}", "/import"):
+        html = client.http.get(path).body.decode()
+        for url in re.findall(r'(?:href|src)="([^"]+)"', html):
+            if url.startswith("/") and not url.startswith("//"):
+                used |= set(parse_qs(urlsplit(url.replace("&amp;", "&")).query))
+    assert "v" in used and used <= allowed, used - allowed
+
+
+def test_the_cdn_serves_images_and_cards_never_uploads():
+    """/media/* and /cards/* go to the bucket with the security headers (nosniff); the bucket grants CloudFront
+    avatars/, media/ and cards/ only (uploads/ keep their metadata and stay private), and uploads expire."""
+    template = _template()
     behaviours = {b["PathPattern"]: b for b in
                   template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]}
     for path in ("/avatars/*", "/media/*", "/cards/*"):

@@ -126,8 +126,11 @@ def static(name: str) -> Response:
     if found is None:
         raise not_found("file")
     content, content_type = found
-    # URLs carry a content hash (?v=...), so a file can be cached for good.
-    return Response(content.decode("utf-8"), headers={"Content-Type": content_type, "Cache-Control": IMMUTABLE})
+    # The pages' URLs carry the content hash (?v=...), so that file can be cached for good; any other version
+    # (a page cached before a deploy asks for the old one) gets this content for five minutes only.
+    asked = callers.query(routes.current_request).get("v")
+    cache = IMMUTABLE if asked == pages.version(name) else "public, max-age=300"
+    return Response(content.decode("utf-8"), headers={"Content-Type": content_type, "Cache-Control": cache})
 
 
 @routes.route("/identicons/{name}", methods=["GET"])
