@@ -8,9 +8,9 @@
    reference counter says so) or uploaded. Uploads are checked by a ranged GET of their first bytes (is it the
    image type it claims?) before any is read whole; then each is read and its hash checked against its name.
    Its structure says what decoding it would cost (pixels.inspect: canvas, frames, scans), and the create's
-   new images must fit one budget of decoded pixels before any is decoded. Each is then re-encoded from its
-   pixels alone (pixels.reencode: no metadata, no profile, upright) in a forked child under a memory ceiling
-   and what is left of the create's time budget (sandbox.run).
+   new images must fit one budget of decoded pixels before any is decoded. They are then re-encoded from their
+   pixels alone (pixels.reencode: no metadata, no profile, upright), one after another in one forked child
+   under a memory ceiling and the create's time budget (sandbox.run_each).
 3. `publish` (create, after its transaction counted the references): the clean image goes to
    `media/<sha256>.<ext>`, public through the CDN, immutable; the upload is deleted.
 Removal is references.release, when the last conversation showing an image goes.
@@ -41,7 +41,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # will produce (every frame counted, known before any decoding from pixels.inspect), sized so that the
 # costliest codec's worst case (~35 ms a megapixel to decode and encode again, WebP and GIF animations) stays
 # near 2 s; real chat images are 1 to 3 MP, 20 of them fit. Then wall time and memory, enforced on the
-# decoding child (sandbox.run) whatever a file hides from inspect. Production Lambda has 1,024 MB; the child
+# decoding child (sandbox.run_each) whatever a file hides from inspect. Production Lambda has 1,024 MB; the child
 # may add IMAGE_MEMORY to what the parent holds, less where the function has less (dev: 512 MB).
 CREATE_PIXELS = 60_000_000
 IMAGE_SECONDS = 2.5

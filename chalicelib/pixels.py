@@ -4,7 +4,7 @@ its pixels, and nothing else, in a confined child process.
 `inspect` walks the file's own structure in pure Python, each walk bounded by a step count, and learns
 what decoding would cost: the canvas the decoder will really allocate (a GIF frame may reach past the
 logical screen, and Pillow grows the canvas to hold it), how many frames, how many JPEG scans. Refusals
-here cost milliseconds and no decoding. `reencode` then runs in `sandbox.run` with a memory ceiling and
+here cost milliseconds and no decoding. `reencode` then runs in a sandbox child with a memory ceiling and
 what is left of the create's time budget: whatever a file manages to hide from `inspect`, it cannot take
 more than that.
 
@@ -235,7 +235,7 @@ def reencode(data: bytes, ext: str, frames: int) -> tuple[bytes, int, int]:
     """The image's pixels re-encoded with nothing else: no metadata, no profile (colours converted to sRGB),
     turned upright (the EXIF orientation applied, since the tag that said it is dropped); an animation keeps
     its frames and timing, a multi-picture JPEG (MPO) its first picture. Returns (bytes, width, height);
-    ValueError when the bytes are not a readable image of that type. Meant to run in `sandbox.run`."""
+    ValueError when the bytes are not a readable image of that type. Meant to run in a sandbox child."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
