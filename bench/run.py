@@ -333,8 +333,9 @@ def run(env: dict[str, str]) -> None:
         n = next(ip_counter)
         return {"content-type": "application/json", "x-forwarded-for": ip or f"198.18.{n // 250}.{n % 250 + 1}"}
 
+    # A whole 1x1 PNG (the avatar is decoded and re-encoded, so it must be a real image).
     png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+                        "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082")
     avatar = "data:image/png;base64," + __import__("base64").b64encode(png).decode()
 
     with Client(app, stage_name="local") as client:

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import cards, cdn, ids, keys, links, references, settings, tokens
-from .avatars import avatar_key as avatar_key_of
-from .avatars import decode_avatar, store_avatar
+from .avatars import read_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, not_found
@@ -47,8 +46,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
     messages = render_messages(request)
     first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
     title = derive_title(request.title, first_human)
-    avatar = decode_avatar(request.avatarUrl, cfg.max_avatar_bytes) if request.avatarUrl else None
-    avatar_key = avatar_key_of(avatar[0], avatar[2]) if avatar else None
+    avatar = read_avatar(request.avatarUrl, cfg.max_avatar_bytes) if request.avatarUrl else None
+    avatar_key = avatar.key if avatar else None
     body = encode_body(messages)
     token = tokens.new_token()
     created = int((time.time() if now is None else now) * 1000)
@@ -99,7 +98,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
         # Stored after the references are counted: from now on no removal can run, so the objects stay.
         media.publish(images)
         if avatar:
-            store_avatar(*avatar)
+            store_avatar(avatar)
         if card_key and card:
             cards.store(card_key, card)
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),

@@ -12,8 +12,14 @@ pytestmark = pytest.mark.api
 
 
 def _png() -> str:
-    """A distinct small PNG (a signature, then bytes that make it unique) as a data: URI."""
-    return "data:image/png;base64," + base64.b64encode(bytes.fromhex("89504e470d0a1a0a") + os.urandom(48)).decode()
+    """A distinct small real PNG (four pixels of random colours) as a data: URI."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (2, 2), os.urandom(12)).save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _request(avatar: str):

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import struct
 import zlib
 
+import media_files
 import pytest
 from conftest import (
     BUCKET,
@@ -72,8 +74,11 @@ def test_seed_payload_as_the_original_client_sends_it(client, aws):
     # The avatar is an absolute URL a browser can load: here, straight from the moto server.
     import requests
     image = requests.get(got["avatar"], timeout=5)
-    assert image.status_code == 200 and image.content == base64.b64decode(JPEG_DATA_URI.split(",")[1])
-    assert image.headers["Content-Type"] == "image/jpeg"
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image.content)) as stored:  # its pixels, re-encoded
+        assert stored.format == "JPEG" and stored.size == (1, 1)
     # Only the hash of the token is stored.
     meta = [i for i in partition(aws, created["id"]) if i["part"]["S"] == "meta"][0]
     assert created["deleteToken"] not in json.dumps(meta)
@@ -184,6 +189,12 @@ BAD_INPUTS = [
                  "avatarUrl", id="avatar-bad-base64"),
     pytest.param(dict(body={**chat(), "avatarUrl": "data:image/png;base64," + b64(_png() + os.urandom(300_000))}),
                  413, "avatar_too_large", "avatarUrl", id="avatar-too-large"),
+    # A PNG's signature and header, then noise: passes the sniff, is no image.
+    pytest.param(dict(body={**chat(), "avatarUrl": "data:image/png;base64," + b64(_png()[:33] + os.urandom(200))}),
+                 400, "invalid_avatar", "avatarUrl", id="avatar-not-decodable"),
+    # 60 KB that decode to a 9000 x 9000 canvas: refused from its structure, never decoded.
+    pytest.param(dict(body={**chat(), "avatarUrl": "data:image/gif;base64," + b64(media_files.gif_canvas_bomb())}),
+                 400, "invalid_avatar", "avatarUrl", id="avatar-canvas-bomb"),
 ]
 
 
@@ -196,9 +207,14 @@ def test_bad_input_is_refused_clearly_and_stores_nothing(client, aws, request_ar
 
 
 def test_each_supported_image_kind_is_accepted_by_its_bytes(client):
-    gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
-    webp = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
-    for data, ext in ((_png(), "png"), (gif, "gif"), (webp, "webp")):
+    from PIL import Image
+
+    def made(fmt: str) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (3, 2), (20, 40, 60)).save(out, fmt)
+        return out.getvalue()
+
+    for data, ext in ((_png(), "png"), (made("GIF"), "gif"), (made("WEBP"), "webp")):
         # The label says JPEG; the bytes decide.
         created = create(client, {**chat(), "avatarUrl": "data:image/jpeg;base64," + b64(data)})
         avatar = body_of(client.http.get(f"/api/conversations/{created['id']}"))["avatar"]

@@ -169,3 +169,26 @@ def test_a_create_whose_images_outlast_the_time_budget_is_refused_at_it(client, 
     assert error["code"] == "image_too_complex" and error["field"] == "messages.0.content.0.media"
     assert "take too long" in error["message"]
     assert not _counted(aws, media_id) and _published(aws, media_id) is None
+
+
+def test_an_avatar_is_published_as_its_pixels_alone(client, aws):
+    """The avatar of a create (API clients send one as a data: URI) carries nothing else either: a phone
+    photo's GPS, camera, XMP and comment are gone, and it is upright."""
+    import base64
+
+    from PIL import Image
+
+    photo = files.phone_jpeg(width=40, height=30, orientation=6)
+    assert b"GPS" in photo or b"iPhone" in photo
+    avatar = "data:image/jpeg;base64," + base64.b64encode(photo).decode()
+    answer = client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                             "x-forwarded-for": new_ip()},
+                              body=json.dumps({"messages": [{"role": "user", "content": "hi"}], "avatarUrl": avatar}))
+    assert answer.status_code == 201, answer.body
+    conversation = json.loads(client.http.get(f"/api/conversations/{json.loads(answer.body)['id']}").body)
+    key = conversation["avatar"].split(f"/{BUCKET}/", 1)[1]
+    stored = aws["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    for secret in (b"GPSLatitude", b"xmpmeta", b"12 rue Example", b"iPhone", b"Exif\x00\x00"):
+        assert secret not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and image.size == (30, 40) and not image.getexif()
