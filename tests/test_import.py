@@ -342,3 +342,25 @@ def test_a_failed_image_upload_is_shown_with_a_way_to_retry(page, tmp_path):
     images = [b for m in stored["messages"] for b in (m.get("content") or []) if isinstance(b, dict)
               and b.get("type") == "image"]
     assert [bool(b.get("media")) for b in images] == [True, False, False]
+
+
+def test_opening_an_export_again_marks_what_this_browser_shared_from_it(page, tmp_path):
+    export = tmp_path / "conversations.json"
+    export.write_text(json.dumps([json.loads((CHATS / n).read_text())
+                                  for n in ("claude_export_thinking_search.json", "claude_api_text.json")]))
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#import-list li")).to_have_count(2)
+    expect(page.locator("#import-list .import-shared")).to_have_count(0)
+    page.get_by_role("checkbox", name="Create Google Document").check()
+    page.get_by_role("button", name="Share 1 selected").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
+    cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
+
+    page.reload()  # another visit, the same export
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
+    expect(page.locator("#import-list li")).to_have_count(2)
+    marked = page.locator("#import-list li", has=page.locator(".import-shared"))
+    expect(marked).to_have_count(1)
+    expect(marked.locator(".import-title")).to_have_text("Create Google Document")
+    assert marked.locator(".import-shared").get_attribute("href").endswith(f"/c/{cid}")

@@ -112,11 +112,13 @@ function describe(text) {
   if (data && typeof data === "object" && data.mapping && typeof data.mapping === "object") {
     const payload = Readers.chatgpt(data);
     return { site: "chatgpt", title: payload.title || "Untitled", turns: payload.messages.length,
+             source: typeof (data.conversation_id || data.id) === "string" ? `chatgpt:${data.conversation_id || data.id}` : "",
              date: typeof data.create_time === "number" ? new Date(data.create_time * 1000).toISOString() : "" };
   }
   if (data && typeof data === "object" && Array.isArray(data.chat_messages)) {
     const payload = Readers.claude(data);
     return { site: "claude", title: payload.title || "Untitled", turns: payload.messages.length,
+             source: typeof data.uuid === "string" ? `claude:${data.uuid}` : "",
              date: typeof data.created_at === "string" ? data.created_at : "" };
   }
   return null;
@@ -242,7 +244,7 @@ async function open(file) {
     ({ list: conversations, skipped } = await readConversations(file.stream(), file.size));
   }
   conversations.forEach((c, index) => { c.index = index; });
-  const rows = conversations.map(({ index, title, date, site, turns }) => ({ index, title, date, site, turns }))
+  const rows = conversations.map(({ index, title, date, site, turns, source }) => ({ index, title, date, site, turns, source }))
     .sort((a, b) => b.date.localeCompare(a.date));
   postMessage({ type: "list", rows, images: images.size, skipped });
 }

@@ -85,6 +85,11 @@
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = `${(r.date || "").slice(0, 10) || "undated"} · ${SITES[r.site]} · ${r.turns} turn${r.turns === 1 ? "" : "s"}`;
+    const before = r.source && shared.get(r.source);
+    if (before) {
+      meta.append(" · ", Object.assign(document.createElement("a"), { href: before.url, className: "import-shared",
+                                                                        textContent: "shared already" }));
+    }
     const preview = document.createElement("button");
     preview.type = "button";
     preview.className = "button";
@@ -95,7 +100,10 @@
     return item;
   }
 
+  let shared = new Map();
+
   function render() {
+    shared = sharedSources();
     const found = matching();
     $("import-list").replaceChildren(...found.slice(0, shown).map(row));
     $("import-count").textContent = `${found.length.toLocaleString()} conversation${found.length === 1 ? "" : "s"}` +
@@ -179,12 +187,24 @@
     }
   }
 
-  function keep(share, title) {
-    let store = {};
-    try { store = JSON.parse(localStorage.getItem(STORE) || "{}") || {}; } catch (e) { store = {}; }
+  function stored() {
+    try { return JSON.parse(localStorage.getItem(STORE) || "{}") || {}; } catch (e) { return {}; }
+  }
+
+  // `source` names the export's own conversation ("chatgpt:<id>"), so opening the export again can say it
+  // was shared from this browser already.
+  function keep(share, title, source) {
+    const store = stored();
     store[share.id] = { token: share.deleteToken, title, shortUrl: share.shortUrl, url: share.url,
-                        savedAt: new Date().toISOString() };
+                        savedAt: new Date().toISOString(), ...(source ? { source } : {}) };
     localStorage.setItem(STORE, JSON.stringify(store));
+  }
+
+  // The shares made from this browser, by the export conversation they came from.
+  function sharedSources() {
+    const found = new Map();
+    for (const entry of Object.values(stored())) if (entry && entry.source && entry.url) found.set(entry.source, entry);
+    return found;
   }
 
   // An image block's file name, by the pointer the worker fetched it by.
@@ -263,7 +283,7 @@
       placeholders.push(...failed.map(({ name, why }) => ({ name, why: `upload failed: ${why}` })));
       const body = globalThis.ShareReaders.withMedia({ ...payload, visibility: options.visibility }, uploaded);
       const share = await create(body, label);
-      keep(share, r.title);
+      keep(share, r.title, r.source);
       result(item, r.title, share, placeholders, null);
       selected.delete(r.index);
     } catch (error) {
