@@ -95,7 +95,8 @@
       });
     }
     const modelEl = document.querySelector("[data-message-model-slug]");
-    return { title: document.title, model: modelEl ? modelEl.getAttribute("data-message-model-slug") : null,
+    return { title: document.title,
+             model: modelEl ? globalThis.ShareReaders.publicModel(modelEl.getAttribute("data-message-model-slug")) : null,
              items: items.filter((i) => i.value) };
   }
 

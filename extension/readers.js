@@ -279,10 +279,39 @@
     const visible = messages.filter((m) => m.content.length);
     return {
       title: oneLine(data.title, 2000) || undefined,
-      model: oneLine(model || data.default_model_slug || "", 200) || undefined,
+      model: publicModel(model || data.default_model_slug),
       source: "chatgpt",
       messages: visible,
     };
+  }
+
+  // ------------------------------------------------------------------ model names
+
+  // What the sites call their models on screen, from the internal slugs their JSON holds. An unknown slug is
+  // left out rather than shown: it may be an internal name (text-davinci-002-render-sha was GPT-3.5).
+  const LEGACY_MODELS = {
+    "text-davinci-002-render": "GPT-3.5", "text-davinci-002-render-sha": "GPT-3.5",
+    "text-davinci-002-render-paid": "GPT-3.5", "text-davinci-002-render-sha-mobile": "GPT-3.5",
+    "gpt-3.5-turbo": "GPT-3.5", "gpt-4-browsing": "GPT-4", "gpt-4-plugins": "GPT-4", "gpt-4-code-interpreter": "GPT-4",
+    "gpt-4-dalle": "GPT-4", "gpt-4-mobile": "GPT-4", "gpt-4-gizmo": "GPT-4", "gpt-4o-canmore": "GPT-4o",
+    "agent-mode": "Agent mode",
+  };
+  const VARIANTS = { mini: "mini", nano: "nano", thinking: "Thinking", instant: "Instant", pro: "Pro" };
+
+  function publicModel(slug) {
+    const name = String(slug || "").trim().toLowerCase();
+    if (LEGACY_MODELS[name]) return LEGACY_MODELS[name];
+    // gpt-4, gpt-4o, gpt-4-1-mini (GPT-4.1 mini), gpt-5-2-thinking (GPT-5.2 Thinking)
+    let m = name.match(/^gpt-(\d)(o)?(?:-(\d))?(?:-(mini|nano|thinking|instant|pro))?$/);
+    if (m) return `GPT-${m[1]}${m[3] ? `.${m[3]}` : ""}${m[2] || ""}${m[4] ? ` ${VARIANTS[m[4]]}` : ""}`;
+    // The o-series is shown as its slug: o1, o3-mini-high, o4-mini.
+    if (/^o\d(?:-(?:mini|pro|preview))?(?:-high)?$/.test(name)) return name;
+    // claude-3-5-sonnet-20241022 (Claude 3.5 Sonnet), claude-sonnet-4-5-20250929 (Claude Sonnet 4.5)
+    m = name.match(/^claude-(\d)(?:-(\d))?-(opus|sonnet|haiku)(?:-\d{8})?(?:-latest)?$/);
+    if (m) return `Claude ${m[1]}${m[2] ? `.${m[2]}` : ""} ${m[3][0].toUpperCase()}${m[3].slice(1)}`;
+    m = name.match(/^claude-(opus|sonnet|haiku)-(\d)(?:-(\d))?(?:-\d{8})?$/);
+    if (m) return `Claude ${m[1][0].toUpperCase()}${m[1].slice(1)} ${m[2]}${m[3] ? `.${m[3]}` : ""}`;
+    return undefined;
   }
 
   // ------------------------------------------------------------------ Claude
@@ -427,7 +456,7 @@
     }
     return {
       title: oneLine(data.name, 2000) || undefined,
-      model: oneLine(data.model || "", 200) || undefined,
+      model: publicModel(data.model),
       source: "claude",
       messages,
     };
@@ -492,5 +521,6 @@
     return null;
   }
 
-  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, describe, withoutSteps, withMedia, imageType });
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, describe, withoutSteps, withMedia, imageType,
+                                            publicModel });
 })();

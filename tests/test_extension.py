@@ -224,7 +224,7 @@ def test_share_stores_exactly_the_visible_chatgpt_branch(extension):
     stored = _stored(cid)
     assert [{"role": m["role"], "content": m["content"]} for m in stored["messages"]] == EXPECTED_BRANCH
     assert (stored["title"], stored["model"], stored["source"], stored["visibility"]) == (
-        "Adding numbers in Python", "gpt-4o", "chatgpt", "unlisted")
+        "Adding numbers in Python", "GPT-4o", "chatgpt", "unlisted")
     assert '<code class="language-python">' in stored["messages"][1]["html"]
     assert "<table>" in stored["messages"][1]["html"]
     # The link, copied from the dialog.
@@ -412,7 +412,7 @@ def test_page_fallback_when_the_json_request_fails(extension):
     # Math from the page is KaTeX's TeX source, never its rendered HTML flattened to letters.
     assert "Here \\(x^2\\)." in stored["items"][1]["value"] and "\\[a = b\\]" in stored["items"][1]["value"]
     assert "katex" not in stored["items"][1]["value"] and "msupsub" not in stored["items"][1]["value"]
-    assert stored["model"] == "gpt-4o-page" and stored["title"] == "Adding numbers in Python"
+    assert stored["model"] == "GPT-4.1 mini" and stored["title"] == "Adding numbers in Python"  # its public name
     page.close()
 
 
@@ -425,7 +425,7 @@ def test_claude_shares_the_current_branch(extension):
         ("assistant", _text("Moon pulls the sea back\nsand remembers every wave\nthen forgets again")),
         ("user", _text("Now one about rain.")),
         ("assistant", _text("Rain on the tin roof", "counting what the clouds forgot"))]
-    assert (stored["title"], stored["model"], stored["source"]) == ("Haiku about tides", "claude-sonnet-4", "claude")
+    assert (stored["title"], stored["model"], stored["source"]) == ("Haiku about tides", "Claude Sonnet 4", "claude")
     page.close()
 
 
@@ -453,7 +453,7 @@ def test_the_button_survives_client_side_navigation(extension):
     }}""")
     page.wait_for_function("document.querySelector('#page-header sgpt-action') !== null")
     stored = _stored(_share(page))
-    assert stored["title"] == "Second conversation" and stored["model"] == "gpt-4o-mini"
+    assert stored["title"] == "Second conversation" and stored["model"] == "GPT-4o mini"
     assert [m["content"] for m in stored["messages"]] == [_text("Second question"), _text("Second answer")]
     # Off a conversation (the home page) the button hides.
     page.evaluate("history.pushState({}, '', '/')")

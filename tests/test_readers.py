@@ -97,7 +97,7 @@ def test_voice_turns_are_text_marked_spoken():
     assert first_user["content"][0]["text"].startswith("So I got a new alternator")
     assert first_answer["content"][0]["spoken"] is True
     assert any(t["title"].startswith("Searched the web: 2006 Mustang") for t in blocks(payload, "tool"))
-    assert payload["model"] == "gpt-5-thinking"
+    assert payload["model"] == "GPT-5 Thinking"  # the name ChatGPT shows, not its slug
 
 
 def test_canvas_code_runs_and_agent_steps():
@@ -162,7 +162,7 @@ def test_old_citations_become_links():
     oscar = "[Oscar — django-oscar 3.2 documentation](https://django-oscar.readthedocs.io/en/stable/)"
     assert f"requirements well ({oscar})" in answer
     assert [t["title"] for t in blocks(payload, "tool")] == ["Read a web page", "Browsed the web"]
-    assert payload["model"] == "gpt-4-browsing"
+    assert payload["model"] == "GPT-4"
 
 
 def test_images_keep_their_names_and_sizes():
@@ -171,7 +171,7 @@ def test_images_keep_their_names_and_sizes():
     assert first[0] == {"type": "image", "name": "BE5F438F-8A64-4D2D-A395-F81569CBD555.jpeg",
                         "width": 1536, "height": 1152}
     assert first[1]["text"].startswith("Interpret this painting")
-    assert payload["model"] == "gpt-4o"
+    assert payload["model"] == "GPT-4o"
     assert read("chatgpt", CHATS / "chatgpt_export_image.json")["fetches"] == [
         "file-service://file-6y9faxjcnXrzx8UTUQepS7"]
     generated_read = read("chatgpt", CHATS / "chatgpt_imagegen_user_images.json")
@@ -190,7 +190,7 @@ def test_the_model_falls_back_to_the_conversations_default():
         if node.get("message"):
             node["message"]["metadata"].pop("model_slug", None)
     data["default_model_slug"] = "gpt-4o-mini"
-    assert read("chatgpt", data, Path(__import__("tempfile").mkdtemp()))["payload"]["model"] == "gpt-4o-mini"
+    assert read("chatgpt", data, Path(__import__("tempfile").mkdtemp()))["payload"]["model"] == "GPT-4o mini"
 
 
 def test_claude_api_answer_and_export_without_a_current_leaf(tmp_path):
@@ -250,3 +250,28 @@ def test_every_payload_is_a_valid_create_body(site, name):
     payload = read(site, CHATS / name)["payload"]
     request = parse_create(json.dumps(payload).encode(), 2000)
     assert request.messages is not None and len(request.messages) == len(payload["messages"])
+
+
+@pytest.mark.parametrize("slug, shown", [
+    ("text-davinci-002-render-sha", "GPT-3.5"),  # a 2023 conversation: ChatGPT showed "GPT-3.5" or nothing
+    ("gpt-4-browsing", "GPT-4"), ("gpt-4o", "GPT-4o"), ("gpt-4-1-mini", "GPT-4.1 mini"),
+    ("gpt-5", "GPT-5"), ("gpt-5-thinking", "GPT-5 Thinking"), ("gpt-5-2-thinking", "GPT-5.2 Thinking"),
+    ("o3-mini-high", "o3-mini-high"), ("agent-mode", "Agent mode"),
+    ("auto", None), ("research-preview-internal", None), ("", None),  # unknown: left out, never leaked
+])
+def test_the_model_is_the_name_the_site_shows_or_nothing(tmp_path, slug, shown):
+    data = fixture("chatgpt_export_image.json")
+    for node in data["mapping"].values():
+        if node.get("message"):
+            node["message"]["metadata"]["model_slug"] = slug
+    data["default_model_slug"] = slug
+    assert read("chatgpt", data, tmp_path)["payload"].get("model") == shown
+
+
+@pytest.mark.parametrize("slug, shown", [
+    ("claude-3-5-sonnet-20241022", "Claude 3.5 Sonnet"), ("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5"),
+    ("claude-opus-4-1-20250805", "Claude Opus 4.1"), ("claude-3-opus-20240229", "Claude 3 Opus"),
+    ("claude-internal-eval", None),
+])
+def test_a_claude_model_is_its_public_name(tmp_path, slug, shown):
+    assert read("claude", {**fixture("claude_api_text.json"), "model": slug}, tmp_path)["payload"].get("model") == shown
