@@ -115,7 +115,8 @@ def _block_markdown(block: dict[str, Any]) -> str:
     """One block as Markdown: reasoning, code runs and tool steps collapsible, math as its TeX."""
     kind = block.get("type")
     if kind == "text":
-        return str(block.get("text", ""))
+        # A voice turn says so, as the page marks it (🎙): a transcript is not typed text.
+        return ("_(spoken)_ " if block.get("spoken") else "") + str(block.get("text", ""))
     if kind == "reasoning":
         return _collapsed(block.get("title") or "Reasoning", block.get("text", ""))
     if kind == "code":

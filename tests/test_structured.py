@@ -75,6 +75,16 @@ def test_exports_carry_every_block_sensibly(client):
     assert sharegpt["conversations"][1]["value"].startswith("The roots are 2 and 3")
 
 
+def test_a_voice_turn_is_marked_spoken_in_the_markdown_export(client):
+    voice = {"messages": [{"role": "user", "content": [{"type": "text", "text": "what time is it", "spoken": True}]},
+                          {"role": "assistant", "content": [{"type": "text", "text": "Noon.", "spoken": True}]},
+                          {"role": "user", "content": [{"type": "text", "text": "typed, this one"}]}]}
+    created = create(client, voice)
+    markdown = client.http.get(f"/api/conversations/{created['id']}/export?format=markdown").body.decode()
+    assert "> _(spoken)_ what time is it" in markdown and "> _(spoken)_ Noon." in markdown
+    assert "> typed, this one" in markdown and "_(spoken)_ typed" not in markdown
+
+
 @pytest.mark.parametrize("content, field, says", [
     ([{"type": "text", "text": "ok"}, {"type": "video", "url": "x"}], "messages.1.content.1.type", "one of"),
     ([{"text": "no type"}], "messages.1.content.0.type", "one of"),
