@@ -18,7 +18,7 @@ from .avatars import read_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, not_found
-from .listings import row
+from .listings import iso, row
 from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
 from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items, turn_text
 from .text import plain_text
@@ -68,6 +68,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
         meta = ConversationMeta(
             conversation_id, keys.META, title=title, model=model, source=source, avatar_key=avatar_key,
             card_key=card_key, created=created,
+            started=int(request.startedAt.timestamp() * 1000) if request.startedAt else None,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
             list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None,
@@ -145,6 +146,7 @@ def get(conversation_id: str) -> dict[str, Any]:
     return {
         **row(meta),
         "model": meta.model, "source": meta.source, "visibility": meta.visibility,
+        "startedAt": iso(int(meta.started)) if meta.started else None,
         "card": links.public_object_url(meta.card_key) if meta.card_key else None,
         "messages": messages,
         "items": seed_items(messages),

@@ -118,6 +118,7 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     body_key = UnicodeAttribute(null=True)  # S3 key of an oversized body, to delete it with the rest
     media_keys = UnicodeSetAttribute(null=True)  # the images it shows (media/...): released when it goes
     card_key = UnicodeAttribute(null=True)  # its link-preview card (cards/<id>/...)
+    started = NumberAttribute(null=True)  # epoch ms: when the conversation began on its site, if it said
     # Bumped by every owner edit: edits and deletes are conditional on the version they read, so two
     # racing edits cannot leave search entries of a title or visibility that lost (absent: never edited).
     version = NumberAttribute(null=True)

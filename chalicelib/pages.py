@@ -103,7 +103,9 @@ def conversation_page(conversation: dict[str, Any], short_url: str) -> str:
         "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
         canonical=f"{settings.get().site_url}/c/{conversation['id']}",
         noindex=conversation["visibility"] != "public", role_names=ROLE_NAMES,
-        created_label=created.strftime("%d %b %Y"))
+        created_label=created.strftime("%d %b %Y"),
+        started_label=_parse_iso(conversation["startedAt"]).strftime("%d %b %Y") if conversation.get("startedAt")
+        else None)
 
 
 def _explore_href(tab: str, q: str, cursor: str | None, trail: list[str]) -> str:

@@ -7,13 +7,25 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ApiError, bad_request
 from .media import MEDIA_ID
 from .settings import MAX_COMMENT_CHARS, MAX_IMAGE_BYTES
+
+EARLIEST_START = datetime(2015, 1, 1, tzinfo=timezone.utc)
 
 
 class SeedItem(BaseModel):
@@ -150,8 +162,24 @@ class CreateConversation(BaseModel):
     source: str | None = Field(None, max_length=200)
     visibility: Literal["unlisted", "public"] = "unlisted"
     avatarUrl: str | None = None
+    startedAt: AwareDatetime | None = Field(None, description="When the conversation began on its site (ISO 8601 "
+                                            "with a time zone), shown beside the share date; between 2015 and now.")
     items: list[SeedItem] | None = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
     messages: list[Message] | None = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
+
+    @field_validator("startedAt", mode="before")
+    @classmethod
+    def _written_as_a_date(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):  # a bare number could be seconds or ms: say which
+            raise ValueError("write the date as ISO 8601 text, such as 2023-03-14T09:30:00Z")
+        return value
+
+    @field_validator("startedAt")
+    @classmethod
+    def _a_real_date(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not EARLIEST_START <= value <= datetime.now(timezone.utc) + timedelta(days=1):
+            raise ValueError("a conversation begins between 2015 and now")
+        return value
 
     @model_validator(mode="after")
     def _one_shape(self) -> CreateConversation:
@@ -268,6 +296,7 @@ class Conversation(BaseModel):
     card: str | None = Field(description="The link-preview card (1200×630 PNG); null for conversations shared "
                                          "before cards existed.")
     createdAt: str
+    startedAt: str | None = Field(None, description="When the conversation began on its site, if it said.")
     views: int
     saves: int
     comments: int

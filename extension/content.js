@@ -352,7 +352,7 @@
       const chosen = checks.map((label, i) => (label.querySelector("input").checked ? turns[i] : null)).filter(Boolean);
       if (!chosen.length) { status.replaceChildren(showError(new ShareError("empty", "Choose at least one message."))); return; }
       let payload = { title: title.value, model: conversation.model || undefined, source: conversation.source,
-                      visibility: publicRadio.checked ? "public" : "unlisted" };
+                      startedAt: conversation.startedAt || undefined, visibility: publicRadio.checked ? "public" : "unlisted" };
       payload[conversation.messages ? "messages" : "items"] = chosen;
       if (conversation.messages && !steps.checked) payload = globalThis.ShareReaders.withoutSteps(payload);
       if (conversation.messages && !payload.messages.length) {

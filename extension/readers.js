@@ -280,6 +280,7 @@
     return {
       title: oneLine(data.title, 2000) || undefined,
       model: publicModel(model || data.default_model_slug),
+      startedAt: startedAt(typeof data.create_time === "number" ? data.create_time * 1000 : null),
       source: "chatgpt",
       messages: visible,
     };
@@ -297,6 +298,12 @@
     "agent-mode": "Agent mode",
   };
   const VARIANTS = { mini: "mini", nano: "nano", thinking: "Thinking", instant: "Instant", pro: "Pro" };
+
+  // When the conversation began on its site, as the API takes it (ISO 8601, UTC), or nothing.
+  function startedAt(ms) {
+    return Number.isFinite(ms) && ms > Date.UTC(2015, 0, 1) && ms < Date.now() + 86400000
+      ? new Date(ms).toISOString() : undefined;
+  }
 
   function publicModel(slug) {
     const name = String(slug || "").trim().toLowerCase();
@@ -457,6 +464,7 @@
     return {
       title: oneLine(data.name, 2000) || undefined,
       model: publicModel(data.model),
+      startedAt: startedAt(typeof data.created_at === "string" ? Date.parse(data.created_at) : null),
       source: "claude",
       messages,
     };

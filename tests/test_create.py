@@ -287,3 +287,22 @@ def test_create_is_rate_limited_per_client(client, aws):
     assert 0 < int(refused.headers["Retry-After"]) <= 600
     # Another client is not affected: the key is per client, not global.
     assert post_json(client, chat(), ip=new_ip()).status_code == 201
+
+
+def test_the_conversations_own_date_is_kept_and_shown_beside_the_share_date(client):
+    created = create(client, {**chat(), "startedAt": "2023-03-14T09:30:00+01:00"})
+    got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
+    assert got["startedAt"] == "2023-03-14T08:30:00.000Z"
+    page = client.http.get(f"/c/{created['id']}").body.decode()
+    assert 'from <time datetime="2023-03-14T08:30:00.000Z">14 Mar 2023</time></span> · shared <time' in page
+    undated = create(client, chat())
+    assert body_of(client.http.get(f"/api/conversations/{undated['id']}"))["startedAt"] is None
+    assert "· shared" not in client.http.get(f"/c/{undated['id']}").body.decode()
+
+
+@pytest.mark.parametrize("started", ["2023-03-14T09:30:00", "1999-01-01T00:00:00Z", "2999-01-01T00:00:00Z",
+                                     "yesterday", 1678786200])
+def test_a_date_that_is_not_a_real_start_is_refused(client, started):
+    with nothing_stored():
+        response = post_json(client, {**chat(), "startedAt": started})
+    _assert_error(response, 400, "invalid_field", "startedAt")

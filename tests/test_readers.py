@@ -275,3 +275,14 @@ def test_the_model_is_the_name_the_site_shows_or_nothing(tmp_path, slug, shown):
 ])
 def test_a_claude_model_is_its_public_name(tmp_path, slug, shown):
     assert read("claude", {**fixture("claude_api_text.json"), "model": slug}, tmp_path)["payload"].get("model") == shown
+
+
+def test_the_conversations_own_date_is_sent_when_the_site_gives_it(tmp_path):
+    chatgpt = read("chatgpt", CHATS / "chatgpt_voice.json")["payload"]
+    assert chatgpt["startedAt"] == "2025-10-30T20:47:10.937Z"  # create_time 1761857230.937661
+    assert read("claude", CHATS / "claude_export_thinking_search.json")["payload"]["startedAt"] \
+        == "2026-04-12T15:21:03.426Z"
+    assert read("claude", CHATS / "claude_api_text.json")["payload"]["startedAt"] == "2025-03-05T18:06:10.831Z"
+    undated = fixture("chatgpt_voice.json")
+    undated["create_time"] = "yesterday"
+    assert "startedAt" not in read("chatgpt", undated, tmp_path)["payload"]
