@@ -12,6 +12,14 @@
   // 【5†source】, 【3:0†report.pdf】, 【Page title, lines 66–76】: ChatGPT uses these brackets for citations only.
   const OLD_CITATION = /【[^【】\n]{0,400}】/g;
   const SANDBOX_LINK = /\[([^\]\n]{0,300})\]\(sandbox:([^)\s]{1,500})\)/g;
+  // {{file:file-2QL5…}}: where ChatGPT's app shows a file card (agent mode's PDF, a generated file).
+  const FILE_MARKER = /\{\{file:([A-Za-z0-9_-]{1,200})\}\}/g;
+  const MIME_TYPES = { pdf: "application/pdf", zip: "application/zip", csv: "text/csv", txt: "text/plain",
+                       md: "text/markdown", json: "application/json", py: "text/x-python", html: "text/html",
+                       docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                       xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp" };
   const LANGUAGE = /^[A-Za-z0-9_+#.-]{1,40}$/;
   const IMAGE_NAME = /\.(png|jpe?g|gif|webp|heic|bmp|svg)$/i;
   const MAX_LINKS = 50;
@@ -45,6 +53,49 @@
   }
 
   // ------------------------------------------------------------------ ChatGPT
+
+  // File names by file id, from the references any message of the conversation carries (`{file_id,
+  // file_name}` objects in its metadata, whatever the key: `n7jupd_crefs`, `content_references`...).
+  function fileNames(data) {
+    const names = new Map();
+    for (const node of Object.values(data.mapping || {})) {
+      const metadata = (node && node.message && node.message.metadata) || {};
+      for (const value of Object.values(metadata)) {
+        if (!Array.isArray(value)) continue;
+        for (const ref of value) {
+          if (ref && typeof ref.file_id === "string" && typeof ref.file_name === "string" && ref.file_name.trim()) {
+            names.set(ref.file_id, basename(ref.file_name));
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  function fileBlock(name) {
+    const extension = (name.match(/\.([A-Za-z0-9]{1,8})$/) || [])[1];
+    return compact({ type: "file", name: cut(name, 300), mimeType: MIME_TYPES[(extension || "").toLowerCase()] });
+  }
+
+  // A reply's text with its file markers where the app shows a file card: the text cut there, the file's
+  // chip between (by the name the conversation gives it; a marker of a file it does not name is removed).
+  function textAndFiles(text, names, spoken) {
+    const blocks = [];
+    let at = 0;
+    const add = (piece) => { if (piece.trim()) blocks.push(compact({ type: "text", text: piece.trim(), spoken })); };
+    for (const match of text.matchAll(FILE_MARKER)) {
+      add(text.slice(at, match.index));
+      const name = names.get(match[1]);
+      if (name) blocks.push(fileBlock(name));
+      at = match.index + match[0].length;
+    }
+    if (at === 0) return text.trim() ? [compact({ type: "text", text, spoken })] : [];
+    add(text.slice(at));
+    return blocks;
+  }
+
+  // In a reasoning summary a marker becomes the file's name, as words.
+  const withFileNames = (text, names) => text.replace(FILE_MARKER, (all, id) => (names.has(id) ? `\`${names.get(id)}\`` : ""));
 
   // Citation markers resolved into links through the message's references, then any marker left removed.
   function resolveCitations(text, metadata) {
@@ -155,6 +206,10 @@
     if (message.content && message.content.content_type === "text" && !blocks.length && message.content.text) {
       blocks.push({ type: "text", text: message.content.text });
     }
+    // A spoken turn ChatGPT kept no transcript of is still a turn: dropping it merged the replies around it.
+    const audio = ((message.content && message.content.parts) || []).some((part) => part &&
+      /^(real_time_user_audio_video_asset_pointer|audio_asset_pointer)$/.test(part.content_type || ""));
+    if (audio && !blocks.length) blocks.push({ type: "text", text: "_Voice message (no transcript)_", spoken: true });
     const listed = new Set();
     for (const file of [...pendingFiles, ...attachments.filter((a) => !shownImages.has(a.id))]) {
       if (!file || !file.name || listed.has(file.id || file.name)) continue;
@@ -172,6 +227,7 @@
     let assistant = null;
     let pendingFiles = [];
     let model = null;
+    const names = fileNames(data);
     const assistantBlocks = () => {
       if (!assistant) { assistant = { role: "assistant", content: [] }; messages.push(assistant); }
       return assistant.content;
@@ -200,7 +256,7 @@
       if (role === "assistant" && type === "thoughts") {
         const text = (content.thoughts || []).map((t) => [t.summary && `**${oneLine(t.summary, 300)}**`, t.content]
           .filter(Boolean).join("\n\n")).filter(Boolean).join("\n\n");
-        assistantBlocks().push({ type: "reasoning", text: text.replace(PRIVATE_USE, "") });
+        assistantBlocks().push({ type: "reasoning", text: withFileNames(text, names).replace(PRIVATE_USE, "") });
         continue;
       }
       if (role === "assistant" && type === "reasoning_recap") {
@@ -216,7 +272,7 @@
           if (typeof part === "string" || (part && part.content_type === "audio_transcription")) {
             const raw = typeof part === "string" ? part : part.text || "";
             const text = withoutSandboxLinks(resolveCitations(raw, metadata));
-            if (text.trim()) assistantBlocks().push(compact({ type: "text", text, spoken: typeof part === "string" ? undefined : true }));
+            assistantBlocks().push(...textAndFiles(text, names, typeof part === "string" ? undefined : true));
           } else if (part && part.content_type === "image_asset_pointer") {
             assistantBlocks().push(compact({ type: "image", name: "image", width: dimension(part.width), height: dimension(part.height),
                                              fetch: pointer(part.asset_pointer) }));

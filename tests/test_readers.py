@@ -91,7 +91,14 @@ def test_nothing_the_reader_never_saw_is_published(name):
 
 def test_voice_turns_are_text_marked_spoken():
     payload = read("chatgpt", CHATS / "chatgpt_voice.json")["payload"]
-    assert len(payload["messages"]) == 28  # the old reader kept 2
+    # 36 turns, as ChatGPT shows them (the first reader kept 2; then 28, dropping the 4 spoken questions
+    # ChatGPT kept no transcript of, which merged the replies around each into one bubble).
+    assert len(payload["messages"]) == 36
+    roles = [m["role"] for m in payload["messages"]]
+    assert roles == ["user", "assistant"] * 18
+    untranscribed = [m["content"] for m in payload["messages"]
+                     if m["content"] == [{"type": "text", "text": "_Voice message (no transcript)_", "spoken": True}]]
+    assert len(untranscribed) == 4
     first_user, first_answer = payload["messages"][0], payload["messages"][1]
     assert first_user["content"] == [{"type": "text", "text": first_user["content"][0]["text"], "spoken": True}]
     assert first_user["content"][0]["text"].startswith("So I got a new alternator")
@@ -286,3 +293,19 @@ def test_the_conversations_own_date_is_sent_when_the_site_gives_it(tmp_path):
     undated = fixture("chatgpt_voice.json")
     undated["create_time"] = "yesterday"
     assert "startedAt" not in read("chatgpt", undated, tmp_path)["payload"]
+
+
+def test_a_file_marker_is_the_file_card_the_app_shows_never_raw():
+    """Agent mode's answer says `{{file:file-2QL5…}}` where ChatGPT shows the PDF it made: the text is cut
+    there and the file's chip (its name from the conversation's own references) stands between."""
+    payload = read("chatgpt", CHATS / "chatgpt_agent_canvas_python.json")["payload"]
+    assert "{{file:" not in json.dumps(payload)
+    chip = {"type": "file", "name": "look_what_the_cat_cherry_picked_images.pdf", "mimeType": "application/pdf"}
+    (answer,) = [m["content"] for m in payload["messages"] if m["role"] == "assistant" and chip in m["content"]]
+    visible = [b for b in answer if b["type"] in ("text", "file")]
+    kinds = [b["type"] for b in visible]
+    assert kinds[kinds.index("file") - 1] == "text"
+    assert visible[kinds.index("file") - 1]["text"].endswith("Grab the updated PDF here:")
+    assert visible[kinds.index("file") + 1]["text"].startswith("Enjoy")
+    # In a reasoning summary the marker reads as the file's name.
+    assert any("`look_what_the_cat_cherry_picked_images.pdf`" in b["text"] for b in answer if b["type"] == "reasoning")
