@@ -84,11 +84,31 @@ def _tool(block: ToolBlock, user: bool) -> str:
     return f'<details class="block tool-step"><summary>{_escape(block.title)}</summary><ul>{items}</ul></details>'
 
 
+# A document longer than this is a card: its first lines, and the whole behind "Show all" (a `<details>`,
+# so it is in the HTML and opens without JavaScript). Seven canvas manuscripts printed whole made a page
+# 337,760 px tall.
+CARD_LINES = 40
+PREVIEW_LINES = 6
+
+
+def _render_document(content: str, block: DocumentBlock) -> str:
+    return (_code(content, block.language) if block.format == "code"
+            else highlight_code_blocks(markdown_to_html(content)))
+
+
 def _document(block: DocumentBlock, user: bool) -> str:
-    content = (_code(block.content, block.language) if block.format == "code"
-               else highlight_code_blocks(markdown_to_html(block.content)))
-    return (f'<section class="block document"><header><h3>{_escape(block.title)}</h3></header>'
-            f'<div class="document-body">{content}</div></section>')
+    lines = block.content.count("\n") + 1
+    header = f"<header><h3>{_escape(block.title)}</h3></header>"
+    if lines <= CARD_LINES:
+        return (f'<section class="block document">{header}'
+                f'<div class="document-body">{_render_document(block.content, block)}</div></section>')
+    kind = f"{block.language or 'Code'}" if block.format == "code" else "Document"
+    preview = _render_document("\n".join(block.content.split("\n")[:PREVIEW_LINES]), block)
+    return (f'<section class="block document doc-card">{header}'
+            f'<p class="document-kind">{_escape(kind)} · {lines:,} lines</p>'
+            f'<div class="document-preview" aria-hidden="true">{preview}</div>'
+            f'<details class="document-all"><summary>Show all {lines:,} lines</summary>'
+            f'<div class="document-body">{_render_document(block.content, block)}</div></details></section>')
 
 
 def _image(block: ImageBlock, user: bool) -> str:

@@ -385,3 +385,38 @@ def test_after_delete_the_browser_shows_no_cached_copy(context):
     response = page.goto(f"/c/{cid}")
     assert response.status == 404
     assert "Cached then deleted" not in page.content()
+
+
+def test_long_documents_are_cards_and_the_page_stays_readable(browser, chalice_local):
+    """Seven canvas manuscripts of a novel (ChatGPT's canmore documents): printed whole, such a page was
+    561,131 px tall at 375 px. Each is now a card (title, kind, first lines, "Show all"), its whole text in the
+    HTML behind a <details> that opens without JavaScript."""
+    chapter = "\n\n".join(f"Paragraph {n} of the chapter, where the lighthouse keeper {'and the tide ' * 12}waits."
+                          for n in range(200))  # ~400 lines
+    documents = [{"type": "document", "title": f"Chapter {n + 1}", "format": "markdown",
+                  "content": f"# Chapter {n + 1}\n\n{chapter}\n\nThe end of chapter {n + 1}."} for n in range(7)]
+    short = {"type": "document", "title": "Outline", "format": "markdown", "content": "- one\n- two\n- three"}
+    created = _create_http({"title": "A novel in canvas", "messages": [
+        {"role": "user", "content": "Write the novel, chapter by chapter."},
+        {"role": "assistant", "content": [short, *documents, {"type": "text", "text": "Here it is."}]}]})
+    ctx = browser.new_context(base_url=chalice_local, viewport={"width": 375, "height": 800})
+    page = ctx.new_page()
+    page.goto(f"/c/{created['id']}")
+    cards = page.locator(".document.doc-card")
+    expect(cards).to_have_count(7)
+    expect(page.locator(".document:not(.doc-card)")).to_have_count(1)  # the short one stays whole
+    lines = documents[0]["content"].count("\n") + 1
+    expect(cards.first.locator("summary")).to_have_text(f"Show all {lines} lines")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 9000, height  # seven manuscripts, each a card
+    assert "The end of chapter 7." in page.content()  # the whole text is in the page, closed
+    assert not page.get_by_text("The end of chapter 3.").is_visible()
+    cards.nth(2).locator("summary").click()
+    expect(page.get_by_text("The end of chapter 3.")).to_be_visible()
+    expect(cards.nth(2).locator(".document-preview")).to_be_hidden()  # opened: the preview gives way
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(ARTIFACTS / "documents-375.png"))
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+    ctx.close()

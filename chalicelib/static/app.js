@@ -129,7 +129,8 @@
     button.className = "copy-code";
     button.textContent = "Copy";
     button.setAttribute("aria-label", `Copy the document ${header.textContent}`);
-    button.addEventListener("click", () => copy(body.innerText, button));
+    // A card's body may be closed (not rendered): its text is then the source, as written.
+    button.addEventListener("click", () => copy(body.innerText || body.textContent, button));
     header.append(button);
   });
 
