@@ -7,7 +7,8 @@ the markup around it (collapsed sections, panels, chips) is ours. Reasoning, cod
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -64,8 +65,9 @@ def _text(block: TextBlock, user: bool) -> str:
 
 def _reasoning(block: ReasoningBlock, user: bool) -> str:
     summary = _escape(block.title or "Reasoning")
-    return (f'<details class="block reasoning"><summary>{summary}</summary>'
-            f"{markdown_to_html(block.text) if block.text else ''}</details>")
+    if not block.text.strip():  # "Thought for 10s" with no thoughts shared: a label, not an empty expander
+        return f'<p class="block reasoning-label">{summary}</p>'
+    return f'<details class="block reasoning"><summary>{summary}</summary>{markdown_to_html(block.text)}</details>'
 
 
 def _code_run(block: CodeBlock, user: bool) -> str:
@@ -143,6 +145,38 @@ def render_block(block: Block, user: bool) -> str:
     return _RENDERERS[type(block)](block, user)
 
 
+_WORK = (ReasoningBlock, CodeBlock, ToolBlock)
+# What the sites themselves call the whole of a turn's work ("Thought for 7m 58s", "Worked for 10 minutes").
+_WORK_LABEL = re.compile(r"^(Thought|Thinking|Worked|Reasoned|Researched) for ", re.IGNORECASE)
+
+
 def render_turn(blocks: list[Block], user: bool) -> str:
-    return "".join(render_block(block, user) for block in blocks)
+    """A turn's HTML. An assistant's work (reasoning, tool steps, code runs, and the text and images between
+    them) is one collapsed group before its answer, as ChatGPT and Claude show it; documents and file chips
+    it made stay in view, and so does the answer after the last step."""
+    last = max((i for i, block in enumerate(blocks) if isinstance(block, _WORK)), default=-1)
+    work = [block for block in blocks[:last + 1] if not isinstance(block, (DocumentBlock, FileBlock))]
+    if user or sum(isinstance(block, _WORK) for block in work) < 2:
+        return "".join(render_block(block, user) for block in blocks)
+    results = [block for block in blocks[:last + 1] if isinstance(block, (DocumentBlock, FileBlock))]
+    label, labelled = _work_label(work)
+    # The step whose title became the group's label is not labelled with it twice.
+    inside = "".join(render_block(block.model_copy(update={"title": None}) if block is labelled else block, user)
+                     for block in work)
+    return (f'<details class="block work"><summary>{_escape(label)}</summary>{inside}</details>'
+            + "".join(render_block(block, user) for block in results + blocks[last + 1:]))
+
+
+def _work_label(work: Sequence[Block]) -> tuple[str, Block | None]:
+    """The site's own label when the turn carries one (and the step that carried it), else what was done:
+    "Reasoned and used 12 tools"."""
+    for block in reversed(work):
+        if isinstance(block, ReasoningBlock) and block.title and _WORK_LABEL.match(block.title):
+            return block.title, block
+    reasoned = any(isinstance(block, ReasoningBlock) for block in work)
+    tools = sum(isinstance(block, (ToolBlock, CodeBlock)) for block in work)
+    used = f"used {tools} tool{'' if tools == 1 else 's'}" if tools else ""
+    if reasoned and used:
+        return f"Reasoned and {used}", None
+    return (used.capitalize() if used else "Reasoned"), None
 

@@ -72,6 +72,12 @@
     return names;
   }
 
+  // An image the agent opened again is shown once in its turn.
+  function pushImage(blocks, image) {
+    if (image.fetch && blocks.some((b) => b.type === "image" && b.fetch === image.fetch)) return;
+    blocks.push(image);
+  }
+
   function fileBlock(name) {
     const extension = (name.match(/\.([A-Za-z0-9]{1,8})$/) || [])[1];
     return compact({ type: "file", name: cut(name, 300), mimeType: MIME_TYPES[(extension || "").toLowerCase()] });
@@ -274,8 +280,8 @@
             const text = withoutSandboxLinks(resolveCitations(raw, metadata));
             assistantBlocks().push(...textAndFiles(text, names, typeof part === "string" ? undefined : true));
           } else if (part && part.content_type === "image_asset_pointer") {
-            assistantBlocks().push(compact({ type: "image", name: "image", width: dimension(part.width), height: dimension(part.height),
-                                             fetch: pointer(part.asset_pointer) }));
+            pushImage(assistantBlocks(), compact({ type: "image", name: "image", width: dimension(part.width),
+                                                   height: dimension(part.height), fetch: pointer(part.asset_pointer) }));
           }
         }
         if (type === "code" && content.text) {  // code shown to the reader, not run
@@ -323,9 +329,9 @@
           for (const part of content.parts || []) {
             if (part && part.content_type === "image_asset_pointer") {
               const generated = part.metadata && part.metadata.dalle;
-              assistantBlocks().push(compact({ type: "image", name: generated ? "Generated image" : "image",
-                                               width: dimension(part.width), height: dimension(part.height),
-                                               fetch: pointer(part.asset_pointer) }));
+              pushImage(assistantBlocks(), compact({ type: "image", name: generated ? "Generated image" : "image",
+                                                     width: dimension(part.width), height: dimension(part.height),
+                                                     fetch: pointer(part.asset_pointer) }));
             }
           }
         }

@@ -257,10 +257,12 @@ def test_a_real_kind_of_conversation_reads_on_our_page_as_it_did_on_chatgpt(exte
     # Math is MathML the browser lays out itself: no script, no font download.
     assert answer.locator("math").count() == 3
     expect(answer.locator('math[display="block"] mfrac')).to_have_count(1)
-    # Reasoning, the code run and the search are there, closed; the answer reads first.
-    reasoning = answer.locator("details.reasoning")
-    expect(reasoning.locator("summary")).to_have_text("Thought for 12s")
-    expect(reasoning.get_by_text("It shows x^2")).to_be_hidden()
+    # Reasoning, the code run and the search are one closed group under ChatGPT's label; the answer reads first.
+    work = answer.locator("details.work")
+    expect(work.locator(":scope > summary")).to_have_text("Thought for 12s")
+    expect(work.get_by_text("It shows x^2")).to_be_hidden()
+    work.locator(":scope > summary").click()
+    reasoning = work.locator("details.reasoning")
     reasoning.locator("summary").click()
     expect(reasoning.get_by_text("It shows x^2")).to_be_visible()
     expect(answer.locator("details.code-run summary")).to_have_text("Ran python code")

@@ -309,3 +309,16 @@ def test_a_file_marker_is_the_file_card_the_app_shows_never_raw():
     assert visible[kinds.index("file") + 1]["text"].startswith("Enjoy")
     # In a reasoning summary the marker reads as the file's name.
     assert any("`look_what_the_cat_cherry_picked_images.pdf`" in b["text"] for b in answer if b["type"] == "reasoning")
+
+
+def test_an_image_the_agent_opened_again_is_shown_once(tmp_path):
+    data = fixture("chatgpt_agent_canvas_python.json")
+    shown = read("chatgpt", CHATS / "chatgpt_agent_canvas_python.json")["fetches"]
+    # The same screenshot pointer answered twice, as an agent re-opening a file does.
+    for node in list(data["mapping"].values()):
+        message = node.get("message") or {}
+        parts = (message.get("content") or {}).get("parts") or []
+        if message.get("author", {}).get("role") == "tool" and any(
+                isinstance(p, dict) and p.get("content_type") == "image_asset_pointer" for p in parts):
+            message["content"]["parts"] = parts + parts
+    assert read("chatgpt", data, tmp_path)["fetches"] == shown and len(shown) == len(set(shown)) == 6

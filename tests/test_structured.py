@@ -43,8 +43,12 @@ def test_a_structured_turn_round_trips_and_renders_every_block(client):
     assert [b["type"] for b in assistant["content"]] == ["reasoning", "code", "tool", "document", "text"]
     assert assistant["content"][1]["output"] == "array([3., 2.])"
     html = assistant["html"]
-    assert html.count("<details") == 3 and "<details open" not in html  # reasoning, code run, tool step: closed
-    assert '<summary>Thought for 12 s</summary>' in html and "<strong>Factoring.</strong>" in html
+    # The work (reasoning, code run, tool step) is one closed group before the answer, under the label the site
+    # gave it; each step inside is closed too.
+    assert html.startswith('<details class="block work"><summary>Thought for 12 s</summary>')
+    assert html.count("<details") == 4 and "<details open" not in html
+    assert html.count("Thought for 12 s") == 1 and "<strong>Factoring.</strong>" in html
+    assert html.index("</details>" * 2) < html.index('<section class="block document">') < html.index("The roots")
     assert '<summary>Ran python code</summary>' in html and "array([3., 2.])" in html
     assert 'href="https://en.wikipedia.org/wiki/Quadratic_formula"' in html and "javascript:" not in html
     assert '<section class="block document">' in html and "<h3>Worked solution</h3>" in html
@@ -155,3 +159,36 @@ def test_code_is_coloured_up_to_a_budget_per_conversation_then_shown_plain(clien
     small_run, last_fence = second["html"].split("<pre>")[1:]
     assert "tok-" in small_run  # still within the budget
     assert "tok-" not in last_fence and "x = 1" in last_fence  # past it: shown as written, uncoloured
+
+
+def _shared(client, fixture_name: str) -> dict:
+    """A real-shaped ChatGPT conversation as the extension reads and sends it (without its images' bytes)."""
+    from test_readers import CHATS, read
+
+    created = create(client, read("chatgpt", CHATS / fixture_name)["payload"])
+    return body_of(client.http.get(f"/api/conversations/{created['id']}"))
+
+
+def test_a_turns_work_is_one_collapsed_group_labelled_as_the_site_labels_it(client):
+    """Agent mode's ten minutes of reasoning, tool steps, code runs and screenshots, and a reasoning model's
+    thoughts, each one closed group before the answer, under ChatGPT's own label."""
+    agent = _shared(client, "chatgpt_agent_canvas_python.json")
+    labels = []
+    for message in agent["messages"]:
+        if message["role"] != "assistant":
+            continue
+        html = message["html"]
+        groups = html.count('<details class="block work">')
+        assert groups <= 1, html[:300]
+        if groups:
+            assert html.startswith('<details class="block work"><summary>')  # before the answer, closed
+            labels.append(html.split("<summary>", 1)[1].split("</summary>", 1)[0])
+    assert "Worked for 10 minutes" in labels and "Thought for 33s" in labels
+    # A reasoning step without thoughts is a label, not an expander that opens onto nothing.
+    assert '<p class="block reasoning-label">' in "".join(m["html"] for m in agent["messages"])
+    branch = _shared(client, "chatgpt_reasoning_branch.json")
+    assert any(m["html"].startswith('<details class="block work"><summary>Worked for 27 seconds</summary>')
+               for m in branch["messages"])
+    browsing = _shared(client, "chatgpt_browsing_citations.json")
+    assert any(m["html"].startswith('<details class="block work"><summary>Used 2 tools</summary>')
+               for m in browsing["messages"])
