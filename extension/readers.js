@@ -52,7 +52,43 @@
     });
   }
 
+  // Numbered sources (title and URL, http(s) only) under a text: `sources` maps each URL to its title.
+  function withSources(text, sources) {
+    if (!sources.size) return text;
+    const list = [...sources].slice(0, MAX_LINKS)
+      .map(([url, title], i) => `${i + 1}. [${title}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
+    return `${text}\n\nSources:\n\n${list.join("\n")}`;
+  }
+
   // ------------------------------------------------------------------ ChatGPT
+
+  // The web pages a reply cites whose marker is not in its text (a voice answer's transcript has none, yet
+  // ChatGPT shows its source chip): URL to title.
+  function unplacedSources(raw, metadata) {
+    const sources = new Map();
+    for (const ref of (metadata && metadata.content_references) || []) {
+      if (!ref || ref.type === "sources_footnote" || typeof ref.matched_text !== "string" || raw.includes(ref.matched_text)) continue;
+      for (const item of Array.isArray(ref.items) ? ref.items : ref.url ? [ref] : []) {
+        if (item && /^https?:\/\//.test(item.url || "") && !sources.has(item.url)) {
+          sources.set(item.url, oneLine(item.title || item.attribution || item.url, 120).replace(/[[\]]/g, ""));
+        }
+      }
+    }
+    return sources;
+  }
+
+  // The pages a search step read, from its result groups, as that step's links.
+  function searchedPages(metadata) {
+    const links = [];
+    for (const group of (metadata && metadata.search_result_groups) || []) {
+      for (const entry of (group && group.entries) || []) {
+        if (entry && /^https?:\/\//.test(entry.url || "") && !links.some((l) => l.url === entry.url) && links.length < MAX_LINKS) {
+          links.push(compact({ url: cut(entry.url, 2000), title: entry.title ? oneLine(entry.title, 300) : undefined }));
+        }
+      }
+    }
+    return links;
+  }
 
   // File names by file id, from the references any message of the conversation carries (`{file_id,
   // file_name}` objects in its metadata, whatever the key: `n7jupd_crefs`, `content_references`...).
@@ -274,10 +310,15 @@
         continue;
       }
       if (role === "assistant" && recipient === "all") {
+        // The pages the turn's search read (its visible reply carries them, as ChatGPT's source list shows).
+        const step = [...(assistant ? assistant.content : [])].reverse().find((b) => b.type === "tool");
+        for (const link of step ? searchedPages(metadata) : []) {
+          if (step.links.length < MAX_LINKS && !step.links.some((l) => l.url === link.url)) step.links.push(link);
+        }
         for (const part of content.parts || []) {
           if (typeof part === "string" || (part && part.content_type === "audio_transcription")) {
             const raw = typeof part === "string" ? part : part.text || "";
-            const text = withoutSandboxLinks(resolveCitations(raw, metadata));
+            const text = withSources(withoutSandboxLinks(resolveCitations(raw, metadata)), unplacedSources(raw, metadata));
             assistantBlocks().push(...textAndFiles(text, names, typeof part === "string" ? undefined : true));
           } else if (part && part.content_type === "image_asset_pointer") {
             pushImage(assistantBlocks(), compact({ type: "image", name: "image", width: dimension(part.width),
@@ -413,10 +454,7 @@
       if (!url || !/^https?:\/\//.test(url) || sources.has(url)) continue;
       sources.set(url, oneLine((c.title || (c.details && c.details.title) || url), 120).replace(/[[\]]/g, ""));
     }
-    if (!sources.size) return text;
-    const list = [...sources].slice(0, MAX_LINKS)
-      .map(([url, title], i) => `${i + 1}. [${title}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
-    return `${text}\n\nSources:\n\n${list.join("\n")}`;
+    return withSources(text, sources);
   }
 
   function claudeFiles(message) {

@@ -322,3 +322,16 @@ def test_an_image_the_agent_opened_again_is_shown_once(tmp_path):
                 isinstance(p, dict) and p.get("content_type") == "image_asset_pointer" for p in parts):
             message["content"]["parts"] = parts + parts
     assert read("chatgpt", data, tmp_path)["fetches"] == shown and len(shown) == len(set(shown)) == 6
+
+
+def test_a_search_step_lists_the_pages_it_read_and_a_spoken_answer_its_source():
+    """The voice chat's web search: the step lists the pages it read (ChatGPT's source list), and the spoken
+    answer, whose transcript has no citation marker, keeps its source chip as a numbered source."""
+    payload = read("chatgpt", CHATS / "chatgpt_voice.json")["payload"]
+    (search,) = [b for b in blocks(payload, "tool") if b["title"].startswith("Searched the web: 2006 Mustang")]
+    assert len(search["links"]) == 9 and all(link["url"].startswith("https://") for link in search["links"])
+    forum = "https://www.s197forum.com/threads/06-mustang-gt-check-charging-system-and-battery-light-coming-on.79122/"
+    assert search["links"][0]["url"].startswith(forum) and search["links"][0]["title"]
+    cited = [b["text"] for b in blocks(payload, "text") if b.get("spoken") and "Sources:" in b["text"]]
+    assert len(cited) == 1 and f"1. [06 mustang gt check charging system and battery light ...]({forum}" in cited[0]
+    assert "\ue200" not in json.dumps(payload)
