@@ -295,6 +295,10 @@
         continue;
       }
       if (role === "assistant" && metadata.model_slug) model = metadata.model_slug;
+      // The person pressed Stop: what streamed until then is what they saw, marked as stopped after it.
+      const stopped = role === "assistant" && recipient === "all" && metadata.finish_details &&
+        metadata.finish_details.type === "interrupted" && metadata.finish_details.reason === "client_stopped";
+      if (stopped) assistantBlocks();  // the turn exists even if nothing of it streamed
       if (role === "assistant" && type === "thoughts") {
         const text = (content.thoughts || []).map((t) => [t.summary && `**${oneLine(t.summary, 300)}**`, t.content]
           .filter(Boolean).join("\n\n")).filter(Boolean).join("\n\n");
@@ -328,6 +332,7 @@
         if (type === "code" && content.text) {  // code shown to the reader, not run
           assistantBlocks().push({ type: "text", text: "```" + (language(content.language) || "") + "\n" + content.text + "\n```" });
         }
+        if (stopped) assistantBlocks().push({ type: "text", text: "_Stopped_" });
         continue;
       }
       if (role === "assistant") {

@@ -335,3 +335,23 @@ def test_a_search_step_lists_the_pages_it_read_and_a_spoken_answer_its_source():
     cited = [b["text"] for b in blocks(payload, "text") if b.get("spoken") and "Sources:" in b["text"]]
     assert len(cited) == 1 and f"1. [06 mustang gt check charging system and battery light ...]({forum}" in cited[0]
     assert "\ue200" not in json.dumps(payload)
+
+
+def test_a_reply_the_person_stopped_keeps_what_streamed_marked_stopped(tmp_path):
+    """ChatGPT marks a reply its person stopped (finish_details: interrupted, client_stopped): what streamed
+    until then is kept, "Stopped" after it; one stopped before anything streamed still is a turn, so two
+    questions never sit side by side."""
+    payload = read("chatgpt", CHATS / "chatgpt_imagegen_user_images.json")["payload"]
+    stopped = [m["content"] for m in payload["messages"] if {"type": "text", "text": "_Stopped_"} in m["content"]]
+    assert len(stopped) == 2
+    for content in stopped:
+        at = content.index({"type": "text", "text": "_Stopped_"})
+        assert content[at - 1]["type"] == "text" and len(content[at - 1]["text"]) > 100  # the streamed part
+    data = fixture("chatgpt_imagegen_user_images.json")
+    for node in data["mapping"].values():
+        message = node.get("message") or {}
+        details = (message.get("metadata") or {}).get("finish_details") or {}
+        if details.get("reason") == "client_stopped" and message["content"].get("parts"):
+            message["content"]["parts"] = [""]  # stopped before a word streamed
+    roles = [m["role"] for m in read("chatgpt", data, tmp_path)["payload"]["messages"]]
+    assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), roles
