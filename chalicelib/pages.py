@@ -98,14 +98,17 @@ def _description(conversation: dict[str, Any]) -> str:
 
 
 def conversation_page(conversation: dict[str, Any], short_url: str) -> str:
-    created = _parse_iso(conversation["createdAt"])
     return _render(
         "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
         canonical=f"{settings.get().site_url}/c/{conversation['id']}",
         noindex=conversation["visibility"] != "public", role_names=ROLE_NAMES,
-        created_label=created.strftime("%d %b %Y"),
-        started_label=_parse_iso(conversation["startedAt"]).strftime("%d %b %Y") if conversation.get("startedAt")
-        else None)
+        created_label=_day(conversation["createdAt"]),
+        started_label=_day(conversation["startedAt"]) if conversation.get("startedAt") else None)
+
+
+def _day(iso: str) -> str:
+    """An ISO time as the page's date: 14 Mar 2023."""
+    return _parse_iso(iso).strftime("%d %b %Y")
 
 
 def _explore_href(tab: str, q: str, cursor: str | None, trail: list[str]) -> str:

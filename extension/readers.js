@@ -62,32 +62,28 @@
 
   // ------------------------------------------------------------------ ChatGPT
 
+  // The web pages (http(s) only) a content reference points at: its grouped items, or itself.
+  const refPages = (ref) => (Array.isArray(ref.items) ? ref.items : ref.url ? [ref] : [])
+    .filter((i) => i && /^https?:\/\//.test(i.url || ""));
+
   // The web pages a reply cites whose marker is not in its text (a voice answer's transcript has none, yet
   // ChatGPT shows its source chip): URL to title.
   function unplacedSources(raw, metadata) {
     const sources = new Map();
     for (const ref of (metadata && metadata.content_references) || []) {
       if (!ref || ref.type === "sources_footnote" || typeof ref.matched_text !== "string" || raw.includes(ref.matched_text)) continue;
-      for (const item of Array.isArray(ref.items) ? ref.items : ref.url ? [ref] : []) {
-        if (item && /^https?:\/\//.test(item.url || "") && !sources.has(item.url)) {
-          sources.set(item.url, oneLine(item.title || item.attribution || item.url, 120).replace(/[[\]]/g, ""));
-        }
+      for (const item of refPages(ref)) {
+        if (!sources.has(item.url)) sources.set(item.url, oneLine(item.title || item.attribution || item.url, 120).replace(/[[\]]/g, ""));
       }
     }
     return sources;
   }
 
-  // The pages a search step read, from its result groups, as that step's links.
+  // The pages a search step read, from its result groups, as links (http(s) only).
   function searchedPages(metadata) {
-    const links = [];
-    for (const group of (metadata && metadata.search_result_groups) || []) {
-      for (const entry of (group && group.entries) || []) {
-        if (entry && /^https?:\/\//.test(entry.url || "") && !links.some((l) => l.url === entry.url) && links.length < MAX_LINKS) {
-          links.push(compact({ url: cut(entry.url, 2000), title: entry.title ? oneLine(entry.title, 300) : undefined }));
-        }
-      }
-    }
-    return links;
+    return ((metadata && metadata.search_result_groups) || []).flatMap((group) => (group && group.entries) || [])
+      .filter((entry) => entry && /^https?:\/\//.test(entry.url || ""))
+      .map((entry) => compact({ url: cut(entry.url, 2000), title: entry.title ? oneLine(entry.title, 300) : undefined }));
   }
 
   // File names by file id, from the references any message of the conversation carries (`{file_id,
@@ -148,8 +144,7 @@
       if (!ref || typeof ref.matched_text !== "string" || (ref.matched_text.search(PRIVATE_USE) < 0 &&
           ref.matched_text.search(OLD_CITATION) < 0)) continue;
       // Web sources become links (at most three per marker); a footnote list or an internal reference, nothing.
-      const sources = (Array.isArray(ref.items) ? ref.items : ref.url ? [ref] : [])
-        .filter((i) => i && /^https?:\/\//.test(i.url || ""));
+      const sources = refPages(ref);
       const replacement = ref.type === "sources_footnote" ? "" : sources.slice(0, 3)
         .map((i) => ` ([${oneLine(i.attribution || i.title || i.url, 120).replace(/[[\]]/g, "")}](${i.url.replace(/[()\s]/g, encodeURIComponent)}))`)
         .join("");

@@ -203,6 +203,15 @@ def nothing_stored() -> Iterator[None]:
     assert writes == [], f"expected no writes, the app made: {writes}"
 
 
+def serious_violations(page) -> list:
+    """What axe-core (from node_modules, evaluated through DevTools: the page's CSP does not apply) finds
+    serious or critical on the page as it is now: (rule, first targets)."""
+    page.evaluate((Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 

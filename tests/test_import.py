@@ -12,12 +12,11 @@ from pathlib import Path
 import media_files
 import pytest
 import requests
-from conftest import ARTIFACTS, ENV, SITE
+from conftest import ARTIFACTS, ENV, SITE, serious_violations
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 CHATS = Path(__file__).parent / "fixtures" / "chats"
 CHATGPT = ["chatgpt_imagegen_user_images.json", "chatgpt_export_image.json", "chatgpt_voice.json",
            "chatgpt_reasoning_branch.json", "chatgpt_browsing_citations.json", "chatgpt_agent_canvas_python.json",
@@ -235,16 +234,9 @@ def test_the_import_page_is_accessible_narrow_and_keyboard_usable(browser, chali
     expect(page.get_by_role("button", name="Share 1 selected")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(ARTIFACTS / f"import-375-{scheme}.png"), full_page=True)
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     context.close()
 
-
-def _serious_violations(page) -> list:
-    """What axe-core finds serious or critical on the page as it is now."""
-    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 # ---------------------------------------------------------------- what the import must survive (issue 20)
@@ -331,7 +323,7 @@ def test_a_failed_image_upload_is_shown_with_a_way_to_retry(page, tmp_path):
     assert page.locator("#import-results li[data-id]").count() == 0  # no share with a silent placeholder
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # 375 px: the buttons fit
     page.locator("#import-results").screenshot(path=str(ARTIFACTS / "import-failed-upload-375.png"))
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
     page.unroute(f"{storage}/**")
     failed.get_by_role("button", name="Try again").click()

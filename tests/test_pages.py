@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from conftest import ARTIFACTS, ENV, SITE, body_of, chat, create, new_ip, post_json
+from conftest import ARTIFACTS, ENV, SITE, body_of, chat, create, new_ip, post_json, serious_violations
 from playwright.sync_api import expect
 from test_structured import STRUCTURED
 
@@ -416,7 +416,5 @@ def test_long_documents_are_cards_and_the_page_stays_readable(browser, chalice_l
     expect(cards.nth(2).locator(".document-preview")).to_be_hidden()  # opened: the preview gives way
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(ARTIFACTS / "documents-375.png"))
-    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+    assert serious_violations(page) == []
     ctx.close()
