@@ -84,10 +84,10 @@ deploy-single: install
 extension:
 	python3 scripts/build_extension.py --out dist
 
-## Fold pending view counts into the totals now, against the `make run` stack.
+## Fold the access logs under cdn-logs/ into the view counts now, against the `make run` stack.
 rollup: install
 	$(PY) -c "import os; from scripts.devstack import local_env; os.environ.update(local_env($(MOTO_PORT))); \
-	from chalicelib import views; print(views.roll_up(), 'views rolled up')"
+	from chalicelib import views; print(views.summary(views.fold()))"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache tests/artifacts

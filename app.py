@@ -3,7 +3,7 @@ live, and the scheduled work.
 
 Routes, by area (each a Blueprint in chalicelib/routes/):
   pages.py     home, /c/<id>, /explore, /mine, /saved, sitemap, robots, static files, identicons, the short link
-  api.py       /api/conversations: share, read, list, search, count, export, change, delete, views; OpenAPI
+  api.py       /api/conversations: share, read, list, search, count, export, change, delete; OpenAPI
   social.py    saves, comments, /api/me/conversations, /api/me/saves, /api/me/status
   accounts.py  sign up, confirm, sign in and out, password reset, /account, /api/me
 Responses and errors are shaped in chalicelib/http.py; who is calling is read in chalicelib/callers.py; the
@@ -74,11 +74,18 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
     return response
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES))
-def roll_up_views(event: Any) -> None:
-    """Fold pending view counts into each conversation's total (Top's order), and send again the CDN
-    invalidations CloudFront refused (a delete must leave the edge)."""
-    from chalicelib import cdn, views
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def retry_invalidations(event: Any) -> None:
+    """Send again the CDN invalidations CloudFront refused: a delete must leave the edge (one read when
+    none wait)."""
+    from chalicelib import cdn
 
-    cdn.retry_pending()  # first: a failing roll-up must not keep a deleted page at the edge
-    views.roll_up()
+    cdn.retry_pending()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def fold_views(event: Any) -> None:
+    """Fold the CDN's new access-log files into each conversation's views (Top's order)."""
+    from chalicelib import accesslog, views
+
+    accesslog.emit_job("fold_views", **views.fold())

@@ -70,6 +70,14 @@ class Call:
         return self.rru * PRICE_RRU + self.wru * PRICE_WRU + PRICE_S3.get(self.operation, 0.0)
 
 
+def _ops(names: list[str]) -> str:
+    """The operations in order of first use; repeats are counted (a fold makes hundreds of the same call)."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.items()) or "none"
+
+
 @dataclass
 class Ledger:
     calls: list[Call] = field(default_factory=list)
@@ -77,7 +85,7 @@ class Ledger:
     def summary(self) -> dict[str, Any]:
         return {
             "calls": len(self.calls),
-            "ops": ", ".join(f"{c.service}:{c.operation}" for c in self.calls) or "none",
+            "ops": _ops([f"{c.service}:{c.operation}" for c in self.calls]),
             "bytes": sum(c.request_bytes + c.response_bytes for c in self.calls),
             "rru": sum(c.rru for c in self.calls),
             "wru": sum(c.wru for c in self.calls),

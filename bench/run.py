@@ -102,19 +102,13 @@ def main() -> None:
 
 def call_ledger(client, post, headers, rng: random.Random, small: dict, oversized: dict, avatar: str) -> None:
     """The AWS call ledger table: every kind of request once, with its calls, bytes and request units."""
+    from bench import edge
     from bench.ledger import recording
-    from chalicelib import views
-
-    viewer = "203.0.113.77"
 
     cases = [
         ("short-link redirect", lambda: client.http.get(f"/{small['id']}")),
         ("GET conversation (10 KB)", lambda: client.http.get(f"/api/conversations/{small['id']}")),
         ("GET conversation (oversized, S3 body)", lambda: client.http.get(f"/api/conversations/{oversized['id']}")),
-        ("POST view (new viewer)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
-                                                           headers=headers(viewer))),
-        ("POST view (same viewer again)", lambda: client.http.post(f"/api/conversations/{small['id']}/view",
-                                                                  headers=headers(viewer))),
         ("GET list type=new (50 rows)", lambda: client.http.get("/api/conversations?type=new")),
         ("GET list type=top (50 rows)", lambda: client.http.get("/api/conversations?type=top")),
         ("GET list search=serverless", lambda: client.http.get("/api/conversations?search=serverless")),
@@ -143,9 +137,12 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
         client.http.delete(f"/api/conversations/{victim['id']}",
                            headers={"authorization": f"Bearer {victim['deleteToken']}"})
     line("DELETE conversation (public, 10 KB)", ledger.summary())
-    with recording() as ledger:
-        views.roll_up()
-    line("roll-up (scheduled, 1 conversation pending)", ledger.summary())
+    edge.edge_ledger(client, small["id"], line)
+    public = [post(conversation(2_000, rng, visibility="public"))["id"] for _ in range(100)]
+    fold = edge.fold_ledger(public, line, rng)
+    edge.cost_model(client, small["id"], fold)
+    edge.delete_paths(client, post, rng, conversation)
+    edge.republish_rate(post, rng, conversation)
 
 
 def photo(rng: random.Random, side: int = 1000) -> bytes:

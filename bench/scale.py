@@ -4,7 +4,7 @@
 real `chalice local` process over HTTP, against the patched moto server (scripts/moto_transactions.py).
 Then the costs that only show at size, measured in-process against the same moto with the AWS call ledger:
 search (a common word alone, and with a word that matches nothing), count, New pages followed deep by
-cursor, and a roll-up of 10,000 pending view shards.
+cursor, and the hourly fold of an hour of CDN access logs (100,000 lines, Zipf over every conversation).
 
 BENCH_SCALE_N changes the count (the latency marks scale with it).
 """
@@ -130,16 +130,29 @@ def costs_at_size(created: list[tuple[str, bool]]) -> None:
     measure("list New, 40 pages by cursor (2,000 rows)", lambda: deep(40))
     measure("list Top, page 20 (walks from the start)", lambda: listings.list_public("top", page=20))
 
-    # One view on each conversation: 10,000 pending view shards for the roll-up.
+    # An hour of CDN logs: 100,000 page views over every conversation, Zipf-distributed, in 12 files (CloudFront
+    # delivers an hour in several), then the hourly fold.
+    import random
+
+    from bench import edge
+
+    rng = random.Random(11)
+    lines = int(os.environ.get("BENCH_FOLD_LINES", "100000"))
+    hour = time.time() // 3600 * 3600 - 7200
+    ids = [conversation_id for conversation_id, _ in created]
+    views_made = edge.zipf_views(ids, lines, rng)
+    rows = edge.log_rows(views_made, hour)
     t = time.perf_counter()
-    for index, (conversation_id, _) in enumerate(created):
-        views.record_view(conversation_id, f"bench-viewer-{index}")
-    print(f"\n{len(created):,} views recorded in {time.perf_counter() - t:,.0f} s (an existence read, "
-          "the de-duplication key, the rate-limit window and a shard each).\n")
+    for start in range(0, len(rows), len(rows) // 12 + 1):
+        edge.put_log(rows[start:start + len(rows) // 12 + 1], hour)
+    print(f"\n{lines:,} log lines ({len({cid for cid, _ in views_made}):,} conversations viewed) written in 12 "
+          f"files in {time.perf_counter() - t:,.1f} s.\n")
     print("| job | ms | AWS calls | RRU |")
     print("|---|---|---|---|")
-    moved = measure(f"roll-up of {len(created):,} pending shards", views.roll_up)
-    print(f"\n{moved:,} views moved.")
+    result = measure(f"fold of {lines:,} log lines over {len(ids):,} conversations", views.fold)
+    print(f"\n{views.summary(result)}.")
+    again = measure("the same fold again (every file already claimed)", views.fold)
+    print(f"\n{views.summary(again)}.")
 
 
 if __name__ == "__main__":

@@ -10,3 +10,9 @@ def emit(*, route: str, method: str, status: int, duration_ms: float, request_id
             "ms": round(duration_ms, 2), "requestId": request_id, "client": client}
     sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
     sys.stdout.flush()
+
+
+def emit_job(job: str, **figures: int) -> None:
+    """One line per scheduled run: what it did, in figures."""
+    sys.stdout.write(json.dumps({"type": "job", "job": job, **figures}, separators=(",", ":")) + "\n")
+    sys.stdout.flush()

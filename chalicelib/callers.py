@@ -23,12 +23,17 @@ def client(request: Request) -> str:
     """The caller as a salted hash of its address: rate limits and view de-duplication key on it."""
     from . import stage_secrets
 
+    return ip_hash(address(request), stage_secrets.ip_hash_salt())
+
+
+def address(request: Request) -> str:
+    """The caller's address, raw: only for the local stack's stand-in of CloudFront's access log (which
+    holds addresses as CloudFront's does; the view count hashes them like `client`)."""
     identity = (request.context or {}).get("identity") or {}
     # Forwarded addresses count only on requests that came through our CloudFront (the middleware refuses
     # the rest wherever an origin secret is set); without one (local), TRUSTED_PROXY_HOPS decides alone.
-    ip = client_ip(identity.get("sourceIp"), request.headers.get("x-forwarded-for"),
-                   settings.get().trusted_proxy_hops)
-    return ip_hash(ip, stage_secrets.ip_hash_salt())
+    return client_ip(identity.get("sourceIp"), request.headers.get("x-forwarded-for"),
+                     settings.get().trusted_proxy_hops)
 
 
 def _session_user(request: Request, lenient: bool) -> User | None:

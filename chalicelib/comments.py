@@ -15,7 +15,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import ids, keys
+from . import ids, keys, published
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, bad_request, not_found
 from .models import CommentItem, ConversationItem, ConversationMeta
@@ -105,6 +105,7 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
             raise bad_request("parentId is not a comment on this message, or its thread is full.",
                               "parentId") from None
         raise
+    published.publish_after_change(conversation_id)
     return _public(item, user_sub, False)
 
 
@@ -138,6 +139,7 @@ def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
     if thread[0].author != user_sub and not _owns(conversation_id, user_sub):  # the owner check reads only if needed
         raise ApiError(403, "forbidden", "Only its author or the conversation's owner can delete a comment.")
     _delete_thread(conversation_id, thread)
+    published.publish_after_change(conversation_id)
     return len(thread)
 
 
@@ -174,7 +176,9 @@ def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
 def remove_all(user_sub: str, anonymize: bool) -> int:
     """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion)."""
     done = 0
+    touched: set[str] = set()
     for found in ConversationItem.by_user.query(keys.commenter(user_sub), attributes_to_get=["id", "part", "kind"]):
+        touched.add(found.id)
         if anonymize:
             try:
                 found.update(actions=[CommentItem.author.remove(), ConversationItem.user_key.remove(),
@@ -191,4 +195,6 @@ def remove_all(user_sub: str, anonymize: bool) -> int:
                 except ApiError:
                     continue
         done += 1
+    for conversation_id in sorted(touched):  # the name (or the comment) must leave the published pages too
+        published.publish_after_change(conversation_id)
     return done

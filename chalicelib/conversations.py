@@ -19,7 +19,7 @@ from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, not_found
 from .listings import iso, row
-from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry, ViewShard
+from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry
 from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items, turn_text
 from .text import plain_text
 from .words import index_words
@@ -102,6 +102,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             store_avatar(avatar)
         if card_key and card:
             cards.store(card_key, card)
+        _publish_new(meta, messages)
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
@@ -125,6 +126,17 @@ def _count_references(tx: Transaction, avatar_key: str | None, images: dict[str,
                       condition=Counter.state.does_not_exist(), name="upload")
 
 
+def _publish_new(meta: ConversationMeta, messages: list[dict[str, Any]]) -> None:
+    """Publish the new conversation's page from what is in hand (no read). Never fails the create: without
+    the page, the CDN's fallback draws and publishes it on the first view."""
+    from . import published
+
+    try:
+        published.store(meta.id, published.render(_as_dict(meta, messages), published.NO_COMMENTS))
+    except Exception:
+        logging.getLogger(__name__).warning("The page of %s was not published", meta.id, exc_info=True)
+
+
 # ---------------------------------------------------------------- read
 
 def get(conversation_id: str) -> dict[str, Any]:
@@ -142,7 +154,10 @@ def get(conversation_id: str) -> dict[str, Any]:
     if meta is None or body is None:
         raise not_found()
     data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
-    messages = decode_body(data)
+    return _as_dict(meta, decode_body(data))
+
+
+def _as_dict(meta: ConversationMeta, messages: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         **row(meta),
         "model": meta.model, "source": meta.source, "visibility": meta.visibility,
@@ -224,6 +239,9 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
             cards.store(*card)
             if meta.card_key:  # the old title must not live on in a preview
                 s3().delete_object(Bucket=settings.get().bucket, Key=meta.card_key)
+        from . import published
+
+        published.publish_after_change(conversation_id)  # before the invalidation: the edge fetches the new one
         cdn.invalidate_conversation(conversation_id, also=old_card)
         return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
     raise AssertionError("unreachable")
@@ -272,15 +290,12 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
     """
     conversation_id = meta.id
     saves, comments = int(meta.saves or 0), int(meta.comments or 0)
-    shards: list[ViewShard] = list(ViewShard.query(conversation_id))
     tx = Transaction()
     tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
               (ConversationMeta.comments == comments) & _unchanged_since(meta), name="meta")
     tx.delete(ConversationBody(conversation_id, keys.BODY))
     for word in meta.words or ():
         tx.delete(SearchEntry(word, keys.search_sort(int(meta.created), conversation_id)))
-    for shard in shards:
-        tx.delete(shard)
     if meta.list_pk == keys.PUBLIC:
         tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(-1)])
     try:
@@ -303,8 +318,8 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
                 batch.delete(item)
     released = [path for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key
                 for path in _release(key)]
-    for key in (meta.body_key, meta.card_key):
-        if key:
+    for key in (keys.page_object(conversation_id), meta.body_key, meta.card_key):
+        if key:  # the page first: it is what readers get
             s3().delete_object(Bucket=settings.get().bucket, Key=key)
     cdn.invalidate_conversation(conversation_id, also=released + ([f"/{meta.card_key}"] if meta.card_key else []))
 

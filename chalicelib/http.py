@@ -87,8 +87,11 @@ def csp() -> str:
         return f" {parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
     cfg = settings.get()
+    # Deployed, images are on the site's own origin ('self'): the CDN's page headers then equal these.
+    media = origin(cfg.media_base_url)
+    media = "" if media == origin(cfg.site_url) else media
     # connect-src: the bucket, where the import page uploads images with a presigned POST (nothing else).
-    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'{origin(cfg.media_base_url)}"
+    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'{media}"
             f"; connect-src 'self'{origin(cfg.upload_url)}; worker-src 'self'; form-action 'self'; base-uri 'none'"
             "; frame-ancestors 'none'; object-src 'none'")
 

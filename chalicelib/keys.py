@@ -13,18 +13,20 @@ conversations (hash `id`, range `part`): one partition per conversation.
   one sparse `by_user` GSI (sorted by `created`) serves /mine, /saved and account deletion.
 search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry per (title word, public
   conversation), queried by word, newest first.
-counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows, `seen#<id>#<client>`
-  view de-duplication, `revoked#<sub>` ended sessions, `stats#public`, the count of public conversations, and
+counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows,
+  `cdnlog#<log file key>` the claim of a CDN access-log file by the view fold (each file counts once),
+  `revoked#<sub>` ended sessions, `stats#public`, the count of public conversations, and
   `refs#<S3 key>`, how many conversations use an avatar or an image (`state` "deleting" while the last one
   removes it; an image's counter also keeps its width, height and size), and `cdn#pending`, the set of paths
   CloudFront refused to invalidate, sent again by the scheduled job.
-views (hash `id`, range `shard`): pending view counts, sharded per conversation, folded into `meta.views` by the
-  roll-up.
 S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies),
   `uploads/<sha256>.<ext>` (an image as its sharer's browser uploaded it: private, expires after a day),
   `media/<sha256>.<ext>` (the published image, metadata stripped; the hash is of the upload), and
-  `cards/<id>/<sha256 prefix>.png` (a conversation's link-preview card). avatars/, media/ and cards/ are public
-  through the CDN; uploads/ and bodies/ never are.
+  `cards/<id>/<sha256 prefix>.png` (a conversation's link-preview card), `pages/c/<id>` (the conversation's
+  published page, HTML), and locally `cdn-logs/` (the W3C access-log files `make run` writes as CloudFront would;
+  deployed, CloudFront writes them to the stage's log bucket), and `views/seen/<hour>.json.gz` (which clients
+  the view fold counted for which conversation in that hour, as salted hashes). avatars/, media/, cards/ and
+  pages/ are public through the CDN; uploads/, bodies/, views/ and logs never are.
 
 Plain functions of plain values: importing this module costs nothing (rate limits load it on every write).
 """
@@ -77,10 +79,6 @@ def rate_window(scope: str, client: str, window: int) -> str:
     return f"rl#{scope}#{client}#{window}"
 
 
-def seen(conversation_id: str, client: str) -> str:
-    return f"seen#{conversation_id}#{client}"
-
-
 def revoked(user_sub: str) -> str:
     return f"revoked#{user_sub}"
 
@@ -107,6 +105,19 @@ def upload_object(media_id: str) -> str:
 def media_object(media_id: str) -> str:
     """Where the published image (`<sha256 of the upload>.<ext>`) is served from."""
     return f"media/{media_id}"
+
+
+def page_object(conversation_id: str) -> str:
+    """A conversation's published page: the CDN serves /c/<id> from it (the stage bucket's `pages/` origin)."""
+    return f"pages/c/{conversation_id}"
+
+
+CDN_LOGS = "cdn-logs/"
+
+
+def log_claim(log_key: str) -> str:
+    """The counters item that says a CDN log file was folded into the view counts (once, ever)."""
+    return f"cdnlog#{log_key}"
 
 
 def card_object(conversation_id: str, digest: str) -> str:

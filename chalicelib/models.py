@@ -153,13 +153,6 @@ class Counter(Model):
     paths = UnicodeSetAttribute(null=True)
 
 
-class ViewShard(Model):
-    Meta = _meta("views")
-    id = UnicodeAttribute(hash_key=True)
-    shard = NumberAttribute(range_key=True)
-    n = NumberAttribute(default=0)
-
-
 class SaveItem(ConversationItem, discriminator="save"):
     """One user's save of one conversation (part `~save#<sub>`)."""
 
@@ -174,7 +167,7 @@ class CommentItem(ConversationItem, discriminator="comment"):
     replies = NumberAttribute(default=0)  # on top-level comments: how many replies hang under it
 
 
-ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter, ViewShard]
+ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter]
 
 
 _declaring = False

@@ -59,8 +59,8 @@ _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "C
 
 # Routes that read no database (and the short link, which also needs no origin secret).
 _NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/api/openapi.json", "/import"}
-# Routes that take a body of any type (a beacon, a button): every other refuses one it does not read (415).
-_ANY_BODY = {"/api/conversations/{id}/save", "/api/conversations/{id}/view"}
+# Routes that take a body of any type (a button): every other refuses one it does not read (415).
+_ANY_BODY = {"/api/conversations/{id}/save"}
 
 
 def _common_answers(paths: dict[str, Any]) -> None:
@@ -99,7 +99,7 @@ def spec() -> dict[str, Any]:
     cfg = settings.get()
     list_params = [
         _param("type", "query", {"type": "string", "enum": ["top", "new"], "default": "top"},
-               "`top` by views (rolled up periodically), `new` by creation time."),
+               "`top` by views (counted from the CDN's access logs, hourly), `new` by creation time."),
         _param("page", "query", {"type": "integer", "minimum": 1, "maximum": cfg.max_page, "default": 1},
                f"Page from 1, {cfg.page_size} rows each; walks from the start, so capped at {cfg.max_page}."),
         _param("cursor", "query", {"type": "string"}, "Opaque cursor from the previous page's `Link` header; "
@@ -246,14 +246,6 @@ def spec() -> dict[str, Any]:
         "/account": {"get": _page("Account: sign out, delete the account (signed in; else redirects to sign in)")},
         "/account/delete": {"post": _form("Delete the account (form: mode, confirm)", None, json_too=False)},
         "/saved": {"get": _page("Saved conversations (signed in; else redirects to sign in)")},
-        "/api/conversations/{id}/view": {"post": {
-            "summary": "Count a view (once per client per hour; totals update at the next roll-up)",
-            "parameters": [_ID],
-            "responses": {"202": {"description": "Accepted", "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"counted": {"type": "boolean"}}}}}},
-                "404": _error("Unknown conversation (nothing is written)"),
-                "429": _error("This client's new views are over the limit for now")},
-        }},
         "/api/openapi.json": {"get": {"summary": "This document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         "/identicons/{name}": {"get": {

@@ -44,6 +44,17 @@ def version(name: str) -> str:
     return hashlib.sha256(found[0]).hexdigest()[:10] if found else "missing"
 
 
+@cache
+def template_version() -> str:
+    """A hash of every template and static file: a published page drawn by other code is stale."""
+    digest = hashlib.sha256()
+    for folder in (HERE / "templates", STATIC):
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def asset(name: str) -> str:
     """A static file's URL with its content hash: cacheable forever, changed when the file is."""
     return f"/static/{name}?v={version(name)}"
@@ -97,9 +108,19 @@ def _description(conversation: dict[str, Any]) -> str:
     return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
-def conversation_page(conversation: dict[str, Any], short_url: str) -> str:
+def conversation_page(conversation: dict[str, Any], short_url: str, comments: dict[str, Any]) -> str:
+    """The page every reader gets (published to S3): nothing in it depends on who asks. `comments` are the
+    anonymous reader's (comments.list_comments without a user), carried as data for the comments panel."""
+    from .identicon import identicon_svg
+    from .links import avatar_url
+
+    cid = conversation["id"]
     return _render(
         "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
+        comments={"count": comments["count"], "positions": comments["positions"]},
+        # The generated avatar drawn into the page: one request less per view, and none to Lambda.
+        identicon=identicon_svg(cid) if conversation["avatar"] == avatar_url(None, cid) else None,
+        template_version=template_version(),
         canonical=f"{settings.get().site_url}/c/{conversation['id']}",
         noindex=conversation["visibility"] != "public", role_names=ROLE_NAMES,
         created_label=_day(conversation["createdAt"]),

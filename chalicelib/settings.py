@@ -50,11 +50,17 @@ class Settings(NamedTuple):
     media_limit_per_hour: int
     create_limit: int
     create_window_seconds: int
-    view_shards: int
+    # A client's views of one conversation count once per this many seconds (of the log's request times).
     view_dedup_seconds: int
-    # New views one client may add per window (a beacon per page load; repeats within an hour are free).
+    # New views one client may add per window (repeats within an hour are free); more are not counted.
     view_limit: int
     view_window_seconds: int
+    # Where CloudFront's access logs are (the fold reads every file under the prefix): deployed, the stage's
+    # log bucket; locally the stage bucket's cdn-logs/, which the local stack writes as CloudFront would.
+    log_bucket: str
+    log_prefix: str
+    # The local stack stands in for the CDN: /c/<id> answers the published page and writes an access log.
+    local_edge: bool
     trusted_proxy_hops: int
     # Secrets: in the cloud only SECRETS_ARN is set and the values come from Secrets Manager (stage_secrets.py);
     # locally and in tests they may be given directly.
@@ -126,10 +132,12 @@ def get() -> Settings:
         media_limit_per_hour=_int("MEDIA_LIMIT_PER_HOUR", 200),
         create_limit=_int("CREATE_LIMIT", 20),
         create_window_seconds=_int("CREATE_WINDOW_SECONDS", 600),
-        view_shards=_int("VIEW_SHARDS", 10),
         view_dedup_seconds=_int("VIEW_DEDUP_SECONDS", 3600),
         view_limit=_int("VIEW_LIMIT", 300),
         view_window_seconds=_int("VIEW_WINDOW_SECONDS", 3600),
+        log_bucket=_str("LOG_BUCKET", bucket),
+        log_prefix=_str("LOG_PREFIX", "cdn-logs/"),
+        local_edge=stage == "local",
         # Behind CloudFront the request context's sourceIp is the edge, not the client.
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
         secrets_arn=_str("SECRETS_ARN", ""),

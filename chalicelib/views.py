@@ -1,84 +1,211 @@
-"""View counting without hot items or body rewrites.
+"""View counts, folded from the CDN's access logs: a reader's view runs none of our code.
 
-A view is two small writes: a de-duplication key per (conversation, client) that lives an
-hour, and an ADD on one of N counter shards. The periodic roll-up folds the shards into the
-conversation's `views` (which feeds the Top index) and is safe to run concurrently: shards
-are decremented by what was read, so an overlapping run corrects itself on the next one.
+An hourly job (`fold`) reads the log files CloudFront delivered since it last ran and adds each
+conversation's new views to its `views` (which orders Top), one update per conversation. A view is a GET of
+/c/<id> answered 200 or 304, by a client that is not a known bot or link-preview fetcher, counted at most
+once per client per conversation per hour (of the request's time), and at most `view_limit` new views per
+client per hour. Clients are salted hashes of their addresses, as everywhere else; raw addresses stay in the
+log files (private, expired after days) and are never stored.
+
+Idempotent: each file is claimed (a conditional put of one counters item, kept past the logs' expiry) before
+it is counted, so a file folded twice, or by two runs at once, counts once. A run that dies after claiming
+loses those files' views rather than counting them twice. Who was counted in which hour is kept between
+runs in one small object per hour (`views/seen/<hour>.json.gz`), since an hour's requests arrive in
+several files and CloudFront may deliver some late. A deleted conversation's views are dropped (the update
+requires the conversation), never recreating it.
 """
 from __future__ import annotations
 
-import random
+import gzip
+import json
+import logging
+import re
 import time
-from collections import defaultdict
+from collections import Counter as Tally
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError
+from . import keys, settings
+from .cdnlogs import Request, parse
 
-from . import keys, ratelimit, settings
-from .dynamo import ConditionsFailed, Transaction, failed_condition
-from .errors import not_found
-from .models import ConversationMeta, Counter, ViewShard
+PAGE_RE = re.compile(r"/c/([0-9A-Za-z]{7})")
+# Crawlers, link-preview fetchers and monitors: what they fetch is not a person reading.
+BOT_RE = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|facebookexternalhit|facebookcatalog|meta-externalagent|embedly|preview|"
+    r"quora link|pinterest|vkshare|whatsapp/|slack-imgproxy|mastodon/|bluesky|iframely|pingdom|uptime|"
+    r"python-urllib|python-requests|aiohttp|go-http-client|^curl/|^wget/|^-?$", re.IGNORECASE)
+# Counting claims outlive the log files (the log bucket expires them after days).
+CLAIM_SECONDS = 14 * 86400
+# The page is drawn again when its count crosses one of these (10, 20, 50, 100, 200, 500, ...): never per view.
+STEPS = tuple(m * 10 ** e for e in range(1, 10) for m in (1, 2, 5))
+UPDATE_THREADS = 16
+_log = logging.getLogger(__name__)
 
 
-def record_view(conversation_id: str, client: str, now: float | None = None) -> bool:
-    """Count a view unless this client was counted for this conversation within the window.
+def is_bot(user_agent: str) -> bool:
+    """Whether a user agent is a crawler, a link-preview fetcher or a script, not a reader."""
+    return bool(BOT_RE.search(user_agent.strip()))
 
-    A view of a conversation that does not exist is a 404 that writes nothing (one projected read decides).
-    A client counts at most `view_limit` new views per window, so a script cannot inflate Top by walking
-    the ids; past it, the beacon is a 429 and nothing is counted.
-    """
+
+def crossed_step(before: int, after: int) -> bool:
+    """Whether a count went past a 1-2-5 step (the printed count is worth drawing again)."""
+    return any(before < step <= after for step in STEPS)
+
+
+def fold(now: float | None = None) -> dict[str, int]:
+    """Fold the log files not yet counted into the conversations' views; returns what it did:
+    {"files", "lines", "views" (counted), "conversations" (updated), "dropped" (deleted ones), "published"}."""
     cfg = settings.get()
+    files = _claim(_log_files())
+    requests = (request for key in files for request in _read(cfg.log_bucket, key))
+    counts, lines = _count(requests, now)
+    updated, dropped, published = _apply(counts)
+    return {"files": len(files), "lines": lines, "views": sum(counts.values()) - dropped[1],
+            "conversations": updated, "dropped": dropped[0], "published": published}
+
+
+def _log_files() -> list[str]:
+    from .aws import s3
+
+    cfg = settings.get()
+    found: list[str] = []
+    for listing in s3().get_paginator("list_objects_v2").paginate(Bucket=cfg.log_bucket, Prefix=cfg.log_prefix):
+        found += [obj["Key"] for obj in listing.get("Contents", []) if not obj["Key"].endswith("/")]
+    return found
+
+
+def _claim(files: list[str]) -> list[str]:
+    """The files no run has counted yet, each now claimed by this run (a file two runs race for goes to one).
+    Claims already made are read in batches of 100 first, so the hourly run does not write for old files."""
+    from pynamodb.exceptions import PutError
+
+    from .dynamo import failed_condition
+    from .models import Counter
+
+    done: set[str] = set()
+    for start in range(0, len(files), 100):
+        batch = [keys.log_claim(key) for key in files[start:start + 100]]
+        done |= {item.key for item in Counter.batch_get(batch, attributes_to_get=["key"])}
+    expires = datetime.fromtimestamp(time.time() + CLAIM_SECONDS, tz=timezone.utc)
+    claimed = []
+    for key in files:
+        if keys.log_claim(key) in done:
+            continue
+        try:
+            Counter(keys.log_claim(key), expires=expires).save(condition=Counter.key.does_not_exist())
+            claimed.append(key)
+        except PutError as exc:
+            if not failed_condition(exc):
+                raise
+    return claimed
+
+
+def _read(bucket: str, key: str) -> Iterable[Request]:
+    from .aws import s3
+
     try:
-        ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["kind"])
-    except ConversationMeta.DoesNotExist:
-        raise not_found() from None
-    now = time.time() if now is None else now
-    now_dt = datetime.fromtimestamp(now, tz=timezone.utc)
-    seen = Counter(keys.seen(conversation_id, client),
-                   expires=datetime.fromtimestamp(now + cfg.view_dedup_seconds, tz=timezone.utc))
+        data = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception:  # noqa: BLE001 - expired or removed between the listing and now: nothing to count
+        _log.warning("Log file %s could not be read", key, exc_info=True)
+        return []
+    return parse(data)
+
+
+def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], int]:
+    """New views per conversation, and how many log lines were read."""
+    from . import stage_secrets
+    from .clientip import ip_hash
+
+    cfg = settings.get()
+    salt = stage_secrets.ip_hash_salt()
+    hour_of = cfg.view_dedup_seconds
+    seen: dict[int, set[str]] = {}
+    per_client: dict[int, Tally[str]] = {}
+    counts: Tally[str] = Tally()
+    lines = 0
+    for request in requests:
+        lines += 1
+        page = PAGE_RE.fullmatch(request.path)
+        if page is None or request.method != "GET" or request.status not in (200, 304) or is_bot(request.user_agent):
+            continue
+        hour = int(request.when // hour_of)
+        if hour not in seen:
+            seen[hour] = _load_seen(hour)
+            per_client[hour] = Tally(entry.split(" ", 1)[0] for entry in seen[hour])
+        client = ip_hash(request.ip, salt)
+        entry = f"{client} {page.group(1)}"
+        if entry in seen[hour] or per_client[hour][client] >= cfg.view_limit:
+            continue
+        seen[hour].add(entry)
+        per_client[hour][client] += 1
+        counts[page.group(1)] += 1
+    for hour, entries in seen.items():
+        _store_seen(hour, entries)
+    return counts, lines
+
+
+def _seen_key(hour: int) -> str:
+    return f"views/seen/{hour}.json.gz"
+
+
+def _load_seen(hour: int) -> set[str]:
+    from .aws import s3
+
     try:
-        seen.save(condition=Counter.key.does_not_exist() | (Counter.expires < now_dt))
-    except PutError as exc:
-        if failed_condition(exc):
-            return False
+        data = s3().get_object(Bucket=settings.get().bucket, Key=_seen_key(hour))["Body"].read()
+    except Exception as exc:
+        if str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) in ("NoSuchKey", "404"):
+            return set()
         raise
-    ratelimit.check("view", client, cfg.view_limit, cfg.view_window_seconds, now)
-    shard = ViewShard(conversation_id, random.randrange(cfg.view_shards))
-    shard.update(actions=[ViewShard.n.add(1)])
-    return True
+    return set(json.loads(gzip.decompress(data)))
 
 
-def roll_up() -> int:
-    """Move pending shard counts into each conversation's `views`; returns the views moved.
+def _store_seen(hour: int, entries: set[str]) -> None:
+    from .aws import s3
 
-    Scans the views table, which holds only conversations viewed since the last roll-up.
-    This runs on a schedule, never on a request path.
-    """
-    pending: dict[str, list[ViewShard]] = defaultdict(list)
-    for shard in ViewShard.scan():
-        pending[shard.id].append(shard)
-    moved = 0
-    for conversation_id, shards in pending.items():
-        nonzero = [s for s in shards if s.n]
-        count = sum(int(s.n) for s in nonzero)
-        gone = False
-        if nonzero:
-            tx = Transaction()
-            tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.views.add(count)],
-                      condition=ConversationMeta.part.exists(), name="conversation")
-            for s in nonzero:
-                tx.update(s, actions=[ViewShard.n.add(-int(s.n))])
-            try:
-                tx.commit()
-                moved += count
-            except ConditionsFailed:
-                gone = True  # the conversation was deleted: its pending views go with it
-        for s in shards:
-            try:
-                # Keep the table small: drop shards that are empty (a view that lands meanwhile
-                # makes the condition fail and keeps the shard for the next run).
-                s.delete(condition=None if gone else (ViewShard.n == 0))
-            except DeleteError as exc:
-                if not failed_condition(exc):
-                    raise
-    return moved
+    s3().put_object(Bucket=settings.get().bucket, Key=_seen_key(hour),
+                    Body=gzip.compress(json.dumps(sorted(entries)).encode(), mtime=0),
+                    ContentType="application/json", ContentEncoding="gzip")
+
+
+def _apply(counts: Tally[str]) -> tuple[int, tuple[int, int], int]:
+    """One conditional update per conversation, 16 at a time (DynamoDB has no batched update, and
+    BatchWriteItem replaces items without a condition); pages whose count crossed a step are drawn again.
+    Returns (conversations updated, (deleted ones, their views), pages published)."""
+    if not counts:
+        return 0, (0, 0), 0
+    with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(counts))) as pool:
+        outcomes = list(pool.map(_add_views, counts.items()))
+    dropped = [(cid, n) for (cid, n), after in zip(counts.items(), outcomes, strict=True) if after is None]
+    to_publish = [cid for (cid, n), after in zip(counts.items(), outcomes, strict=True)
+                  if after is not None and crossed_step(after - n, after)]
+    if to_publish:
+        from . import published
+
+        with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(to_publish))) as pool:
+            list(pool.map(published.publish_after_change, to_publish))
+    return len(counts) - len(dropped), (len(dropped), sum(n for _, n in dropped)), len(to_publish)
+
+
+def _add_views(item: tuple[str, int]) -> int | None:
+    """Add `n` views to a conversation that still exists; its new count, or None if it is gone."""
+    from pynamodb.exceptions import UpdateError
+
+    from .dynamo import failed_condition
+    from .models import ConversationMeta
+
+    conversation_id, n = item
+    meta = ConversationMeta(conversation_id, keys.META)
+    try:
+        meta.update(actions=[ConversationMeta.views.add(n)], condition=ConversationMeta.part.exists())
+    except UpdateError as exc:
+        if failed_condition(exc):
+            return None
+        raise
+    return int(meta.views or 0)
+
+
+def summary(result: dict[str, Any]) -> str:
+    return ", ".join(f"{value} {name}" for name, value in result.items())

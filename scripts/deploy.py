@@ -54,6 +54,8 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
         env["MEDIA_BASE_URL"] = outputs["MediaBaseUrl"]
         env["TRUSTED_PROXY_HOPS"] = "1"
         env["DISTRIBUTION_ID"] = outputs["DistributionId"]
+        if "LogBucketName" in outputs:  # CloudFront's access logs: the view fold reads them
+            env["LOG_BUCKET"] = outputs["LogBucketName"]
     config["stages"][stage]["iam_policy_file"] = f"policy-{stage}.json"
     config["stages"][stage]["autogen_policy"] = False
     return config
@@ -105,7 +107,7 @@ def write_settings(stage: str, outputs: dict[str, str]) -> None:
     session = boto3.session.Session()
     account = boto3.client("sts").get_caller_identity()["Account"]
     policy = render(outputs["TablePrefix"], outputs["BucketName"], session.region_name, account,
-                    outputs["UserPoolId"], outputs.get("DistributionId", "*"))
+                    outputs["UserPoolId"], outputs.get("DistributionId", "*"), outputs.get("LogBucketName"))
     (ROOT / ".chalice" / f"policy-{stage}.json").write_text(json.dumps(policy, indent=2) + "\n")
 
 
@@ -123,6 +125,23 @@ def throttle(stage: str, api_stage: str) -> None:
         {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(THROTTLE_BURST)}])
 
 
+def republish_pages(stage: str) -> None:
+    """Publish again the pages drawn by templates or static files this deploy changed (pages at the edge
+    carry the version that drew them), with the stage's own settings."""
+    import os
+    import time
+
+    env = json.loads(CONFIG.read_text())["stages"][stage].get("environment_variables", {})
+    os.environ.update({k: str(v) for k, v in env.items()})
+    from chalicelib import published, settings
+
+    settings.get.cache_clear()
+    started = time.monotonic()
+    counts = published.republish()
+    print(f"Pages: {counts['pages']} published, {counts['published']} drawn again "
+          f"({counts['gone']} of deleted conversations removed) in {time.monotonic() - started:.0f} s.")
+
+
 def deploy(args: argparse.Namespace) -> None:
     domains = {"SiteDomain": args.site_domain, "ShortDomain": args.short_domain,
                "CertificateArn": args.certificate_arn, "HostedZoneId": args.hosted_zone_id}
@@ -138,6 +157,7 @@ def deploy(args: argparse.Namespace) -> None:
         write_settings(args.stage, outputs)
         chalice_deploy(args.stage)
     throttle(args.stage, api_stage)
+    republish_pages(args.stage)
     print(f"\nDeployed {args.stage}: {outputs.get('SiteUrl', 'https://' + new_api + '/' + api_stage)}")
     print("Point the extension's Options at that URL.")
 
@@ -155,7 +175,7 @@ def destroy(args: argparse.Namespace) -> None:
         print("Tables and bucket kept (DeletionPolicy: Retain). `make destroy DELETE_DATA=1` removes them too.")
         return
     dynamodb = boto3.client("dynamodb")
-    for name in ("conversations", "search", "counters", "views"):
+    for name in ("conversations", "search", "counters"):
         table = f"{outputs['TablePrefix']}-{name}"
         dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)
         dynamodb.delete_table(TableName=table)

@@ -16,11 +16,13 @@ TEMPLATE = ROOT / "infra" / "policy.json"
 
 
 def render(table_prefix: str, bucket: str, region: str, account: str, user_pool_id: str = "*",
-           distribution_id: str = "*") -> dict:
-    """`user_pool_id` and `distribution_id` "*" (any of the account) where the stack's are not known yet."""
+           distribution_id: str = "*", log_bucket: str | None = None) -> dict:
+    """`user_pool_id` and `distribution_id` "*" (any of the account) where the stack's are not known yet;
+    `log_bucket` (CloudFront's access logs) is the stage bucket when not given (the local stack's)."""
     text = Template(TEMPLATE.read_text()).substitute(TablePrefix=table_prefix, BucketName=bucket, Region=region,
                                                      AccountId=account, UserPoolId=user_pool_id,
-                                                     DistributionId=distribution_id)
+                                                     DistributionId=distribution_id,
+                                                     LogBucketName=log_bucket or bucket)
     return json.loads(text)
 
 

@@ -1,4 +1,5 @@
-"""`make run`: moto server + tables + bucket + user pool + `chalice local`, views rolled up every few seconds.
+"""`make run`: moto server + tables + bucket + user pool + `chalice local`; views folded from the local
+access logs every few seconds.
 
 Data lives in the moto process's memory only: stopping `make run` erases it.
 """
@@ -53,11 +54,12 @@ def main() -> int:
               f"\n  Moto (AWS):   http://127.0.0.1:{args.moto_port}  "
               + (f"(saved to {args.persist} when this stops)" if args.persist
                  else "(in memory: gone when this stops)") +
-              f"\n  Views roll up every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n", flush=True)
+              f"\n  Views are folded from cdn-logs/ every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n",
+              flush=True)
         from chalicelib import views
         while chalice.poll() is None and moto.poll() is None:
             time.sleep(args.rollup_seconds)
-            views.roll_up()
+            views.fold()
         print("A server stopped unexpectedly.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -32,17 +32,21 @@ DEMOS = [
 SEED_USERS = 25  # made-up readers whose saves give the generated conversations save counts
 
 
+READER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+
+
 def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
     """Create the demos, then `n` generated conversations; returns how many were created.
 
     A few threads overlap this process's rendering with moto's work (moto still applies one request
-    at a time). Some public conversations get views (folded in by the next roll-up) and saves.
+    at a time). Some public conversations get views (an access-log file under cdn-logs/, folded in by the next fold) and
+    saves.
     """
     import random
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib import conversations, saves, views
+    from chalicelib import cdnlogs, conversations, saves
     from chalicelib.validation import CreateConversation
     from scripts.corpus import conversations as generated
 
@@ -52,6 +56,7 @@ def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
         return len(DEMOS)
     rng = random.Random(2)
     now = time.time()
+    log_rows: list[dict[str, str]] = []
 
     def one(args: tuple[int, dict]) -> None:
         index, body = args
@@ -60,8 +65,9 @@ def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
                                        now=now - 90 * 86400 * (1 - index / n))
         if body["visibility"] == "public":
             popularity = int(rng.paretovariate(1.2)) - 1  # most get nothing, a few get many
-            for viewer in range(min(popularity, 40)):
-                views.record_view(created["id"], f"seed-viewer-{index}-{viewer}")  # one client, one view
+            for viewer in range(min(popularity, 40)):  # one client, one view
+                log_rows.append(cdnlogs.log_row(now, f"10.{index // 256 % 256}.{index % 256}.{viewer + 1}", "GET",
+                                                f"/c/{created['id']}", 200, READER_AGENT, 14_000))
             for reader in range(min(popularity // 4, SEED_USERS)):
                 saves.set_saved(created["id"], f"seed-user-{reader}", True)
         if progress and (index + 1) % 1000 == 0:
@@ -69,4 +75,6 @@ def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(one, enumerate(generated(n, seed=1))))
+    if log_rows:
+        cdnlogs.write_local(log_rows)
     return len(DEMOS) + n

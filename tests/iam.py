@@ -43,6 +43,8 @@ def required(service: str, operation: str, brief: dict[str, Any]) -> list[tuple[
             # botocore builds a presigned POST through the CreateBucket model (nothing is sent); the browser's
             # POST it signs is a PutObject under uploads/ with the role's rights.
             return [("s3:PutObject", f"arn:aws:s3:::{brief['Bucket']}/uploads/x")]
+        if operation == "PutObject" and brief.get("Key", "").startswith("cdn-logs/"):
+            return []  # the local stack writing access logs as CloudFront would: no deployed code does this
         action = S3_ACTIONS[operation]
         resource = f"arn:aws:s3:::{brief['Bucket']}" + ("" if action == "s3:ListBucket" else f"/{brief['Key']}")
         return [(action, resource)]

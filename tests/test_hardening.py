@@ -156,42 +156,6 @@ def test_ids_with_a_trailing_newline_are_not_found(client, path):
     assert client.http.get(path).status_code == 404
 
 
-# ---------------------------------------------------------------- 10. views of ids that do not exist
-
-def test_a_view_of_a_missing_conversation_is_a_404_that_writes_nothing(client, aws):
-    from conftest import scan_all
-
-    def view_items() -> int:
-        return len(scan_all(aws, "views")) + sum(1 for i in scan_all(aws, "counters")
-                                                  if "Zz9Zz9Z" in i["key"]["S"])
-
-    before = view_items()
-    response = client.http.post("/api/conversations/Zz9Zz9Z/view", headers={"x-forwarded-for": "198.51.100.9"})
-
-    assert response.status_code == 404
-    assert view_items() == before
-
-
-def test_views_are_rate_limited_per_client(client, monkeypatch):
-    from conftest import chat, create
-
-    from chalicelib import settings, views
-    from chalicelib.errors import ApiError
-
-    ids = [create(client, chat(2))["id"] for _ in range(4)]
-    monkeypatch.setenv("VIEW_LIMIT", "3")
-    settings.get.cache_clear()
-    try:
-        assert all(views.record_view(cid, "greedy-client") for cid in ids[:3])
-        with pytest.raises(ApiError) as exc:
-            views.record_view(ids[3], "greedy-client")
-        assert exc.value.status == 429 and exc.value.headers["Retry-After"]
-        assert views.record_view(ids[3], "another-client")  # per client
-    finally:
-        monkeypatch.delenv("VIEW_LIMIT")
-        settings.get.cache_clear()
-
-
 # ---------------------------------------------------------------- 11. racing owner edits
 
 def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
@@ -430,7 +394,7 @@ def test_an_invalidation_cloudfront_refuses_is_queued_and_sent_by_the_scheduled_
     from botocore.stub import Stubber
     from conftest import chat, create
 
-    from app import roll_up_views
+    from app import retry_invalidations
     from chalicelib import cdn
     from chalicelib.aws import cloudfront as app_cloudfront
 
@@ -447,7 +411,7 @@ def test_an_invalidation_cloudfront_refuses_is_queued_and_sent_by_the_scheduled_
         assert cdn.retry_pending() == 0 and cdn.pending() == queued  # still refused: still queued
     assert _sent_paths(cloudfront, distribution_id) == []
 
-    roll_up_views.func(None)  # the scheduled function (Chalice wraps it for EventBridge)
+    retry_invalidations.func(None)  # the scheduled function (Chalice wraps it for EventBridge)
     assert cdn.pending() == []
     (sent,) = _sent_paths(cloudfront, distribution_id)
     assert sorted(sent) == queued

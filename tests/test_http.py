@@ -104,9 +104,8 @@ def test_end_to_end_through_the_real_chalice_local(chalice_local):
     redirect = requests.get(f"{chalice_local}/{cid}", allow_redirects=False, timeout=30)
     assert redirect.status_code == 301 and redirect.headers["Location"] == f"{SITE}/c/{cid}"
 
-    view = requests.post(f"{chalice_local}/api/conversations/{cid}/view", timeout=30,
-                         headers={"X-Forwarded-For": ip, "Content-Type": "text/plain"})
-    assert view.status_code == 202 and view.json() == {"counted": True}
+    page = requests.get(f"{chalice_local}/c/{cid}", timeout=30, headers={"X-Forwarded-For": ip})
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "public, max-age=60, s-maxage=300"
 
     rows = requests.get(f"{chalice_local}/api/conversations", params={"search": "e2e"}, timeout=30).json()
     assert [r["id"] for r in rows] == [cid]

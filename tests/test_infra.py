@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "stack.yaml"
 BIN = Path(sys.executable).parent
 # Created only on the second pass (ApiOriginDomain set); moto's CloudFormation cannot create them.
-CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "SecurityHeaders", "Distribution",
-                 "SiteRecord", "ShortRecord"}
+CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "SecurityHeaders", "PageHeaders", "Distribution",
+                 "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
+                 "AccessLogDestination", "AccessLogDelivery"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
 # It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
 # by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
@@ -51,7 +52,7 @@ def test_cfn_lint_passes_on_the_single_stack_package(tmp_path):
                    cwd=project, check=True, capture_output=True, timeout=600,
                    env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"})
     merged = (out / "sam.yaml").read_text()
-    assert "ConversationsTable" in merged and "RestAPI" in merged and "RollUpViews" in merged
+    assert all(name in merged for name in ("ConversationsTable", "RestAPI", "FoldViews", "RetryInvalidations"))
     result = subprocess.run([str(BIN / "cfn-lint"), str(out / "sam.yaml")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -116,7 +117,7 @@ def test_the_stack_tables_match_the_models(stack_moto):
                    cwd=ROOT, env=env, check=True)
     dynamodb = awscalls.ignore(boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                                             aws_access_key_id="t", aws_secret_access_key="t"))
-    for name in ("conversations", "search", "counters", "views"):
+    for name in ("conversations", "search", "counters"):
         from_stack = _shape(dynamodb.describe_table(TableName=f"sharegpt-dev-{name}")["Table"])
         from_models = _shape(dynamodb.describe_table(TableName=f"sharegpt-models-{name}")["Table"])
         assert from_stack == from_models, name
@@ -175,10 +176,12 @@ def test_deploy_writes_the_stack_outputs_into_the_stage_settings():
     assert first["stages"]["prod"]["autogen_policy"] is False
     second = apply_outputs(first, "prod", {"TablePrefix": "sharegpt-prod", "BucketName": "b-1", **pool, **secret,
                                            "SiteUrl": "https://s.example", "ShortUrl": "https://x.example",
-                                           "MediaBaseUrl": "https://s.example", "DistributionId": "E123"})
+                                           "MediaBaseUrl": "https://s.example", "DistributionId": "E123",
+                                           "LogBucketName": "logs-1"})
     env2 = second["stages"]["prod"]["environment_variables"]
     assert (env2["SITE_URL"], env2["SHORT_URL"], env2["TRUSTED_PROXY_HOPS"], env2["DISTRIBUTION_ID"]) == (
         "https://s.example", "https://x.example", "1", "E123")
+    assert env2["LOG_BUCKET"] == "logs-1"  # the view fold reads CloudFront's logs there
 
 
 def test_no_secret_is_in_a_committed_file_or_the_lambda_environment():
@@ -245,4 +248,67 @@ def test_the_cdn_serves_images_and_cards_never_uploads():
     assert "uploads" not in policy and "bodies" not in policy
     rules = devstack.bucket_properties()["LifecycleConfiguration"]["Rules"]
     assert [r for r in rules if "ExpirationInDays" in r] == [
-        {"Id": "expire-unreferenced-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 1}]
+        {"Id": "expire-unreferenced-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 1},
+        {"Id": "expire-view-fold-state", "Status": "Enabled", "Prefix": "views/", "ExpirationInDays": 3}]
+
+
+def _distribution() -> dict:
+    return _template()["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+
+
+def test_pages_are_served_from_the_bucket_with_the_api_as_fallback():
+    """/c/* reads pages/c/<id> from S3 through an origin group whose second member is the API (which draws,
+    publishes and answers); only GET and HEAD (what an origin group allows); the bucket grants pages/."""
+    config = _distribution()
+    behaviour = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/c/*")
+    assert behaviour["TargetOriginId"] == "pages-then-api" and behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["ResponseHeadersPolicyId"] == ("Ref", "PageHeaders") and "OriginRequestPolicyId" not in behaviour
+    (group,) = config["OriginGroups"]["Items"]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["pages", "api"]
+    assert {403, 404} <= set(group["FailoverCriteria"]["StatusCodes"]["Items"])
+    pages = next(o for o in config["Origins"] if o["Id"] == "pages")
+    assert pages["OriginPath"] == "/pages" and "OriginAccessControlId" in pages
+    policy = TEMPLATE.read_text().split("Sid: CloudFrontReadsPublicObjects", 1)[1].split("Condition:", 1)[0]
+    assert "/pages/*" in policy
+
+
+def test_the_pages_behaviour_sends_exactly_the_headers_the_app_sends(monkeypatch):
+    """S3 cannot keep a CSP: the behaviour's response-headers policy must add what the app's pages carry, on a
+    deployed stage's settings (site, media on the site's origin, the bucket's upload address)."""
+    from chalicelib import http, settings
+
+    headers = _template()["Resources"]["PageHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"]
+    bucket, region = "sharegpt-prod-123456789012-eu-west-1", "eu-west-1"
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"][1].replace("${Bucket}", bucket).replace(
+        "${AWS::Region}", region)
+    for name in ("AWS_ENDPOINT_URL", "UPLOAD_URL", "MEDIA_BASE_URL", "AVATAR_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.setenv("BUCKET_NAME", bucket)
+    monkeypatch.setenv("AWS_REGION", region)
+    monkeypatch.setenv("SITE_URL", "https://share.example")
+    monkeypatch.setenv("MEDIA_BASE_URL", "https://share.example")
+    settings.get.cache_clear()
+    http.csp.cache_clear()
+    try:
+        app = http.html_response("<p>page</p>").headers
+    finally:
+        monkeypatch.undo()
+        settings.get.cache_clear()
+        http.csp.cache_clear()
+    assert csp == app["Content-Security-Policy"]
+    assert headers["FrameOptions"]["FrameOption"] == app["X-Frame-Options"]
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == app["Referrer-Policy"]
+    assert "ContentTypeOptions" in headers  # nosniff, which the app's middleware adds to every answer
+    assert all(value.get("Override") for value in headers.values())
+
+
+def test_cloudfront_logs_go_to_a_private_expiring_bucket_in_w3c():
+    resources = _template()["Resources"]
+    assert resources["AccessLogDestination"]["Properties"]["OutputFormat"] == "w3c"
+    assert resources["AccessLogSource"]["Properties"]["LogType"] == "ACCESS_LOGS"
+    log_bucket = resources["LogBucket"]["Properties"]
+    assert all(log_bucket["PublicAccessBlockConfiguration"].values())
+    assert log_bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] <= 14
+    assert "cdn-logs" in resources["AccessLogDestination"]["Properties"]["DestinationResourceArn"][1]

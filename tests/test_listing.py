@@ -32,8 +32,11 @@ def _walk_cursor(client, query: str) -> list[list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def corpus(empty_moto, client):
+def corpus(empty_moto, client, aws):
     """120 public conversations (every 3rd titled about 'Python'), 15 unlisted ones, some views."""
+    from cdn_log_files import hit, put_log
+    from conftest import BUCKET
+
     from chalicelib import conversations, views
     from chalicelib.validation import CreateConversation
 
@@ -47,13 +50,12 @@ def corpus(empty_moto, client):
         created = conversations.create(CreateConversation.model_validate(chat(title=f"Python secret {i}")),
                                        now=1_700_000_500 + i)
         unlisted.append(created["id"])
-    # Views: conversation i gets (i % 7) distinct viewers, so Top is a known order.
-    for i, (cid, _) in enumerate(public[:21]):
-        for viewer in range(i % 7):
-            assert views.record_view(cid, f"viewer-{viewer}")
-    for cid in unlisted[:3]:
-        views.record_view(cid, "viewer-x")
-    views.roll_up()
+    # Views, from a CDN access log: conversation i gets (i % 7) distinct viewers, so Top is a known order.
+    rows = [hit(cid, f"192.0.2.{viewer + 1}", 1_780_000_000) for i, (cid, _) in enumerate(public[:21])
+            for viewer in range(i % 7)]
+    rows += [hit(cid, "192.0.2.200", 1_780_000_000) for cid in unlisted[:3]]
+    put_log(aws, BUCKET, rows)
+    views.fold()
     return {"public": public, "unlisted": set(unlisted)}
 
 

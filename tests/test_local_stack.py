@@ -161,7 +161,7 @@ def test_make_run_seed_loads_realistic_conversations_through_the_domain(fresh_mo
 
     before = listings.count_public()[0]
     assert seed(300) == len(DEMOS) + 300
-    views.roll_up()
+    views.fold()
 
     public = listings.count_public()[0] - before
     assert 60 <= public <= 200  # about 40% of the generated ones, plus three demos

@@ -242,10 +242,11 @@ def test_an_image_shared_twice_is_stored_once_and_goes_with_its_last_conversatio
 
 
 def test_uploads_no_conversation_takes_expire_after_a_day(aws):
-    """The bucket's lifecycle (the same rules as infra/stack.yaml): uploads/ expires; media/ never does."""
+    """The bucket's lifecycle (the same rules as infra/stack.yaml): uploads/ expires (and the view fold's
+    state); media/ never does."""
     rules = aws["s3"].get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
     expiring = {rule["Filter"]["Prefix"]: rule["Expiration"]["Days"] for rule in rules if "Expiration" in rule}
-    assert expiring == {"uploads/": 1}
+    assert expiring == {"uploads/": 1, "views/": 3}
     cors = aws["s3"].get_bucket_cors(Bucket=BUCKET)["CORSRules"]
     assert [rule["AllowedMethods"] for rule in cors] == [["POST"]]
 

@@ -44,8 +44,6 @@ def test_real_answers_match_their_documented_status_and_schema(client):
         ("GET", "/api/conversations?cursor=nonsense", None, {}),
         ("GET", "/api/conversations/count", None, {}),
         ("GET", "/api/conversations/count?search=schema", None, {}),
-        ("POST", f"/api/conversations/{cid}/view", None, {}),
-        ("POST", "/api/conversations/Zz9Zz9Z/view", None, {}),
         ("GET", f"/api/conversations/{cid}/export?format=sharegpt", None, {}),
         ("GET", f"/api/conversations/{cid}/export?format=nope", None, {}),
         ("GET", f"/api/conversations/{cid}/key", None, {"authorization": "Bearer wrong"}),

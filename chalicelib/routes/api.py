@@ -1,13 +1,12 @@
 """The conversation API the extension and scripts call: share, read, list, search, count, export, change,
-delete, count a view; and the OpenAPI document that describes every route."""
+delete; and the OpenAPI document that describes every route."""
 from __future__ import annotations
 
 from chalice import Response
 
 from .. import callers, settings
-from ..errors import ApiError, bad_request, not_found
-from ..http import ANY_BODY, Routes, json_response, no_content
-from ..ids import is_valid_id
+from ..errors import ApiError, bad_request
+from ..http import Routes, json_response, no_content
 
 routes = Routes(__name__)
 
@@ -118,16 +117,6 @@ def check_delete_key(conversation_id: str) -> Response:
     if not conversations.token_matches(conversation_id, token):
         raise ApiError(403, "forbidden", "That is not this conversation's delete key.")
     return no_content()
-
-
-@routes.route("/api/conversations/{conversation_id}/view", methods=["POST"], content_types=ANY_BODY)
-def count_view(conversation_id: str) -> Response:
-    if not is_valid_id(conversation_id):
-        raise not_found()
-    from .. import views
-
-    return json_response({"counted": views.record_view(conversation_id, callers.client(routes.current_request))},
-                         202)
 
 
 @routes.route("/api/openapi.json", methods=["GET"])

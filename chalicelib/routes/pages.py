@@ -26,18 +26,44 @@ def home() -> Response:
 
 @routes.route("/c/{conversation_id}", methods=["GET"])
 def conversation_page(conversation_id: str) -> Response:
-    from .. import conversations, pages
+    """Deployed, CloudFront answers from the published page and comes here only when it is missing: draw,
+    publish, answer. The local stack stands in for CloudFront: the published page first, and a log line."""
+    from .. import published, settings
+
+    if not settings.get().local_edge:
+        return _draw_and_publish(conversation_id)
+    html = published.read(conversation_id) if is_valid_id(conversation_id) else None
+    response = (html_response(html, cache=published.PAGE_CACHE, noindex="<meta name=\"robots\"" in html)
+                if html is not None else _draw_and_publish(conversation_id))
+    _log_as_the_cdn(f"/c/{conversation_id}", response)
+    return response
+
+
+def _draw_and_publish(conversation_id: str) -> Response:
+    from .. import published
 
     try:
-        conversation = conversations.get(conversation_id)
+        html = published.publish(conversation_id) if is_valid_id(conversation_id) else None
     except ApiError as exc:
-        if exc.status == 404:
-            return page_not_found()
-        raise
-    # A frozen snapshot: shared caches may keep it long; the view count on it may lag (the beacon still counts).
-    return html_response(pages.conversation_page(conversation, links.short_url(conversation_id)),
-                         cache="public, max-age=300, s-maxage=86400",
-                         noindex=conversation["visibility"] != "public")
+        if exc.status != 404:
+            raise
+        html = None
+    if html is None:
+        return page_not_found()
+    return html_response(html, cache=published.PAGE_CACHE, noindex="<meta name=\"robots\"" in html)
+
+
+def _log_as_the_cdn(path: str, response: Response) -> None:
+    """The access-log line CloudFront would write for this request, in its format and place (local only)."""
+    import time
+
+    from .. import cdnlogs
+
+    request = routes.current_request
+    body = response.body if isinstance(response.body, str) else ""
+    cdnlogs.write_local([cdnlogs.log_row(time.time(), callers.address(request), request.method, path,
+                                         response.status_code, request.headers.get("user-agent", "-"),
+                                         len(body.encode("utf-8")), request.headers.get("host", "-"))])
 
 
 @routes.route("/explore", methods=["GET"])

@@ -1,0 +1,181 @@
+"""Pages at the edge, measured: what a reader's view costs us, what folding the CDN's logs costs, and the cost
+model per million page views with its assumptions printed beside it."""
+from __future__ import annotations
+
+import gzip
+import random
+import time
+from typing import Any
+
+from bench.ledger import recording
+
+# CloudFront (US/Europe, December 2024 list prices): HTTPS requests and data transfer out, first 10 TB.
+CF_PER_REQUEST = 0.0100 / 10_000
+CF_PER_GB = 0.085
+# Standard logging v2 to S3: CloudWatch vended-log delivery, per GB of log data (first 10 TB).
+LOG_DELIVERY_PER_GB = 0.25
+# A CloudFront W3C log line with the default fields (the local stand-in writes the same ones).
+LOG_LINE_BYTES = 420
+# What a response's headers add on the wire (the CSP, cache and security headers; HTTP/2 compresses little
+# of them on a first response).
+HEADER_BYTES = 700
+WRU_PRICE = 0.625 / 1_000_000
+S3_GET = 0.0004 / 1000
+# Assumptions of the traffic mix.
+EDGE_HIT_RATIO = 0.90  # /c/* answered from the edge cache (s-maxage 300 s; popular pages)
+FIRST_VISITS = 0.25  # views by a browser that does not hold our static files yet (immutable, a year)
+VIEWS_PER_FOLDED_UPDATE = 8  # counted views per conversation-hour: one update each (Zipf traffic, measured below)
+STATIC = ("app.js", "app.css", "highlight.css", "icon.svg")
+
+
+def edge_ledger(client: Any, conversation_id: str, line: Any) -> None:
+    """Rows of the call ledger for a reader's view: at the edge, on an edge miss, and the fallback."""
+    from chalicelib import published
+
+    line("page view, edge hit (CloudFront cache)", _nothing())
+    with recording() as ledger:
+        published.read(conversation_id)  # what CloudFront's origin request to the bucket is
+    line("page view, edge miss (CloudFront reads pages/c/<id>)", ledger.summary())
+    from chalicelib.aws import s3
+    from chalicelib.settings import get
+
+    s3().delete_object(Bucket=get().bucket, Key=f"pages/c/{conversation_id}")
+    with recording() as ledger:
+        client.http.get(f"/c/{conversation_id}")
+    line("page view, not yet published (fallback: Lambda draws and publishes)", ledger.summary())
+
+
+def _nothing() -> dict[str, Any]:
+    return {"calls": 0, "ops": "none (no Lambda, no DynamoDB)", "bytes": 0, "rru": 0, "wru": 0,
+            "usd_per_million": 0.0}
+
+
+def put_log(rows: list[str], when: float) -> None:
+    """One W3C log file (CloudFront's fields line and tab-separated rows) under cdn-logs/."""
+    from chalicelib import cdnlogs
+    from chalicelib.aws import s3
+    from chalicelib.settings import get
+
+    body = "#Version: 1.0\n#Fields: " + " ".join(cdnlogs.FIELDS) + "\n" + "".join(r + "\n" for r in rows)
+    stamp = time.strftime("%Y-%m-%d-%H", time.gmtime(when))
+    s3().put_object(Bucket=get().log_bucket, Key=f"{get().log_prefix}EBENCH.{stamp}.{random.getrandbits(48):x}.gz",
+                    Body=gzip.compress(body.encode()))
+
+
+def log_rows(views: list[tuple[str, str]], when: float) -> list[str]:
+    """W3C rows (CloudFront's field order) for (conversation id, client address) views, spread over an hour."""
+    from chalicelib import cdnlogs
+
+    agent = "Mozilla/5.0%20(X11;%20Linux%20x86_64)%20AppleWebKit/537.36%20Chrome/131.0%20Safari/537.36"
+    rows = []
+    for index, (cid, ip) in enumerate(views):
+        row = cdnlogs.log_row(when + index * 3600 / max(len(views), 1), ip, "GET", f"/c/{cid}", 200, "", 9000)
+        row["cs(User-Agent)"] = agent
+        rows.append("\t".join(row.get(name, "-") or "-" for name in cdnlogs.FIELDS))
+    return rows
+
+
+def zipf_views(ids: list[str], n: int, rng: random.Random, s: float = 1.1) -> list[tuple[str, str]]:
+    """`n` views over `ids` with Zipf popularity (a few conversations get most), from ~n/3 distinct clients."""
+    weights = [1 / (rank + 1) ** s for rank in range(len(ids))]
+    chosen = rng.choices(ids, weights=weights, k=n)
+    return [(cid, f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}") for cid in chosen]
+
+
+def fold_ledger(ids: list[str], line: Any, rng: random.Random) -> dict[str, Any]:
+    """The fold of 1,000 views (Zipf over `ids`) in one file: calls and write units per 1,000 counted views."""
+    from chalicelib import views
+
+    hour = time.time() // 3600 * 3600 - 7200
+    put_log(log_rows(zipf_views(ids, 1000, rng), hour), hour)
+    with recording() as ledger:
+        result = views.fold()
+    summary = ledger.summary()
+    line(f"fold: 1 log file, 1,000 views over {len(ids)} conversations ({result['views']} counted, "
+         f"{result['conversations']} updates)", summary)
+    return {**summary, **result}
+
+
+def page_bytes(client: Any, conversation_id: str) -> int:
+    """The published page as CloudFront sends it compressed (gzip; brotli is a little smaller)."""
+    html = client.http.get(f"/c/{conversation_id}").body
+    return len(gzip.compress(html if isinstance(html, bytes) else html.encode(), 6))
+
+
+def static_bytes() -> int:
+    from chalicelib import pages
+
+    return sum(len(gzip.compress(pages.static_file(name)[0], 6)) for name in STATIC)  # type: ignore[index]
+
+
+def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float:
+    """Dollars per million page views, printed with every assumption; returns the page and its counting."""
+    page = page_bytes(client, conversation_id) + HEADER_BYTES
+    static = static_bytes() + HEADER_BYTES * len(STATIC)
+    million = 1_000_000
+    rows = [
+        ("page requests at the edge", million * CF_PER_REQUEST),
+        (f"page bytes ({page:,} B on the wire: a 10 KB conversation, gzip, with headers)",
+         million * page / 1e9 * CF_PER_GB),
+        (f"edge misses ({1 - EDGE_HIT_RATIO:.0%}): one S3 GET each", million * (1 - EDGE_HIT_RATIO) * S3_GET),
+        (f"static files on first visits ({FIRST_VISITS:.0%} of views; {len(STATIC)} files, {static:,} B)",
+         million * FIRST_VISITS * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB)),
+        (f"log delivery (a {LOG_LINE_BYTES} B line per request, {1 + FIRST_VISITS * len(STATIC):.1f} requests "
+         "per view)", million * (1 + FIRST_VISITS * len(STATIC)) * LOG_LINE_BYTES / 1e9 * LOG_DELIVERY_PER_GB),
+        (f"fold writes (one update per conversation-hour, ~{VIEWS_PER_FOLDED_UPDATE} views each; "
+         f"measured {fold['wru']:g} WRU per 1,000 views in one file)",
+         million / VIEWS_PER_FOLDED_UPDATE * WRU_PRICE),
+        ("fold reads (log files: one S3 GET per ~5 MB file, claims: BatchGet) and its hourly Lambda", 0.01),
+        ("Lambda, API Gateway, DynamoDB for an anonymous view", 0.0),
+    ]
+    total = sum(cost for _, cost in rows)
+    static_share = FIRST_VISITS * len(STATIC) / (1 + FIRST_VISITS * len(STATIC))  # of the log lines
+    page_and_counting = total - rows[3][1] - rows[4][1] * static_share
+    print("\n## Cost per million page views (anonymous readers; list prices, us-east-1 / CloudFront US+EU)\n")
+    print("| part | $ per million views |")
+    print("|---|---|")
+    for name, cost in rows:
+        print(f"| {name} | {cost:.2f} |")
+    print(f"| **the page and its counting** (all but the static files and their log lines) | "
+          f"**{page_and_counting:.2f}** |")
+    print(f"| **total, with first-visit static files** | **{total:.2f}** |")
+    print(f"\nAssumptions: edge hit ratio {EDGE_HIT_RATIO:.0%}; {FIRST_VISITS:.0%} of views from a browser without "
+          f"our static files cached; CloudFront ${CF_PER_REQUEST * 10_000:.4f} per 10,000 HTTPS requests and "
+          f"${CF_PER_GB}/GB out; vended-log delivery ${LOG_DELIVERY_PER_GB}/GB; DynamoDB on-demand "
+          f"${WRU_PRICE * 1e6:.3f} per million WRU. At 50% first visits the total would be "
+          f"{total + million * 0.25 * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB):.2f}; "
+          "each static file is a request ($1.00 per million) before it is bytes.")
+    return page_and_counting
+
+
+def republish_rate(post: Any, rng: random.Random, make_conversation: Any, n: int = 200) -> None:
+    """Pages per minute a deploy's `republish` draws again (every page stale), against moto."""
+    from chalicelib import published
+    from chalicelib.aws import s3
+    from chalicelib.settings import get
+
+    ids = [post(make_conversation(10_000, rng))["id"] for _ in range(n)]
+    for cid in ids:  # as if drawn by older templates
+        s3().copy_object(Bucket=get().bucket, Key=f"pages/c/{cid}", CopySource={"Bucket": get().bucket,
+                         "Key": f"pages/c/{cid}"}, Metadata={"template": "old"}, MetadataDirective="REPLACE",
+                         ContentType="text/html; charset=utf-8")
+    started = time.perf_counter()
+    counts = published.republish()
+    seconds = time.perf_counter() - started
+    print(f"\nRepublish after a deploy: {counts['pages']:,} pages listed, {counts['published']:,} drawn again in "
+          f"{seconds:.1f} s: {counts['published'] / seconds * 60:,.0f} pages a minute against moto (a HEAD, "
+          "two Queries and a PUT per stale page).")
+
+
+def delete_paths(client: Any, post: Any, rng: random.Random, make_conversation: Any) -> None:
+    """How many exact CDN paths a delete invalidates."""
+    from chalicelib import cdn
+
+    victim = post(make_conversation(2_000, rng, visibility="public"))
+    client.http.delete(f"/api/conversations/{victim['id']}",
+                       headers={"authorization": f"Bearer {victim['deleteToken']}"})
+    paths = cdn.INVALIDATED[-1]
+    print(f"\nA delete invalidates {len(paths)} exact paths (no wildcard): {', '.join(paths)}; plus one per "
+          "image or avatar it was the last conversation to use. CloudFront takes 3,000 exact paths in progress, "
+          f"so about {3000 // len(paths)} deletes at once before it asks us to wait (the retry queue then holds "
+          "them); the first 1,000 paths a month are free, then $0.005 each.")
