@@ -25,7 +25,7 @@ S3_GET = 0.0004 / 1000
 EDGE_HIT_RATIO = 0.90  # /c/* answered from the edge cache (s-maxage 300 s; popular pages)
 FIRST_VISITS = 0.25  # views by a browser that does not hold our static files yet (immutable, a year)
 VIEWS_PER_FOLDED_UPDATE = 8  # counted views per conversation-hour: one update each (Zipf traffic, measured below)
-STATIC = ("app.js", "app.css", "highlight.css", "icon.svg")
+STATIC = ("app.js", "app.css", "icon.svg")
 
 
 def edge_ledger(client: Any, conversation_id: str, line: Any) -> None:
