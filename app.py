@@ -6,6 +6,7 @@ Routes, by area (each a Blueprint in chalicelib/routes/):
   api.py       /api/conversations: share, read, list, search, count, export, change, delete; OpenAPI
   social.py    saves, comments, /api/me/conversations, /api/me/saves, /api/me/status
   accounts.py  sign up, confirm, sign in and out, password reset, /account, /api/me
+  moderation.py  reports (/report, /api/reports), the moderators' queue, actions and log, /abuse
 Responses and errors are shaped in chalicelib/http.py; who is calling is read in chalicelib/callers.py; the
 domain (chalicelib/*.py) knows nothing of HTTP.
 
@@ -22,10 +23,10 @@ from chalice import Chalice, Rate, Response
 
 from chalicelib import accesslog, callers, http
 from chalicelib.errors import ApiError
-from chalicelib.routes import accounts, api, pages, social
+from chalicelib.routes import accounts, api, moderation, pages, social
 
 app = Chalice(app_name="sharegpt")
-for area in (pages, api, social, accounts):
+for area in (pages, api, social, accounts, moderation):
     app.register_blueprint(area.routes)
 
 

@@ -129,6 +129,17 @@ def delete_account(user: auth.User, anonymize: bool) -> dict[str, int]:
     return counts
 
 
+def disable_user(user_sub: str) -> None:
+    """A moderator's suspension: the account cannot sign in, and every session it has ends now."""
+    cognito_admin().admin_disable_user(UserPoolId=auth.pool()[0], Username=user_sub)
+    end_all_sessions(user_sub)
+
+
+def enable_user(user_sub: str) -> None:
+    """Undo a suspension (a moderator's restore)."""
+    cognito_admin().admin_enable_user(UserPoolId=auth.pool()[0], Username=user_sub)
+
+
 # ---------------------------------------------------------------- ending sessions
 # Cognito ends refresh tokens (RevokeToken for one session, AdminUserGlobalSignOut for all), but an ID token
 # stays valid until it expires (an hour), and the app verifies ID tokens itself. So ending every session

@@ -31,6 +31,7 @@ class User(NamedTuple):
     email: str
     name: str  # display name shown on comments
     issued_at: int = 0  # the ID token's `iat`: sessions ended after it (account deletion) refuse it
+    groups: tuple[str, ...] = ()  # Cognito groups, from the verified token (`moderators`)
 
 
 class TokenExpired(ApiError):
@@ -110,4 +111,6 @@ def verify(token: str) -> User:
     email = plain_text(str(claims.get("email") or ""), 320)
     # The app sets the name only after checking it, but a claim is still input: clean it as any other text.
     name = plain_text(str(claims.get("custom:display_name") or claims.get("name") or ""), 40) or "member"
-    return User(sub=str(claims["sub"]), email=email, name=name, issued_at=int(claims["iat"]))
+    groups = claims.get("cognito:groups") or []
+    return User(sub=str(claims["sub"]), email=email, name=name, issued_at=int(claims["iat"]),
+                groups=tuple(str(g) for g in groups) if isinstance(groups, list) else ())

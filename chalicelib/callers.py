@@ -66,6 +66,17 @@ def signed_in_user(request: Request) -> User:
     return user
 
 
+def moderator(request: Request) -> User:
+    """The signed-in caller if the verified token puts them in the moderators group: 401 for anyone not
+    signed in, 403 for everyone else (cookie writes from another site are a 403 csrf first)."""
+    from .moderation import MODERATORS_GROUP
+
+    user = signed_in_user(request)
+    if MODERATORS_GROUP not in user.groups:
+        raise ApiError(403, "forbidden", "Only moderators can do this.")
+    return user
+
+
 def optional_user(request: Request) -> User | None:
     """The signed-in caller, or None for an anonymous one.
 

@@ -55,6 +55,8 @@ def list_comments(conversation_id: str, user_sub: str | None = None) -> dict[str
     if meta is None:
         raise not_found()
     owner = bool(user_sub) and meta.user_key == keys.owner(user_sub or "")
+    if meta.comments_off and not owner:  # turned off by its owner: kept, shown to them alone
+        return {"count": 0, "owner": False, "positions": {}, "off": True}
     for item in items:
         if not isinstance(item, CommentItem):
             continue
@@ -68,7 +70,8 @@ def list_comments(conversation_id: str, user_sub: str | None = None) -> dict[str
     by_position: dict[str, list[dict[str, Any]]] = {}
     for thread in threads:
         by_position.setdefault(str(thread["position"]), []).append(thread)
-    return {"count": int(meta.comments or 0), "owner": owner, "positions": by_position}
+    return {"count": int(meta.comments or 0), "owner": owner, "positions": by_position,
+            "off": bool(meta.comments_off)}
 
 
 def add(conversation_id: str, user_sub: str, user_name: str, position: int, content: str,
@@ -90,7 +93,8 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
     tx.put(item, condition=ConversationItem.part.does_not_exist(), name="comment")
     # The position must be a message of this conversation: checked by the count's own condition.
     tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.comments.add(1)],
-              condition=ConversationMeta.id.exists() & (ConversationMeta.message_count > position), name="count")
+              condition=ConversationMeta.id.exists() & (ConversationMeta.message_count > position) &
+              ConversationMeta.comments_off.does_not_exist(), name="count")
     if parent_id:
         tx.update(CommentItem(conversation_id, keys.comment_part(parent_id)), actions=[CommentItem.replies.add(1)],
                   condition=CommentItem.part.exists() & (CommentItem.position == position) &
@@ -110,10 +114,14 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
 
 
 def _explain_missing(conversation_id: str) -> None:
+    """Why a comment's write found no conversation to count on: gone (404) or comments off (403)."""
     try:
-        ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["id", "part", "kind"])
+        meta = ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["id", "part", "kind",
+                                                                                   "comments_off"])
     except DoesNotExist:
         raise not_found() from None
+    if meta.comments_off:
+        raise ApiError(403, "comments_off", "Its owner turned comments off for this conversation.")
 
 
 def _thread(conversation_id: str, comment_part: str) -> list[CommentItem]:
@@ -171,6 +179,22 @@ def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
         if "count" in exc.names:  # the conversation is gone
             raise not_found() from None
         raise ApiError(409, "conflict", "The comment changed meanwhile; please retry.") from None
+
+
+def hide(conversation_id: str, comment_id: str, html: str) -> None:
+    """The moderators remove a comment's text (its replies stay); the page is published again."""
+    if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.fullmatch(comment_id):
+        raise not_found("comment")
+    parent_id, _, own_id = comment_id.rpartition("-")
+    item = CommentItem(conversation_id, keys.comment_part(own_id, parent_id or None))
+    try:
+        item.update(actions=[CommentItem.hidden.set(1), CommentItem.html.set(html), CommentItem.content.set("")],
+                    condition=CommentItem.part.exists())
+    except UpdateError as exc:
+        if failed_condition(exc):
+            raise not_found("comment") from None
+        raise
+    published.publish_after_change(conversation_id)
 
 
 def remove_all(user_sub: str, anonymize: bool) -> int:

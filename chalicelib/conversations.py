@@ -19,7 +19,7 @@ from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, not_found
 from .listings import iso, row
-from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, SearchEntry
+from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
 from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items, turn_text
 from .text import plain_text
 from .words import index_words
@@ -76,6 +76,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
         stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else body, s3_key=body_key)
         tx = Transaction()
         tx.put(meta, condition=ConversationItem.id.does_not_exist(), name="id")
+        # A taken-down conversation's id is never drawn again: its link must keep answering 410.
+        tx.check(RemovedItem(conversation_id, keys.REMOVED), RemovedItem.id.does_not_exist(), name="removed")
         tx.put(stored_body)
         for word in words:
             tx.put(SearchEntry(word, keys.search_sort(created, conversation_id), id=conversation_id,
@@ -95,7 +97,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                                "(POST /api/media) and share again.") from None
             if exc.names & {"avatar", "upload"}:
                 time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
-            continue  # the id is taken (or an object was being removed): draw another
+            continue  # the id is taken or was taken down (or an object was being removed): draw another
         # Stored after the references are counted: from now on no removal can run, so the objects stay.
         media.publish(images)
         if avatar:
@@ -152,15 +154,32 @@ def get(conversation_id: str) -> dict[str, Any]:
         elif isinstance(item, ConversationBody):
             body = item
     if meta is None or body is None:
+        _explain_gone(conversation_id)
         raise not_found()
+    if meta.held == "child_safety":
+        raise ApiError(451, "under_review", "This conversation is unavailable while the moderators review a "
+                       "report about it.")
     data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
     return _as_dict(meta, decode_body(data))
+
+
+def _explain_gone(conversation_id: str) -> None:
+    """A missing conversation the moderators took down is a 410 saying so (one read, on misses only)."""
+    from . import moderation
+
+    try:
+        removed = RemovedItem.get(conversation_id, keys.REMOVED)
+    except DoesNotExist:
+        return
+    label = moderation.REASON_LABELS.get(removed.category, "a report")
+    raise ApiError(410, "removed", f"Removed by the moderators: {label}.")
 
 
 def _as_dict(meta: ConversationMeta, messages: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         **row(meta),
         "model": meta.model, "source": meta.source, "visibility": meta.visibility,
+        "commentsOff": bool(meta.comments_off), "held": bool(meta.held),
         "startedAt": iso(int(meta.started)) if meta.started else None,
         "card": links.public_object_url(meta.card_key) if meta.card_key else None,
         "messages": messages,
@@ -180,11 +199,16 @@ def _read_meta(conversation_id: str) -> ConversationMeta:
         raise not_found() from None
 
 
-def _owned_meta(conversation_id: str, user_sub: str) -> ConversationMeta:
+def _owned_meta(conversation_id: str, user_sub: str | None, token: str | None = None) -> tuple[ConversationMeta,
+                                                                                                 Any]:
+    """The meta item if the caller owns it (signed in as its sharer, or holding its delete key), with the
+    condition that says so for the write."""
     meta = _read_meta(conversation_id)
-    if meta.user_key != keys.owner(user_sub):
-        raise ApiError(403, "forbidden", "Only the person who shared this conversation can change it.")
-    return meta
+    if token and tokens.token_matches(token, meta.token_hash):
+        return meta, ConversationMeta.token_hash == meta.token_hash
+    if user_sub and meta.user_key == keys.owner(user_sub):
+        return meta, ConversationMeta.user_key == keys.owner(user_sub)
+    raise ApiError(403, "forbidden", "Only the person who shared this conversation can change it.")
 
 
 def _unchanged_since(meta: ConversationMeta) -> Any:
@@ -194,8 +218,8 @@ def _unchanged_since(meta: ConversationMeta) -> Any:
     return ConversationMeta.version == meta.version
 
 
-def update(conversation_id: str, user_sub: str, *, title: str | None = None,
-           visibility: str | None = None) -> dict[str, Any]:
+def update(conversation_id: str, user_sub: str | None, *, title: str | None = None,
+           visibility: str | None = None, comments: bool | None = None, token: str | None = None) -> dict[str, Any]:
     """Change the title and/or visibility of a conversation its owner shared; listings and search follow.
 
     One transaction: the meta item (conditional on the owner and on the version read), the search entries
@@ -203,10 +227,11 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
     a 409.
     """
     for attempt in range(2):
-        meta = _owned_meta(conversation_id, user_sub)
+        meta, owned = _owned_meta(conversation_id, user_sub, token)
         new_title = derive_title(title, None) if title is not None else meta.title
         new_visibility = visibility or meta.visibility
-        was_public, now_public = meta.list_pk == keys.PUBLIC, new_visibility == keys.PUBLIC
+        # Held by the moderators: the owner may change the setting, not list it before they decide.
+        was_public, now_public = meta.list_pk == keys.PUBLIC, new_visibility == keys.PUBLIC and not meta.held
         old_words = set(meta.words or ())
         new_words = set(index_words(new_title)) if now_public else set()
         sort = keys.search_sort(int(meta.created), conversation_id)
@@ -215,10 +240,12 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
                    ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
                    ConversationMeta.version.set(int(meta.version or 0) + 1)]
+        if comments is not None:
+            actions.append(ConversationMeta.comments_off.remove() if comments else ConversationMeta.comments_off.set(1))
         if card:
             actions.append(ConversationMeta.card_key.set(card[0]))
         tx = Transaction()
-        tx.update(meta, actions=actions, condition=(ConversationMeta.user_key == keys.owner(user_sub)) &
+        tx.update(meta, actions=actions, condition=owned &
                   _unchanged_since(meta), name="meta")
         for word in old_words - new_words:
             tx.delete(SearchEntry(word, sort))
@@ -243,8 +270,55 @@ def update(conversation_id: str, user_sub: str, *, title: str | None = None,
 
         published.publish_after_change(conversation_id)  # before the invalidation: the edge fetches the new one
         cdn.invalidate_conversation(conversation_id, also=old_card)
-        return {"id": conversation_id, "title": new_title, "visibility": new_visibility}
+        return {"id": conversation_id, "title": new_title, "visibility": new_visibility,
+                "comments": not meta.comments_off if comments is None else comments}
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- moderation
+
+def set_held(conversation_id: str, reason: str | None) -> bool:
+    """Hold a conversation out of every listing (`reason`), or end the hold (None): one transaction with its
+    search entries and the public count. Returns whether anything changed; 404 if it does not exist."""
+    for _ in range(3):
+        meta = _read_meta(conversation_id)
+        if (meta.held or None) == reason:
+            return False
+        listed = reason is None and meta.visibility == keys.PUBLIC
+        words = set(index_words(meta.title)) if listed else set()
+        sort = keys.search_sort(int(meta.created), conversation_id)
+        tx = Transaction()
+        tx.update(meta, actions=[
+            ConversationMeta.held.set(reason) if reason else ConversationMeta.held.remove(),
+            ConversationMeta.words.set(words) if words else ConversationMeta.words.remove(),
+            ConversationMeta.list_pk.set(keys.PUBLIC) if listed else ConversationMeta.list_pk.remove(),
+            ConversationMeta.version.set(int(meta.version or 0) + 1)], condition=_unchanged_since(meta), name="meta")
+        for word in set(meta.words or ()) - words:
+            tx.delete(SearchEntry(word, sort))
+        for word in words:
+            tx.put(SearchEntry(word, sort, id=conversation_id, words=words))
+        if (meta.list_pk == keys.PUBLIC) != listed:
+            tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1 if listed else -1)])
+        try:
+            tx.commit()
+            return True
+        except ConditionsFailed:
+            continue  # an owner's edit won: read again
+    raise ApiError(409, "conflict", CONFLICT)
+
+
+def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> None:
+    """The moderators' takedown: removed exactly as its owner's delete removes it, then a tombstone that
+    answers 410 (and keeps the id from being drawn again), shows its owner the statement, and blocks every
+    image hash it held from being shared again."""
+    meta = _read_meta(conversation_id)
+    blocked = [keys.blocked(key.split("/", 1)[1]) for key in sorted(meta.media_keys or ())]
+    _remove(meta, ConversationMeta.id.exists())
+    removed = int((time.time() if now is None else now) * 1000)
+    RemovedItem(conversation_id, keys.REMOVED, user_key=meta.user_key, created=int(meta.created),
+                category=category, statement=statement, removed=removed).save()
+    for key in blocked:  # at most 20 (a conversation's images)
+        Counter(key, state="blocked").save()
 
 
 def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes] | None:
@@ -338,6 +412,9 @@ def remove_owned(user_sub: str, anonymize: bool) -> int:
     """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in."""
     done = 0
     for item in ConversationItem.by_user.query(keys.owner(user_sub), attributes_to_get=["id", "part", "kind"]):
+        if isinstance(item, RemovedItem):  # a takedown's tombstone keeps answering 410, but names no one now
+            RemovedItem(item.id, keys.REMOVED).update(actions=[RemovedItem.user_key.remove()])
+            continue
         if anonymize:
             try:
                 item.update(actions=[ConversationItem.user_key.remove()],

@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
 from pynamodb.constants import (
+    TRANSACT_CONDITION_CHECK,
     TRANSACT_DELETE,
     TRANSACT_ITEMS,
     TRANSACT_PUT,
@@ -72,6 +73,10 @@ class Transaction:
 
     def delete(self, model: Model, condition: Condition | None = None, name: str | None = None) -> None:
         self._add(TRANSACT_DELETE, model.get_delete_kwargs_from_instance(condition=condition), name)
+
+    def check(self, model: Model, condition: Condition, name: str | None = None) -> None:
+        """A condition on an item the transaction does not write (ConditionCheck)."""
+        self._add(TRANSACT_CONDITION_CHECK, model.get_delete_kwargs_from_instance(condition=condition), name)
 
     def commit(self) -> None:
         """Write every item or none; raise ConditionsFailed naming the failed conditions."""

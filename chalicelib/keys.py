@@ -11,11 +11,23 @@ conversations (hash `id`, range `part`): one partition per conversation.
   GSIs sparse: unlisted conversations can never appear in a listing.
   Items a person owns carry `user_key`: `conv#<sub>` (shared while signed in), `save#<sub>`, `comment#<sub>`;
   one sparse `by_user` GSI (sorted by `created`) serves /mine, /saved and account deletion.
+  `~removed`                      a moderators' takedown's tombstone (RemovedItem): the id answers 410, is
+                                  never drawn again, and its owner's `user_key` shows the statement in /mine.
+  A conversation the moderators hold out of listings carries `held` (the reason) on `meta`.
+moderation (hash `pk`, range `sk`):
+    `case#<id>#<comment id or ->` / `case`       what was reported about one target (CaseItem); while open it
+                                                 carries `queue_pk` = "open" and `queue_sort` = `<severity>#
+                                                 <99999 - reporters>#<first report ms>`, the sparse `queue`
+                                                 GSI: one Query per page of the moderators' queue
+    `case#<id>#<comment id or ->` / `by#<client>` one client reported it (ReporterMark): it counts once, ever
+    `audit` / `<ms, 13 digits>#<random>`         one moderation action (AuditEntry), appended only: the Lambda
+                                                 role is denied UpdateItem and DeleteItem on this partition
 search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry per (title word, public
   conversation), queried by word, newest first.
 counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows,
   `cdnlog#<log file key>` the claim of a CDN access-log file by the view fold (each file counts once),
-  `revoked#<sub>` ended sessions, `stats#public`, the count of public conversations, and
+  `revoked#<sub>` ended sessions, `blocked#<sha256>` an image hash a takedown blocked (a create or upload
+  request with those bytes is refused), `stats#public`, the count of public conversations, and
   `refs#<S3 key>`, how many conversations use an avatar or an image (`state` "deleting" while the last one
   removes it; an image's counter also keeps its width, height and size), and `cdn#pending`, the set of paths
   CloudFront refused to invalidate, sent again by the scheduled job.
@@ -77,6 +89,35 @@ def search_sort(created_ms: int, conversation_id: str) -> str:
 
 def rate_window(scope: str, client: str, window: int) -> str:
     return f"rl#{scope}#{client}#{window}"
+
+
+REMOVED = "~removed"
+OPEN = "open"
+AUDIT = "audit"
+CASE = "case"
+
+
+def case(conversation_id: str, comment_id: str | None = None) -> str:
+    """The moderation partition of one reported target."""
+    return f"case#{conversation_id}#{comment_id or '-'}"
+
+
+def reporter(client: str) -> str:
+    return f"by#{client}"
+
+
+def queue_sort(severity: int, reporters: int, first_ms: int) -> str:
+    """Most severe first, then most reporters, then oldest: the queue index sorts ascending."""
+    return f"{severity}#{99999 - min(reporters, 99999):05d}#{first_ms:013d}"
+
+
+def audit_sort(at_ms: int, nonce: str) -> str:
+    return f"{at_ms:013d}#{nonce}"
+
+
+def blocked(media_id: str) -> str:
+    """An image's bytes a takedown blocked, by their hash (the media id without its extension)."""
+    return f"blocked#{media_id.split('.', 1)[0]}"
 
 
 def revoked(user_sub: str) -> str:

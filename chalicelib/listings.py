@@ -218,6 +218,19 @@ def by_user_page(user_key: str, part: str, cursor: str | None, size: int) -> tup
 def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
                                                                                               str | None]:
     """The conversations `user_sub` shared while signed in, newest first (one Query of the by_user index)."""
+    from .models import RemovedItem
+
     items, next_cursor = by_user_page(keys.owner(user_sub), keys.META, cursor, size or settings.get().page_size)
-    metas = [m for m in items if isinstance(m, ConversationMeta)]
-    return [{**row(m), "visibility": m.visibility} for m in metas], next_cursor
+    # A takedown's statement is not in the index: read those tombstones whole (rare: one BatchGet).
+    removed_ids = [item.id for item in items if isinstance(item, RemovedItem)]
+    statements = {r.id: r for r in RemovedItem.batch_get([(i, keys.REMOVED) for i in removed_ids])} \
+        if removed_ids else {}
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, ConversationMeta):
+            rows.append({**row(item), "visibility": item.visibility})
+        elif isinstance(item, RemovedItem) and item.id in statements:
+            tomb = statements[item.id]
+            rows.append({"id": tomb.id, "createdAt": iso(int(tomb.created)), "removed": {
+                "category": tomb.category, "statement": tomb.statement, "at": iso(int(tomb.removed))}})
+    return rows, next_cursor

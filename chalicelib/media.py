@@ -87,16 +87,16 @@ def _published(counter: Any) -> bool:
 def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
     """{id, stored: true} when the image is published already, else {id, stored: false, upload: {url,
     fields, expiresIn}}: a presigned POST that accepts exactly these bytes' size and type at exactly one key."""
-    from pynamodb.exceptions import DoesNotExist
-
     from .models import Counter
 
     media_id = f"{sha256}.{TYPES[content_type]}"
-    try:
-        if _published(Counter.get(_counter_key(media_id), consistent_read=True)):
-            return {"id": media_id, "stored": True}
-    except DoesNotExist:
-        pass
+    # One read: is it published already, and did a takedown block these bytes?
+    found = {c.key: c for c in Counter.batch_get([_counter_key(media_id), keys.blocked(media_id)],
+                                                 consistent_read=True)}
+    if keys.blocked(media_id) in found:
+        raise _blocked("sha256")
+    if _published(found.get(_counter_key(media_id))):
+        return {"id": media_id, "stored": True}
     post = s3().generate_presigned_post(
         settings.get().bucket, keys.upload_object(media_id),
         Fields={"Content-Type": content_type},
@@ -109,6 +109,11 @@ def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
 
 def _refuse(field: str, message: str, code: str = "invalid_image", status: int = 400) -> ApiError:
     return ApiError(status, code, message, field)
+
+
+def _blocked(field: str) -> ApiError:
+    return _refuse(field, "This image was removed by the moderators and cannot be shared again.", "blocked_media",
+                   403)
 
 
 def _image_blocks(request: CreateConversation) -> list[tuple[str, str, ImageBlock]]:
@@ -139,7 +144,11 @@ def resolve(request: CreateConversation) -> dict[str, Image]:
     images: dict[str, Image] = {}
     if not first_field:
         return images
-    counters = {c.key: c for c in Counter.batch_get([_counter_key(m) for m in first_field], consistent_read=True)}
+    counters = {c.key: c for c in Counter.batch_get([_counter_key(m) for m in first_field] +
+                                                    [keys.blocked(m) for m in first_field], consistent_read=True)}
+    for media_id, field in first_field.items():
+        if keys.blocked(media_id) in counters:
+            raise _blocked(field)
     pending: dict[str, int] = {}
     for media_id, field in first_field.items():
         counter = counters.get(_counter_key(media_id))

@@ -17,7 +17,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from . import settings
@@ -122,8 +122,20 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     # Bumped by every owner edit: edits and deletes are conditional on the version they read, so two
     # racing edits cannot leave search entries of a title or visibility that lost (absent: never edited).
     version = NumberAttribute(null=True)
+    # Set while the conversation is kept out of every listing pending review (reports, a moderator's unlist,
+    # a suspended owner): the reason. The owner cannot list it again until a moderator restores it.
+    held = UnicodeAttribute(null=True)
+    comments_off = NumberAttribute(null=True)  # 1: its owner turned comments off (kept, shown only to them)
     new_index = NewIndex()
     top_index = TopIndex()
+
+
+class RemovedItem(ConversationItem, discriminator="removed"):
+    """What a moderators' takedown leaves (part `~removed`): the id answers 410 and is never drawn again, and
+    its owner (`user_key`, as the conversation had it) sees the statement in /mine. Never the content."""
+    category = UnicodeAttribute()  # the report reason the takedown was for
+    statement = UnicodeAttribute()  # the moderators' statement of reasons, shown to the owner
+    removed = NumberAttribute()  # epoch ms
 
 
 class ConversationBody(ConversationItem, discriminator="body"):
@@ -153,6 +165,56 @@ class Counter(Model):
     paths = UnicodeSetAttribute(null=True)
 
 
+class QueueIndex(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "queue"
+        projection = AllProjection()
+    queue_pk = UnicodeAttribute(hash_key=True)
+    queue_sort = UnicodeAttribute(range_key=True)
+
+
+class ModerationItem(Model):
+    """The moderation table: report cases, their reporters, and the audit log (layout in keys.py)."""
+    Meta = _meta("moderation")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class CaseItem(ModerationItem, discriminator="case"):
+    """Everything reported about one target (a conversation, or one of its comments)."""
+    conversation = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()  # open, dismissed, actioned
+    reporters = NumberAttribute(default=0)  # distinct clients, ever
+    reasons = UnicodeAttribute()  # JSON {reason: distinct reporters}
+    notes = UnicodeAttribute(null=True)  # JSON [[reason, note, contact or ""], ...], the latest 20
+    first = NumberAttribute()  # epoch ms of the first report since the case last opened
+    severity = NumberAttribute()
+    # What was reported, as stored when first reported (sanitized HTML): the queue shows it without a read.
+    preview = UnicodeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)  # the target's owner's user key (conv#<sub> / comment#<sub>)
+    queue_pk = UnicodeAttribute(null=True)  # "open" while in the queue: a sparse index
+    queue_sort = UnicodeAttribute(null=True)
+    queue = QueueIndex()
+
+
+class ReporterMark(ModerationItem, discriminator="mark"):
+    """One client reported this target (a salted hash): it counts once, whatever it sends again."""
+
+
+class AuditEntry(ModerationItem, discriminator="audit"):
+    """One moderation action, appended and never changed (the Lambda role may not update or delete these)."""
+    moderator = UnicodeAttribute()  # the moderator's sub
+    moderator_name = UnicodeAttribute()
+    at = NumberAttribute()
+    conversation = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    reporters = NumberAttribute(default=0)
+
+
 class SaveItem(ConversationItem, discriminator="save"):
     """One user's save of one conversation (part `~save#<sub>`)."""
 
@@ -164,10 +226,11 @@ class CommentItem(ConversationItem, discriminator="comment"):
     author_name = UnicodeAttribute()
     content = UnicodeAttribute()  # as written (plain text / light Markdown)
     html = UnicodeAttribute()  # rendered and sanitized once, on write
+    hidden = NumberAttribute(null=True)  # 1: removed by the moderators (the replies stay)
     replies = NumberAttribute(default=0)  # on top-level comments: how many replies hang under it
 
 
-ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter]
+ALL_MODELS: list[type[Model]] = [ConversationMeta, SearchEntry, Counter, CaseItem]
 
 
 _declaring = False

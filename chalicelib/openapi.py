@@ -55,6 +55,14 @@ def _form(summary: str, model: str | None, json_too: bool = True,
 
 
 _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "Conversation id.")
+_REPORT = {"type": "object", "required": ["conversation", "reason"], "properties": {
+    "conversation": {"type": "string"}, "comment": {"type": "string"},
+    "reason": {"enum": ["personal_info", "child_safety", "illegal", "harassment", "spam", "copyright", "other"]},
+    "note": {"type": "string", "maxLength": 1000}, "contact": {"type": "string", "maxLength": 320}}}
+_ACTION = {"type": "object", "required": ["conversation", "action"], "properties": {
+    "conversation": {"type": "string"}, "comment": {"type": "string"},
+    "action": {"enum": ["dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner"]},
+    "reason": {"type": "string", "maxLength": 1000, "description": "The statement of reasons shown to the owner"}}}
 
 
 # Routes that read no database (and the short link, which also needs no origin secret).
@@ -170,15 +178,19 @@ def spec() -> dict[str, Any]:
                           "403": _error("It is not"), "404": _error("Unknown")}}},
         "/api/conversations/{id}": {
             "get": {"summary": "Read a conversation", "parameters": [_ID],
-                    "responses": {"200": _json("Conversation"), "404": _error("Unknown or deleted")}},
+                    "responses": {"200": _json("Conversation"), "404": _error("Unknown or deleted"),
+                                  "410": _error("Removed by the moderators (the reason's category, never the content)"),
+                                  "451": _error("Unavailable while the moderators review a child-safety report")}},
             "delete": {"summary": "Delete a conversation (and its saves and comments) with its delete token, "
                                   "or as its signed-in owner", "parameters": [_ID],
                        "security": [{"deleteToken": []}, {"session": []}],
                        "responses": {"204": {"description": "Deleted"}, "403": _error("Missing or wrong token"),
                                      "404": _error("Unknown")}},
-            "patch": {"summary": "Change the title and/or visibility (owner only)", "parameters": [_ID],
-                      "security": [{"session": []}], "requestBody": _body("UpdateConversation"),
-                      "responses": {"200": _object("The new title and visibility"), "400": _error("Invalid input"),
+            "patch": {"summary": "Change the title, visibility or comments on/off (owner: signed in, or the delete "
+                                 "key as `Authorization: Bearer`)", "parameters": [_ID],
+                      "security": [{"session": []}, {"deleteToken": []}], "requestBody": _body("UpdateConversation"),
+                      "responses": {"200": _object("The new title, visibility and comments setting"),
+                                    "400": _error("Invalid input"),
                                     "401": _error("Not signed in"), "403": _error("Not the owner, or CSRF"),
                                     "404": _error("Unknown")}},
         },
@@ -246,6 +258,54 @@ def spec() -> dict[str, Any]:
         "/account": {"get": _page("Account: sign out, delete the account (signed in; else redirects to sign in)")},
         "/account/delete": {"post": _form("Delete the account (form: mode, confirm)", None, json_too=False)},
         "/saved": {"get": _page("Saved conversations (signed in; else redirects to sign in)")},
+        "/api/reports": {"post": {
+            "summary": "Report a conversation or one of its comments (anyone; each client counts once per target)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _REPORT}}},
+            "responses": {"202": _object("`{received: true}`, whether or not it counted"),
+                          "400": _error("Invalid input (the field is named)"), "403": _error("CSRF"),
+                          "404": _error("Unknown conversation or comment"),
+                          "429": _error("Too many reports from this client; see Retry-After")}}},
+        "/report": {"get": _page("The report form (works without JavaScript)"),
+                    "post": {"summary": "The report form, posted", "requestBody": {"required": True, "content": {
+                        "application/x-www-form-urlencoded": {"schema": _REPORT}}},
+                        "responses": {"200": {"description": "Thank you (HTML)"},
+                                      "400": {"description": "The form with its error (HTML)"},
+                                      "403": _error("Another origin"),
+                                      "404": {"description": "The form with its error (HTML)"},
+                                      "429": {"description": "The form with its error (HTML)"}}}},
+        "/abuse": {"get": _page("How to report abuse and what happens next")},
+        "/api/moderation/reports": {"get": {
+            "summary": "The moderators' queue: open cases, most severe first (moderators only)",
+            "security": [{"session": []}], "parameters": [_param("cursor", "query", {"type": "string"},
+                                                                 "The `next` of the previous page")],
+            "responses": {"200": _object("`{reports: [...], next}`"), "400": _error("Bad cursor"),
+                          "401": _error("Not signed in"), "403": _error("Not a moderator")}}},
+        "/api/moderation/actions": {"post": {
+            "summary": "Act on a target: dismiss, unlist, restore, takedown, hide_comment, suspend_owner",
+            "security": [{"session": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ACTION}}},
+            "responses": {"200": _object("The audit entry"), "400": _error("Invalid input (the field is named)"),
+                          "401": _error("Not signed in"), "403": _error("Not a moderator, or CSRF"),
+                          "404": _error("Unknown target"), "409": _error("No owner to suspend, or a race")}}},
+        "/api/moderation/log": {"get": {
+            "summary": "The audit log, newest first (moderators only)", "security": [{"session": []}],
+            "parameters": [_param("cursor", "query", {"type": "string"}, "The `next` of the previous page")],
+            "responses": {"200": _object("`{entries: [...], next}`"), "400": _error("Bad cursor"),
+                          "401": _error("Not signed in"), "403": _error("Not a moderator")}}},
+        "/moderation": {"get": {"summary": "The moderators' queue (HTML)", "security": [{"session": []}],
+                                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
+                                              "303": {"description": "Not signed in: to /signin"},
+                                              "403": _error("Not a moderator")}}},
+        "/moderation/actions": {"post": {
+            "summary": "A moderator's action, from the queue's form", "security": [{"session": []}],
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": _ACTION}}},
+            "responses": {"303": {"description": "Back to the queue"}, "400": _error("Invalid input"),
+                          "401": _error("Not signed in"), "403": _error("Not a moderator, or CSRF"),
+                          "404": _error("Unknown target"), "409": _error("No owner to suspend")}}},
+        "/moderation/log": {"get": {"summary": "The audit log (HTML, moderators only)", "security": [{"session": []}],
+                                    "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
+                                                  "303": {"description": "Not signed in: to /signin"},
+                                                  "403": _error("Not a moderator")}}},
         "/api/openapi.json": {"get": {"summary": "This document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         "/identicons/{name}": {"get": {
@@ -265,12 +325,17 @@ def spec() -> dict[str, Any]:
             "parameters": [_ID, _param("format", "query", {"type": "string", "enum": ["markdown", "sharegpt", "openai"],
                                                             "default": "markdown"}, "Export format.")],
             "responses": {"200": {"description": "The file, with a Content-Disposition file name"},
-                          "400": _error("Unknown format"), "404": _error("Unknown or deleted")},
+                          "400": _error("Unknown format"), "404": _error("Unknown or deleted"),
+                          "410": _error("Removed by the moderators"), "451": _error("Under review (child safety)")},
         }},
         "/": {"get": _page("Home page: what this is, how to install, latest and top public conversations")},
         "/c/{id}": {"get": {**_page("The conversation page (404 page when unknown or deleted)"), "parameters": [_ID],
                             "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
-                                          "404": {"description": "Not-found page", "content": {"text/html": {}}}}}},
+                                          "404": {"description": "Not-found page", "content": {"text/html": {}}},
+                                          "410": {"description": "Removed by the moderators (a page saying so)",
+                                                  "content": {"text/html": {}}},
+                                          "451": {"description": "Unavailable while under review",
+                                                  "content": {"text/html": {}}}}}},
         "/explore": {"get": {**_page("Public conversations: Top / New tabs, title search, cursor paging"),
                              "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
                                            "400": {"description": "A page saying which parameter is wrong",

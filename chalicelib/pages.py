@@ -117,7 +117,7 @@ def conversation_page(conversation: dict[str, Any], short_url: str, comments: di
     cid = conversation["id"]
     return _render(
         "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
-        comments={"count": comments["count"], "positions": comments["positions"]},
+        comments={"count": comments["count"], "positions": comments["positions"], "off": bool(comments.get("off"))},
         # The generated avatar drawn into the page: one request less per view, and none to Lambda.
         identicon=identicon_svg(cid) if conversation["avatar"] == avatar_url(None, cid) else None,
         template_version=template_version(),
@@ -159,8 +159,40 @@ def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]
 
 def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) -> str:
     """My shares: the signed-in owner's conversations (if any), plus what this browser holds keys for."""
+    from .moderation import REASON_LABELS
+
     return _render("mine.html", section="mine", noindex=True, user=user, rows=_with_age(rows),
+                   reason_labels=REASON_LABELS, abuse_email=settings.get().abuse_email,
                    next_href=f"/mine?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
+
+
+def report_page(conversation: str, comment: str, *, error: str | None = None, sent: bool = False,
+                fields: dict[str, str] | None = None) -> str:
+    """The report form (a plain form: no script needed), or its thank-you."""
+    from .moderation import REASON_LABELS
+
+    return _render("report.html", noindex=True, conversation=conversation, comment=comment, error=error,
+                   sent=sent, fields=fields or {}, reasons=REASON_LABELS)
+
+
+def abuse_page() -> str:
+    return _render("abuse.html", canonical=f"{settings.get().site_url}/abuse", abuse_email=settings.get().abuse_email)
+
+
+def moderation_page(rows: list[dict[str, Any]], next_cursor: str | None, done: str = "") -> str:
+    """The moderators' queue: each case's reasons, notes (text), a collapsed preview of the stored sanitized
+    HTML, and the actions."""
+    from .moderation import ACTIONS, REASON_LABELS
+
+    return _render("moderation.html", noindex=True, rows=rows, actions=ACTIONS, reasons=REASON_LABELS, done=done,
+                   next_href=f"/moderation?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
+
+
+def moderation_log_page(entries: list[dict[str, Any]], next_cursor: str | None) -> str:
+    for entry in entries:
+        entry["when"] = datetime.fromtimestamp(entry["at"] / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return _render("moderation_log.html", noindex=True, entries=entries,
+                   next_href=f"/moderation/log?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
 
 
 def import_page() -> str:

@@ -84,6 +84,10 @@ class Settings(NamedTuple):
     extension_origins: tuple[str, ...]
     comment_limit: int
     comment_window_seconds: int
+    # Reports one client may send per hour (each target counts once per client, whatever the limit).
+    report_limit: int
+    # Where people can write about abuse (shown on /abuse and linked from every page).
+    abuse_email: str
     # Per client address: sign-in attempts per window; sign-ups and reset requests per hour.
     signin_limit: int
     signin_window_seconds: int
@@ -157,6 +161,8 @@ def get() -> Settings:
                                 .split(",") if o),
         comment_limit=_int("COMMENT_LIMIT", 10),
         comment_window_seconds=_int("COMMENT_WINDOW_SECONDS", 60),
+        report_limit=_int("REPORT_LIMIT", 20),
+        abuse_email=_str("ABUSE_EMAIL", "abuse@example.com"),
         signin_limit=_int("SIGNIN_LIMIT", 20),
         signin_window_seconds=_int("SIGNIN_WINDOW_SECONDS", 300),
         signup_limit_per_hour=_int("SIGNUP_LIMIT_PER_HOUR", 10),

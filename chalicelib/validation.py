@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     ValidationError,
     field_validator,
@@ -213,11 +214,12 @@ class UpdateConversation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, max_length=2000)
     visibility: Literal["unlisted", "public"] | None = None
+    comments: StrictBool | None = None  # false: comments off (kept, shown only to the owner)
 
     @model_validator(mode="after")
     def _something(self) -> UpdateConversation:
-        if self.title is None and self.visibility is None:
-            raise ValueError("send `title`, `visibility` or both")
+        if self.title is None and self.visibility is None and self.comments is None:
+            raise ValueError("send `title`, `visibility`, `comments` or several")
         return self
 
 
@@ -301,6 +303,8 @@ class Conversation(BaseModel):
     saves: int
     comments: int
     visibility: Literal["unlisted", "public"]
+    commentsOff: bool = Field(False, description="Its owner turned comments off.")
+    held: bool = Field(False, description="Kept out of every listing while the moderators review reports.")
     messages: list[RenderedMessage]
     items: list[SeedItemOut]
 

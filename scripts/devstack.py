@@ -141,10 +141,33 @@ def create_user_pool(name: str) -> tuple[str, str]:
     pool_id = next((p["Id"] for p in client.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name), None)
     if pool_id is None:
         pool_id = client.create_user_pool(PoolName=name, **USER_POOL)["UserPool"]["Id"]
+        # As infra/stack.yaml's ModeratorsGroup.
+        client.create_group(GroupName="moderators", UserPoolId=pool_id, Description="Review reports and act on them.")
     clients = client.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     if clients:
         return pool_id, clients[0]["ClientId"]
     return pool_id, client.create_user_pool_client(UserPoolId=pool_id, **USER_POOL_CLIENT)["UserPoolClient"]["ClientId"]
+
+
+def create_moderator(email: str, password: str, name: str = "Moderator") -> None:
+    """A confirmed account in the moderators group (`make run` with MODERATOR_EMAIL and MODERATOR_PASSWORD);
+    it signs in at /signin like anyone. Made again harmlessly if it exists."""
+    from chalicelib import aws, settings
+
+    client = aws.cognito_admin()
+    pool_id, _ = create_user_pool(settings.get().user_pool_name)
+    try:
+        client.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS", UserAttributes=[
+            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
+            {"Name": "custom:display_name", "Value": name}])
+    except client.exceptions.UsernameExistsException:
+        pass
+    client.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    try:  # a pool kept from before the group existed (make run PERSIST=...)
+        client.create_group(GroupName="moderators", UserPoolId=pool_id)
+    except client.exceptions.GroupExistsException:
+        pass
+    client.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName="moderators")
 
 
 def start_chalice(port: int, env: dict[str, str], log=subprocess.DEVNULL) -> subprocess.Popen:

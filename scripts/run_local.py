@@ -39,6 +39,9 @@ def main() -> int:
     try:
         moto = devstack.start_moto(args.moto_port, persist=args.persist)
         devstack.create_resources()
+        if os.environ.get("MODERATOR_EMAIL") and os.environ.get("MODERATOR_PASSWORD"):
+            devstack.create_moderator(os.environ["MODERATOR_EMAIL"], os.environ["MODERATOR_PASSWORD"])
+            print(f"Moderator: {os.environ['MODERATOR_EMAIL']} (sign in at /signin, then /moderation).", flush=True)
         if args.seed:
             from scripts.seed import seed
             started = time.monotonic()

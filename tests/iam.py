@@ -22,7 +22,7 @@ S3_ACTIONS = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObj
 COGNITO_PUBLIC = {"SignUp", "ConfirmSignUp", "InitiateAuth", "ForgotPassword", "ConfirmForgotPassword", "RevokeToken"}
 # Made only by the local stage (finding moto's pool, confirming sign-ups) and by devstack's set-up.
 COGNITO_LOCAL_ONLY = {"ListUserPools", "ListUserPoolClients", "AdminConfirmSignUp", "CreateUserPool",
-                      "CreateUserPoolClient"}
+                      "CreateUserPoolClient", "CreateGroup"}
 
 
 def _table_arn(table: str, index: str | None = None) -> str:

@@ -117,7 +117,7 @@ def test_the_stack_tables_match_the_models(stack_moto):
                    cwd=ROOT, env=env, check=True)
     dynamodb = awscalls.ignore(boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                                             aws_access_key_id="t", aws_secret_access_key="t"))
-    for name in ("conversations", "search", "counters"):
+    for name in ("conversations", "search", "counters", "moderation"):
         from_stack = _shape(dynamodb.describe_table(TableName=f"sharegpt-dev-{name}")["Table"])
         from_models = _shape(dynamodb.describe_table(TableName=f"sharegpt-models-{name}")["Table"])
         assert from_stack == from_models, name

@@ -87,10 +87,12 @@ def export_conversation(conversation_id: str) -> Response:
 def update_conversation(conversation_id: str) -> Response:
     from .. import conversations, validation
 
-    user = callers.signed_in_user(routes.current_request)
-    change = validation.parse_model(validation.UpdateConversation, callers.json_body(routes.current_request))
-    return json_response(conversations.update(conversation_id, user.sub, title=change.title,
-                                              visibility=change.visibility))
+    request = routes.current_request
+    token = callers.bearer_token(request)  # the delete key also proves ownership
+    user = None if token else callers.signed_in_user(request)
+    change = validation.parse_model(validation.UpdateConversation, callers.json_body(request))
+    return json_response(conversations.update(conversation_id, user.sub if user else None, title=change.title,
+                                              visibility=change.visibility, comments=change.comments, token=token))
 
 
 @routes.route("/api/conversations/{conversation_id}", methods=["DELETE"])

@@ -45,6 +45,12 @@ def _draw_and_publish(conversation_id: str) -> Response:
     try:
         html = published.publish(conversation_id) if is_valid_id(conversation_id) else None
     except ApiError as exc:
+        if exc.status in (410, 451):  # taken down, or held for review: say so, never show it
+            from .. import pages
+
+            heading = "Removed" if exc.status == 410 else "Under review"
+            return html_response(pages.not_found_page(exc.message, heading), exc.status, cache="public, max-age=60",
+                                 noindex=True)
         if exc.status != 404:
             raise
         html = None

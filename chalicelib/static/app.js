@@ -26,8 +26,8 @@
   const signedIn = /(?:^|;\s*)sg_user=1(?:;|$)/.test(document.cookie);
   document.querySelectorAll("[data-when]").forEach((el) => { el.hidden = (el.dataset.when === "in") !== signedIn; });
   const signInHref = () => `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
-  const api = async (method, path, body) => {
-    const init = { method, headers: {} };
+  const api = async (method, path, body, headers) => {
+    const init = { method, headers: { ...(headers || {}) } };
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
     let response;
     try { response = await fetch(path, init); } catch (e) {
@@ -163,7 +163,9 @@
     link.addEventListener("click", () => copy(link.dataset.copy, link));
     const del = document.getElementById("delete");
     const confirmBox = document.getElementById("delete-confirm");
-    if (load()[id]) del.hidden = false;
+    // This browser's delete key proves ownership too: the owner's tools, with the key.
+    const key = () => (load()[id] ? { Authorization: `Bearer ${load()[id].token}` } : undefined);
+    if (load()[id]) { del.hidden = false; document.getElementById("owner-tools").hidden = false; }
     del.addEventListener("click", () => { confirmBox.hidden = false; document.getElementById("delete-yes").focus(); });
     document.getElementById("delete-no").addEventListener("click", () => { confirmBox.hidden = true; del.focus(); });
     pageStatus.then((status) => {
@@ -176,13 +178,18 @@
       event.preventDefault();
       const form = new FormData(tools);
       const answer = await api("PATCH", `/api/conversations/${encodeURIComponent(id)}`,
-                               { title: form.get("title"), visibility: form.get("visibility") });
+                               { title: form.get("title"), visibility: form.get("visibility"),
+                                 comments: form.get("comments") === "on" }, key());
       if (!answer.ok) { say(`The change failed: ${answer.message}`); return; }
       page.querySelector("h1").textContent = answer.data.title;
       page.querySelector(".visibility").textContent = answer.data.visibility;
       say(`Saved: “${answer.data.title}”, ${answer.data.visibility}.`);
     });
-    setUpComments(page, id);
+    // Comments its owner turned off are not shown to readers; the owner still sees and manages them.
+    const commentsOff = (() => { try { return JSON.parse(document.getElementById("comments-data").textContent).off; }
+                                 catch (e) { return false; } })();
+    if (!commentsOff) setUpComments(page, id);
+    else pageStatus.then((status) => { if (status.owned.includes(id)) setUpComments(page, id); });
     document.getElementById("delete-yes").addEventListener("click", async () => {
       const outcome = await deleteConversation(id);
       if (outcome !== "deleted") { confirmBox.hidden = true; say(explain[outcome]); return; }
@@ -273,7 +280,12 @@
         });
         actions.append(remove);
       }
-      if (actions.childElementCount) item.append(actions);
+      const report = document.createElement("a");
+      report.className = "button"; report.textContent = "Report"; report.rel = "nofollow";
+      report.href = `/report?conversation=${encodeURIComponent(id)}&comment=${encodeURIComponent(comment.id)}`;
+      report.setAttribute("aria-label", `Report the comment by ${comment.author}`);
+      actions.append(report);
+      item.append(actions);
       if (!isReply && comment.replies.length) {
         const replies = document.createElement("ol");
         replies.className = "replies";

@@ -1,0 +1,328 @@
+"""Moderation: anyone reports, reports protect before review, moderators act, every action is logged.
+
+A report names a target (a conversation, or one of its comments) and a reason. Each client counts once per
+target, ever (a ReporterMark), so repeats are accepted and change nothing, and a dismissed case reopens only
+when a new client reports it. Reports never delete anything; past a threshold they hold a public
+conversation out of every listing until a moderator decides (3 clients for `personal_info`, 1 for
+`child_safety`, whose page also answers 451 meanwhile). The queue is one Query per page of a sparse index,
+most severe first. Moderators dismiss, unlist, restore, take down (a delete that stays done: a tombstone
+answers 410 and the images' bytes are blocked), hide a comment, or suspend an owner; each action is appended
+to an audit log the Lambda role cannot change (infra/policy.json denies it).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+from . import keys, settings
+from .errors import ApiError, bad_request, not_found
+
+# Most severe first: the queue's order.
+REASONS = {"child_safety": 0, "personal_info": 1, "illegal": 2, "harassment": 3, "copyright": 4, "spam": 5,
+           "other": 6}
+REASON_LABELS = {"child_safety": "child safety", "personal_info": "someone's private information",
+                 "illegal": "illegal content", "harassment": "harassment", "copyright": "copyright",
+                 "spam": "spam", "other": "another reason"}
+# Distinct reporters of a reason that hold a public conversation out of listings at once, pending review.
+HOLD_AT = {"child_safety": 1, "personal_info": 3}
+ACTIONS = ("dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner")
+MAX_NOTES = 20
+NOTE_CHARS = 1000
+STATEMENT_CHARS = 1000
+HIDDEN_COMMENT = "<p><em>Removed by the moderators.</em></p>"
+MODERATORS_GROUP = "moderators"
+_log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- reports
+
+def report(conversation_id: str, comment_id: str | None, reason: str, note: str, contact: str, client: str,
+           now: float | None = None) -> dict[str, Any]:
+    """Record a report (202 whether or not it counted: a reporter learns nothing about others). Unknown
+    targets are 404; an unknown reason a 400 naming it. Holds the conversation when its reason's threshold
+    is reached."""
+    from pynamodb.exceptions import PutError
+
+    from . import ratelimit
+    from .dynamo import failed_condition
+    from .models import CaseItem, ReporterMark
+
+    if reason not in REASONS:
+        raise bad_request(f"reason must be one of: {', '.join(REASONS)}.", "reason")
+    cfg = settings.get()
+    meta, preview, owner = _target(conversation_id, comment_id)
+    ratelimit.check("report", client, cfg.report_limit, 3600, now)
+    pk = keys.case(conversation_id, comment_id)
+    try:
+        ReporterMark(pk, keys.reporter(client)).save(condition=ReporterMark.pk.does_not_exist())
+    except PutError as exc:
+        if failed_condition(exc):
+            return {"received": True}  # this client counted already: accepted, not counted again
+        raise
+    at = int((time.time() if now is None else now) * 1000)
+    case = CaseItem(pk, keys.CASE)
+    # The first report makes the item: it needs its discriminator, which an update does not write by itself.
+    actions: list[Any] = [CaseItem.kind.set(CaseItem), CaseItem.conversation.set(conversation_id),
+                          CaseItem.reporters.add(1),
+               CaseItem.reasons.set(CaseItem.reasons | "{}"), CaseItem.first.set(CaseItem.first | at),
+               CaseItem.severity.set(CaseItem.severity | REASONS[reason]), CaseItem.state.set("open"),
+               CaseItem.preview.set(CaseItem.preview | preview)]
+    if comment_id:
+        actions.append(CaseItem.comment.set(comment_id))
+    if owner:
+        actions.append(CaseItem.owner.set(owner))
+    case.update(actions=actions)
+    counts = json.loads(case.reasons)
+    counts[reason] = counts.get(reason, 0) + 1
+    notes = json.loads(case.notes or "[]")
+    if note.strip() and len(notes) < MAX_NOTES:
+        notes.append([reason, note.strip()[:NOTE_CHARS], contact.strip()[:320]])
+    severity = min(REASONS[r] for r in counts)
+    # Written whole from what this report read: a report racing this one may be missed by the counts (its
+    # mark is kept, so it never counts twice); moderators see the notes and marks as the source of truth.
+    case.update(actions=[CaseItem.reasons.set(json.dumps(counts)), CaseItem.notes.set(json.dumps(notes)),
+                         CaseItem.severity.set(severity), CaseItem.queue_pk.set(keys.OPEN),
+                         CaseItem.queue_sort.set(keys.queue_sort(severity, int(case.reporters), int(case.first)))])
+    if comment_id is None and meta is not None and not meta.held:
+        held = next((r for r, n in HOLD_AT.items() if counts.get(r, 0) >= n), None)
+        if (held and meta.list_pk == keys.PUBLIC) or held == "child_safety":
+            hold(conversation_id, held)
+    return {"received": True}
+
+
+def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str, str | None]:
+    """(meta, a preview of what was reported, its owner's user key), or a 404."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from . import conversations, ids
+    from .comments import COMMENT_ID_RE
+    from .models import CommentItem, ConversationMeta
+
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    try:
+        meta = ConversationMeta.get(conversation_id, keys.META)
+    except DoesNotExist:
+        raise not_found() from None
+    if comment_id is None:
+        try:
+            messages = conversations.get(conversation_id)["messages"]
+        except ApiError as exc:
+            if exc.status != 451:  # held for child safety: still reportable; its first report kept a preview
+                raise
+            messages = []
+        preview = "".join(f"<h4>{m['role']}</h4>{m.get('html', '')}" for m in messages[:4])[:20_000]
+        return meta, preview, meta.user_key
+    if not COMMENT_ID_RE.fullmatch(comment_id):
+        raise not_found("comment")
+    parent, _, own = comment_id.rpartition("-")
+    try:
+        comment = CommentItem.get(conversation_id, keys.comment_part(own, parent or None))
+    except DoesNotExist:
+        raise not_found("comment") from None
+    return meta, comment.html, keys.commenter(comment.author) if comment.author else None
+
+
+# ---------------------------------------------------------------- holding out of listings
+
+def hold(conversation_id: str, reason: str) -> bool:
+    """Keep a conversation out of Explore, search, the sitemap and the count until a moderator restores it;
+    for child safety, its page and API also answer 451 meanwhile. Returns whether it was held now."""
+    from . import cdn, conversations, published
+
+    changed = conversations.set_held(conversation_id, reason)
+    if changed:
+        if reason == "child_safety":
+            published.unpublish(conversation_id)
+        else:
+            published.publish_after_change(conversation_id)
+        cdn.invalidate_conversation(conversation_id)
+    return changed
+
+
+def release(conversation_id: str) -> bool:
+    """Undo a hold: listed again if its owner made it public."""
+    from . import cdn, conversations, published
+
+    changed = conversations.set_held(conversation_id, None)
+    if changed:
+        published.publish_after_change(conversation_id)
+        cdn.invalidate_conversation(conversation_id)
+    return changed
+
+
+# ---------------------------------------------------------------- the queue
+
+def queue(cursor: str | None = None, size: int = 20) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of open cases, most severe first, then most reporters, then oldest: one Query."""
+    from . import cursors
+    from .models import CaseItem
+
+    start = None
+    if cursor:
+        sort, pk = cursors.decode(cursor)
+        if not isinstance(sort, str) or not isinstance(pk, str) or not pk.startswith("case#"):
+            raise bad_request("cursor is not valid.", "cursor", "invalid_cursor")
+        start = {"queue_pk": {"S": keys.OPEN}, "queue_sort": {"S": sort}, "pk": {"S": pk}, "sk": {"S": keys.CASE}}
+    results = CaseItem.queue.query(keys.OPEN, limit=size, page_size=size, last_evaluated_key=start)
+    cases = list(results)
+    next_cursor = None
+    if len(cases) == size and results.last_evaluated_key is not None:
+        next_cursor = cursors.encode([cases[-1].queue_sort, cases[-1].pk])
+    return [_case(c) for c in cases], next_cursor
+
+
+def _case(case: Any) -> dict[str, Any]:
+    return {"conversation": case.conversation, "comment": case.comment, "reporters": int(case.reporters),
+            "reasons": json.loads(case.reasons or "{}"), "severity": int(case.severity), "state": case.state,
+            "firstReported": int(case.first), "preview": case.preview or "",
+            "notes": [{"reason": r, "note": n, "contact": c} for r, n, c in json.loads(case.notes or "[]")]}
+
+
+# ---------------------------------------------------------------- actions
+
+def act(moderator: Any, conversation_id: str, comment_id: str | None, action: str, reason: str,
+        now: float | None = None) -> dict[str, Any]:
+    """Apply a moderator's action and append it to the audit log; returns the audit entry."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from .models import CaseItem
+
+    if action not in ACTIONS:
+        raise bad_request(f"action must be one of: {', '.join(ACTIONS)}.", "action")
+    reason = " ".join(reason.split())[:STATEMENT_CHARS]
+    if action != "dismiss" and not reason:
+        raise bad_request("Give the statement of reasons the owner will see.", "reason")
+    if action == "hide_comment" and not comment_id:
+        raise bad_request("hide_comment needs the comment.", "comment")
+    pk = keys.case(conversation_id, comment_id)
+    try:
+        case = CaseItem.get(pk, keys.CASE, consistent_read=True)
+    except DoesNotExist:
+        case = None
+    category = _category(case)
+    {"dismiss": lambda: _dismiss(conversation_id, comment_id, case),
+     "unlist": lambda: hold(conversation_id, "moderators") or _exists(conversation_id),
+     "restore": lambda: _restore(conversation_id),
+     "takedown": lambda: _takedown(conversation_id, category, reason, now),
+     "hide_comment": lambda: _hide_comment(conversation_id, comment_id or ""),
+     "suspend_owner": lambda: _suspend_owner(conversation_id)}[action]()
+    if case is not None:
+        state = "dismissed" if action == "dismiss" else "actioned"
+        case.update(actions=[CaseItem.state.set(state), CaseItem.queue_pk.remove(), CaseItem.queue_sort.remove()])
+    return _audit(moderator, conversation_id, comment_id, action, reason, int(case.reporters) if case else 0, now)
+
+
+def _category(case: Any) -> str:
+    counts = json.loads(case.reasons) if case is not None and case.reasons else {}
+    return min(counts, key=lambda r: REASONS[r]) if counts else "other"
+
+
+def _exists(conversation_id: str) -> bool:
+    from pynamodb.exceptions import DoesNotExist
+
+    from .models import ConversationMeta
+
+    try:
+        ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["id", "part", "kind"])
+    except DoesNotExist:
+        raise not_found() from None
+    return True
+
+
+def _dismiss(conversation_id: str, comment_id: str | None, case: Any) -> None:
+    if case is None:
+        raise not_found("report")
+    if comment_id is None:
+        release(conversation_id)  # a hold the reports made ends with them
+
+
+def _restore(conversation_id: str) -> None:
+    from . import accounts
+    from .models import ConversationMeta
+
+    _exists(conversation_id)
+    meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
+    if meta.held == "suspended" and meta.user_key:
+        accounts.enable_user(meta.user_key.split("#", 1)[1])
+        for other in _owned_ids(meta.user_key):
+            release(other)
+    release(conversation_id)
+
+
+def _takedown(conversation_id: str, category: str, statement: str, now: float | None) -> None:
+    from . import conversations
+
+    conversations.take_down(conversation_id, category, statement, now)
+
+
+def _hide_comment(conversation_id: str, comment_id: str) -> None:
+    from . import comments
+
+    comments.hide(conversation_id, comment_id, HIDDEN_COMMENT)
+
+
+def _suspend_owner(conversation_id: str) -> None:
+    """Disable the owner's account, end their sessions, hold their public conversations (restore undoes it)."""
+    from . import accounts
+    from .models import ConversationMeta
+
+    _exists(conversation_id)
+    meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
+    if not meta.user_key:
+        raise ApiError(409, "no_owner", "This conversation was shared without an account: there is no one to "
+                       "suspend. Take it down instead.")
+    sub = meta.user_key.split("#", 1)[1]
+    accounts.disable_user(sub)
+    for other in _owned_ids(meta.user_key):
+        hold(other, "suspended")
+
+
+def _owned_ids(user_key: str) -> list[str]:
+    from .models import ConversationItem, ConversationMeta
+
+    return [item.id for item in ConversationItem.by_user.query(user_key, attributes_to_get=["id", "part", "kind"])
+            if isinstance(item, ConversationMeta)]
+
+
+# ---------------------------------------------------------------- the audit log
+
+def _audit(moderator: Any, conversation_id: str, comment_id: str | None, action: str, reason: str,
+           reporters: int, now: float | None) -> dict[str, Any]:
+    from .models import AuditEntry
+
+    at = int((time.time() if now is None else now) * 1000)
+    entry = AuditEntry(keys.AUDIT, keys.audit_sort(at, secrets.token_hex(4)), moderator=moderator.sub,
+                       moderator_name=moderator.name, at=at, conversation=conversation_id, comment=comment_id,
+                       action=action, reason=reason, reporters=reporters)
+    entry.save(condition=AuditEntry.sk.does_not_exist())  # appended, never overwritten
+    return _entry(entry)
+
+
+def _entry(entry: Any) -> dict[str, Any]:
+    return {"at": int(entry.at), "moderator": entry.moderator_name, "conversation": entry.conversation,
+            "comment": entry.comment, "action": entry.action, "reason": entry.reason,
+            "reporters": int(entry.reporters)}
+
+
+def audit_log(cursor: str | None = None, size: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+    """The audit log, newest first: one Query per page."""
+    from . import cursors
+    from .models import AuditEntry
+
+    start = None
+    if cursor:
+        (sort,) = cursors.decode(cursor)
+        if not isinstance(sort, str):
+            raise bad_request("cursor is not valid.", "cursor", "invalid_cursor")
+        start = {"pk": {"S": keys.AUDIT}, "sk": {"S": sort}}
+    results = AuditEntry.query(keys.AUDIT, scan_index_forward=False, limit=size, page_size=size,
+                               last_evaluated_key=start)
+    entries = list(results)
+    next_cursor = None
+    if len(entries) == size and results.last_evaluated_key is not None:
+        next_cursor = cursors.encode([entries[-1].sk])
+    return [_entry(e) for e in entries], next_cursor

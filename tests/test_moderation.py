@@ -1,0 +1,304 @@
+"""Moderation: reports (anyone, once per client per target), holds before review, the moderators' queue and
+actions, takedowns that stay done, and an audit log no route can change. Against the moto server's Cognito
+(a real moderators group; sessions are real ID tokens) and DynamoDB."""
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+
+import awscalls
+import pytest
+from conftest import BUCKET, SITE, body_of, chat, create, new_ip, scan_all
+from test_accounts import Session, form_post, set_cookies, sign_up, token_like
+
+pytestmark = pytest.mark.api
+_moderators = itertools.count(1)
+
+
+def moderator(client) -> Session:
+    """A confirmed account in the moderators group (as `make run MODERATOR_EMAIL=...` makes it), signed in."""
+    from scripts import devstack
+
+    email, password = f"mod{next(_moderators)}-{uuid.uuid4().hex[:6]}@example.test", "moderate carefully"
+    with awscalls.paused():  # the set-up's admin calls are the operator's, not the app's
+        devstack.create_moderator(email, password, "Mod")
+    response = form_post(client, "/signin", {"email": email, "password": password})
+    assert response.status_code == 200, response.body
+    return Session(client, set_cookies(response), email, password)
+
+
+@pytest.fixture(scope="module")
+def mod(client) -> Session:
+    return moderator(client)
+
+
+def report(client, cid: str, reason: str, ip: str | None = None, **extra):
+    return client.http.post("/api/reports", headers={"content-type": "application/json",
+                                                     "x-forwarded-for": ip or new_ip()},
+                            body=json.dumps({"conversation": cid, "reason": reason, **extra}))
+
+
+def queue(mod: Session) -> list[dict]:
+    rows, cursor = [], None
+    while True:
+        answer = body_of(mod.call("GET", "/api/moderation/reports" + (f"?cursor={cursor}" if cursor else "")))
+        rows += answer["reports"]
+        cursor = answer["next"]
+        if not cursor:
+            return rows
+
+
+def listed(client, cid: str, title_word: str) -> dict[str, bool]:
+    from chalicelib import listings
+
+    new = {r["id"] for r in body_of(client.http.get("/api/conversations?type=new"))}
+    found = {r["id"] for r in body_of(client.http.get(f"/api/conversations?search={title_word}"))}
+    sitemap = client.http.get("/sitemap.xml").body.decode()
+    return {"new": cid in new, "search": cid in found, "sitemap": f"/c/{cid}" in sitemap,
+            "count": listings.count_public(title_word)[0] > 0}
+
+
+def test_three_clients_reporting_private_information_unlist_a_public_conversation(client, mod):
+    cid = create(client, chat(title="Quokkaphone numbers", visibility="public"))["id"]
+    assert all(listed(client, cid, "quokkaphone").values())
+    same = new_ip()
+    for _ in range(3):  # one client, three times: counts once
+        assert report(client, cid, "personal_info", ip=same, note="my number").status_code == 202
+    assert report(client, cid, "personal_info").status_code == 202  # a second client
+    assert all(listed(client, cid, "quokkaphone").values())  # two do not hold it
+    case = next(r for r in queue(mod) if r["conversation"] == cid)
+    assert case["reporters"] == 2 and case["reasons"] == {"personal_info": 2}
+    assert report(client, cid, "personal_info").status_code == 202  # the third
+    assert not any(listed(client, cid, "quokkaphone").values())
+    page = client.http.get(f"/api/conversations/{cid}")
+    assert page.status_code == 200 and body_of(page)["held"] is True  # readable by link meanwhile
+
+
+def test_one_child_safety_report_holds_it_and_its_page_answers_451(client, aws):
+    cid = create(client, chat(title="Held at once", visibility="public"))["id"]
+    assert report(client, cid, "child_safety").status_code == 202
+    assert client.http.get(f"/api/conversations/{cid}").status_code == 451
+    assert client.http.get(f"/c/{cid}", headers={"accept": "text/html"}).status_code == 451
+    assert not aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"pages/c/{cid}").get("KeyCount")
+    assert client.http.get(f"/api/conversations/{cid}/export?format=markdown").status_code == 451
+
+
+def test_bad_reports_are_refused_naming_the_field_and_store_nothing(client, aws):
+    cid = create(client, chat())["id"]
+    before = len(scan_all(aws, "moderation"))
+    for body, field in (({"conversation": cid, "reason": "boring"}, "reason"),
+                        ({"conversation": cid, "reason": "spam", "note": "x" * 1001}, "note"),
+                        ({"conversation": cid, "reason": "spam", "contact": "not an email"}, "contact"),
+                        ({"reason": "spam"}, "conversation"),
+                        ({"conversation": cid, "reason": 3}, "reason")):
+        answer = client.http.post("/api/reports", headers={"content-type": "application/json",
+                                                           "x-forwarded-for": new_ip()}, body=json.dumps(body))
+        assert answer.status_code == 400 and body_of(answer)["error"]["field"] == field, body
+    assert report(client, "Zz9Zz9Y", "spam").status_code == 404
+    assert report(client, cid, "spam", comment="0123456789abcdef0").status_code == 404
+    assert len(scan_all(aws, "moderation")) == before
+
+
+def test_reports_are_rate_limited_per_client(client):
+    ids = [create(client, chat())["id"] for _ in range(21)]
+    ip = new_ip()
+    statuses = [report(client, cid, "spam", ip=ip).status_code for cid in ids]
+    assert statuses[:20] == [202] * 20 and statuses[20] == 429
+
+
+def test_a_note_with_html_is_stored_and_shown_as_text(client, mod):
+    cid = create(client, chat(title="Note check"))["id"]
+    note = '<img src=x onerror=alert(1)> <b>call me</b>'
+    assert report(client, cid, "harassment", note=note).status_code == 202
+    case = next(r for r in queue(mod) if r["conversation"] == cid)
+    assert case["notes"][0]["note"] == note  # text, kept as written
+    page = mod.call("GET", "/moderation").body.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("GET", "/api/moderation/reports", None), ("GET", "/api/moderation/log", None),
+    ("POST", "/api/moderation/actions", {"conversation": "Zz9Zz9Z", "action": "dismiss", "reason": ""})])
+def test_moderation_routes_refuse_everyone_but_moderators(client, mod, method, path, body):
+    headers = {"content-type": "application/json"} if body else {}
+    anonymous = getattr(client.http, method.lower())(path, headers=headers, body=json.dumps(body) if body else None)
+    assert anonymous.status_code == 401
+    member = sign_up(client, "Member")
+    assert member.call(method, path, body).status_code == 403
+    # A token that claims the group but is not signed by the pool: the signature check holds.
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    forged = token_like(mod, rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                        **{"cognito:groups": ["moderators"]})
+    forged_call = getattr(client.http, method.lower())(path, headers={**headers, "cookie": f"sg_session={forged}",
+                                                                      "origin": SITE},
+                                                       body=json.dumps(body) if body else None)
+    assert forged_call.status_code == 401
+    if method == "POST":
+        assert mod.call(method, path, body, origin="https://evil.example").status_code == 403
+        assert body_of(mod.call(method, path, body, origin="https://evil.example"))["error"]["code"] == "csrf"
+    assert mod.call(method, path, body).status_code in (200, 404)  # a moderator gets through
+
+
+def test_the_queue_puts_the_most_severe_first_then_the_most_reported(client, mod):
+    spam = create(client, chat(title="Queue spam"))["id"]
+    harass = create(client, chat(title="Queue harassment"))["id"]
+    popular_spam = create(client, chat(title="Queue popular spam"))["id"]
+    report(client, spam, "spam")
+    report(client, harass, "harassment")
+    for _ in range(3):
+        report(client, popular_spam, "spam")
+    order = [r["conversation"] for r in queue(mod) if r["conversation"] in {spam, harass, popular_spam}]
+    assert order == [harass, popular_spam, spam]
+
+
+def test_a_takedown_removes_it_everywhere_keeps_a_tombstone_and_blocks_its_images(client, mod, aws):
+    from media_files import generated_png, sha, upload
+    from test_media import _image_chat
+
+    from chalicelib import cdn
+
+    owner = sign_up(client, "Owner of takedown")
+    png = generated_png(21, 13)
+    media = upload(client, png, "image/png", new_ip())
+    cid = body_of(owner.call("POST", "/api/conversations", {**_image_chat(media), "title": "Takedown target",
+                                                             "visibility": "public"}))["id"]
+    report(client, cid, "illegal", note="pirated")
+    answer = mod.call("POST", "/api/moderation/actions", {"conversation": cid, "action": "takedown",
+                                                         "reason": "It reproduces a paid book."})
+    assert answer.status_code == 200 and body_of(answer)["action"] == "takedown"
+    gone = client.http.get(f"/api/conversations/{cid}")
+    assert gone.status_code == 410
+    assert body_of(gone)["error"]["message"] == "Removed by the moderators: illegal content."
+    page = client.http.get(f"/c/{cid}", headers={"accept": "text/html"})
+    assert page.status_code == 410 and b"Removed by the moderators" in page.body and b"Takedown target" not in page.body
+    assert client.http.get(f"/api/conversations/{cid}/export").status_code == 410
+    assert not aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"media/{media}").get("KeyCount")
+    assert f"/c/{cid}" in cdn.INVALIDATED[-1]
+    assert not any(listed(client, cid, "takedown").values())
+    # The owner sees the statement in /mine (and in their API list), never the content.
+    mine = owner.call("GET", "/mine").body.decode()
+    assert "It reproduces a paid book." in mine and "illegal content" in mine
+    rows = body_of(owner.call("GET", "/api/me/conversations"))["conversations"]
+    assert any(r["id"] == cid and r["removed"]["statement"] == "It reproduces a paid book." for r in rows)
+    # Its images' bytes cannot be shared again, by upload request or by create.
+    again = client.http.post("/api/media", headers={"content-type": "application/json", "x-forwarded-for": new_ip()},
+                             body=json.dumps({"sha256": sha(png), "size": len(png), "contentType": "image/png"}))
+    assert again.status_code == 403 and body_of(again)["error"]["code"] == "blocked_media"
+    reshare = client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                              "x-forwarded-for": new_ip()},
+                               body=json.dumps(_image_chat(media)))
+    assert reshare.status_code == 403 and body_of(reshare)["error"]["code"] == "blocked_media"
+    # The id is never drawn again.
+    from chalicelib import conversations
+    from chalicelib.validation import CreateConversation
+
+    ids = iter([cid, "Nw1dNw1"])
+    fresh = conversations.create(CreateConversation.model_validate(chat()), new_id=lambda: next(ids))
+    assert fresh["id"] == "Nw1dNw1"
+    assert client.http.get(f"/api/conversations/{cid}").status_code == 410
+
+
+def test_hide_comment_replaces_its_text_and_keeps_the_replies(client, mod):
+    author, replier = sign_up(client, "Rude"), sign_up(client, "Kind")
+    cid = create(client, chat(4))["id"]
+    rude = body_of(author.call("POST", f"/api/conversations/{cid}/comments", {"position": 1, "content": "you idiot"}))
+    replier.call("POST", f"/api/conversations/{cid}/comments", {"position": 1, "content": "be nice",
+                                                                "parentId": rude["id"]})
+    assert report(client, cid, "harassment", comment=rude["id"]).status_code == 202
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": cid, "comment": rude["id"],
+                                                        "action": "hide_comment", "reason": "An insult."}
+                    ).status_code == 200
+    (thread,) = body_of(client.http.get(f"/api/conversations/{cid}/comments"))["positions"]["1"]
+    assert "idiot" not in thread["html"] and "Removed by the moderators" in thread["html"]
+    assert [r["html"] for r in thread["replies"]] == ["<p>be nice</p>"]
+
+
+def test_dismissed_reports_stay_closed_until_a_new_client_reports(client, mod):
+    cid = create(client, chat(title="Dismiss me"))["id"]
+    first = new_ip()
+    report(client, cid, "spam", ip=first)
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": cid, "action": "dismiss", "reason": ""}
+                    ).status_code == 200
+    assert cid not in {r["conversation"] for r in queue(mod)}
+    report(client, cid, "spam", ip=first)  # the same client again: stays closed
+    assert cid not in {r["conversation"] for r in queue(mod)}
+    report(client, cid, "spam")  # someone new: open again
+    assert cid in {r["conversation"] for r in queue(mod)}
+
+
+def test_unlist_and_restore_and_suspend_owner(client, mod):
+    owner = sign_up(client, "Suspended soon")
+    first = body_of(owner.call("POST", "/api/conversations", chat(title="Zebu first", visibility="public")))["id"]
+    second = body_of(owner.call("POST", "/api/conversations", chat(title="Zebu second", visibility="public")))["id"]
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": first, "action": "unlist",
+                                                        "reason": "Off-topic spam."}).status_code == 200
+    assert not listed(client, first, "zebu")["new"]
+    # The owner cannot list it again while it is held.
+    assert owner.call("PATCH", f"/api/conversations/{first}", {"visibility": "public"}).status_code == 200
+    assert not listed(client, first, "zebu")["new"]
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": first, "action": "restore",
+                                                        "reason": "Reviewed again."}).status_code == 200
+    assert listed(client, first, "zebu")["new"]
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": second, "action": "suspend_owner",
+                                                        "reason": "Repeated spam."}).status_code == 200
+    assert not listed(client, first, "zebu")["new"] and not listed(client, second, "zebu")["new"]
+    refused = form_post(client, "/signin", {"email": owner.email, "password": owner.password})
+    assert refused.status_code == 401
+    assert owner.call("POST", "/api/conversations", chat()).status_code == 401  # sessions ended
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": second, "action": "restore",
+                                                        "reason": "Appeal accepted."}).status_code == 200
+    assert listed(client, first, "zebu")["new"] and listed(client, second, "zebu")["new"]
+    assert form_post(client, "/signin", {"email": owner.email, "password": owner.password}).status_code == 200
+
+
+def test_the_audit_log_has_one_entry_per_action_in_order_and_no_route_changes_it(client, mod):
+    cid = create(client, chat(title="Audited"))["id"]
+    report(client, cid, "spam")
+    for action, reason in (("unlist", "One."), ("restore", "Two."), ("dismiss", "")):
+        assert mod.call("POST", "/api/moderation/actions", {"conversation": cid, "action": action,
+                                                            "reason": reason}).status_code == 200
+    entries = [e for e in body_of(mod.call("GET", "/api/moderation/log"))["entries"] if e["conversation"] == cid]
+    assert [e["action"] for e in entries] == ["dismiss", "restore", "unlist"]  # newest first
+    assert entries[2]["reason"] == "One." and entries[2]["moderator"] == "Mod" and entries[0]["reporters"] == 1
+    page = mod.call("GET", "/moderation/log").body.decode()
+    assert page.index("dismiss") < page.index("unlist")
+    # No route writes the log but appending: the app has no update or delete of it, and the role may not.
+    for method in ("PUT", "PATCH", "DELETE"):
+        assert mod.call(method, "/api/moderation/log").status_code in (403, 405)
+    policy = json.loads((__import__("pathlib").Path(__file__).parent.parent / "infra" / "policy.json").read_text())
+    deny = next(s for s in policy["Statement"] if s["Effect"] == "Deny")
+    assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])
+    assert deny["Condition"]["ForAnyValue:StringEquals"]["dynamodb:LeadingKeys"] == ["audit"]
+
+
+def test_the_owner_turns_comments_off_and_on_with_the_delete_key(client, aws):
+    created = create(client, chat(4, title="Quiet please"))
+    cid, key = created["id"], created["deleteToken"]
+    commenter = sign_up(client, "Chatty")
+    commenter.call("POST", f"/api/conversations/{cid}/comments", {"position": 1, "content": "first!"})
+    off = client.http.patch(f"/api/conversations/{cid}", headers={"authorization": f"Bearer {key}",
+                                                                  "content-type": "application/json"},
+                            body=json.dumps({"comments": False}))
+    assert off.status_code == 200 and body_of(off)["comments"] is False
+    assert body_of(client.http.get(f"/api/conversations/{cid}/comments"))["positions"] == {}
+    refused = commenter.call("POST", f"/api/conversations/{cid}/comments", {"position": 1, "content": "again"})
+    assert refused.status_code == 403 and body_of(refused)["error"]["code"] == "comments_off"
+    html = aws["s3"].get_object(Bucket=BUCKET, Key=f"pages/c/{cid}")["Body"].read().decode()
+    assert "first!" not in html
+    wrong = client.http.patch(f"/api/conversations/{cid}", headers={"authorization": "Bearer wrong",
+                                                                    "content-type": "application/json"},
+                              body=json.dumps({"comments": True}))
+    assert wrong.status_code == 403
+    on = client.http.patch(f"/api/conversations/{cid}", headers={"authorization": f"Bearer {key}",
+                                                                 "content-type": "application/json"},
+                           body=json.dumps({"comments": True}))
+    assert on.status_code == 200
+    assert "first!" in json.dumps(body_of(client.http.get(f"/api/conversations/{cid}/comments")))
+
+
+def test_the_abuse_page_and_every_footer_link_to_it(client):
+    page = client.http.get("/abuse")
+    assert page.status_code == 200 and b"abuse@example.com" in page.body
+    assert b'href="/abuse"' in client.http.get("/explore").body
