@@ -22,10 +22,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts import devstack  # noqa: E402
+from scripts import callrecorder, devstack  # noqa: E402
 from scripts.corpus import conversations as generated  # noqa: E402
 
 N = int(os.environ.get("BENCH_SCALE_N", "10000"))
+callrecorder.install()  # before the first AWS call: the ledger columns read this record
 
 
 def peak_rss_mb(pid: int) -> tuple[float, float]:

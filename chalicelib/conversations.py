@@ -319,6 +319,8 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
                 category=category, statement=statement, removed=removed).save()
     for key in blocked:  # at most 20 (a conversation's images)
         Counter(key, state="blocked").save()
+    if meta.user_key:
+        Counter(keys.takedowns(meta.user_key)).update(actions=[Counter.n.add(1)])
 
 
 def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes] | None:

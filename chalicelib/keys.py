@@ -27,7 +27,8 @@ search (hash `word`, range `sort` = `<created ms, 13 digits>#<id>`): one entry p
 counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit windows,
   `cdnlog#<log file key>` the claim of a CDN access-log file by the view fold (each file counts once),
   `revoked#<sub>` ended sessions, `blocked#<sha256>` an image hash a takedown blocked (a create or upload
-  request with those bytes is refused), `stats#public`, the count of public conversations, and
+  request with those bytes is refused), `takedowns#<sub>` how many of a person's conversations were taken
+  down (shown beside their cases in the queue), `stats#public`, the count of public conversations, and
   `refs#<S3 key>`, how many conversations use an avatar or an image (`state` "deleting" while the last one
   removes it; an image's counter also keeps its width, height and size), and `cdn#pending`, the set of paths
   CloudFront refused to invalidate, sent again by the scheduled job.
@@ -113,6 +114,11 @@ def queue_sort(severity: int, reporters: int, first_ms: int) -> str:
 
 def audit_sort(at_ms: int, nonce: str) -> str:
     return f"{at_ms:013d}#{nonce}"
+
+
+def takedowns(user_key: str) -> str:
+    """How many of a person's conversations the moderators took down (`conv#<sub>` -> `takedowns#<sub>`)."""
+    return f"takedowns#{user_key.split('#', 1)[-1]}"
 
 
 def blocked(media_id: str) -> str:

@@ -157,7 +157,8 @@ def release(conversation_id: str) -> bool:
 # ---------------------------------------------------------------- the queue
 
 def queue(cursor: str | None = None, size: int = 20) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of open cases, most severe first, then most reporters, then oldest: one Query."""
+    """One page of open cases, most severe first, then most reporters, then oldest: one Query (and one
+    BatchGet of their owners' earlier takedowns)."""
     from . import cursors
     from .models import CaseItem
 
@@ -172,7 +173,19 @@ def queue(cursor: str | None = None, size: int = 20) -> tuple[list[dict[str, Any
     next_cursor = None
     if len(cases) == size and results.last_evaluated_key is not None:
         next_cursor = cursors.encode([cases[-1].queue_sort, cases[-1].pk])
-    return [_case(c) for c in cases], next_cursor
+    past = _past_takedowns(cases)
+    return [{**_case(c), "ownerTakedowns": past.get(c.owner or "", 0)} for c in cases], next_cursor
+
+
+def _past_takedowns(cases: list[Any]) -> dict[str, int]:
+    """Each owner's earlier takedowns, for the page's cases: one BatchGet of counters."""
+    from .models import Counter
+
+    owners = {c.owner for c in cases if c.owner}
+    if not owners:
+        return {}
+    found = {c.key: int(c.n or 0) for c in Counter.batch_get([keys.takedowns(o) for o in owners])}
+    return {o: found.get(keys.takedowns(o), 0) for o in owners}
 
 
 def _case(case: Any) -> dict[str, Any]:

@@ -182,7 +182,9 @@ def _apply(counts: Tally[str]) -> tuple[int, tuple[int, int], int]:
     to_publish = [cid for (cid, n), after in zip(counts.items(), outcomes, strict=True)
                   if after is not None and crossed_step(after - n, after)]
     if to_publish:
-        from . import published
+        # Imported here, before the threads: a module imported for the first time by several threads at once
+        # can be seen half-made by all but one of them (ImportError), and its page would not be drawn.
+        from . import comments, conversations, published  # noqa: F401
 
         with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(to_publish))) as pool:
             list(pool.map(published.publish_after_change, to_publish))

@@ -253,6 +253,20 @@ def test_unlist_and_restore_and_suspend_owner(client, mod):
     assert form_post(client, "/signin", {"email": owner.email, "password": owner.password}).status_code == 200
 
 
+def test_the_queue_shows_an_owners_earlier_takedowns(client, mod):
+    owner = sign_up(client, "Repeat offender")
+    first = body_of(owner.call("POST", "/api/conversations", chat(title="Offence one")))["id"]
+    second = body_of(owner.call("POST", "/api/conversations", chat(title="Offence two")))["id"]
+    report(client, first, "spam")
+    mod.call("POST", "/api/moderation/actions", {"conversation": first, "action": "takedown", "reason": "Spam."})
+    report(client, second, "spam")
+    case = next(r for r in queue(mod) if r["conversation"] == second)
+    assert case["ownerTakedowns"] == 1
+    from chalicelib import pages
+
+    assert "had 1 conversation taken down before" in pages.moderation_page([case], None)
+
+
 def test_the_audit_log_has_one_entry_per_action_in_order_and_no_route_changes_it(client, mod):
     cid = create(client, chat(title="Audited"))["id"]
     report(client, cid, "spam")
