@@ -55,7 +55,7 @@ bench: install
 	cd bench && npm install --no-audit --no-fund
 	$(PY) bench/run.py
 
-## The local stack at size: 10,000 creates through `chalice local`, then search, count, paging and roll-up
+## The local stack at size: 10,000 creates through `chalice local`, then search, count, paging and the fold of an hour of CDN logs
 ## costs at that size (BENCH_SCALE_N=... for another count). About 15 minutes; prints figures only.
 bench-scale: install
 	$(PY) bench/scale.py

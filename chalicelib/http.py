@@ -19,7 +19,7 @@ from .errors import ApiError
 NO_STORE = "no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
 FORM = "application/x-www-form-urlencoded"
-# sendBeacon posts nothing, text/plain or form data. (Chalice refuses to deploy a route mixing binary
+# A button's fetch may post nothing, text/plain or form data. (Chalice refuses to deploy a route mixing binary
 # types such as application/octet-stream with text ones.)
 ANY_BODY = ["application/json", "text/plain", FORM, "multipart/form-data"]
 # Chalice's own error bodies ({"Code", "Message"}) are reshaped into ours.

@@ -60,44 +60,79 @@
     return globalThis.ShareReaders.claude(data);
   }
 
-  // Math on the page is KaTeX's rendering; its TeX source is in an annotation. The TeX is what is shared, never
-  // KaTeX's HTML (which the server would flatten to "x = 2 a − b ± b 2 − 4 a c").
-  function withTex(element) {
-    const copy = element.cloneNode(true);
-    copy.querySelectorAll(".katex-display, .katex").forEach((math) => {
-      if (!copy.contains(math)) return;  // inside a display formula already replaced
-      const tex = math.querySelector('annotation[encoding="application/x-tex"]');
-      if (!tex) return;
-      const display = math.classList.contains("katex-display");
-      math.replaceWith(document.createTextNode(display ? `\\[${tex.textContent}\\]` : `\\(${tex.textContent}\\)`));
-    });
-    return copy;
+  // Page fallback: the page's turns as the same typed blocks the readers make from the JSON. Assistant HTML
+  // becomes Markdown with Turndown (a maintained library, bundled in vendor/, never fetched): math as its TeX
+  // (KaTeX keeps the source in an annotation; its rendered HTML would flatten to "x = 2 a − b"), code as a
+  // fenced block in its language without the site's copy bar, tables as GFM tables.
+  let turndown = null;
+  function markdownOf(element) {
+    if (!turndown) {
+      turndown = new globalThis.TurndownService({ headingStyle: "atx", codeBlockStyle: "fenced", fence: "```",
+                                                  bulletListMarker: "-", emDelimiter: "*" });
+      turndown.use(globalThis.turndownPluginGfm.gfm);
+      const isMath = (node) => node.nodeType === 1 && (node.classList.contains("katex-display") ||
+        (node.classList.contains("katex") && !(node.parentElement && node.parentElement.closest(".katex-display"))));
+      turndown.addRule("tex", {
+        filter: isMath,
+        replacement: (content, node) => {
+          const tex = node.querySelector('annotation[encoding="application/x-tex"]');
+          if (!tex) return content;
+          return node.classList.contains("katex-display") ? `\n\n\\[${tex.textContent}\\]\n\n` : `\\(${tex.textContent}\\)`;
+        },
+      });
+      turndown.addRule("code", {
+        filter: (node) => node.nodeName === "PRE" && Boolean(node.querySelector("code")),
+        replacement: (content, node) => {
+          const code = node.querySelector("code");
+          const language = ([...code.classList].find((c) => c.startsWith("language-")) || "").slice(9);
+          const text = code.textContent.replace(/\n$/, "");
+          const fence = "`".repeat(Math.max(3, ...(text.match(/`+/g) || []).map((run) => run.length + 1)));
+          return `\n\n${fence}${language}\n${text}\n${fence}\n\n`;
+        },
+      });
+      turndown.remove(["button", "script", "style", "svg", "noscript"]);
+    }
+    return turndown.turndown(element.cloneNode(true)).trim();
   }
 
-  // Page fallback: stable data-* attributes; assistant turns are sent as the page's HTML (the server sanitizes).
+  function pageImages(element) {
+    return [...element.querySelectorAll("img")]
+      .filter((img) => /^https:\/\//.test(img.currentSrc || img.src))
+      .map((img) => ({ type: "image", name: (img.alt || "image").slice(0, 300), fetch: img.currentSrc || img.src }));
+  }
+
+  function turn(role, textElement, imagesFrom) {
+    const images = imagesFrom ? pageImages(imagesFrom) : [];
+    const text = role === "user" ? (textElement ? textElement.innerText.trim() : "") : markdownOf(textElement);
+    const content = [...images, ...(text ? [{ type: "text", text }] : [])];
+    return content.length ? { role, content } : null;
+  }
+
   function fromPage() {
-    const items = [];
+    const messages = [];
     if (site === "claude") {
       document.querySelectorAll('[data-testid="user-message"], .font-claude-response').forEach((el) => {
         const human = el.matches('[data-testid="user-message"]');
-        items.push({ from: human ? "human" : "gpt", value: human ? el.innerText.trim() : withTex(el).innerHTML });
+        messages.push(turn(human ? "user" : "assistant", el, human ? el.parentElement : null));
       });
     } else {
       document.querySelectorAll("[data-message-author-role]").forEach((el) => {
         const role = el.getAttribute("data-message-author-role");
-        if (role === "user") {
-          const text = el.querySelector(".whitespace-pre-wrap") || el;
-          items.push({ from: "human", value: text.innerText.trim() });
-        } else if (role === "assistant") {
-          const body = el.querySelector(".markdown") || el;
-          items.push({ from: "gpt", value: withTex(body).innerHTML });
-        }
+        if (role === "user") messages.push(turn("user", el.querySelector(".whitespace-pre-wrap"), el));
+        else if (role === "assistant") messages.push(turn("assistant", el.querySelector(".markdown") || el, null));
       });
+    }
+    // Two replies in a row are one reply (the site shows them so); a turn without content is left out.
+    const merged = [];
+    for (const message of messages.filter(Boolean)) {
+      const last = merged[merged.length - 1];
+      if (last && last.role === "assistant" && message.role === "assistant") last.content.push(...message.content);
+      else merged.push(message);
     }
     const modelEl = document.querySelector("[data-message-model-slug]");
     return { title: document.title,
              model: modelEl ? globalThis.ShareReaders.publicModel(modelEl.getAttribute("data-message-model-slug")) : null,
-             items: items.filter((i) => i.value) };
+             messages: merged };
   }
 
   async function readConversation() {
@@ -109,7 +144,7 @@
     } catch (error) {
       if (error.kind === "signed-out") throw error;
       const page = fromPage();
-      if (!page.items.length) {
+      if (!page.messages.length) {
         throw error.kind === "not-found" ? error : new ShareError("not-found", "No conversation could be read on this page.");
       }
       return { ...page, source: site, via: "page" };
@@ -148,7 +183,8 @@
   // too big, not an image). Same-origin URLs are fetched here with the site's session; another host's signed
   // URL by the background, which has the host permission (the page's CORS rules bind this script).
   async function imageBytes(block) {
-    let found = site === "chatgpt" ? await chatgptImageUrl(block.fetch) : { url: block.fetch };
+    // A ChatGPT file pointer is resolved through its API; a URL (Claude's, or an image read from the page) is fetched.
+    let found = site === "chatgpt" && !/^https:\/\//.test(block.fetch) ? await chatgptImageUrl(block.fetch) : { url: block.fetch };
     if (!found) return null;
     let bytes;
     if (found.response || new URL(found.url, location.href).origin === location.origin) {

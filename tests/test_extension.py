@@ -404,18 +404,42 @@ def test_open_opens_the_page_with_the_delete_key_in_the_fragment(extension):
 
 
 def test_page_fallback_when_the_json_request_fails(extension):
+    """The JSON is unreadable: the page itself is read into the same typed blocks the readers make (Turndown,
+    bundled): the user's image and text; the answer as Markdown, its code fenced without the site's copy bar,
+    its math as TeX, its table as a table."""
     site_state["backend"] = "500"
     page = extension.new_page()
     page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
     stored = _stored(_share(page))
-    assert [i["from"] for i in stored["items"]] == ["human", "gpt"]
-    assert stored["items"][0]["value"] == "How do I add numbers in Python?"
-    assert "from the page" in stored["items"][1]["value"] and "language-python" in stored["items"][1]["value"]
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
+    user, answer = stored["messages"]
+    assert [b["type"] for b in user["content"]] == ["image", "text"]
+    assert user["content"][1]["text"] == "How do I add numbers in Python?"
+    assert user["content"][0]["media"] and 'src="' in user["html"]  # fetched from the page and uploaded
+    (text,) = [b["text"] for b in answer["content"] if b["type"] == "text"]
+    assert text.startswith("Use `+`, from the page.")
+    assert "```python\nprint(1 + 2)\n```" in text and "Copy code" not in text
     # Math from the page is KaTeX's TeX source, never its rendered HTML flattened to letters.
-    assert "Here \\(x^2\\)." in stored["items"][1]["value"] and "\\[a = b\\]" in stored["items"][1]["value"]
-    assert "katex" not in stored["items"][1]["value"] and "msupsub" not in stored["items"][1]["value"]
+    assert "Here \\(x^2\\)." in text and "\\[a = b\\]" in text
+    assert "katex" not in text and "msupsub" not in text
+    assert "| Operator | Meaning |" in text and "| `-` | subtract |" in text
+    assert re.search(r"^-\s+Works on \*\*ints\*\*$", text, re.M)
+    assert '<code class="language-python">' in answer["html"] and "<table>" in answer["html"]
+    assert "<math" in answer["html"]  # the TeX drawn as MathML by the server
     assert stored["model"] == "GPT-4.1 mini" and stored["title"] == "Adding numbers in Python"  # its public name
     page.close()
+
+
+def test_the_bundled_turndown_is_the_maintained_library_unchanged():
+    """extension/vendor/ holds npm's turndown and turndown-plugin-gfm as published (package.json pins them)."""
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "extension/vendor/turndown.js").read_bytes() == \
+        (root / "node_modules/turndown/lib/turndown.browser.umd.js").read_bytes()
+    assert (root / "extension/vendor/turndown-plugin-gfm.js").read_bytes() == \
+        (root / "node_modules/turndown-plugin-gfm/dist/turndown-plugin-gfm.js").read_bytes()
+    manifest = json.loads((root / "extension/manifest.json").read_text())
+    for script in manifest["content_scripts"]:
+        assert script["js"][:2] == ["vendor/turndown.js", "vendor/turndown-plugin-gfm.js"]
 
 
 def test_claude_shares_the_current_branch(extension):
