@@ -90,6 +90,15 @@
           return `\n\n${fence}${language}\n${text}\n${fence}\n\n`;
         },
       });
+      // A code block's language label outside its <pre> (Claude's): the fence says the language already.
+      turndown.addRule("codeLabel", {
+        filter: (node) => {
+          if (node.nodeType !== 1 || node.children.length || !node.nextElementSibling) return false;
+          const code = node.nextElementSibling.querySelector("pre code[class*='language-']");
+          return Boolean(code) && code.classList.contains(`language-${node.textContent.trim()}`);
+        },
+        replacement: () => "",
+      });
       turndown.remove(["button", "script", "style", "svg", "noscript"]);
     }
     return turndown.turndown(element.cloneNode(true)).trim();

@@ -132,6 +132,8 @@ def claude(route):
     if path == "/api/organizations":
         return _fulfil_json(route, [{"uuid": "org-1", "name": "Personal"}])
     if path == f"/api/organizations/org-1/chat_conversations/{CLAUDE_ID}":
+        if site_state["backend"] != "json":
+            return _fulfil_json(route, {"type": "error"}, int(site_state["backend"]))
         return _fulfil_json(route, CLAUDE_JSON)
     if path == f"/api/organizations/org-1/chat_conversations/{CLAUDE_IMAGE_ID}":
         return _fulfil_json(route, CLAUDE_IMAGE_JSON)
@@ -427,6 +429,22 @@ def test_page_fallback_when_the_json_request_fails(extension):
     assert '<code class="language-python">' in answer["html"] and "<table>" in answer["html"]
     assert "<math" in answer["html"]  # the TeX drawn as MathML by the server
     assert stored["model"] == "GPT-4.1 mini" and stored["title"] == "Adding numbers in Python"  # its public name
+    page.close()
+
+
+def test_claude_page_fallback_reads_blocks_too(extension):
+    """Claude's page, read when its API fails: turns in order, the answer's Markdown from its rendered HTML,
+    code fenced in its language (Claude's copy button left out)."""
+    site_state["backend"] = "500"
+    page = extension.new_page()
+    page.goto(f"https://claude.ai/chat/{CLAUDE_ID}")
+    stored = _stored(_share(page))
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert stored["messages"][0]["content"] == [{"type": "text", "text": "Write a haiku about tides."}]
+    (text,) = [b["text"] for b in stored["messages"][3]["content"]]
+    assert text.startswith("Here it is as code:") and "```python\nprint(\"Moon pulls the sea back\")\n```" in text
+    assert "Copy" not in text and re.search(r"^1\.\s+Moon$", text, re.M)
+    assert "\npython\n" not in text, text  # the code block's language label is not a paragraph
     page.close()
 
 
