@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from .errors import ApiError, bad_request
 from .media import MEDIA_ID
@@ -210,16 +211,17 @@ class MediaUploadResponse(BaseModel):
 
 
 class UpdateConversation(BaseModel):
-    """Body of PATCH /api/conversations/{id} (owner only): what to change."""
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, max_length=2000)
-    visibility: Literal["unlisted", "public"] | None = None
-    comments: StrictBool | None = None  # false: comments off (kept, shown only to the owner)
+    """Body of PATCH /api/conversations/{id} (owner only): what to change; what is left out stays."""
+    # At least one field, none of them null: the schema says so, and the check below holds to it.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    title: str | SkipJsonSchema[None] = Field(None, max_length=2000)
+    visibility: Literal["unlisted", "public"] | SkipJsonSchema[None] = None
+    comments: StrictBool | SkipJsonSchema[None] = None  # false: comments off (kept, shown only to the owner)
 
     @model_validator(mode="after")
     def _something(self) -> UpdateConversation:
-        if self.title is None and self.visibility is None and self.comments is None:
-            raise ValueError("send `title`, `visibility`, `comments` or several")
+        if not self.model_fields_set or any(getattr(self, name) is None for name in self.model_fields_set):
+            raise ValueError("send `title`, `visibility`, `comments` or several (none of them null)")
         return self
 
 
