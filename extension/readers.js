@@ -209,6 +209,25 @@
     return null;
   }
 
+  // The new text of a whole-document rewrite (`pattern` ".*") whose JSON was cut off mid-stream, as far as it
+  // streamed; null for anything else (a partial edit of one passage cannot be placed).
+  function partialRewrite(code) {
+    if (!/^\s*\{\s*"updates"\s*:\s*\[\s*\{\s*"pattern"\s*:\s*"\.\*"/.test(code)) return null;
+    const start = code.search(/"replacement"\s*:\s*"/);
+    if (start < 0) return null;
+    const rest = code.slice(code.indexOf('"', code.indexOf(":", start)) + 1);
+    let end = 0;
+    while (end < rest.length && rest[end] !== '"') end += rest[end] === "\\" ? 2 : 1;
+    // Cut where the stream cut: an escape it did not finish (at most "\\u00e") is dropped.
+    let body = rest.slice(0, Math.min(end, rest.length));
+    for (let tries = 0; tries < 6 && body; tries += 1) {
+      const text = parseJson(`"${body}"`);
+      if (typeof text === "string") return text.trim() ? text : null;
+      body = body.slice(0, -1);
+    }
+    return null;
+  }
+
   function applyCanvasUpdates(document, updates) {
     let content = document.content;
     for (const update of updates || []) {
@@ -348,7 +367,16 @@
           }
         } else if (recipient === "canmore.update_textdoc") {
           const args = parseJson(code);
-          if (args && documents.length) applyCanvasUpdates(documents[documents.length - 1], args.updates);
+          const current = documents[documents.length - 1];
+          if (args && current) applyCanvasUpdates(current, args.updates);
+          const partial = !args && current ? partialRewrite(code) : null;
+          if (partial !== null) {
+            // A rewrite the person stopped: its JSON ends where the stream did, and the canvas showed the
+            // document as far as it got. That is this reply, marked stopped (never dropped).
+            const doc = { ...current, content: partial };
+            documents.push(doc);
+            assistantBlocks().push(doc, { type: "text", text: "_Stopped_" });
+          }
         } else {
           const title = toolStep(recipient, code);
           const blocks = assistantBlocks();

@@ -355,3 +355,31 @@ def test_a_reply_the_person_stopped_keeps_what_streamed_marked_stopped(tmp_path)
             message["content"]["parts"] = [""]  # stopped before a word streamed
     roles = [m["role"] for m in read("chatgpt", data, tmp_path)["payload"]["messages"]]
     assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), roles
+
+
+def test_a_canvas_rewrite_the_person_stopped_keeps_the_partial_document(tmp_path):
+    """A whole-document rewrite stopped mid-stream: its JSON is cut off, the canvas showed the document as far
+    as it streamed. That reply is kept (the partial document, then "Stopped"), so turns still alternate."""
+    data = json.loads((HERE / "fixtures" / "chatgpt_rich_conversation.json").read_text())
+    last = data["current_node"]
+    data["mapping"][last]["children"] = ["u3"]
+    data["mapping"]["u3"] = {"id": "u3", "parent": last, "children": ["rw"], "message": {
+        "id": "u3", "create_time": 1760000020, "author": {"role": "user"}, "recipient": "all", "metadata": {},
+        "content": {"content_type": "text", "parts": ["Rewrite the solution as a short story."]}}}
+    cut = json.dumps({"updates": [{"pattern": ".*", "multiple": False,
+                                   "replacement": "# A story\n\nOnce, x met two roots: x = 2 and x = \u00e9t\u00e9"}]})
+    cut = cut[:cut.index("t\\u00e9") + 5]  # the stream stopped inside an escape (\\u00e of the second é)
+    data["mapping"]["rw"] = {"id": "rw", "parent": "u3", "children": [], "message": {
+        "id": "rw", "create_time": 1760000021, "author": {"role": "assistant"}, "recipient": "canmore.update_textdoc",
+        "content": {"content_type": "code", "language": "json", "text": cut},
+        "metadata": {"finish_details": {"type": "interrupted", "reason": "client_stopped"}}}}
+    data["current_node"] = "rw"
+    payload = read("chatgpt", data, tmp_path)["payload"]
+    roles = [m["role"] for m in payload["messages"]]
+    assert roles[-2:] == ["user", "assistant"] and all(a != b for a, b in zip(roles, roles[1:], strict=False))
+    document, stopped = payload["messages"][-1]["content"]
+    assert document["type"] == "document" and document["title"] == "worked solution"
+    assert document["content"] == "# A story\n\nOnce, x met two roots: x = 2 and x = ét"
+    assert stopped == {"type": "text", "text": "_Stopped_"}
+    # The earlier version stays where it was made.
+    assert blocks(payload, "document")[0]["content"].startswith("# Worked solution")
