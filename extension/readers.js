@@ -599,6 +599,236 @@
   }
 
   // What the share dialog says will be published.
+  // ------------------------------------------------------------------ shared by the other assistants
+
+  const cite = (url, title) => (typeof url === "string" && /^https?:\/\//.test(url)
+    ? ` ([${oneLine(title || hostOf(url), 120).replace(/[[\]]/g, "")}](${url.replace(/[()\s]/g, encodeURIComponent)}))` : "");
+  const hostOf = (url) => ((String(url).match(/^https?:\/\/([^/:?#\s]+)/) || [])[1] || String(url)).replace(/^www\./, "");
+  const webLinks = (results) => (Array.isArray(results) ? results : [])
+    .filter((r) => r && typeof r.url === "string" && /^https?:\/\//.test(r.url))
+    .slice(0, MAX_LINKS).map((r) => compact({ url: r.url, title: oneLine(r.title || r.name || hostOf(r.url), 300) }));
+  const seconds = (n) => (Number.isFinite(n) && n >= 0 ? `Thought for ${n < 60 ? `${Math.max(1, Math.round(n))}s`
+    : `${Math.floor(n / 60)}m ${Math.round(n % 60)}s`}` : "Thought");
+  const maybeList = (value) => (Array.isArray(value) ? value : typeof value === "string" ? parseJson(value) || [] : []);
+
+  // ------------------------------------------------------------------ DeepSeek
+
+  // GET /api/v0/chat/history_messages answers {code, data: {biz_data: {chat_session, chat_messages}}}; the
+  // exporters keep the whole envelope or just biz_data. Two message schemas are live: `fragments`
+  // (REQUEST, RESPONSE, THINK, SEARCH, TOOL_*) and the older flat one (content, thinking_content, ...).
+  const DEEPSEEK_MARKER = /\[(?:citation|reference):(\d+)\]/g;
+
+  function deepseekBranch(session, messages) {
+    const byId = new Map(messages.filter((m) => m && m.message_id !== undefined).map((m) => [m.message_id, m]));
+    let id = session && byId.has(session.current_message_id) ? session.current_message_id
+      : Math.max(...[...byId.keys()].filter(Number.isFinite));
+    const path = [];
+    const seen = new Set();
+    while (byId.has(id) && !seen.has(id)) {  // up to its root (an edited first prompt is another root)
+      seen.add(id);
+      path.push(byId.get(id));
+      id = byId.get(id).parent_id;
+    }
+    return path.reverse();
+  }
+
+  function deepseekCitations(text, results) {
+    const byIndex = new Map();
+    for (const r of results) if (r && Number.isInteger(r.cite_index)) byIndex.set(r.cite_index, r);
+    // A marker becomes a link to the search result it names, or nothing: never shown raw.
+    return text.replace(DEEPSEEK_MARKER, (all, n) => {
+      const r = byIndex.get(Number(n));
+      return r ? cite(r.url, r.site_name || r.title) : "";
+    }).replace(PRIVATE_USE, "");
+  }
+
+  function deepseekFiles(message) {
+    return (message.files || []).filter((f) => f && f.file_name).map((f) => (IMAGE_NAME.test(f.file_name) ||
+      /^image\//.test(f.mime_type || "")
+      ? compact({ type: "image", name: cut(String(f.file_name), 300), width: dimension(f.width), height: dimension(f.height) })
+      : compact({ type: "file", name: cut(String(f.file_name), 300), mimeType: f.mime_type ? cut(String(f.mime_type), 100) : undefined,
+                  size: size(f.file_size) })));
+  }
+
+  function deepseek(answer) {
+    const biz = (answer && answer.data && answer.data.biz_data) || (answer && answer.biz_data) || answer;
+    if (!biz || !Array.isArray(biz.chat_messages)) throw new Error("Not a DeepSeek conversation.");
+    const session = biz.chat_session || {};
+    const messages = [];
+    for (const message of deepseekBranch(session, biz.chat_messages)) {
+      const user = message.role === "USER";
+      const blocks = user ? deepseekFiles(message) : [];
+      const fragments = Array.isArray(message.fragments) ? message.fragments : null;
+      const results = [];
+      if (fragments) {
+        for (const f of fragments) {
+          if (!f || typeof f.content !== "string" && !Array.isArray(f.results)) continue;
+          if (f.type === "REQUEST" && user && f.content.trim()) blocks.push({ type: "text", text: f.content });
+          else if (f.type === "THINK" && !user && f.content.trim()) {
+            blocks.push({ type: "reasoning", title: seconds(f.elapsed_secs), text: f.content });
+          } else if ((f.type === "SEARCH" || f.type === "TOOL_SEARCH" || f.type === "TOOL_OPEN") && !user) {
+            const found = maybeList(f.results);
+            results.push(...found);
+            const queries = maybeList(f.queries).map((q) => (typeof q === "string" ? q : q && q.query)).filter(Boolean);
+            blocks.push({ type: "tool", title: oneLine(queries.length ? `Searched the web: ${queries.join("; ")}`
+                                                          : f.type === "TOOL_OPEN" ? "Read a web page" : "Searched the web"),
+                          links: webLinks(found) });
+          } else if (f.type === "RESPONSE" && !user && f.content.trim()) {
+            results.push(...maybeList(f.references));
+            blocks.push({ type: "text", text: deepseekCitations(f.content, results) });
+          }
+          // TEMPLATE_RESPONSE (a content filter's stand-in) and anything unknown: not what the model said.
+        }
+      } else if (user && typeof message.content === "string" && message.content.trim()) {
+        blocks.push({ type: "text", text: message.content });
+      } else if (!user) {
+        if (typeof message.thinking_content === "string" && message.thinking_content.trim()) {
+          blocks.push({ type: "reasoning", title: seconds(message.thinking_elapsed_secs), text: message.thinking_content });
+        }
+        const found = maybeList(message.search_results);
+        if (found.length) blocks.push({ type: "tool", title: "Searched the web", links: webLinks(found) });
+        if (typeof message.content === "string" && message.content.trim()) {
+          blocks.push({ type: "text", text: deepseekCitations(message.content, found) });
+        }
+        // `tips` are DeepSeek's own notes about its UI, not content.
+      }
+      if (!blocks.length) continue;
+      const role = user ? "user" : "assistant";
+      const last = messages[messages.length - 1];
+      if (last && last.role === role && role === "assistant") last.content.push(...blocks);
+      else messages.push({ role, content: blocks });
+    }
+    const started = Number(session.inserted_at);
+    return {
+      title: oneLine(session.title, 2000) || undefined,
+      model: deepseekModel(biz.chat_messages),
+      startedAt: startedAt(Number.isFinite(started) && started > 0 ? started * 1000 : null),
+      source: "deepseek",
+      messages,
+    };
+  }
+
+  function deepseekModel(messages) {
+    const named = messages.map((m) => m && m.model).filter((m) => typeof m === "string" && m).pop();
+    if (named === "deepseek-reasoner") return "DeepSeek-R1";
+    if (named === "deepseek-chat") return "DeepSeek-V3";
+    return undefined;  // unknown names are not guessed at
+  }
+
+  // ------------------------------------------------------------------ Grok
+
+  // POST /rest/app-chat/conversations/{id}/load-responses answers {responses: [...]}; GET .../response-node
+  // ({responseNodes: [{responseId, parentResponseId}]}) gives the tree when asked. The branch on screen is
+  // the newest leaf back to the root (the API marks no current branch; the app opens on the latest).
+  const GROK_RENDER = /<grok:render\b[^>]*?\bcard_id="([^"]*)"[^>]*>[\s\S]*?<\/grok:render>/g;
+  const SITE_TAG = /<\/?(?:grok|xai):[^>]*>/g;
+
+  function grokBranch(responses, nodes) {
+    const byId = new Map(responses.filter((r) => r && r.responseId).map((r) => [r.responseId, r]));
+    const parent = new Map();
+    for (const n of nodes || []) if (n && n.responseId) parent.set(n.responseId, n.parentResponseId || null);
+    for (const r of byId.values()) if (!parent.has(r.responseId)) parent.set(r.responseId, r.parentResponseId || null);
+    const hasChild = new Set([...parent.entries()].filter(([id]) => byId.has(id)).map(([, p]) => p).filter(Boolean));
+    const leaves = [...byId.values()].filter((r) => !hasChild.has(r.responseId))
+      .sort((a, b) => String(a.createTime || "").localeCompare(String(b.createTime || "")));
+    const path = [];
+    const seen = new Set();
+    for (let id = leaves.length ? leaves[leaves.length - 1].responseId : null; id && byId.has(id) && !seen.has(id);
+         id = parent.get(id)) {
+      seen.add(id);
+      path.push(byId.get(id));
+    }
+    return path.reverse();
+  }
+
+  function grokSteps(response) {
+    const blocks = [];
+    for (const step of maybeList(response.steps)) {
+      if (!step) continue;
+      const text = maybeList(step.text).join("") || (typeof step.text === "string" ? step.text : "");
+      const tool = (text.match(/<xai:tool_name>([^<]{1,100})<\/xai:tool_name>/) || [])[1];
+      if (!tool) continue;
+      const args = parseJson((text.match(/<!\[CDATA\[([\s\S]*?)\]\]>/) || [])[1] || "") || {};
+      const results = maybeList(step.toolUsageResults).flatMap((r) => (r && r.webSearchResults && r.webSearchResults.results) || []);
+      const what = tool === "web_search" ? "Searched the web" : tool === "x_search" || tool === "x_keyword_search" ? "Searched X"
+        : tool === "browse_page" ? "Read a web page" : `Used ${tool.replace(/_/g, " ")}`;
+      const detail = args.query || args.url || "";
+      blocks.push({ type: "tool", title: oneLine(detail ? `${what}: ${detail}` : what), links: webLinks(results) });
+    }
+    return blocks;
+  }
+
+  function grokText(response) {
+    const cards = new Map();
+    for (const raw of maybeList(response.cardAttachmentsJson)) {
+      const card = typeof raw === "string" ? parseJson(raw) : raw;
+      if (card && card.id) cards.set(String(card.id), card);
+    }
+    // A card names only its URL: its title is the search result's with that URL, if the search found it.
+    const titles = new Map();
+    const found = [...maybeList(response.webSearchResults), ...maybeList(response.steps).flatMap((step) =>
+      maybeList(step && step.toolUsageResults).flatMap((r) => (r && r.webSearchResults && r.webSearchResults.results) || []))];
+    for (const r of found) if (r && r.url && r.title && !titles.has(r.url)) titles.set(r.url, r.title);
+    return String(response.message || "")
+      .replace(GROK_RENDER, (all, id) => {
+        const card = cards.get(id);
+        return card ? cite(card.url, card.title || titles.get(card.url)) : "";
+      })
+      .replace(SITE_TAG, "").replace(PRIVATE_USE, "");
+  }
+
+  function grokAttachments(response) {
+    return maybeList(response.fileAttachmentsMetadata).filter((f) => f && f.fileName).map((f) => (
+      /^image\//.test(f.fileMimeType || "") || IMAGE_NAME.test(f.fileName)
+        ? compact({ type: "image", name: cut(String(f.fileName), 300),
+                    fetch: f.fileUri ? `https://assets.grok.com/${String(f.fileUri).replace(/^\/+/, "")}` : undefined })
+        : compact({ type: "file", name: cut(String(f.fileName), 300), mimeType: f.fileMimeType ? cut(String(f.fileMimeType), 100) : undefined })));
+  }
+
+  function grok(responses, nodes) {
+    const list = Array.isArray(responses) ? responses : responses && Array.isArray(responses.responses) ? responses.responses : null;
+    if (!list) throw new Error("Not a Grok conversation.");
+    const tree = Array.isArray(nodes) ? nodes : nodes && Array.isArray(nodes.responseNodes) ? nodes.responseNodes : [];
+    const messages = [];
+    let model;
+    for (const response of grokBranch(list, tree)) {
+      const user = response.sender === "human" || response.sender === "USER";
+      const blocks = [];
+      if (user) {
+        blocks.push(...grokAttachments(response));
+        if (String(response.message || "").trim()) blocks.push({ type: "text", text: String(response.message).replace(PRIVATE_USE, "") });
+      } else {
+        const start = Date.parse(response.thinkingStartTime || "");
+        const end = Date.parse(response.thinkingEndTime || "");
+        const trace = typeof response.thinkingTrace === "string" ? response.thinkingTrace.replace(SITE_TAG, "").trim() : "";
+        if (trace || (Number.isFinite(start) && Number.isFinite(end) && end > start)) {
+          blocks.push({ type: "reasoning", title: seconds((end - start) / 1000), text: trace });
+        }
+        blocks.push(...grokSteps(response));
+        const text = grokText(response);
+        if (text.trim()) blocks.push({ type: "text", text });
+        for (const url of maybeList(response.generatedImageUrls)) {
+          if (typeof url === "string" && url) {
+            blocks.push({ type: "image", name: "Generated image", fetch: /^https:\/\//.test(url) ? url : `https://assets.grok.com/${url.replace(/^\/+/, "")}` });
+          }
+        }
+        model = grokModel(response.model) || model;
+      }
+      if (!blocks.length) continue;
+      const role = user ? "user" : "assistant";
+      const last = messages[messages.length - 1];
+      if (last && last.role === role && role === "assistant") last.content.push(...blocks);
+      else messages.push({ role, content: blocks });
+    }
+    const first = list.map((r) => Date.parse(r && r.createTime || "")).filter(Number.isFinite).sort((a, b) => a - b)[0];
+    return { title: undefined, model, startedAt: startedAt(first ?? null), source: "grok", messages };
+  }
+
+  function grokModel(slug) {
+    const m = String(slug || "").match(/^grok-(\d+(?:\.\d+)?)(?:-(mini|heavy|fast))?$/);
+    return m ? `Grok ${m[1]}${m[2] ? ` ${m[2][0].toUpperCase()}${m[2].slice(1)}` : ""}` : undefined;
+  }
+
   function summary(payload) {
     const counts = { turns: 0, images: 0, files: 0, reasoning: 0, tools: 0 };
     for (const message of payload.messages || []) {
@@ -657,6 +887,6 @@
     return null;
   }
 
-  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, summary, describe, withoutSteps, withMedia, imageType,
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, deepseek, grok, summary, describe, withoutSteps, withMedia, imageType,
                                             publicModel });
 })();

@@ -3,6 +3,7 @@ every visible turn, in order, as blocks; nothing the sharer did not see."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -383,3 +384,103 @@ def test_a_canvas_rewrite_the_person_stopped_keeps_the_partial_document(tmp_path
     assert stopped == {"type": "text", "text": "_Stopped_"}
     # The earlier version stays where it was made.
     assert blocks(payload, "document")[0]["content"].startswith("# Worked solution")
+
+
+# ---------------------------------------------------------------- DeepSeek and Grok (issue 24)
+
+SITE_MARKUP = ("[citation:", "[reference:", "<grok:", "</grok:", "<xai:", ")]}'")
+
+
+def _no_site_markup(payload: dict[str, Any]) -> None:
+    text = json.dumps(payload, ensure_ascii=False)
+    assert not [m for m in SITE_MARKUP if m in text], [m for m in SITE_MARKUP if m in text]
+    assert not re.search("[\ue000-\uf8ff]", text)
+
+
+def test_deepseek_follows_the_branch_on_screen_with_thinking_and_resolved_citations():
+    """The real envelope (fragments schema): three roots (the first prompt edited twice) and regenerated
+    answers; the branch on screen is current_message_id up to its root; THINK is reasoning with its time;
+    [citation:N] becomes a link to result N, or nothing when no result has that number."""
+    data = fixture("deepseek_branches_edits_think.json")
+    payload = read("deepseek", CHATS / "deepseek_branches_edits_think.json")["payload"]
+    assert payload["source"] == "deepseek" and payload["title"] == "test_chat"
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant"]
+    shown = {m["message_id"]: m for m in data["data"]["biz_data"]["chat_messages"]}
+    current = shown[data["data"]["biz_data"]["chat_session"]["current_message_id"]]
+    root = shown[current["parent_id"]]
+    assert payload["messages"][0]["content"] == [{"type": "text", "text": root["fragments"][0]["content"]}]
+    tool, reasoning, answer = payload["messages"][1]["content"]
+    assert tool["type"] == "tool" and [link["url"] for link in tool["links"]] == [
+        "https://www.masterclass.com/articles/first-person-point-of-view", "https://en.wikipedia.org/wiki/First-person_narrative"]
+    think = next(f for f in current["fragments"] if f["type"] == "THINK")
+    assert reasoning == {"type": "reasoning", "title": f"Thought for {round(think['elapsed_secs'])}s", "text": think["content"]}
+    assert "([Wikipedia](https://en.wikipedia.org/wiki/First-person_narrative))" in answer["text"]
+    assert answer["text"].endswith("a diary frame helps.")  # [citation:7] named no result: gone
+    _no_site_markup(payload)
+    # Another branch: the first answer of the first root, when it is the one on screen.
+    data["data"]["biz_data"]["chat_session"]["current_message_id"] = 2
+    other = read("deepseek", data["data"]["biz_data"], Path(__import__("tempfile").mkdtemp()))["payload"]
+    assert [m["role"] for m in other["messages"]] == ["user", "assistant"]
+    assert other["messages"][1]["content"][0]["text"].startswith(shown[2]["fragments"][0]["content"][:40])
+
+
+def test_deepseek_reads_the_flat_schema_too(tmp_path):
+    """The older flat messages (content, thinking_content, search_results, tips): the same blocks; DeepSeek's
+    own UI tips are not content; an INCOMPLETE answer is kept as what the person saw."""
+    data = fixture("deepseek_branches_edits_think.json")
+    for message in data["data"]["biz_data"]["chat_messages"]:
+        fragments = message.pop("fragments")
+        text = {f["type"]: f for f in fragments}
+        message["content"] = (text.get("REQUEST") or text.get("RESPONSE") or {}).get("content", "")
+        if "THINK" in text:
+            message["thinking_content"] = text["THINK"]["content"]
+            message["thinking_elapsed_secs"] = text["THINK"]["elapsed_secs"]
+        if "SEARCH" in text:
+            message["search_results"] = text["SEARCH"]["results"]
+        message["tips"] = [{"type": "TIP", "position": "BOTTOM", "content": "DeepSeek can make mistakes."}]
+    current = data["data"]["biz_data"]["chat_session"]["current_message_id"]
+    next(m for m in data["data"]["biz_data"]["chat_messages"] if m["message_id"] == current)["status"] = "INCOMPLETE"
+    payload = read("deepseek", data, tmp_path)["payload"]
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant"]
+    kinds = [b["type"] for b in payload["messages"][1]["content"]]
+    assert kinds == ["reasoning", "tool", "text"]
+    assert "DeepSeek can make mistakes" not in json.dumps(payload)
+    assert "([MasterClass](https://www.masterclass.com/articles/first-person-point-of-view))" in \
+        payload["messages"][1]["content"][2]["text"]
+    _no_site_markup(payload)
+
+
+def test_grok_reads_the_branch_its_searches_and_its_citation_cards():
+    """load-responses (real shape): the human turn, then the answer with its thinking time as reasoning, one
+    tool step per web search with the pages it found, and every <grok:render> citation card resolved into a
+    link titled as the search result with that URL."""
+    data = fixture("grok_websearch_citations.json")
+    payload = read("grok", CHATS / "grok_websearch_citations.json")["payload"]
+    assert payload["source"] == "grok" and payload["model"] == "Grok 3"
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant"]
+    assert payload["messages"][0]["content"] == [{"type": "text", "text": data["responses"][0]["message"]}]
+    answer = payload["messages"][1]["content"]
+    assert answer[0] == {"type": "reasoning", "title": "Thought for 3s", "text": ""}  # a label: no thoughts shared
+    tools = [b for b in answer if b["type"] == "tool"]
+    cards = [s for s in data["responses"][1]["steps"] if "tool_usage_card" in s["tags"]]  # not raw results
+    assert len(tools) == len(cards) == 6 and all(t["links"] for t in tools)
+    assert tools[0]["title"].startswith("Searched the web: when will training 7B")
+    text = answer[-1]["text"]
+    assert text.count("](https://") == len(data["responses"][1]["cardAttachmentsJson"])
+    assert "([How Far Can a 7B Model Really Go in 2026? I Tested It ...](https://medium.com/" in text
+    _no_site_markup(payload)
+
+
+def test_grok_follows_the_newest_branch_given_the_tree(tmp_path):
+    data = fixture("grok_websearch_citations.json")
+    human, first = data["responses"]
+    second = {**first, "responseId": "regen-1", "message": "A shorter answer, regenerated.", "steps": [],
+              "cardAttachmentsJson": [], "createTime": "2026-04-02T06:30:00.000Z"}
+    data["responses"].append(second)
+    nodes = {"responseNodes": [{"responseId": r["responseId"], "sender": r["sender"],
+                                "parentResponseId": r.get("parentResponseId")} for r in data["responses"]]}
+    path = tmp_path / "grok.json"
+    path.write_text(json.dumps(data))
+    payload = read("grok", path)["payload"]
+    assert payload["messages"][-1]["content"][-1]["text"] == "A shorter answer, regenerated."
+    assert nodes["responseNodes"][2]["parentResponseId"] == human["responseId"]
