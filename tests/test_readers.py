@@ -411,9 +411,11 @@ def test_deepseek_follows_the_branch_on_screen_with_thinking_and_resolved_citati
     assert payload["messages"][0]["content"] == [{"type": "text", "text": root["fragments"][0]["content"]}]
     tool, reasoning, answer = payload["messages"][1]["content"]
     assert tool["type"] == "tool" and [link["url"] for link in tool["links"]] == [
-        "https://www.masterclass.com/articles/first-person-point-of-view", "https://en.wikipedia.org/wiki/First-person_narrative"]
+        "https://www.masterclass.com/articles/first-person-point-of-view",
+        "https://en.wikipedia.org/wiki/First-person_narrative"]
     think = next(f for f in current["fragments"] if f["type"] == "THINK")
-    assert reasoning == {"type": "reasoning", "title": f"Thought for {round(think['elapsed_secs'])}s", "text": think["content"]}
+    assert reasoning == {"type": "reasoning", "title": f"Thought for {round(think['elapsed_secs'])}s",
+                         "text": think["content"]}
     assert "([Wikipedia](https://en.wikipedia.org/wiki/First-person_narrative))" in answer["text"]
     assert answer["text"].endswith("a diary frame helps.")  # [citation:7] named no result: gone
     _no_site_markup(payload)
