@@ -71,7 +71,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
             started=int(request.startedAt.timestamp() * 1000) if request.startedAt else None,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
             comments=0, message_count=len(messages), words=set(words) or None,
-            list_pk=keys.PUBLIC if public else None, body_key=body_key, user_key=keys.owner(owner) if owner else None,
+            list_pk=keys.PUBLIC if public else None, source_pk=keys.source_list(source) if public else None,
+            body_key=body_key, user_key=keys.owner(owner) if owner else None,
             media_keys={image.key for image in images.values()} or None)
         stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else body, s3_key=body_key)
         tx = Transaction()
@@ -239,6 +240,7 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
         actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
                    ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
+                   _source_listed(meta, now_public),
                    ConversationMeta.version.set(int(meta.version or 0) + 1)]
         if comments is not None:
             actions.append(ConversationMeta.comments_off.remove() if comments else ConversationMeta.comments_off.set(1))
@@ -292,6 +294,7 @@ def set_held(conversation_id: str, reason: str | None) -> bool:
             ConversationMeta.held.set(reason) if reason else ConversationMeta.held.remove(),
             ConversationMeta.words.set(words) if words else ConversationMeta.words.remove(),
             ConversationMeta.list_pk.set(keys.PUBLIC) if listed else ConversationMeta.list_pk.remove(),
+            _source_listed(meta, listed),
             ConversationMeta.version.set(int(meta.version or 0) + 1)], condition=_unchanged_since(meta), name="meta")
         for word in set(meta.words or ()) - words:
             tx.delete(SearchEntry(word, sort))
@@ -321,6 +324,12 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
         Counter(key, state="blocked").save()
     if meta.user_key:
         Counter(keys.takedowns(meta.user_key)).update(actions=[Counter.n.add(1)])
+
+
+def _source_listed(meta: ConversationMeta, listed: bool) -> Any:
+    """The `by_source` key follows `list_pk`: listed, and from a known assistant."""
+    key = keys.source_list(meta.source) if listed else None
+    return ConversationMeta.source_pk.set(key) if key else ConversationMeta.source_pk.remove()
 
 
 def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes] | None:

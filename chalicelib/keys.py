@@ -8,7 +8,8 @@ conversations (hash `id`, range `part`): one partition per conversation.
   `body` < `meta` < `~...`, so the conversation read (`part <= "meta"`) never touches saves or comments, and
   `part between meta and ~comment#\\uffff` reads meta with the comments but no saves.
   Only public meta items carry `list_pk` = "public", which keeps the `new` (by `created`) and `top` (by `views`)
-  GSIs sparse: unlisted conversations can never appear in a listing.
+  GSIs sparse: unlisted conversations can never appear in a listing. Public ones from a known assistant also
+  carry `source_pk` = `public#<source>`, the sparse `by_source` GSI (by `created`): Explore by assistant.
   Items a person owns carry `user_key`: `conv#<sub>` (shared while signed in), `save#<sub>`, `comment#<sub>`;
   one sparse `by_user` GSI (sorted by `created`) serves /mine, /saved and account deletion.
   `~removed`                      a moderators' takedown's tombstone (RemovedItem): the id answers 410, is
@@ -90,6 +91,16 @@ def search_sort(created_ms: int, conversation_id: str) -> str:
 
 def rate_window(scope: str, client: str, window: int) -> str:
     return f"rl#{scope}#{client}#{window}"
+
+
+# The assistants a conversation can come from (what the extension's readers send as `source`), and their names.
+SOURCES = {"chatgpt": "ChatGPT", "claude": "Claude", "deepseek": "DeepSeek", "gemini": "Gemini", "grok": "Grok",
+           "perplexity": "Perplexity"}
+
+
+def source_list(source: str | None) -> str | None:
+    """The `by_source` index key of a public conversation from a known assistant (None for any other)."""
+    return f"public#{source}" if source in SOURCES else None
 
 
 REMOVED = "~removed"

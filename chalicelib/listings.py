@@ -130,14 +130,22 @@ def _search_page(words: list[str], start: str | None, size: int,
 
 
 def list_public(kind: str = "top", page: int | None = None, cursor: str | None = None,
-                search: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]], str | None]:
+                search: str | None = None, size: int | None = None,
+                source: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """One page of public conversations (rows in the seed API's shape) and the next page's cursor.
 
-    `cursor` costs one Query per page. `page` (from 1) walks from the start, so it is capped.
+    `cursor` costs one Query per page. `page` (from 1) walks from the start, so it is capped. `source` (an
+    assistant) lists that assistant's conversations, newest first, from its own sparse index.
     """
     cfg = settings.get()
     if kind not in ("top", "new"):
         raise bad_request("type must be 'top' or 'new'.", "type")
+    if source is not None:
+        if source not in keys.SOURCES:
+            raise bad_request(f"source must be one of: {', '.join(keys.SOURCES)}.", "source")
+        if search:
+            raise bad_request("search and source cannot be combined yet.", "source")
+        return _source_page(source, page, cursor, size or cfg.page_size)
     if page is not None and (page < 1 or page > cfg.max_page):
         raise bad_request(f"page must be between 1 and {cfg.max_page}; use the cursor to go further.", "page")
     size = size or cfg.page_size
@@ -156,6 +164,30 @@ def list_public(kind: str = "top", page: int | None = None, cursor: str | None =
                               "page by page, or add a word.", "page", code="search_too_broad")
         metas, next_cursor = fetch(next_cursor)
     return [row(m) for m in metas], next_cursor
+
+
+def _source_page(source: str, page: int | None, cursor: str | None,
+                 size: int) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of one assistant's public conversations, newest first: one Query of `by_source` a page."""
+    if page is not None and (page < 1 or page > settings.get().max_page):
+        raise bad_request(f"page must be between 1 and {settings.get().max_page}.", "page")
+    key = keys.source_list(source)
+    for _ in range(page or 1):
+        start: dict[str, dict[str, Any]] | None = None
+        if cursor is not None:
+            values = cursors.decode(cursor)
+            if len(values) != 2 or type(values[0]) is not int or not ids.is_valid_id(values[1]):
+                raise cursors.invalid()
+            start = {"source_pk": {"S": str(key)}, "created": {"N": str(values[0])}, "id": {"S": values[1]},
+                     "part": {"S": keys.META}}
+        results = ConversationMeta.source_index.query(key, scan_index_forward=False, limit=size, page_size=size,
+                                                      last_evaluated_key=start)
+        metas = list(results)
+        cursor = (cursors.encode([int(metas[-1].created), metas[-1].id])
+                  if len(metas) == size and results.last_evaluated_key is not None else None)
+        if cursor is None:
+            break
+    return [row(m) for m in metas], cursor
 
 
 def sitemap_entries(limit: int = 5000) -> list[tuple[str, str]]:

@@ -84,6 +84,14 @@ class TopIndex(GlobalSecondaryIndex["ConversationMeta"]):
     views = NumberAttribute(range_key=True)
 
 
+class SourceIndex(GlobalSecondaryIndex["ConversationMeta"]):
+    class Meta:
+        index_name = "by_source"
+        projection = IncludeProjection(ROW_ATTRIBUTES + ["views"])
+    source_pk = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
 class UserIndex(GlobalSecondaryIndex["ConversationItem"]):
     class Meta:
         index_name = "by_user"
@@ -115,6 +123,7 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     message_count = NumberAttribute(default=0)
     words = UnicodeSetAttribute(null=True)  # the title's search words, to find its index entries
     list_pk = UnicodeAttribute(null=True)  # "public" for listed conversations, absent otherwise
+    source_pk = UnicodeAttribute(null=True)  # "public#<source>" for listed ones from a known assistant
     body_key = UnicodeAttribute(null=True)  # S3 key of an oversized body, to delete it with the rest
     media_keys = UnicodeSetAttribute(null=True)  # the images it shows (media/...): released when it goes
     card_key = UnicodeAttribute(null=True)  # its link-preview card (cards/<id>/...)
@@ -128,6 +137,7 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     comments_off = NumberAttribute(null=True)  # 1: its owner turned comments off (kept, shown only to them)
     new_index = NewIndex()
     top_index = TopIndex()
+    source_index = SourceIndex()
 
 
 class RemovedItem(ConversationItem, discriminator="removed"):

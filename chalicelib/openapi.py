@@ -116,6 +116,10 @@ def spec() -> dict[str, Any]:
                "Whole title words, case- and accent-insensitive; all must match; newest first. A search reads at "
                "most 5 Queries of index entries per request: a page may then hold fewer rows (even none) and still "
                "have a `Link` to go on; `page` past that budget is a 400 `search_too_broad`."),
+        _param("source", "query", {"type": "string", "enum": ["chatgpt", "claude", "deepseek", "gemini", "grok",
+                                                             "perplexity"]},
+               "Only conversations from this assistant, newest first (one Query of its own index); not combined "
+               "with `search` (400)."),
     ]
     paths: dict[str, Any] = {
         "/api/conversations": {

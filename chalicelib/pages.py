@@ -24,6 +24,9 @@ STATIC = HERE / "static"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".svg": "image/svg+xml"}
 ROLE_NAMES = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}
+# The assistants, as the pages name them (keys.SOURCES, repeated here so the page module stays light).
+SOURCE_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "deepseek": "DeepSeek", "gemini": "Gemini", "grok": "Grok",
+                "perplexity": "Perplexity"}
 DESCRIPTION_MAX = 160
 MAX_TRAIL = 20
 
@@ -117,6 +120,7 @@ def conversation_page(conversation: dict[str, Any], short_url: str, comments: di
     cid = conversation["id"]
     return _render(
         "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
+        source_name=SOURCE_NAMES.get(conversation.get("source") or "", conversation.get("source")),
         comments={"count": comments["count"], "positions": comments["positions"], "off": bool(comments.get("off"))},
         # The generated avatar drawn into the page: one request less per view, and none to Lambda.
         identicon=identicon_svg(cid) if conversation["avatar"] == avatar_url(None, cid) else None,
@@ -132,22 +136,25 @@ def _day(iso: str) -> str:
     return _parse_iso(iso).strftime("%d %b %Y")
 
 
-def _explore_href(tab: str, q: str, cursor: str | None, trail: list[str]) -> str:
-    params = {"tab": tab, **({"q": q} if q else {}), **({"cursor": cursor} if cursor else {}),
-              **({"trail": ".".join(trail)} if trail else {})}
+def _explore_href(tab: str, q: str, cursor: str | None, trail: list[str], source: str | None = None) -> str:
+    params = {"tab": tab, **({"q": q} if q else {}), **({"source": source} if source else {}),
+              **({"cursor": cursor} if cursor else {}), **({"trail": ".".join(trail)} if trail else {})}
     return "/explore?" + urlencode(params)
 
 
 def explore_page(tab: str, q: str, rows: list[dict[str, Any]], cursor: str | None, next_cursor: str | None,
-                 trail: list[str]) -> str:
-    """Explore: `trail` holds the cursors of the pages before this one (empty string = first page)."""
-    next_href = _explore_href(tab, q, next_cursor, (trail + [cursor or ""])[-MAX_TRAIL:]) if next_cursor else None
+                 trail: list[str], source: str | None = None) -> str:
+    """Explore: `trail` holds the cursors of the pages before this one (empty string = first page); `source`
+    lists one assistant's conversations (newest first)."""
+    next_href = (_explore_href(tab, q, next_cursor, (trail + [cursor or ""])[-MAX_TRAIL:], source)
+                 if next_cursor else None)
     prev_href = None
     if cursor:
         previous = trail[-1] if trail else ""
-        prev_href = _explore_href(tab, q, previous or None, trail[:-1])
+        prev_href = _explore_href(tab, q, previous or None, trail[:-1], source)
     return _render("explore.html", section="explore", tab=tab, q=q, rows=_with_age(rows), next_href=next_href,
-                   prev_href=prev_href, canonical=f"{settings.get().site_url}/explore")
+                   prev_href=prev_href, canonical=f"{settings.get().site_url}/explore", source=source,
+                   source_names=SOURCE_NAMES)
 
 
 def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]],

@@ -130,3 +130,26 @@ def test_a_new_public_conversation_is_first_in_new(client, corpus):
     created = create(client, chat(title="Brand new", visibility="public"))
     assert body_of(client.http.get("/api/conversations?type=new"))[0]["id"] == created["id"]
     assert body_of(client.http.get("/api/conversations/count")) == 121
+
+
+def test_explore_filters_by_assistant_from_its_own_index(client, corpus):
+    """`?source=` lists one assistant's public conversations, newest first, from the sparse by_source index;
+    an unlisted one never, and one made unlisted leaves it."""
+    from test_accounts import sign_up
+
+    owner = sign_up(client, "Multi-assistant")
+    made = {}
+    for source in ("deepseek", "grok", "deepseek", "chatgpt"):
+        body = {**chat(title=f"From {source}", visibility="public"), "source": source}
+        made.setdefault(source, []).append(body_of(owner.call("POST", "/api/conversations", body))["id"])
+    hidden = create(client, {**chat(title="Unlisted deepseek"), "source": "deepseek"})["id"]
+    rows = body_of(client.http.get("/api/conversations?source=deepseek"))
+    assert [r["id"] for r in rows] == made["deepseek"][::-1] and hidden not in {r["id"] for r in rows}
+    assert [r["id"] for r in body_of(client.http.get("/api/conversations?source=grok&type=new"))] == made["grok"]
+    owner.call("PATCH", f"/api/conversations/{made['deepseek'][0]}", {"visibility": "unlisted"})
+    assert [r["id"] for r in body_of(client.http.get("/api/conversations?source=deepseek"))] == [made["deepseek"][1]]
+    bad = client.http.get("/api/conversations?source=altavista")
+    assert bad.status_code == 400 and body_of(bad)["error"]["field"] == "source"
+    page = client.http.get("/explore?source=grok").body.decode()
+    assert "From grok" in page and "From deepseek" not in page and 'aria-current="page">Grok<' in page
+    assert client.http.get(f"/c/{made['grok'][0]}").body.decode().count('<span class="source">Grok</span>') == 1

@@ -46,11 +46,13 @@ def list_conversations() -> Response:
     params = callers.query(routes.current_request)
     kind = params.get("type", "top")  # "type=" is not a type: 400
     search = params.get("search") or None
+    source = params.get("source") or None
     rows, next_cursor = listings.list_public(kind, callers.int_param(params, "page"), params.get("cursor") or None,
-                                             search)
+                                             search, source=source)
     headers = {}
     if next_cursor:
-        query = {"type": kind, **({"search": search} if search else {}), "cursor": next_cursor}
+        query = {"type": kind, **({"search": search} if search else {}), **({"source": source} if source else {}),
+                 "cursor": next_cursor}
         headers["Link"] = f'</api/conversations?{urlencode(query)}>; rel="next"'
     return json_response(rows, cache="public, max-age=30", headers=headers)
 

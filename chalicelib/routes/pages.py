@@ -81,15 +81,20 @@ def explore() -> Response:
     if tab not in ("top", "new"):
         raise bad_request("tab must be 'top' or 'new'.", "tab")
     q = (params.get("q") or "").strip()[:200]
+    source = params.get("source") or None
+    if source is not None and source not in pages.SOURCE_NAMES:
+        raise bad_request("source is not an assistant this site knows.", "source")
+    if source:
+        q = ""  # one assistant's list is newest first, without a search
     cursor = params.get("cursor") or None
     trail = params["trail"].split(".")[: pages.MAX_TRAIL] if params.get("trail") else []
     try:
-        rows, next_cursor = listings.list_public(tab, cursor=cursor, search=q or None)
+        rows, next_cursor = listings.list_public(tab, cursor=cursor, search=q or None, source=source)
     except ApiError as exc:
         if exc.status != 400:
             raise
         rows, next_cursor, cursor, trail = [], None, None, []  # a mangled cursor: show the first page's links
-    return html_response(pages.explore_page(tab, q, rows, cursor, next_cursor, trail))
+    return html_response(pages.explore_page(tab, q, rows, cursor, next_cursor, trail, source))
 
 
 @routes.route("/import", methods=["GET"])
