@@ -2,7 +2,8 @@
 // ShareGPT server. It has the host permissions, so the chat sites' CORS rules never apply to it.
 const ext = globalThis.browser ?? globalThis.chrome;
 const DEFAULT_SERVER = "http://127.0.0.1:8000";
-const CHAT_SITES = ["https://chatgpt.com/*", "https://chat.openai.com/*", "https://claude.ai/*"];
+const CHAT_SITES = ["https://chatgpt.com/*", "https://chat.openai.com/*", "https://claude.ai/*",
+                    "https://chat.deepseek.com/*", "https://grok.com/*"];
 
 async function config() {
   const { server } = await ext.storage.local.get("server");
@@ -50,7 +51,8 @@ async function share(payload) {
 
 // An image's bytes from a chat site's file host (a signed URL on another host than the page's, so the content
 // script cannot read it under the page's CORS rules). Only https URLs of the chat sites' own hosts.
-const IMAGE_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^claude\.ai$/, /^[\w.-]+\.oaiusercontent\.com$/];
+const IMAGE_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^claude\.ai$/, /^[\w.-]+\.oaiusercontent\.com$/,
+                     /^assets\.grok\.com$/, /^chat\.deepseek\.com$/];
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 function toBase64(bytes) {

@@ -1,5 +1,5 @@
-// Content script for chatgpt.com, chat.openai.com and claude.ai: a Share button, the share dialog, and
-// reading the conversation. The site's own JSON first, then stable data-* attributes of the page; never
+// Content script for chatgpt.com, chat.openai.com, claude.ai, chat.deepseek.com and grok.com: a Share button,
+// the share dialog, and reading the conversation. The site's own JSON first, then stable data-* attributes of the page; never
 // the sites' CSS class names (changing Tailwind classes broke the original extension again and again).
 (() => {
   "use strict";
@@ -13,12 +13,15 @@
     constructor(kind, message, retryAfter) { super(message); this.kind = kind; this.retryAfter = retryAfter; }
   }
 
-  const site = location.hostname === "claude.ai" ? "claude" : "chatgpt";
+  const SITES = { "claude.ai": "claude", "chat.deepseek.com": "deepseek", "grok.com": "grok" };
+  const site = SITES[location.hostname] || "chatgpt";
+  const SITE_NAMES = { chatgpt: "ChatGPT", claude: "Claude", deepseek: "DeepSeek", grok: "Grok" };
 
   function conversationId(url = location) {
     const path = url.pathname;
-    const match = site === "claude" ? path.match(/^\/chat\/([0-9a-f-]{8,})/i)
-                                    : path.match(/^\/(?:g\/[^/]+\/)?c\/([0-9A-Za-z-]{8,})/);
+    const pattern = { claude: /^\/chat\/([0-9a-f-]{8,})/i, deepseek: /^\/a\/chat\/s\/([0-9a-f-]{8,})/i,
+                      grok: /^\/(?:c|chat)\/([0-9a-f-]{8,})/i }[site] || /^\/(?:g\/[^/]+\/)?c\/([0-9A-Za-z-]{8,})/;
+    const match = path.match(pattern);
     return match ? match[1] : null;
   }
 
@@ -32,8 +35,7 @@
     try { return await response.json(); } catch (e) { throw new ShareError("site-error", "The chat site sent something unreadable."); }
   }
 
-  const signedOutMessage = () => site === "claude" ? "Sign in to Claude first, then share again."
-                                                   : "Sign in to ChatGPT first, then share again.";
+  const signedOutMessage = () => `Sign in to ${SITE_NAMES[site]} first, then share again.`;
 
   function accountHeader() {
     const match = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
@@ -59,6 +61,34 @@
     if (!data || !Array.isArray(data.chat_messages)) throw new ShareError("site-error", "Unexpected answer from Claude.");
     return globalThis.ShareReaders.claude(data);
   }
+
+  // DeepSeek's app sends its own bearer token, kept in the page's storage, with each API call.
+  async function deepseekJson(id) {
+    let token = null;
+    try { token = (JSON.parse(localStorage.getItem("userToken") || "null") || {}).value || null; } catch (e) { token = null; }
+    if (!token) throw new ShareError("signed-out", signedOutMessage());
+    const data = await getJson(`/api/v0/chat/history_messages?chat_session_id=${encodeURIComponent(id)}`, {
+      headers: { Authorization: `Bearer ${token}`, "x-client-platform": "web" } });
+    if (!data || data.code !== 0 || !data.data || !data.data.biz_data) {
+      throw new ShareError("site-error", "Unexpected answer from DeepSeek.");
+    }
+    return globalThis.ShareReaders.deepseek(data);
+  }
+
+  // Grok: the tree of the conversation (which responses, which parent), then their bodies, with the cookies.
+  async function grokJson(id) {
+    const base = `/rest/app-chat/conversations/${encodeURIComponent(id)}`;
+    const tree = await getJson(`${base}/response-node?includeThreads=true`);
+    const ids = ((tree && tree.responseNodes) || []).map((n) => n && n.responseId).filter(Boolean);
+    if (!ids.length) throw new ShareError("not-found", "This conversation has no messages to share.");
+    const bodies = await getJson(`${base}/load-responses`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                             body: JSON.stringify({ responseIds: ids }) });
+    if (!bodies || !Array.isArray(bodies.responses)) throw new ShareError("site-error", "Unexpected answer from Grok.");
+    const read = globalThis.ShareReaders.grok(bodies, tree);
+    return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Grok\s*$/, "").trim() || undefined };
+  }
+
+  const readers = { chatgpt: chatgptJson, claude: claudeJson, deepseek: deepseekJson, grok: grokJson };
 
   // Page fallback: the page's turns as the same typed blocks the readers make from the JSON. Assistant HTML
   // becomes Markdown with Turndown (a maintained library, bundled in vendor/, never fetched): math as its TeX
@@ -149,7 +179,7 @@
     if (!id) throw new ShareError("not-found", "Open a conversation first: there is nothing to share on this page.");
     let result;
     try {
-      result = site === "claude" ? await claudeJson(id) : await chatgptJson(id);
+      result = await readers[site](id);
     } catch (error) {
       if (error.kind === "signed-out") throw error;
       const page = fromPage();

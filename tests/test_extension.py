@@ -54,6 +54,15 @@ CLAUDE_IMAGE_JSON["chat_messages"][0]["files_v2"] = [{
 PHOTO_FILE, GENERATED_FILE, EXPIRED_FILE = ("file_0000000059f871fd99dc5787ebecec17",
                                             "file_000000006ef47230931d2c3ed4704c8a",
                                             "file_00000000b6c071fd9da51959ba6c50ae")
+# DeepSeek and Grok as their web apps answer (fixtures cut from real conversations, tests/fixtures/chats).
+DEEPSEEK_JSON = json.loads((FIXTURES / "chats" / "deepseek_branches_edits_think.json").read_text())
+DEEPSEEK_ID = DEEPSEEK_JSON["data"]["biz_data"]["chat_session"]["id"]
+GROK_JSON = json.loads((FIXTURES / "chats" / "grok_websearch_citations.json").read_text())
+GROK_ID = "8e2a7b1c-4d5e-4f60-9a1b-2c3d4e5f6a7b"
+SITE_PAGE = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body>"
+             "<header id='page-header'><span>{site}</span></header><main></main>{script}</body></html>")
+
+
 def _text(*texts: str) -> list[dict[str, str]]:
     return [{"type": "text", "text": text} for text in texts]
 
@@ -159,6 +168,37 @@ def open_root_build(tmp: Path) -> Path:
     return copy
 
 
+def deepseek(route):
+    url = route.request.url
+    path = url.split("chat.deepseek.com", 1)[1].split("?")[0]
+    if path == "/api/v0/chat/history_messages":
+        if route.request.headers.get("authorization") != "Bearer ds-user-token" or f"={DEEPSEEK_ID}" not in url:
+            return _fulfil_json(route, {"code": 40003, "msg": "unauthorized", "data": None}, 401)
+        return _fulfil_json(route, DEEPSEEK_JSON)
+    if path.startswith("/a/chat/s/"):
+        # The app keeps its bearer token in the page's storage, as DeepSeek's does.
+        script = "<script>localStorage.setItem('userToken', JSON.stringify({value: 'ds-user-token'}))</script>"
+        return route.fulfill(status=200, content_type="text/html",
+                             body=SITE_PAGE.format(title="test_chat - DeepSeek", site="DeepSeek", script=script))
+    return route.fulfill(status=404, body="")
+
+
+def grok(route):
+    path = route.request.url.split("grok.com", 1)[1].split("?")[0]
+    base = f"/rest/app-chat/conversations/{GROK_ID}"
+    if path == f"{base}/response-node":
+        return _fulfil_json(route, {"responseNodes": [
+            {"responseId": r["responseId"], "sender": r["sender"], "parentResponseId": r.get("parentResponseId")}
+            for r in GROK_JSON["responses"]], "inflightResponses": []})
+    if path == f"{base}/load-responses" and route.request.method == "POST":
+        asked = set(json.loads(route.request.post_data or "{}").get("responseIds", []))
+        return _fulfil_json(route, {"responses": [r for r in GROK_JSON["responses"] if r["responseId"] in asked]})
+    if path == f"/c/{GROK_ID}":
+        return route.fulfill(status=200, content_type="text/html",
+                             body=SITE_PAGE.format(title="Pretraining a 7B model - Grok", site="Grok", script=""))
+    return route.fulfill(status=404, body="")
+
+
 def launch(playwright, tmp_path_factory, extension_dir: Path):
     context = playwright.chromium.launch_persistent_context(
         str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", headless=False,
@@ -166,6 +206,8 @@ def launch(playwright, tmp_path_factory, extension_dir: Path):
               f"--load-extension={extension_dir}"])
     context.route("https://chatgpt.com/**", chatgpt)
     context.route("https://claude.ai/**", claude)
+    context.route("https://chat.deepseek.com/**", deepseek)
+    context.route("https://grok.com/**", grok)
     return context
 
 
@@ -445,6 +487,35 @@ def test_claude_page_fallback_reads_blocks_too(extension):
     assert text.startswith("Here it is as code:") and "```python\nprint(\"Moon pulls the sea back\")\n```" in text
     assert "Copy" not in text and re.search(r"^1\.\s+Moon$", text, re.M)
     assert "\npython\n" not in text, text  # the code block's language label is not a paragraph
+    page.close()
+
+
+def test_deepseek_shares_the_branch_on_screen_and_our_page_names_it(extension):
+    page = extension.new_page()
+    page.goto(f"https://chat.deepseek.com/a/chat/s/{DEEPSEEK_ID}")
+    cid = _share(page)
+    stored = _stored(cid)
+    assert stored["source"] == "deepseek" and stored["title"] == "test_chat"
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
+    assert [b["type"] for b in stored["messages"][1]["content"]] == ["tool", "reasoning", "text"]
+    assert "[citation:" not in json.dumps(stored)
+    shown = extension.new_page()
+    shown.goto(f"{SITE}/c/{cid}")
+    expect(shown.locator(".meta .source")).to_have_text("DeepSeek")
+    shown.close()
+    page.close()
+
+
+def test_grok_shares_with_its_searches_and_citations(extension):
+    page = extension.new_page()
+    page.goto(f"https://grok.com/c/{GROK_ID}")
+    stored = _stored(_share(page))
+    assert stored["source"] == "grok" and stored["model"] == "Grok 3"
+    assert stored["title"] == "Pretraining a 7B model"
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
+    answer = stored["messages"][1]["content"]
+    assert answer[0]["type"] == "reasoning" and sum(b["type"] == "tool" for b in answer) == 6
+    assert "<grok:" not in json.dumps(stored) and "medium.com/illumination" in answer[-1]["text"]
     page.close()
 
 
