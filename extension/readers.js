@@ -829,6 +829,164 @@
     return m ? `Grok ${m[1]}${m[2] ? ` ${m[2][0].toUpperCase()}${m[2].slice(1)}` : ""}` : undefined;
   }
 
+  // ------------------------------------------------------------------ Gemini
+
+  // The raw text of batchexecute's answer to the read-conversation call (rpc hNvQHb): ")]}'", then length lines
+  // and JSON arrays; the payload is a JSON string inside them, positional throughout. Turns come newest first;
+  // each turn holds the user's text, the drafts the app made and the one chosen, and its thoughts.
+  const GEMINI_PLACEHOLDER = /https?:\/\/googleusercontent\.com\/[a-z_]+_content\/\d+|image_agent_tag_\w+/g;
+  const GEMINI_TAG = /<\/?FollowUp\b[^>]*>/gi;
+
+  function geminiPayload(text) {
+    const body = String(text).replace(/^\)\]\}'\s*/, "");
+    for (const line of body.split("\n")) {
+      if (!line.startsWith("[")) continue;
+      const frame = parseJson(line);
+      for (const entry of Array.isArray(frame) ? frame : []) {
+        if (Array.isArray(entry) && entry[0] === "wrb.fr" && entry[1] === "hNvQHb" && typeof entry[2] === "string") {
+          return parseJson(entry[2]);
+        }
+      }
+    }
+    return null;
+  }
+
+  const at = (value, ...path) => path.reduce((v, i) => (Array.isArray(v) ? v[i] : undefined), value);
+
+  function geminiImages(candidate) {
+    const urls = new Set();
+    const walk = (v, depth) => {
+      if (depth > 12) return;
+      if (typeof v === "string" && /^https:\/\/lh3\.googleusercontent\.com\/gg/.test(v)) urls.add(v);
+      else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
+    };
+    walk(at(candidate, 12), 0);
+    return [...urls].slice(0, 20).map((url) => ({ type: "image", name: "Generated image", fetch: url }));
+  }
+
+  function gemini(text) {
+    const payload = typeof text === "string" ? geminiPayload(text) : text;
+    const turns = at(payload, 0);
+    if (!Array.isArray(turns)) throw new Error("Not a Gemini conversation.");
+    const messages = [];
+    let model;
+    let first = null;
+    for (const turn of [...turns].reverse()) {  // oldest first
+      const asked = at(turn, 2, 0, 0);
+      if (typeof asked === "string" && asked.trim()) messages.push({ role: "user", content: [{ type: "text", text: asked.replace(PRIVATE_USE, "") }] });
+      const response = at(turn, 3);
+      const drafts = Array.isArray(at(response, 0)) ? at(response, 0) : [];
+      const chosen = drafts.find((d) => at(d, 0) === at(response, 3)) || drafts[0];
+      const blocks = [];
+      const thought = at(chosen, 37, 0, 0);
+      if (typeof thought === "string" && thought.trim()) blocks.push({ type: "reasoning", title: "Thoughts", text: thought });
+      const answer = at(chosen, 1, 0);
+      if (typeof answer === "string") {
+        const clean = answer.replace(GEMINI_TAG, "").replace(GEMINI_PLACEHOLDER, "").replace(PRIVATE_USE, "").trim();
+        if (clean) blocks.push({ type: "text", text: clean });
+      }
+      blocks.push(...geminiImages(chosen));
+      if (blocks.length) messages.push({ role: "assistant", content: blocks });
+      const label = at(response, 21);
+      if (typeof label === "string" && /^[\w .-]{1,40}$/.test(label)) model = `Gemini ${label}`;
+      const secs = at(turn, 4, 0);
+      if (Number.isFinite(secs) && (first === null || secs < first)) first = secs;
+    }
+    return { title: undefined, model, startedAt: startedAt(first === null ? null : first * 1000), source: "gemini", messages };
+  }
+
+  // ------------------------------------------------------------------ Perplexity
+
+  // The thread's Markdown export ({file_content_64, filename}: one "# query" per turn, the answer, footnote
+  // definitions "[^turn_n]: url", a hidden span listing the uncited ones), or the thread JSON ({entries}).
+  function perplexity(answer) {
+    if (answer && typeof answer.file_content_64 === "string") return perplexityMarkdown(answer);
+    if (answer && Array.isArray(answer.entries)) return perplexityThread(answer);
+    throw new Error("Not a Perplexity thread.");
+  }
+
+  function decodeBase64(text) {
+    const binary = atobSafe(text);
+    try { return decodeURIComponent(escape(binary)); } catch (e) { return binary; }  // UTF-8 bytes to text
+  }
+
+  function atobSafe(text) {
+    if (typeof atob === "function") return atob(text);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let out = "";
+    let buffer = 0;
+    let bits = 0;
+    for (const ch of String(text).replace(/[^A-Za-z0-9+/]/g, "")) {
+      buffer = (buffer << 6) | alphabet.indexOf(ch);
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out += String.fromCharCode((buffer >> bits) & 255); }
+    }
+    return out;
+  }
+
+  function withFootnotes(text, definitions) {
+    // Each cited footnote becomes a numbered link where it is cited, and a numbered source under the answer;
+    // the uncited ones (Perplexity hides them) are not published.
+    const cited = new Map();
+    const body = text.replace(/\[\^(\d+)_(\d+)\]/g, (all, turn, n) => {
+      const url = definitions.get(`${turn}_${n}`);
+      if (!url) return "";
+      cited.set(Number(n), url);
+      return ` [${n}](${url.replace(/[()\s]/g, encodeURIComponent)})`;
+    });
+    if (!cited.size) return body;
+    const list = [...cited.entries()].sort((a, b) => a[0] - b[0]).slice(0, MAX_LINKS)
+      .map(([n, url]) => `${n}. [${hostOf(url)}](${url.replace(/[()\s]/g, encodeURIComponent)})`);
+    return `${body}\n\nSources:\n\n${list.join("\n")}`;
+  }
+
+  function perplexityMarkdown(answer) {
+    const markdown = decodeBase64(answer.file_content_64).replace(/\r\n/g, "\n");
+    const definitions = new Map();
+    const text = markdown.replace(/^\[\^(\d+_\d+)\]:\s*(\S+)\s*$/gm, (all, key, url) => {
+      if (/^https?:\/\//.test(url)) definitions.set(key, url.replace(/\\([&_*])/g, "$1"));
+      return "";
+    });
+    const cleaned = text.replace(/<img\b[^>]*>/gi, "").replace(/<span style="display:none">[\s\S]*?<\/span>/gi, "")
+      .replace(/<div style="text-align: center">⁂<\/div>/g, "");
+    const messages = [];
+    for (const part of cleaned.split(/\n---\n/)) {
+      const match = part.match(/^\s*#\s+(.+)\n([\s\S]*)$/);
+      if (!match) continue;
+      messages.push({ role: "user", content: [{ type: "text", text: match[1].trim() }] });
+      const reply = withFootnotes(match[2], definitions).replace(PRIVATE_USE, "").trim();
+      if (reply) messages.push({ role: "assistant", content: [{ type: "text", text: reply }] });
+    }
+    const title = String(answer.filename || "").replace(/\.md$/i, "");
+    return { title: oneLine(title, 2000) || undefined, source: "perplexity", messages };
+  }
+
+  function perplexityThread(thread) {
+    // Field names from parsers' tests and stream captures (no stored thread JSON seen): read defensively.
+    const messages = [];
+    thread.entries.forEach((entry, index) => {
+      if (!entry || typeof entry.query_str !== "string") return;
+      messages.push({ role: "user", content: [{ type: "text", text: entry.query_str }] });
+      const blocks = [];
+      const byUsage = new Map((entry.blocks || []).filter(Boolean).map((b) => [b.intended_usage, b]));
+      const plan = byUsage.get("pro_search_steps");
+      const goals = plan && plan.plan_block && Array.isArray(plan.plan_block.goals) ? plan.plan_block.goals : [];
+      const steps = goals.map((g) => (typeof g === "string" ? g : g && g.description)).filter(Boolean);
+      if (steps.length) blocks.push({ type: "reasoning", title: "Search plan", text: steps.map((g) => `- ${g}`).join("\n") });
+      const web = byUsage.get("web_results");
+      const results = (web && web.web_result_block && web.web_result_block.web_results) || [];
+      const definitions = new Map(results.map((r, i) => [`${index + 1}_${i + 1}`, r && r.url]).filter(([, url]) => url));
+      const ask = byUsage.get("ask_text");
+      const markdown = ask && ask.markdown_block && typeof ask.markdown_block.answer === "string" ? ask.markdown_block.answer : "";
+      const numbered = markdown.replace(/\[(\d+)\]/g, (all, n) => (definitions.has(`${index + 1}_${n}`) ? `[^${index + 1}_${n}]` : ""));
+      const reply = withFootnotes(numbered, definitions).replace(PRIVATE_USE, "").trim();
+      if (reply) blocks.push({ type: "text", text: reply });
+      if (blocks.length) messages.push({ role: "assistant", content: blocks });
+    });
+    const model = thread.entries.map((e) => e && e.display_model).filter((m) => typeof m === "string" && m).pop();
+    return { title: undefined, model: model ? cut(model, 100) : undefined, source: "perplexity", messages };
+  }
+
   function summary(payload) {
     const counts = { turns: 0, images: 0, files: 0, reasoning: 0, tools: 0 };
     for (const message of payload.messages || []) {
@@ -887,6 +1045,6 @@
     return null;
   }
 
-  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, deepseek, grok, summary, describe, withoutSteps, withMedia, imageType,
+  globalThis.ShareReaders = Object.freeze({ chatgpt, claude, deepseek, grok, gemini, perplexity, summary, describe, withoutSteps, withMedia, imageType,
                                             publicModel });
 })();

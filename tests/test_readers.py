@@ -486,3 +486,36 @@ def test_grok_follows_the_newest_branch_given_the_tree(tmp_path):
     payload = read("grok", path)["payload"]
     assert payload["messages"][-1]["content"][-1]["text"] == "A shorter answer, regenerated."
     assert nodes["responseNodes"][2]["parentResponseId"] == human["responseId"]
+
+
+def test_gemini_reads_batchexecute_oldest_first_with_the_chosen_draft_and_its_thoughts():
+    """hNvQHb's raw answer (")]}'", length lines, positional arrays, turns newest first): turns in order, the
+    draft the app chose (not the other), its thoughts as reasoning, an image it drew as an image block fetched
+    from Google's image host, and neither the image placeholder nor <FollowUp> left in the text."""
+    result = read("gemini", CHATS / "gemini_thinking_drafts.txt")
+    payload = result["payload"]
+    assert payload["source"] == "gemini" and payload["model"] == "Gemini 3 Pro"
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert payload["messages"][1]["content"][0] == {"type": "text", "text": "Here is the illustration:"}
+    assert result["fetches"] == ["https://lh3.googleusercontent.com/gg/AAr7zX2manuscript=s1024"]
+    reasoning, answer = payload["messages"][3]["content"]
+    assert reasoning["type"] == "reasoning" and reasoning["text"].startswith("**Assessing Translation Needs**")
+    assert answer["text"].startswith("P258071 - The Shaykh: Yes.") and "not chosen" not in json.dumps(payload)
+    assert "FollowUp" not in answer["text"] and "googleusercontent.com/image_generation" not in json.dumps(payload)
+    _no_site_markup(payload)
+
+
+def test_perplexity_export_has_one_user_turn_per_query_and_numbered_sources_without_the_hidden_ones():
+    data = fixture("perplexity_export_two_turns.json")
+    markdown = __import__("base64").b64decode(data["file_content_64"]).decode()
+    payload = read("perplexity", CHATS / "perplexity_export_two_turns.json")["payload"]
+    assert payload["source"] == "perplexity" and payload["title"] == "还能赚钱的违章举报平台一览"
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert payload["messages"][2]["content"][0]["text"] == "上海地区交通违法举报平台及奖励情况"
+    first = payload["messages"][1]["content"][0]["text"]
+    assert "[1](https://baike.pcauto.com.cn/433730.html)" in first and "[^1_" not in first
+    cited = {int(n) for n in re.findall(r"\[\^1_(\d+)\]", markdown.split("<span style=\"display:none\">")[0])}
+    sources = re.findall(r"^(\d+)\. \[", first.split("Sources:")[1], re.M)
+    assert {int(n) for n in sources} == cited  # the cited ones, numbered as cited; the hidden list not published
+    assert "display:none" not in json.dumps(payload) and "pplx-full-logo" not in json.dumps(payload)
+    _no_site_markup(payload)
