@@ -3,7 +3,8 @@
 const ext = globalThis.browser ?? globalThis.chrome;
 const DEFAULT_SERVER = "http://127.0.0.1:8000";
 const CHAT_SITES = ["https://chatgpt.com/*", "https://chat.openai.com/*", "https://claude.ai/*",
-                    "https://chat.deepseek.com/*", "https://grok.com/*"];
+                    "https://chat.deepseek.com/*", "https://grok.com/*", "https://gemini.google.com/*",
+                    "https://www.perplexity.ai/*"];
 
 async function config() {
   const { server } = await ext.storage.local.get("server");
@@ -52,7 +53,7 @@ async function share(payload) {
 // An image's bytes from a chat site's file host (a signed URL on another host than the page's, so the content
 // script cannot read it under the page's CORS rules). Only https URLs of the chat sites' own hosts.
 const IMAGE_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^claude\.ai$/, /^[\w.-]+\.oaiusercontent\.com$/,
-                     /^assets\.grok\.com$/, /^chat\.deepseek\.com$/];
+                     /^assets\.grok\.com$/, /^chat\.deepseek\.com$/, /^lh3\.googleusercontent\.com$/];
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 function toBase64(bytes) {

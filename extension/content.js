@@ -1,4 +1,5 @@
-// Content script for chatgpt.com, chat.openai.com, claude.ai, chat.deepseek.com and grok.com: a Share button,
+// Content script for chatgpt.com, chat.openai.com, claude.ai, chat.deepseek.com, grok.com, gemini.google.com and
+// www.perplexity.ai: a Share button,
 // the share dialog, and reading the conversation. The site's own JSON first, then stable data-* attributes of the page; never
 // the sites' CSS class names (changing Tailwind classes broke the original extension again and again).
 (() => {
@@ -13,14 +14,17 @@
     constructor(kind, message, retryAfter) { super(message); this.kind = kind; this.retryAfter = retryAfter; }
   }
 
-  const SITES = { "claude.ai": "claude", "chat.deepseek.com": "deepseek", "grok.com": "grok" };
+  const SITES = { "claude.ai": "claude", "chat.deepseek.com": "deepseek", "grok.com": "grok",
+                  "gemini.google.com": "gemini", "www.perplexity.ai": "perplexity" };
   const site = SITES[location.hostname] || "chatgpt";
-  const SITE_NAMES = { chatgpt: "ChatGPT", claude: "Claude", deepseek: "DeepSeek", grok: "Grok" };
+  const SITE_NAMES = { chatgpt: "ChatGPT", claude: "Claude", deepseek: "DeepSeek", grok: "Grok", gemini: "Gemini",
+                       perplexity: "Perplexity" };
 
   function conversationId(url = location) {
     const path = url.pathname;
     const pattern = { claude: /^\/chat\/([0-9a-f-]{8,})/i, deepseek: /^\/a\/chat\/s\/([0-9a-f-]{8,})/i,
-                      grok: /^\/(?:c|chat)\/([0-9a-f-]{8,})/i }[site] || /^\/(?:g\/[^/]+\/)?c\/([0-9A-Za-z-]{8,})/;
+                      grok: /^\/(?:c|chat)\/([0-9a-f-]{8,})/i, gemini: /^\/(?:u\/\d+\/)?app\/([0-9a-f]{8,})/i,
+                      perplexity: /^\/search\/([A-Za-z0-9._-]{4,200})/ }[site] || /^\/(?:g\/[^/]+\/)?c\/([0-9A-Za-z-]{8,})/;
     const match = path.match(pattern);
     return match ? match[1] : null;
   }
@@ -88,7 +92,39 @@
     return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Grok\s*$/, "").trim() || undefined };
   }
 
-  const readers = { chatgpt: chatgptJson, claude: claudeJson, deepseek: deepseekJson, grok: grokJson };
+  // Gemini: the read-conversation call its app makes (batchexecute, rpc hNvQHb), with the page's own `at`
+  // token and build label, which the page's inline configuration carries (this script cannot read the page's
+  // variables, but it can read its markup).
+  async function geminiText(id) {
+    const config = [...document.querySelectorAll("script")].map((el) => el.textContent).join("\n");
+    const value = (key) => (config.match(new RegExp(`"${key}":"([^"]{1,500})"`)) || [])[1];
+    const token = value("SNlM0e");
+    if (!token) throw new ShareError("signed-out", signedOutMessage());
+    const args = JSON.stringify([`c_${id}`, 10, null, 1, [1], [4], null, 1]);
+    const params = new URLSearchParams({ rpcids: "hNvQHb", "source-path": location.pathname, bl: value("cfb2h") || "",
+                                         "f.sid": value("FdrFJe") || "", hl: "en", rt: "c" });
+    let response;
+    try {
+      response = await fetch(`/_/BardChatUi/data/batchexecute?${params}`, {
+        method: "POST", credentials: "include", headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+        body: new URLSearchParams({ "f.req": JSON.stringify([[["hNvQHb", args, null, "generic"]]]), at: token }) });
+    } catch (e) { throw new ShareError("site-unreachable", "The chat site did not answer."); }
+    if (response.status === 401 || response.status === 403) throw new ShareError("signed-out", signedOutMessage());
+    if (!response.ok) throw new ShareError("site-error", `The chat site answered ${response.status}.`);
+    const read = globalThis.ShareReaders.gemini(await response.text());
+    return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Gemini\s*$/i, "").trim() || undefined };
+  }
+
+  // Perplexity: the thread as its app reads it, with the cookies.
+  async function perplexityJson(slug) {
+    const thread = await getJson(`/rest/thread/${encodeURIComponent(slug)}?version=2.18&source=default`);
+    if (!thread || !Array.isArray(thread.entries)) throw new ShareError("site-error", "Unexpected answer from Perplexity.");
+    const read = globalThis.ShareReaders.perplexity(thread);
+    return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Perplexity\s*$/i, "").trim() || undefined };
+  }
+
+  const readers = { chatgpt: chatgptJson, claude: claudeJson, deepseek: deepseekJson, grok: grokJson, gemini: geminiText,
+                    perplexity: perplexityJson };
 
   // Page fallback: the page's turns as the same typed blocks the readers make from the JSON. Assistant HTML
   // becomes Markdown with Turndown (a maintained library, bundled in vendor/, never fetched): math as its TeX

@@ -48,7 +48,7 @@ document.getElementById("share-tab").addEventListener("click", async () => {
     await ext.tabs.sendMessage(tab.id, { type: "open-share" });
     window.close();
   } catch (e) {
-    say("Open a ChatGPT, Claude, DeepSeek or Grok conversation in this tab, then share.", true);
+    say("Open a conversation on ChatGPT, Claude, DeepSeek, Gemini, Grok or Perplexity in this tab, then share.", true);
   }
 });
 

@@ -961,6 +961,10 @@
     return { title: oneLine(title, 2000) || undefined, source: "perplexity", messages };
   }
 
+  // Internal model slugs as Perplexity names them; an unknown slug is left out rather than shown.
+  const PERPLEXITY_MODELS = { pplx_pro: "Perplexity Pro", turbo: "Perplexity", experimental: "Sonar", gpt4o: "GPT-4o",
+                              claude2: "Claude", gpt5: "GPT-5", grok4: "Grok 4" };
+
   function perplexityThread(thread) {
     // Field names from parsers' tests and stream captures (no stored thread JSON seen): read defensively.
     const messages = [];
@@ -983,8 +987,8 @@
       if (reply) blocks.push({ type: "text", text: reply });
       if (blocks.length) messages.push({ role: "assistant", content: blocks });
     });
-    const model = thread.entries.map((e) => e && e.display_model).filter((m) => typeof m === "string" && m).pop();
-    return { title: undefined, model: model ? cut(model, 100) : undefined, source: "perplexity", messages };
+    const slug = thread.entries.map((e) => e && e.display_model).filter((m) => typeof m === "string" && m).pop();
+    return { title: undefined, model: PERPLEXITY_MODELS[slug], source: "perplexity", messages };
   }
 
   function summary(payload) {

@@ -59,6 +59,10 @@ DEEPSEEK_JSON = json.loads((FIXTURES / "chats" / "deepseek_branches_edits_think.
 DEEPSEEK_ID = DEEPSEEK_JSON["data"]["biz_data"]["chat_session"]["id"]
 GROK_JSON = json.loads((FIXTURES / "chats" / "grok_websearch_citations.json").read_text())
 GROK_ID = "8e2a7b1c-4d5e-4f60-9a1b-2c3d4e5f6a7b"
+GEMINI_TEXT = (FIXTURES / "chats" / "gemini_thinking_drafts.txt").read_text()
+GEMINI_ID = "9cf87bbddf79d497"
+PERPLEXITY_JSON = json.loads((FIXTURES / "chats" / "perplexity_thread_two_turns.json").read_text())
+PERPLEXITY_SLUG = "still-paying-traffic-report-apps-Xy12.ab"
 SITE_PAGE = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body>"
              "<header id='page-header'><span>{site}</span></header><main></main>{script}</body></html>")
 
@@ -199,6 +203,36 @@ def grok(route):
     return route.fulfill(status=404, body="")
 
 
+def gemini(route):
+    path = route.request.url.split("gemini.google.com", 1)[1].split("?")[0]
+    if path == "/_/BardChatUi/data/batchexecute" and route.request.method == "POST":
+        from urllib.parse import parse_qs
+
+        form = parse_qs(route.request.post_data or "")
+        asked = json.loads(form["f.req"][0])[0][0]
+        if form.get("at") != ["gemini-at-token"] or asked[0] != "hNvQHb" or json.loads(asked[1])[0] != f"c_{GEMINI_ID}":
+            return route.fulfill(status=400, body=")]}'\n")
+        return route.fulfill(status=200, content_type="application/json; charset=utf-8", body=GEMINI_TEXT)
+    if path == f"/app/{GEMINI_ID}":
+        # The page's inline configuration, as Gemini's carries it (the token the app posts as `at`).
+        script = ("<script>window.WIZ_global_data = {\"SNlM0e\":\"gemini-at-token\",\"cfb2h\":"
+                  "\"boq_assistant-bard-web-server_20260101.00_p0\",\"FdrFJe\":\"-4242\"};</script>")
+        return route.fulfill(status=200, content_type="text/html",
+                             body=SITE_PAGE.format(title="Translating a Q&A - Gemini", site="Gemini", script=script))
+    return route.fulfill(status=404, body="")
+
+
+def perplexity(route):
+    path = route.request.url.split("www.perplexity.ai", 1)[1].split("?")[0]
+    if path == f"/rest/thread/{PERPLEXITY_SLUG}":
+        return _fulfil_json(route, PERPLEXITY_JSON)
+    if path == f"/search/{PERPLEXITY_SLUG}":
+        return route.fulfill(status=200, content_type="text/html",
+                             body=SITE_PAGE.format(title="Traffic report apps - Perplexity", site="Perplexity",
+                                                   script=""))
+    return route.fulfill(status=404, body="")
+
+
 def launch(playwright, tmp_path_factory, extension_dir: Path):
     context = playwright.chromium.launch_persistent_context(
         str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", headless=False,
@@ -208,6 +242,8 @@ def launch(playwright, tmp_path_factory, extension_dir: Path):
     context.route("https://claude.ai/**", claude)
     context.route("https://chat.deepseek.com/**", deepseek)
     context.route("https://grok.com/**", grok)
+    context.route("https://gemini.google.com/**", gemini)
+    context.route("https://www.perplexity.ai/**", perplexity)
     return context
 
 
@@ -516,6 +552,28 @@ def test_grok_shares_with_its_searches_and_citations(extension):
     answer = stored["messages"][1]["content"]
     assert answer[0]["type"] == "reasoning" and sum(b["type"] == "tool" for b in answer) == 6
     assert "<grok:" not in json.dumps(stored) and "medium.com/illumination" in answer[-1]["text"]
+    page.close()
+
+
+def test_gemini_shares_through_its_own_batchexecute_call(extension):
+    page = extension.new_page()
+    page.goto(f"https://gemini.google.com/app/{GEMINI_ID}")
+    stored = _stored(_share(page))
+    assert stored["source"] == "gemini" and stored["model"] == "Gemini 3 Pro"
+    assert stored["title"] == "Translating a Q&A"
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert stored["messages"][3]["content"][0]["type"] == "reasoning"
+    page.close()
+
+
+def test_perplexity_shares_its_thread_with_numbered_sources(extension):
+    page = extension.new_page()
+    page.goto(f"https://www.perplexity.ai/search/{PERPLEXITY_SLUG}")
+    stored = _stored(_share(page))
+    assert stored["source"] == "perplexity" and stored["model"] == "Perplexity Pro"
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    answer = stored["messages"][1]["content"][-1]["text"]
+    assert "[1](https://baike.pcauto.com.cn/433730.html)" in answer and "Sources:" in answer
     page.close()
 
 

@@ -519,3 +519,16 @@ def test_perplexity_export_has_one_user_turn_per_query_and_numbered_sources_with
     assert {int(n) for n in sources} == cited  # the cited ones, numbered as cited; the hidden list not published
     assert "display:none" not in json.dumps(payload) and "pplx-full-logo" not in json.dumps(payload)
     _no_site_markup(payload)
+
+
+def test_perplexity_thread_json_reads_the_plan_and_resolves_numbered_citations():
+    """The thread JSON (entries with blocks, field names from public parsers: no stored thread was found):
+    the search plan as reasoning, [n] markers as links to web result n, an internal model slug named."""
+    payload = read("perplexity", CHATS / "perplexity_thread_two_turns.json")["payload"]
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert payload["model"] == "Perplexity Pro"
+    plan, answer = payload["messages"][1]["content"]
+    assert plan == {"type": "reasoning", "title": "Search plan",
+                    "text": "- Find the platforms that still pay for reports\n- Check each city's current rules"}
+    assert "[1](https://baike.pcauto.com.cn/433730.html)" in answer["text"] and "\nSources:\n" in answer["text"]
+    _no_site_markup(payload)
