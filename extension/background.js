@@ -51,9 +51,14 @@ async function share(payload) {
 }
 
 // An image's bytes from a chat site's file host (a signed URL on another host than the page's, so the content
-// script cannot read it under the page's CORS rules). Only https URLs of the chat sites' own hosts.
-const IMAGE_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^claude\.ai$/, /^[\w.-]+\.oaiusercontent\.com$/,
-                     /^assets\.grok\.com$/, /^chat\.deepseek\.com$/, /^lh3\.googleusercontent\.com$/];
+// script cannot read it under the page's CORS rules). Only https URLs of the hosts the asking site itself uses:
+// a script on Grok's page cannot have the extension fetch from ChatGPT's file host, or anywhere else.
+const OPENAI_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^[\w.-]+\.oaiusercontent\.com$/];
+const IMAGE_HOSTS = {
+  "chatgpt.com": OPENAI_HOSTS, "chat.openai.com": OPENAI_HOSTS, "claude.ai": [/^claude\.ai$/],
+  "chat.deepseek.com": [/^chat\.deepseek\.com$/], "grok.com": [/^grok\.com$/, /^assets\.grok\.com$/],
+  "gemini.google.com": [/^lh3\.googleusercontent\.com$/], "www.perplexity.ai": [/^www\.perplexity\.ai$/],
+};
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 function toBase64(bytes) {
@@ -62,10 +67,11 @@ function toBase64(bytes) {
   return btoa(text);
 }
 
-async function image(url) {
+async function image(url, siteHost) {
   let parsed;
   try { parsed = new URL(url); } catch (e) { parsed = null; }
-  if (!parsed || parsed.protocol !== "https:" || !IMAGE_HOSTS.some((host) => host.test(parsed.hostname))) {
+  const hosts = IMAGE_HOSTS[siteHost] || [];
+  if (!parsed || parsed.protocol !== "https:" || !hosts.some((host) => host.test(parsed.hostname))) {
     return { ok: false, error: { kind: "refused", message: "Not a chat site's file." } };
   }
   let response;
@@ -121,6 +127,7 @@ async function verify(server) {
 // Who may ask for what. Our content script on a chat site may read the settings and share; only the
 // extension's own pages (popup, options) may list shares and their delete keys, delete, or change servers.
 const CHAT_ORIGINS = CHAT_SITES.map((pattern) => pattern.replace("/*", ""));
+const hostOf = (url) => { try { return new URL(String(url)).hostname; } catch (e) { return ""; } };
 function senderKind(sender) {
   if (!sender || sender.id !== ext.runtime.id) return null;
   const url = String(sender.url || "");
@@ -136,7 +143,7 @@ ext.runtime.onMessage.addListener((message, sender, respond) => {
     shares: () => shares(),
     delete: () => remove(message.id),
     verify: () => verify(message.server),
-    image: () => image(String(message.url || "")),
+    image: () => image(String(message.url || ""), hostOf(sender && sender.url)),
     media: () => media(String(message.data || ""), String(message.contentType || "")),
   };
   const allowed = { "extension-page": ["config", "share", "shares", "delete", "verify"],

@@ -577,6 +577,19 @@ def test_perplexity_shares_its_thread_with_numbered_sources(extension):
     page.close()
 
 
+def test_each_site_may_have_images_fetched_only_from_its_own_hosts(extension):
+    """The background fetches an image for a chat site's content script only from that site's own hosts: a
+    script on Grok's page cannot have it fetch from ChatGPT's file host (or anywhere else)."""
+    fetch = "([url, site]) => image(url, site).then((answer) => answer.ok ? 'ok' : answer.error.kind)"
+    worker = extension.worker
+    assert worker.evaluate(fetch, ["https://files.oaiusercontent.com/file-1?sig=x", "grok.com"]) == "refused"
+    assert worker.evaluate(fetch, ["https://assets.grok.com/users/u/img.png", "chatgpt.com"]) == "refused"
+    assert worker.evaluate(fetch, ["https://evil.example/x.png", "gemini.google.com"]) == "refused"
+    assert worker.evaluate(fetch, ["http://assets.grok.com/x.png", "grok.com"]) == "refused"  # https only
+    # Its own host is tried (unreachable from the test machine: nothing leaves it).
+    assert worker.evaluate(fetch, ["https://assets.grok.com/users/u/img.png", "grok.com"]) != "refused"
+
+
 def test_the_bundled_turndown_is_the_maintained_library_unchanged():
     """extension/vendor/ holds npm's turndown and turndown-plugin-gfm as published (package.json pins them)."""
     root = Path(__file__).resolve().parent.parent
