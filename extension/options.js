@@ -12,9 +12,12 @@ document.getElementById("form").addEventListener("submit", async (event) => {
   try { url = new URL(input.value.trim()); } catch (e) { say("That is not a URL.", true); return; }
   if (!["http:", "https:"].includes(url.protocol)) { say("Use an http or https address.", true); return; }
   const server = url.origin + url.pathname.replace(/\/+$/, "");
-  // Servers other than the local ones need a host permission, asked for now (this click is the user gesture).
-  const origins = [`${url.origin}/*`];
-  if (!(await ext.permissions.contains({ origins })) && !(await ext.permissions.request({ origins }))) {
+  // Servers other than the local ones need a host permission, asked for now. A match pattern has no port
+  // (http://127.0.0.1/* covers every port; Firefox answers false for one with a port even when it is granted),
+  // and the request comes first, with no await before it: Firefox honours it only inside this click's gesture,
+  // and it answers true at once, without a prompt, for what is granted already.
+  const origins = [`${url.protocol}//${url.hostname}/*`];
+  if (!(await ext.permissions.request({ origins }))) {
     say(`Permission to reach ${url.origin} was not given.`, true);
     return;
   }
