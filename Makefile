@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Browser tests: axe-core from npm (injected into pages) and Debian's Chromium.
+# Browser tests: axe-core from npm (injected into pages), Debian's Chromium and Firefox ESR.
 NODE_STAMP := node_modules/.installed
 CHROMIUM   := /usr/bin/chromium
 
@@ -27,7 +27,15 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	else echo "The browser tests need Debian's Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi
 
-browser-deps: $(NODE_STAMP) $(CHROMIUM)
+# The extension's Firefox tests: Debian's firefox-esr from the security suite (153; the main suite's 140 refuses an
+# add-on that asks for 142), driven over WebDriver BiDi (tests/firefox_bidi.py).
+FIREFOX := /usr/bin/firefox-esr
+
+$(FIREFOX):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends firefox-esr; \
+	else echo "The Firefox tests need Debian's firefox-esr: sudo apt-get install -y firefox-esr" >&2; exit 1; fi
+
+browser-deps: $(NODE_STAMP) $(CHROMIUM) $(FIREFOX)
 
 ## Start the moto server (in-memory DynamoDB + S3) and `chalice local`; Ctrl-C stops both. SEED=1 adds demo data,
 ## SEED=10000 that many realistic conversations too; PERSIST=.localdata keeps the data across restarts.

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "extension"
 
 
-def build(out: Path) -> list[Path]:
-    manifest = json.loads((SOURCE / "manifest.json").read_text())
+def build(out: Path, source: Path = SOURCE) -> list[Path]:
+    """Both stores' packages of the extension in `source` (extension/; the tests build a copy too)."""
+    manifest = json.loads((source / "manifest.json").read_text())
     chrome = {**manifest, "background": {"service_worker": manifest["background"]["service_worker"]}}
     chrome.pop("browser_specific_settings", None)
     firefox = {**manifest, "background": {"scripts": manifest["background"]["scripts"]}}
@@ -26,9 +27,9 @@ def build(out: Path) -> list[Path]:
         target = out / f"sharegpt-{store}.zip"
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("manifest.json", json.dumps(store_manifest, indent=2) + "\n")
-            for path in sorted(SOURCE.rglob("*")):
+            for path in sorted(source.rglob("*")):
                 if path.is_file() and path.name != "manifest.json":
-                    archive.write(path, path.relative_to(SOURCE).as_posix())
+                    archive.write(path, path.relative_to(source).as_posix())
         written.append(target)
     return written
 
