@@ -86,7 +86,10 @@ def open_root_package(tmp_path_factory) -> Path:
     return next(p for p in build(tmp_path_factory.mktemp("dist"), source) if p.name == "sharegpt-firefox.zip")
 
 
-ROOT_OF = "document.querySelector('sgpt-action').shadowRoot"
+ROOT_OF = "document.querySelector('sgpt-action')?.shadowRoot"
+# The dialog's Share button, scrolled into view (a long dialog can put it below the fold), as a box to click.
+SHARE_BUTTON = (f"(b => b && (b.scrollIntoView({{block: 'center'}}), b.getBoundingClientRect().toJSON()))"
+                f"([...({ROOT_OF}?.querySelectorAll('.dialog button') || [])].find(b => b.textContent === 'Share'))")
 
 
 def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root_package, chalice_local):
@@ -97,15 +100,80 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
         browser.intercept("https://chatgpt.com/", chatgpt)
         browser.navigate(f"https://chatgpt.com/c/{CHATGPT_ID}")
         browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
-        share = f"[...{ROOT_OF}.querySelectorAll('.dialog button')].find(b => b.textContent === 'Share')"
-        browser.click(f"{share}?.getBoundingClientRect().toJSON()")
-        cid = browser.wait_for(f"{ROOT_OF}.querySelector('.link')?.dataset.id")
+        browser.click(SHARE_BUTTON)
+        cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id")
     finally:
         browser.stop()
     stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
     assert stored["source"] == "chatgpt" and stored["messages"][0]["content"][0]["text"] == \
         "How do I add numbers in Python?"
+
+
+def _site(method: str, url: str) -> tuple[int, str, str]:
+    """Every chat site the readers support, answered as test_extension's routes answer them for Chromium."""
+    import test_extension as chromium
+
+    host, _, rest = url.split("://", 1)[1].partition("/")
+    path = "/" + rest.split("?")[0]
+    page = chromium.SITE_PAGE
+    if host == "claude.ai":
+        if path == "/api/organizations":
+            return 200, "application/json", json.dumps([{"uuid": "org-1", "name": "Personal"}])
+        if path == f"/api/organizations/org-1/chat_conversations/{chromium.CLAUDE_ID}":
+            return 200, "application/json", json.dumps(chromium.CLAUDE_JSON)
+        if path.startswith("/chat/"):
+            return 200, "text/html", (FIXTURES / "claude_page.html").read_text()
+    if host == "chat.deepseek.com":
+        if path == "/api/v0/chat/history_messages":
+            return 200, "application/json", json.dumps(chromium.DEEPSEEK_JSON)
+        script = "<script>localStorage.setItem('userToken', JSON.stringify({value: 'ds-user-token'}))</script>"
+        return 200, "text/html", page.format(title="test_chat - DeepSeek", site="DeepSeek", script=script)
+    if host == "grok.com":
+        responses = chromium.GROK_JSON["responses"]
+        if path.endswith("/response-node"):
+            return 200, "application/json", json.dumps({"responseNodes": [
+                {"responseId": r["responseId"], "sender": r["sender"], "parentResponseId": r.get("parentResponseId")}
+                for r in responses]})
+        if path.endswith("/load-responses"):
+            return 200, "application/json", json.dumps({"responses": responses})
+        return 200, "text/html", page.format(title="Pretraining a 7B model - Grok", site="Grok", script="")
+    if host == "gemini.google.com":
+        if path == "/_/BardChatUi/data/batchexecute":
+            return 200, "application/json; charset=utf-8", chromium.GEMINI_TEXT
+        script = "<script>window.WIZ_global_data = {\"SNlM0e\":\"gemini-at-token\",\"cfb2h\":\"bl\"};</script>"
+        return 200, "text/html", page.format(title="Translating a Q&A - Gemini", site="Gemini", script=script)
+    if host == "www.perplexity.ai":
+        if path.startswith("/rest/thread/"):
+            return 200, "application/json", json.dumps(chromium.PERPLEXITY_JSON)
+        return 200, "text/html", page.format(title="Traffic report apps - Perplexity", site="Perplexity", script="")
+    return 404, "text/plain", ""
+
+
+@pytest.mark.parametrize("url,source,turns", [
+    ("https://claude.ai/chat/{CLAUDE_ID}", "claude", 4),
+    ("https://chat.deepseek.com/a/chat/s/{DEEPSEEK_ID}", "deepseek", 2),
+    ("https://grok.com/c/{GROK_ID}", "grok", 2),
+    ("https://gemini.google.com/app/{GEMINI_ID}", "gemini", 4),
+    ("https://www.perplexity.ai/search/{PERPLEXITY_SLUG}", "perplexity", 4)])
+def test_every_other_supported_site_shares_in_firefox(open_root_package, chalice_local, url, source, turns):
+    import test_extension as chromium
+
+    browser = Firefox(ADDON_ID)
+    try:
+        browser.install(open_root_package)
+        assert _save_server(browser, chalice_local).startswith("Saved")
+        target = url.format(**{name: getattr(chromium, name) for name in (
+            "CLAUDE_ID", "DEEPSEEK_ID", "GROK_ID", "GEMINI_ID", "PERPLEXITY_SLUG")})
+        browser.intercept(target.split("/", 3)[0] + "//" + target.split("/")[2] + "/", _site)
+        browser.navigate(target)
+        browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
+        browser.click(SHARE_BUTTON)
+        cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id")
+    finally:
+        browser.stop()
+    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    assert stored["source"] == source and len(stored["messages"]) == turns
 
 
 def test_the_package_is_what_make_extension_builds(firefox_package):
