@@ -110,44 +110,64 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
         "How do I add numbers in Python?"
 
 
-def _site(method: str, url: str) -> tuple[int, str, str]:
-    """Every chat site the readers support, answered as test_extension's routes answer them for Chromium."""
+def _claude(path: str) -> tuple[int, str, str]:
     import test_extension as chromium
 
+    if path == "/api/organizations":
+        return 200, "application/json", json.dumps([{"uuid": "org-1", "name": "Personal"}])
+    if path == f"/api/organizations/org-1/chat_conversations/{chromium.CLAUDE_ID}":
+        return 200, "application/json", json.dumps(chromium.CLAUDE_JSON)
+    return 200, "text/html", (FIXTURES / "claude_page.html").read_text()
+
+
+def _deepseek(path: str) -> tuple[int, str, str]:
+    import test_extension as chromium
+
+    if path == "/api/v0/chat/history_messages":
+        return 200, "application/json", json.dumps(chromium.DEEPSEEK_JSON)
+    script = "<script>localStorage.setItem('userToken', JSON.stringify({value: 'ds-user-token'}))</script>"
+    return 200, "text/html", chromium.SITE_PAGE.format(title="test_chat - DeepSeek", site="DeepSeek", script=script)
+
+
+def _grok(path: str) -> tuple[int, str, str]:
+    import test_extension as chromium
+
+    responses = chromium.GROK_JSON["responses"]
+    if path.endswith("/response-node"):
+        return 200, "application/json", json.dumps({"responseNodes": [
+            {"responseId": r["responseId"], "sender": r["sender"], "parentResponseId": r.get("parentResponseId")}
+            for r in responses]})
+    if path.endswith("/load-responses"):
+        return 200, "application/json", json.dumps({"responses": responses})
+    return 200, "text/html", chromium.SITE_PAGE.format(title="Pretraining a 7B model - Grok", site="Grok", script="")
+
+
+def _gemini(path: str) -> tuple[int, str, str]:
+    import test_extension as chromium
+
+    if path == "/_/BardChatUi/data/batchexecute":
+        return 200, "application/json; charset=utf-8", chromium.GEMINI_TEXT
+    script = "<script>window.WIZ_global_data = {\"SNlM0e\":\"gemini-at-token\",\"cfb2h\":\"bl\"};</script>"
+    return 200, "text/html", chromium.SITE_PAGE.format(title="Translating a Q&A - Gemini", site="Gemini", script=script)
+
+
+def _perplexity(path: str) -> tuple[int, str, str]:
+    import test_extension as chromium
+
+    if path.startswith("/rest/thread/"):
+        return 200, "application/json", json.dumps(chromium.PERPLEXITY_JSON)
+    return 200, "text/html", chromium.SITE_PAGE.format(title="Traffic report apps - Perplexity", site="Perplexity",
+                                                       script="")
+
+
+SITES = {"claude.ai": _claude, "chat.deepseek.com": _deepseek, "grok.com": _grok, "gemini.google.com": _gemini,
+         "www.perplexity.ai": _perplexity}
+
+
+def _site(method: str, url: str) -> tuple[int, str, str]:
+    """Every chat site the readers support, answered as test_extension's routes answer them for Chromium."""
     host, _, rest = url.split("://", 1)[1].partition("/")
-    path = "/" + rest.split("?")[0]
-    page = chromium.SITE_PAGE
-    if host == "claude.ai":
-        if path == "/api/organizations":
-            return 200, "application/json", json.dumps([{"uuid": "org-1", "name": "Personal"}])
-        if path == f"/api/organizations/org-1/chat_conversations/{chromium.CLAUDE_ID}":
-            return 200, "application/json", json.dumps(chromium.CLAUDE_JSON)
-        if path.startswith("/chat/"):
-            return 200, "text/html", (FIXTURES / "claude_page.html").read_text()
-    if host == "chat.deepseek.com":
-        if path == "/api/v0/chat/history_messages":
-            return 200, "application/json", json.dumps(chromium.DEEPSEEK_JSON)
-        script = "<script>localStorage.setItem('userToken', JSON.stringify({value: 'ds-user-token'}))</script>"
-        return 200, "text/html", page.format(title="test_chat - DeepSeek", site="DeepSeek", script=script)
-    if host == "grok.com":
-        responses = chromium.GROK_JSON["responses"]
-        if path.endswith("/response-node"):
-            return 200, "application/json", json.dumps({"responseNodes": [
-                {"responseId": r["responseId"], "sender": r["sender"], "parentResponseId": r.get("parentResponseId")}
-                for r in responses]})
-        if path.endswith("/load-responses"):
-            return 200, "application/json", json.dumps({"responses": responses})
-        return 200, "text/html", page.format(title="Pretraining a 7B model - Grok", site="Grok", script="")
-    if host == "gemini.google.com":
-        if path == "/_/BardChatUi/data/batchexecute":
-            return 200, "application/json; charset=utf-8", chromium.GEMINI_TEXT
-        script = "<script>window.WIZ_global_data = {\"SNlM0e\":\"gemini-at-token\",\"cfb2h\":\"bl\"};</script>"
-        return 200, "text/html", page.format(title="Translating a Q&A - Gemini", site="Gemini", script=script)
-    if host == "www.perplexity.ai":
-        if path.startswith("/rest/thread/"):
-            return 200, "application/json", json.dumps(chromium.PERPLEXITY_JSON)
-        return 200, "text/html", page.format(title="Traffic report apps - Perplexity", site="Perplexity", script="")
-    return 404, "text/plain", ""
+    return SITES[host]("/" + rest.split("?")[0]) if host in SITES else (404, "text/plain", "")
 
 
 @pytest.mark.parametrize("url,source,turns", [

@@ -46,7 +46,7 @@ def list_conversations() -> Response:
     params = callers.query(routes.current_request)
     kind = params.get("type", "top")  # "type=" is not a type: 400
     search = params.get("search") or None
-    source = params.get("source") or None
+    source = params.get("source")  # present but empty or unknown: a 400 naming it
     rows, next_cursor = listings.list_public(kind, callers.int_param(params, "page"), params.get("cursor") or None,
                                              search, source=source)
     headers = {}
