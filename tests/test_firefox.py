@@ -102,12 +102,35 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
         browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
         browser.click(SHARE_BUTTON)
         cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id")
+        # The toolbar popup lists what this browser shared (its delete keys stay in the add-on's storage).
+        browser.navigate(f"moz-extension://{EXTENSION_UUID}/popup.html")
+        listed = browser.wait_for("[...document.querySelectorAll('#shares li')].map(li => li.textContent).join('|')")
+        assert stored_title(cid) in listed
     finally:
         browser.stop()
     stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
     assert stored["source"] == "chatgpt" and stored["messages"][0]["content"][0]["text"] == \
         "How do I add numbers in Python?"
+
+
+def stored_title(cid: str) -> str:
+    return requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()["title"]
+
+
+def test_a_hostile_page_cannot_reach_or_press_the_interface(firefox, chalice_local):
+    """The real package: the shadow root is closed to the page, and the page's own synthetic click on the host
+    opens nothing; a person's click does."""
+    firefox.intercept("https://chatgpt.com/", chatgpt)
+    firefox.navigate(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    firefox.wait_for("document.querySelector('sgpt-action') !== null")
+    assert firefox.evaluate("document.querySelector('sgpt-action').shadowRoot") is None
+    covered = "document.elementFromPoint(innerWidth / 2, innerHeight / 2)?.tagName === 'SGPT-ACTION'"
+    firefox.evaluate("(document.querySelector('sgpt-action').click(), true)")
+    firefox.evaluate("new Promise(r => setTimeout(r, 300)).then(() => true)")  # a chance to be wrong
+    assert firefox.evaluate(covered) is False
+    firefox.click("document.querySelector('sgpt-action').getBoundingClientRect().toJSON()")
+    firefox.wait_for(covered)
 
 
 def _claude(path: str) -> tuple[int, str, str]:
