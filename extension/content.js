@@ -267,7 +267,11 @@
       if (!response || !response.ok) return null;
       const declared = Number(response.headers.get("content-length") || 0);
       if (declared > MAX_IMAGE_BYTES) return null;
-      bytes = new Uint8Array(await response.arrayBuffer());
+      // Copied into an array of this script's own: in Firefox the response's buffer belongs to the page, and
+      // reading a view of it (subarray, spread) is "Permission denied to access property constructor".
+      const buffer = await response.arrayBuffer();
+      bytes = new Uint8Array(buffer.byteLength);
+      bytes.set(new Uint8Array(buffer));
     } else {
       const answer = await ext.runtime.sendMessage({ type: "image", url: found.url });
       if (!answer || !answer.ok) return null;

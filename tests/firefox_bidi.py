@@ -6,6 +6,7 @@ navigate, evaluate, click as a person does, stop (the process and its profile al
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import queue
@@ -66,7 +67,7 @@ class Firefox:
         self._results: dict[int, queue.Queue[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
-        self._routes: list[tuple[str, Callable[[str, str], tuple[int, str, str]]]] = []
+        self._routes: list[tuple[str, Callable[[str, str], tuple[int, str, str | bytes]]]] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.send("session.new", {"capabilities": {"alwaysMatch": {"acceptInsecureCerts": True}}})
@@ -130,9 +131,9 @@ class Firefox:
         return self.send("webExtension.install", {"extensionData": {"type": "archivePath",
                                                                     "path": str(archive)}})["extension"]
 
-    def intercept(self, url_prefix: str, handler: Callable[[str, str], tuple[int, str, str]]) -> None:
+    def intercept(self, url_prefix: str, handler: Callable[[str, str], tuple[int, str, str | bytes]]) -> None:
         """Answer every request of the tab whose URL starts with `url_prefix` (a chat site, which must never be
-        reached): handler(method, url) -> (status, content type, body)."""
+        reached): handler(method, url) -> (status, content type, body: text, or bytes for an image)."""
         if not self._routes:
             self.send("session.subscribe", {"events": ["network.beforeRequestSent"]})
             self._handlers["network.beforeRequestSent"] = self._on_request
@@ -148,10 +149,12 @@ class Firefox:
         for prefix, handler in self._routes:
             if request["url"].startswith(prefix):
                 status, content_type, body = handler(request["method"], request["url"])
+                value = ({"type": "base64", "value": base64.b64encode(body).decode()} if isinstance(body, bytes)
+                         else {"type": "string", "value": body})
                 self.send("network.provideResponse", {
                     "request": request["request"], "statusCode": status, "reasonPhrase": "OK",
                     "headers": [{"name": "Content-Type", "value": {"type": "string", "value": content_type}}],
-                    "body": {"type": "string", "value": body}})
+                    "body": value})
                 return
         self.send("network.continueRequest", {"request": request["request"]})
 

@@ -62,13 +62,27 @@ CHATGPT_JSON = json.loads((FIXTURES / "chatgpt_conversation.json").read_text())
 CHATGPT_ID = "6745f0c2-aaaa-8000-bbbb-000000000001"
 
 
-def chatgpt(method: str, url: str) -> tuple[int, str, str]:
-    """chatgpt.com as the tests answer it (as test_extension's route does for Chromium)."""
+def chatgpt(method: str, url: str) -> tuple[int, str, str | bytes]:
+    """chatgpt.com as the tests answer it (as test_extension's route does for Chromium): conversations, the
+    file download API and the image bytes behind it."""
+    import test_extension as chromium
+
     path = url.split("chatgpt.com", 1)[1].split("?")[0]
     if path == "/api/auth/session":
         return 200, "application/json", json.dumps({"accessToken": "test-access-token"})
     if path == f"/backend-api/conversation/{CHATGPT_ID}":
         return 200, "application/json", json.dumps(CHATGPT_JSON)
+    if path == f"/backend-api/conversation/{chromium.IMAGES_ID}":
+        return 200, "application/json", json.dumps(chromium.IMAGES_JSON)
+    if path.startswith("/backend-api/files/download/"):
+        file_id = path.rsplit("/", 1)[1]
+        if file_id not in chromium.IMAGE_BYTES:
+            return 404, "application/json", json.dumps({"detail": "File not found"})
+        return 200, "application/json", json.dumps({
+            "status": "success", "download_url": f"https://chatgpt.com/backend-api/estuary/content?id={file_id}&sig=abc"})
+    if path == "/backend-api/estuary/content":
+        file_id = url.split("id=", 1)[1].split("&")[0]
+        return 200, "image/png", chromium.IMAGE_BYTES[file_id]()
     if path.startswith("/c/"):
         return 200, "text/html; charset=utf-8", (FIXTURES / "chatgpt_page.html").read_text()
     return 404, "text/plain", ""
@@ -112,6 +126,31 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
     assert stored["source"] == "chatgpt" and stored["messages"][0]["content"][0]["text"] == \
         "How do I add numbers in Python?"
+
+
+def test_images_are_fetched_and_uploaded_in_firefox(open_root_package, chalice_local):
+    """A user's photo and a generated image, fetched through ChatGPT's download API and uploaded by the
+    background straight to storage; the expired third one stays a named placeholder."""
+    import test_extension as chromium
+
+    browser = Firefox(ADDON_ID)
+    try:
+        browser.install(open_root_package)
+        assert _save_server(browser, chalice_local).startswith("Saved")
+        browser.intercept("https://chatgpt.com/", chatgpt)
+        browser.navigate(f"https://chatgpt.com/c/{chromium.IMAGES_ID}")
+        browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
+        note = browser.wait_for(f"{ROOT_OF}?.querySelector('.images-note')?.textContent.includes('KB') && "
+                                f"{ROOT_OF}.querySelector('.images-note').textContent")
+        assert note.startswith("(2 images,") and "1 could not be fetched" in note
+        browser.click(SHARE_BUTTON)
+        cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id", timeout=40)
+    finally:
+        browser.stop()
+    images = [b for m in requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()["messages"]
+              for b in m["content"] if b["type"] == "image"]
+    assert [bool(b.get("media")) for b in images] == [True, True, False]
+    assert (images[0]["width"], images[0]["height"]) == (120, 90) and images[1]["media"].endswith(".png")
 
 
 def stored_title(cid: str) -> str:
