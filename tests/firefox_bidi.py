@@ -161,10 +161,10 @@ class Firefox:
     def navigate(self, url: str) -> None:
         self.send("browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"})
 
-    def evaluate(self, expression: str) -> Any:
-        """A JavaScript expression in the page (awaited); its JSON-able value."""
+    def evaluate(self, expression: str, context: str | None = None) -> Any:
+        """A JavaScript expression in the page (awaited), or in another tab's; its JSON-able value."""
         result = self.send("script.evaluate", {"expression": f"(async () => JSON.stringify(await ({expression})))()",
-                                               "target": {"context": self.context}, "awaitPromise": True})
+                                               "target": {"context": context or self.context}, "awaitPromise": True})
         if result.get("type") == "exception":
             raise BiDiError(str(result.get("exceptionDetails", {}).get("text")))
         value = result["result"].get("value")
@@ -180,6 +180,20 @@ class Firefox:
             if time.monotonic() > deadline:
                 raise BiDiError(f"not true within {timeout} s: {expression}")
             time.sleep(0.1)
+
+    def wait_for_context(self, url_prefix: str, timeout: float = 20.0) -> str:
+        """The tab (browsing context) that has opened a URL starting with `url_prefix`, and finished loading it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for tab in self.send("browsingContext.getTree", {})["contexts"]:
+                if tab["url"].startswith(url_prefix):
+                    try:
+                        if self.evaluate("document.readyState === 'complete'", tab["context"]):
+                            return str(tab["context"])
+                    except BiDiError:
+                        pass  # still navigating
+            time.sleep(0.1)
+        raise BiDiError(f"no tab opened {url_prefix} within {timeout} s")
 
     def click(self, box_expression: str) -> None:
         """A person's click (trusted input) at the middle of the box an expression returns ({x, y, width, height})."""

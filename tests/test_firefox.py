@@ -114,8 +114,17 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
         browser.intercept("https://chatgpt.com/", chatgpt)
         browser.navigate(f"https://chatgpt.com/c/{CHATGPT_ID}")
         browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
+        # The dialog says what will be published before anything is.
+        summary = browser.wait_for(f"{ROOT_OF}?.querySelector('.summary')?.textContent")
+        assert summary == "Will publish: 4 turns.", summary
         browser.click(SHARE_BUTTON)
         cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id")
+        # Open: our page, in a new tab, with the delete key in the fragment (which leaves the address bar).
+        opened = (f"(b => b && b.getBoundingClientRect().toJSON())([...{ROOT_OF}.querySelectorAll('.dialog button')]"
+                  ".find(b => b.textContent === 'Open'))")
+        browser.click(opened)
+        page = browser.wait_for_context(f"{SITE}/c/{cid}")
+        assert browser.evaluate("document.querySelector('h1').textContent", page) == stored_title(cid)
         # The toolbar popup lists what this browser shared (its delete keys stay in the add-on's storage).
         browser.navigate(f"moz-extension://{EXTENSION_UUID}/popup.html")
         listed = browser.wait_for("[...document.querySelectorAll('#shares li')].map(li => li.textContent).join('|')")
