@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -106,14 +109,25 @@ SHARE_BUTTON = (f"(b => b && (b.scrollIntoView({{block: 'center'}}), b.getBoundi
                 f"([...({ROOT_OF}?.querySelectorAll('.dialog button') || [])].find(b => b.textContent === 'Share'))")
 
 
-def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root_package, chalice_local):
+@contextmanager
+def share_dialog(package: Path, server: str, url: str, answer: Any) -> Iterator[Firefox]:
+    """Firefox with the package installed and pointed at `server`, on the chat page `url` (its site answered by
+    `answer`), the Share button pressed as a person presses it; stopped afterwards whatever happens."""
     browser = Firefox(ADDON_ID)
     try:
-        browser.install(open_root_package)
-        assert _save_server(browser, chalice_local).startswith("Saved")
-        browser.intercept("https://chatgpt.com/", chatgpt)
-        browser.navigate(f"https://chatgpt.com/c/{CHATGPT_ID}")
+        browser.install(package)
+        assert _save_server(browser, server).startswith("Saved")
+        browser.intercept("/".join(url.split("/")[:3]) + "/", answer)
+        browser.navigate(url)
         browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
+        yield browser
+    finally:
+        browser.stop()
+
+
+def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root_package, chalice_local):
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    with share_dialog(open_root_package, chalice_local, url, chatgpt) as browser:
         # The dialog says what will be published before anything is.
         summary = browser.wait_for(f"{ROOT_OF}?.querySelector('.summary')?.textContent")
         assert summary == "Will publish: 4 turns.", summary
@@ -129,8 +143,6 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
         browser.navigate(f"moz-extension://{EXTENSION_UUID}/popup.html")
         listed = browser.wait_for("[...document.querySelectorAll('#shares li')].map(li => li.textContent).join('|')")
         assert stored_title(cid) in listed
-    finally:
-        browser.stop()
     stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
     assert stored["source"] == "chatgpt" and stored["messages"][0]["content"][0]["text"] == \
@@ -142,20 +154,13 @@ def test_images_are_fetched_and_uploaded_in_firefox(open_root_package, chalice_l
     background straight to storage; the expired third one stays a named placeholder."""
     import test_extension as chromium
 
-    browser = Firefox(ADDON_ID)
-    try:
-        browser.install(open_root_package)
-        assert _save_server(browser, chalice_local).startswith("Saved")
-        browser.intercept("https://chatgpt.com/", chatgpt)
-        browser.navigate(f"https://chatgpt.com/c/{chromium.IMAGES_ID}")
-        browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
+    url = f"https://chatgpt.com/c/{chromium.IMAGES_ID}"
+    with share_dialog(open_root_package, chalice_local, url, chatgpt) as browser:
         note = browser.wait_for(f"{ROOT_OF}?.querySelector('.images-note')?.textContent.includes('KB') && "
                                 f"{ROOT_OF}.querySelector('.images-note').textContent")
         assert note.startswith("(2 images,") and "1 could not be fetched" in note
         browser.click(SHARE_BUTTON)
         cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id", timeout=40)
-    finally:
-        browser.stop()
     images = [b for m in requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()["messages"]
               for b in m["content"] if b["type"] == "image"]
     assert [bool(b.get("media")) for b in images] == [True, True, False]
@@ -250,19 +255,11 @@ def _site(method: str, url: str) -> tuple[int, str, str]:
 def test_every_other_supported_site_shares_in_firefox(open_root_package, chalice_local, url, source, turns):
     import test_extension as chromium
 
-    browser = Firefox(ADDON_ID)
-    try:
-        browser.install(open_root_package)
-        assert _save_server(browser, chalice_local).startswith("Saved")
-        target = url.format(**{name: getattr(chromium, name) for name in (
-            "CLAUDE_ID", "DEEPSEEK_ID", "GROK_ID", "GEMINI_ID", "PERPLEXITY_SLUG")})
-        browser.intercept(target.split("/", 3)[0] + "//" + target.split("/")[2] + "/", _site)
-        browser.navigate(target)
-        browser.click(f"{ROOT_OF}?.querySelector('.share:not([hidden])')?.getBoundingClientRect().toJSON()")
+    target = url.format(**{name: getattr(chromium, name) for name in (
+        "CLAUDE_ID", "DEEPSEEK_ID", "GROK_ID", "GEMINI_ID", "PERPLEXITY_SLUG")})
+    with share_dialog(open_root_package, chalice_local, target, _site) as browser:
         browser.click(SHARE_BUTTON)
         cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id")
-    finally:
-        browser.stop()
     stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
     assert stored["source"] == source and len(stored["messages"]) == turns
 

@@ -2,6 +2,8 @@
 logged; the abuse page says how it works."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Response
 
 from .. import callers
@@ -117,14 +119,21 @@ def log_api() -> Response:
     return json_response({"entries": entries, "next": next_cursor})
 
 
+def _sign_in_first(request: Any) -> Response | None:
+    """A moderators' page: signed out, to the sign-in form and back here; signed in but not a moderator, 403."""
+    if callers.optional_user(request) is None:
+        return redirect(f"/signin?next={request.path if request.path.startswith('/moderation') else '/moderation'}")
+    callers.moderator(request)
+    return None
+
+
 @routes.route("/moderation", methods=["GET"])
 def queue_page() -> Response:
     from .. import moderation, pages
 
     request = routes.current_request
-    if callers.optional_user(request) is None:
-        return redirect("/signin?next=/moderation")
-    callers.moderator(request)
+    if (signed_out := _sign_in_first(request)) is not None:
+        return signed_out
     params = callers.query(request)
     try:
         rows, next_cursor = moderation.queue(params.get("cursor") or None)
@@ -154,9 +163,8 @@ def log_page() -> Response:
     from .. import moderation, pages
 
     request = routes.current_request
-    if callers.optional_user(request) is None:
-        return redirect("/signin?next=/moderation/log")
-    callers.moderator(request)
+    if (signed_out := _sign_in_first(request)) is not None:
+        return signed_out
     try:
         entries, next_cursor = moderation.audit_log(callers.query(request).get("cursor") or None)
     except ApiError:
