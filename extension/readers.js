@@ -785,7 +785,28 @@
         : compact({ type: "file", name: cut(String(f.fileName), 300), mimeType: f.fileMimeType ? cut(String(f.fileMimeType), 100) : undefined })));
   }
 
-  function grok(responses, nodes) {
+  // A conversation of Grok's data export (prod-grok-backend.json: {conversation, responses: [{response}]}, snake
+  // case, BSON dates) in load-responses' shape; other values pass through.
+  function grokExportEntry(entry) {
+    if (!entry || !entry.conversation || !Array.isArray(entry.responses)) return entry;
+    const date = (value) => {
+      const ms = Number(value && value.$date && (value.$date.$numberLong ?? value.$date));
+      return Number.isFinite(ms) ? new Date(ms).toISOString() : typeof value === "string" ? value : undefined;
+    };
+    const responses = entry.responses.map((r) => r && r.response).filter(Boolean).map((r) => ({
+      responseId: r._id, message: r.message,
+      sender: r.sender === "human" || r.sender === "USER" ? "human" : "ASSISTANT",
+      createTime: date(r.create_time), parentResponseId: r.parent_response_id || undefined, model: r.model,
+      webSearchResults: r.web_search_results, citedWebSearchResults: r.cited_web_search_results,
+      thinkingTrace: r.thinking_trace, thinkingStartTime: date(r.thinking_start_time),
+      thinkingEndTime: date(r.thinking_end_time), steps: r.steps, generatedImageUrls: r.generated_image_urls,
+      cardAttachmentsJson: r.card_attachments_json,
+    }));
+    return { responses, title: entry.conversation.title };
+  }
+
+  function grok(responsesIn, nodes) {
+    const responses = grokExportEntry(responsesIn);
     const list = Array.isArray(responses) ? responses : responses && Array.isArray(responses.responses) ? responses.responses : null;
     if (!list) throw new Error("Not a Grok conversation.");
     const tree = Array.isArray(nodes) ? nodes : nodes && Array.isArray(nodes.responseNodes) ? nodes.responseNodes : [];
@@ -821,7 +842,8 @@
       else messages.push({ role, content: blocks });
     }
     const first = list.map((r) => Date.parse(r && r.createTime || "")).filter(Number.isFinite).sort((a, b) => a - b)[0];
-    return { title: undefined, model, startedAt: startedAt(first ?? null), source: "grok", messages };
+    const title = responses && typeof responses.title === "string" ? oneLine(responses.title, 2000) : undefined;
+    return { title: title || undefined, model, startedAt: startedAt(first ?? null), source: "grok", messages };
   }
 
   function grokModel(slug) {

@@ -130,9 +130,56 @@ def test_a_claude_export_json_is_listed_and_shared_into_the_signed_in_account(pa
     assert page.locator("#owned-list .card").evaluate_all("cards => cards.map(c => c.dataset.id)") == [cid]
 
 
+def _grok_export(path: Path) -> Path:
+    """Grok's "Download your data" zip: ttl/30d/export_data/<uuid>/prod-grok-backend.json, snake case with BSON
+    dates, as described from a real export (SHAPES.md); its one conversation is the load-responses fixture's."""
+    from datetime import datetime
+
+    responses = json.loads((CHATS / "grok_websearch_citations.json").read_text())["responses"]
+
+    def bson(iso: str | None) -> dict | None:
+        if not iso:
+            return None
+        ms = int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+        return {"$date": {"$numberLong": str(ms)}}
+
+    def response(r: dict) -> dict:
+        return {"_id": r["responseId"], "message": r["message"], "model": r["model"],
+                "sender": "human" if r["sender"] == "human" else "assistant", "create_time": bson(r["createTime"]),
+                "parent_response_id": r.get("parentResponseId"), "web_search_results": r["webSearchResults"],
+                "steps": r["steps"], "card_attachments_json": r["cardAttachmentsJson"], "generated_image_urls": [],
+                "thinking_start_time": bson(r.get("thinkingStartTime")),
+                "thinking_end_time": bson(r.get("thinkingEndTime"))}
+
+    entry = {"conversation": {"id": "8e2a7b1c-4d5e-4f60-9a1b-2c3d4e5f6a7b", "title": "Pretraining a 7B model",
+                              "create_time": "2026-04-02T06:26:13.519Z"},
+             "responses": [{"response": response(r), "share_link": None} for r in responses]}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ttl/30d/export_data/0b1c2d3e/prod-grok-backend.json",
+                         json.dumps({"conversations": [entry], "projects": [], "tasks": [], "media_posts": []}))
+        archive.writestr("ttl/30d/export_data/0b1c2d3e/prod-mc-asset-server/a1/content", b"\x89PNG not read")
+    return path
+
+
+def test_a_grok_export_is_listed_and_shared(page, tmp_path):
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(_grok_export(tmp_path / "grok.zip"))
+    expect(page.locator("#status")).to_have_text("1 conversation read from your export.")
+    assert _rows(page) == ["Pretraining a 7B model"]
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2026-04-02 · Grok · 2 turns")
+    page.get_by_role("checkbox", name="Pretraining a 7B model").check()
+    page.get_by_role("button", name="Share 1 selected").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
+    cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
+    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    assert stored["source"] == "grok" and stored["model"] == "Grok 3" and len(stored["messages"]) == 2
+    assert sum(b["type"] == "tool" for b in stored["messages"][1]["content"]) == 6
+    assert "<grok:" not in json.dumps(stored)
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("broken.zip", b"PK\x03\x04" + bytes(range(256)) * 4, "This file is not a readable zip archive."),
-    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT or Claude data export?"),
+    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT, Claude or Grok data export?"),
     ("conversations.json", b'{"hello": "world"}', "This JSON is not a ChatGPT or Claude export: its "
                                                   "conversations.json is a list of conversations."),
     ("conversations.json", b"[1, 2, 3]", "This JSON is not a ChatGPT or Claude export."),

@@ -1,4 +1,4 @@
-// The import page's worker: reads a ChatGPT or Claude data export (the zip, or its conversations.json) in the
+// The import page's worker: reads a ChatGPT, Claude or Grok data export (the zip, or its conversations.json) in the
 // browser, off the page's main thread. Nothing of the export leaves this worker but what the page asks for:
 // the list (title, date, site, turns) and, for a conversation the person chose, its create body and images.
 // Parsing is incremental: the zip's central directory says where conversations.json is, it is inflated with
@@ -115,6 +115,12 @@ function describe(text) {
              source: typeof (data.conversation_id || data.id) === "string" ? `chatgpt:${data.conversation_id || data.id}` : "",
              date: typeof data.create_time === "number" ? new Date(data.create_time * 1000).toISOString() : "" };
   }
+  if (data && typeof data === "object" && data.conversation && Array.isArray(data.responses)) {
+    const payload = Readers.grok(data);
+    return { site: "grok", title: payload.title || "Untitled", turns: payload.messages.length,
+             source: typeof data.conversation.id === "string" ? `grok:${data.conversation.id}` : "",
+             date: payload.startedAt || "" };
+  }
   if (data && typeof data === "object" && Array.isArray(data.chat_messages)) {
     const payload = Readers.claude(data);
     return { site: "claude", title: payload.title || "Untitled", turns: payload.messages.length,
@@ -184,6 +190,42 @@ async function readConversations(stream, total) {
   return { list, skipped };
 }
 
+// ------------------------------------------------------------------ Grok's export
+
+// prod-grok-backend.json is one object ({conversations: [...], projects, tasks, ...}), not a list: read whole,
+// within a bound (inflating stops there whatever the zip's directory says), then one conversation at a time.
+const MAX_GROK_EXPORT = 64 * 1024 * 1024;
+
+async function readGrokExport(entry) {
+  const reader = (await entryStream(entry, true)).pipeThrough(new TextDecoderStream()).getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_GROK_EXPORT) {
+      await reader.cancel();
+      throw new ImportError(`This Grok export is over ${MAX_GROK_EXPORT / 1024 / 1024} MB: this page reads smaller ones for now.`);
+    }
+    parts.push(value);
+  }
+  let data;
+  try { data = JSON.parse(parts.join("")); } catch (e) { throw new ImportError("The Grok export is damaged or cut short."); }
+  if (!data || !Array.isArray(data.conversations)) throw new ImportError("This JSON is not a Grok export.");
+  const list = [];
+  let skipped = 0;
+  for (const entryData of data.conversations) {
+    try {
+      const text = JSON.stringify(entryData);
+      const described = describe(text);
+      if (described) list.push({ text, ...described }); else skipped++;
+    } catch (e) { skipped++; }
+  }
+  if (!list.length) throw new ImportError("This Grok export holds no conversation that could be read.");
+  return { list, skipped };
+}
+
 // ------------------------------------------------------------------ images in a ChatGPT export
 
 const FILE_ID = /^(file[-_][A-Za-z0-9]{6,})/;
@@ -236,10 +278,15 @@ async function open(file) {
   if (head[0] === 0x50 && head[1] === 0x4b) {
     entries = await readDirectory();
     const json = [...entries.values()].find((e) => e.name.split("/").pop() === "conversations.json");
-    if (!json) throw new ImportError("There is no conversations.json in this zip: is it a ChatGPT or Claude data export?");
-    images = imageIndex(entries);
-    stream = await entryStream(json);
-    ({ list: conversations, skipped } = await readConversations(stream, json.plain));
+    const grok = [...entries.values()].find((e) => e.name.split("/").pop() === "prod-grok-backend.json");
+    if (!json && grok) {
+      ({ list: conversations, skipped } = await readGrokExport(grok));
+    } else {
+      if (!json) throw new ImportError("There is no conversations.json in this zip: is it a ChatGPT, Claude or Grok data export?");
+      images = imageIndex(entries);
+      stream = await entryStream(json);
+      ({ list: conversations, skipped } = await readConversations(stream, json.plain));
+    }
   } else {
     ({ list: conversations, skipped } = await readConversations(file.stream(), file.size));
   }
@@ -252,7 +299,7 @@ async function open(file) {
 async function payload(index) {
   const conversation = conversations[index];
   const data = JSON.parse(conversation.text);
-  const read = conversation.site === "chatgpt" ? Readers.chatgpt(data) : Readers.claude(data);
+  const read = Readers[conversation.site](data);
   const found = {};
   for (const message of read.messages) {
     for (const block of Array.isArray(message.content) ? message.content : []) {
