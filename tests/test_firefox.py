@@ -167,6 +167,44 @@ def test_images_are_fetched_and_uploaded_in_firefox(open_root_package, chalice_l
     assert (images[0]["width"], images[0]["height"]) == (120, 90) and images[1]["media"].endswith(".png")
 
 
+def test_the_page_fallback_reads_blocks_in_firefox(open_root_package, chalice_local):
+    """ChatGPT's JSON fails: the page is read with the bundled Turndown in Firefox's content-script world too
+    (its UMD build attaches to the sandbox's global differently from Chromium's isolated world)."""
+    def broken(method: str, url: str) -> tuple[int, str, str | bytes]:
+        if "/backend-api/conversation/" in url:
+            return 500, "application/json", json.dumps({"detail": "error"})
+        return chatgpt(method, url)
+
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    with share_dialog(open_root_package, chalice_local, url, broken) as browser:
+        browser.click(SHARE_BUTTON)
+        cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id", timeout=40)
+    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    user, answer = stored["messages"]
+    assert [b["type"] for b in user["content"]] == ["image", "text"] and user["content"][0]["media"]
+    (text,) = [b["text"] for b in answer["content"] if b["type"] == "text"]
+    assert "```python\nprint(1 + 2)\n```" in text and "| Operator | Meaning |" in text and "Copy code" not in text
+    assert "Here \\(x^2\\)." in text
+
+
+def test_failures_are_explained_in_firefox(open_root_package, chalice_local):
+    """Signed out of the chat site, and a title the server refuses: the dialog says what is wrong."""
+    def signed_out(method: str, url: str) -> tuple[int, str, str | bytes]:
+        if url.startswith("https://chatgpt.com/api/auth/session"):
+            return 200, "application/json", "{}"
+        return chatgpt(method, url)
+
+    alert = f"{ROOT_OF}?.querySelector('[role=alert]')?.textContent"
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    with share_dialog(open_root_package, chalice_local, url, signed_out) as browser:
+        assert "Sign in to ChatGPT" in browser.wait_for(alert)
+    with share_dialog(open_root_package, chalice_local, url, chatgpt) as browser:
+        browser.wait_for(f"Boolean({ROOT_OF}?.querySelector('#sgpt-title'))")
+        browser.evaluate(f"Boolean(Object.assign({ROOT_OF}.querySelector('#sgpt-title'), {{value: 'x'.repeat(2001)}}))")
+        browser.click(SHARE_BUTTON)
+        assert "The server refused: title: String should have at most 2000 characters" in browser.wait_for(alert)
+
+
 def stored_title(cid: str) -> str:
     return requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()["title"]
 
