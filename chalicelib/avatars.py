@@ -9,7 +9,7 @@ import re
 from typing import NamedTuple
 
 from . import keys, settings
-from .aws import s3
+from .aws import missing_object, s3
 from .errors import ApiError
 from .media import CONTENT_TYPES, sniff
 
@@ -91,7 +91,7 @@ def store_avatar(avatar: Avatar) -> str:
         client.head_object(Bucket=bucket, Key=key)
         return key
     except client.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+        if not missing_object(exc):
             raise
     client.put_object(Bucket=bucket, Key=key, Body=avatar.data, ContentType=avatar.content_type,
                       CacheControl=IMMUTABLE)

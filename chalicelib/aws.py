@@ -27,6 +27,12 @@ def s3() -> Any:
     return _client("s3", s3={"addressing_style": "path"}, signature_version="s3v4")
 
 
+def missing_object(exc: Exception) -> bool:
+    """Whether an S3 error says the key does not exist (GET: NoSuchKey; HEAD: 404). The role may list the
+    prefixes it reads missing keys under (infra/policy.json), so S3 answers that rather than AccessDenied."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound")
+
+
 @lru_cache(maxsize=1)
 def cognito() -> Any:
     """Cognito's public user API (sign-up, sign-in, password reset): unsigned, as a browser would call it,

@@ -48,9 +48,15 @@ def list_comments(conversation_id: str, user_sub: str | None = None) -> dict[str
     """
     if not ids.is_valid_id(conversation_id):
         raise not_found()
+    return from_items(list(ConversationItem.query(conversation_id,
+                                                  ConversationItem.part.between(keys.META, keys.COMMENTS_END))),
+                      user_sub)
+
+
+def from_items(items: list[ConversationItem], user_sub: str | None = None) -> dict[str, Any]:
+    """The comments of a conversation's partition items (as list_comments answers), its meta among them."""
     threads: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
-    items = list(ConversationItem.query(conversation_id, ConversationItem.part.between(keys.META, keys.COMMENTS_END)))
     meta = next((item for item in items if isinstance(item, ConversationMeta)), None)
     if meta is None:
         raise not_found()

@@ -144,12 +144,23 @@ def _publish_new(meta: ConversationMeta, messages: list[dict[str, Any]]) -> None
 
 def get(conversation_id: str) -> dict[str, Any]:
     """The whole conversation, read with one Query (plus one S3 read for an oversized body)."""
+    # Only body and meta: the saves and comments sorting after them are not read here.
+    return from_items(conversation_id, read_partition(conversation_id, keys.META))
+
+
+def read_partition(conversation_id: str, through: str) -> list[ConversationItem]:
+    """A conversation's items from `body` through the part `through` (keys.py orders them), with one Query;
+    404 for an id that cannot be one."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
+    return list(ConversationItem.query(conversation_id, ConversationItem.part <= through))
+
+
+def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str, Any]:
+    """The conversation its partition's items hold (410 if taken down, 451 while held for child safety)."""
     meta: ConversationMeta | None = None
     body: ConversationBody | None = None
-    # Only body and meta: the saves and comments sorting after them are not read here.
-    for item in ConversationItem.query(conversation_id, ConversationItem.part <= keys.META):
+    for item in items:
         if isinstance(item, ConversationMeta):
             meta = item
         elif isinstance(item, ConversationBody):

@@ -53,7 +53,7 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     if reason not in REASONS:
         raise bad_request(f"reason must be one of: {', '.join(REASONS)}.", "reason")
     cfg = settings.get()
-    meta, preview, owner = _target(conversation_id, comment_id)
+    meta, comment_html, owner = _target(conversation_id, comment_id)
     ratelimit.check("report", client, cfg.report_limit, 3600, now)
     pk = keys.case(conversation_id, comment_id)
     try:
@@ -66,10 +66,9 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     case = CaseItem(pk, keys.CASE)
     # The first report makes the item: it needs its discriminator, which an update does not write by itself.
     actions: list[Any] = [CaseItem.kind.set(CaseItem), CaseItem.conversation.set(conversation_id),
-                          CaseItem.reporters.add(1),
-               CaseItem.reasons.set(CaseItem.reasons | "{}"), CaseItem.first.set(CaseItem.first | at),
-               CaseItem.severity.set(CaseItem.severity | REASONS[reason]), CaseItem.state.set("open"),
-               CaseItem.preview.set(CaseItem.preview | preview)]
+                          CaseItem.reporters.add(1), CaseItem.reasons.set(CaseItem.reasons | "{}"),
+                          CaseItem.first.set(CaseItem.first | at),
+                          CaseItem.severity.set(CaseItem.severity | REASONS[reason]), CaseItem.state.set("open")]
     if comment_id:
         actions.append(CaseItem.comment.set(comment_id))
     if owner:
@@ -83,9 +82,13 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     severity = min(REASONS[r] for r in counts)
     # Written whole from what this report read: a report racing this one may be missed by the counts (its
     # mark is kept, so it never counts twice); moderators see the notes and marks as the source of truth.
-    case.update(actions=[CaseItem.reasons.set(json.dumps(counts)), CaseItem.notes.set(json.dumps(notes)),
-                         CaseItem.severity.set(severity), CaseItem.queue_pk.set(keys.OPEN),
-                         CaseItem.queue_sort.set(keys.queue_sort(severity, int(case.reporters), int(case.first)))])
+    finishing: list[Any] = [
+        CaseItem.reasons.set(json.dumps(counts)), CaseItem.notes.set(json.dumps(notes)),
+        CaseItem.severity.set(severity), CaseItem.queue_pk.set(keys.OPEN),
+        CaseItem.queue_sort.set(keys.queue_sort(severity, int(case.reporters), int(case.first)))]
+    if case.preview is None:  # the first report keeps what was reported; later ones read nothing more
+        finishing.append(CaseItem.preview.set(comment_html if comment_id else _preview(conversation_id)))
+    case.update(actions=finishing)
     if comment_id is None and meta is not None and not meta.held:
         held = next((r for r, n in HOLD_AT.items() if counts.get(r, 0) >= n), None)
         if (held and meta.list_pk == keys.PUBLIC) or held == "child_safety":
@@ -93,11 +96,24 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     return {"received": True}
 
 
-def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str, str | None]:
-    """(meta, a preview of what was reported, its owner's user key), or a 404."""
+def _preview(conversation_id: str) -> str:
+    """The first turns of a reported conversation, as stored (sanitized HTML), for the moderators' queue."""
+    from . import conversations
+
+    try:
+        messages = conversations.get(conversation_id)["messages"]
+    except ApiError as exc:
+        if exc.status != 451:  # held for child safety: still reportable, shown to moderators by its id
+            raise
+        messages = []
+    return "".join(f"<h4>{m['role']}</h4>{m.get('html', '')}" for m in messages[:4])[:20_000]
+
+
+def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str | None, str | None]:
+    """(meta, the reported comment's stored HTML or None, its owner's user key), or a 404: one read."""
     from pynamodb.exceptions import DoesNotExist
 
-    from . import conversations, ids
+    from . import ids
     from .comments import COMMENT_ID_RE
     from .models import CommentItem, ConversationMeta
 
@@ -108,14 +124,7 @@ def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str, str
     except DoesNotExist:
         raise not_found() from None
     if comment_id is None:
-        try:
-            messages = conversations.get(conversation_id)["messages"]
-        except ApiError as exc:
-            if exc.status != 451:  # held for child safety: still reportable; its first report kept a preview
-                raise
-            messages = []
-        preview = "".join(f"<h4>{m['role']}</h4>{m.get('html', '')}" for m in messages[:4])[:20_000]
-        return meta, preview, meta.user_key
+        return meta, None, meta.user_key
     if not COMMENT_ID_RE.fullmatch(comment_id):
         raise not_found("comment")
     parent, _, own = comment_id.rpartition("-")
@@ -218,7 +227,7 @@ def act(moderator: Any, conversation_id: str, comment_id: str | None, action: st
         case = None
     category = _category(case)
     {"dismiss": lambda: _dismiss(conversation_id, comment_id, case),
-     "unlist": lambda: hold(conversation_id, "moderators") or _exists(conversation_id),
+     "unlist": lambda: hold(conversation_id, "moderators"),  # 404 when there is nothing to hold
      "restore": lambda: _restore(conversation_id),
      "takedown": lambda: _takedown(conversation_id, category, reason, now),
      "hide_comment": lambda: _hide_comment(conversation_id, comment_id or ""),
@@ -234,16 +243,16 @@ def _category(case: Any) -> str:
     return min(counts, key=lambda r: REASONS[r]) if counts else "other"
 
 
-def _exists(conversation_id: str) -> bool:
+def _meta(conversation_id: str) -> Any:
+    """The conversation's meta item, read consistently (an action decides on it), or a 404."""
     from pynamodb.exceptions import DoesNotExist
 
     from .models import ConversationMeta
 
     try:
-        ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["id", "part", "kind"])
+        return ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
     except DoesNotExist:
         raise not_found() from None
-    return True
 
 
 def _dismiss(conversation_id: str, comment_id: str | None, case: Any) -> None:
@@ -255,10 +264,8 @@ def _dismiss(conversation_id: str, comment_id: str | None, case: Any) -> None:
 
 def _restore(conversation_id: str) -> None:
     from . import accounts
-    from .models import ConversationMeta
 
-    _exists(conversation_id)
-    meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
+    meta = _meta(conversation_id)
     if meta.held == "suspended" and meta.user_key:
         accounts.enable_user(meta.user_key.split("#", 1)[1])
         for other in _owned_ids(meta.user_key):
@@ -281,10 +288,8 @@ def _hide_comment(conversation_id: str, comment_id: str) -> None:
 def _suspend_owner(conversation_id: str) -> None:
     """Disable the owner's account, end their sessions, hold their public conversations (restore undoes it)."""
     from . import accounts
-    from .models import ConversationMeta
 
-    _exists(conversation_id)
-    meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
+    meta = _meta(conversation_id)
     if not meta.user_key:
         raise ApiError(409, "no_owner", "This conversation was shared without an account: there is no one to "
                        "suspend. Take it down instead.")

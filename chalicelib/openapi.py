@@ -5,6 +5,8 @@ from functools import lru_cache
 from typing import Any
 
 from . import settings
+from .keys import SOURCES
+from .moderation import ACTIONS, REASONS
 
 _REF = "#/components/schemas/{model}"
 
@@ -57,11 +59,11 @@ def _form(summary: str, model: str | None, json_too: bool = True,
 _ID = _param("id", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{7}$"}, "Conversation id.")
 _REPORT = {"type": "object", "required": ["conversation", "reason"], "properties": {
     "conversation": {"type": "string"}, "comment": {"type": "string"},
-    "reason": {"enum": ["personal_info", "child_safety", "illegal", "harassment", "spam", "copyright", "other"]},
+    "reason": {"enum": list(REASONS)},
     "note": {"type": "string", "maxLength": 1000}, "contact": {"type": "string", "maxLength": 320}}}
 _ACTION = {"type": "object", "required": ["conversation", "action"], "properties": {
     "conversation": {"type": "string"}, "comment": {"type": "string"},
-    "action": {"enum": ["dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner"]},
+    "action": {"enum": list(ACTIONS)},
     "reason": {"type": "string", "maxLength": 1000, "description": "The statement of reasons shown to the owner"}}}
 
 
@@ -116,8 +118,7 @@ def spec() -> dict[str, Any]:
                "Whole title words, case- and accent-insensitive; all must match; newest first. A search reads at "
                "most 5 Queries of index entries per request: a page may then hold fewer rows (even none) and still "
                "have a `Link` to go on; `page` past that budget is a 400 `search_too_broad`."),
-        _param("source", "query", {"type": "string", "enum": ["chatgpt", "claude", "deepseek", "gemini", "grok",
-                                                             "perplexity"]},
+        _param("source", "query", {"type": "string", "enum": list(SOURCES)},
                "Only conversations from this assistant, newest first (one Query of its own index); not combined "
                "with `search` (400)."),
     ]

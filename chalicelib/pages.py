@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from . import settings
+from .keys import SOURCES
 from .rendering import turn_text
 
 if TYPE_CHECKING:
@@ -24,9 +25,8 @@ STATIC = HERE / "static"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".svg": "image/svg+xml"}
 ROLE_NAMES = {"user": "User", "assistant": "Assistant", "system": "System", "tool": "Tool"}
-# The assistants, as the pages name them (keys.SOURCES, repeated here so the page module stays light).
-SOURCE_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "deepseek": "DeepSeek", "gemini": "Gemini", "grok": "Grok",
-                "perplexity": "Perplexity"}
+# The assistants, as the pages name them.
+SOURCE_NAMES = SOURCES
 DESCRIPTION_MAX = 160
 MAX_TRAIL = 20
 

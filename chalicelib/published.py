@@ -31,11 +31,12 @@ def render(conversation: dict[str, Any], comments: dict[str, Any]) -> str:
 
 
 def draw(conversation_id: str) -> str:
-    """Read the conversation and its comments (two Queries) and draw its page; 404 if it does not exist."""
+    """Read the conversation with its comments (one Query of its partition, up to the last comment) and draw
+    its page; 404 if it does not exist."""
     from . import comments, conversations
 
-    conversation = conversations.get(conversation_id)
-    return render(conversation, comments.list_comments(conversation_id))
+    items = conversations.read_partition(conversation_id, keys.COMMENTS_END)
+    return render(conversations.from_items(conversation_id, items), comments.from_items(items))
 
 
 def store(conversation_id: str, html: str) -> None:

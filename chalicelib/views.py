@@ -151,12 +151,12 @@ def _seen_key(hour: int) -> str:
 
 
 def _load_seen(hour: int) -> set[str]:
-    from .aws import s3
+    from .aws import missing_object, s3
 
     try:
         data = s3().get_object(Bucket=settings.get().bucket, Key=_seen_key(hour))["Body"].read()
     except Exception as exc:
-        if str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) in ("NoSuchKey", "404"):
+        if missing_object(exc):  # no one counted in this hour yet
             return set()
         raise
     return set(json.loads(gzip.decompress(data)))

@@ -33,8 +33,7 @@ def conversation_page(conversation_id: str) -> Response:
     if not settings.get().local_edge:
         return _draw_and_publish(conversation_id)
     html = published.read(conversation_id) if is_valid_id(conversation_id) else None
-    response = (html_response(html, cache=published.PAGE_CACHE, noindex="<meta name=\"robots\"" in html)
-                if html is not None else _draw_and_publish(conversation_id))
+    response = _published_page(html) if html is not None else _draw_and_publish(conversation_id)
     _log_as_the_cdn(f"/c/{conversation_id}", response)
     return response
 
@@ -54,9 +53,14 @@ def _draw_and_publish(conversation_id: str) -> Response:
         if exc.status != 404:
             raise
         html = None
-    if html is None:
-        return page_not_found()
-    return html_response(html, cache=published.PAGE_CACHE, noindex="<meta name=\"robots\"" in html)
+    return _published_page(html) if html is not None else page_not_found()
+
+
+def _published_page(html: str) -> Response:
+    """A published page as an answer: its cache time, and noindex when the page itself says so (unlisted)."""
+    from .. import published
+
+    return html_response(html, cache=published.PAGE_CACHE, noindex='<meta name="robots"' in html)
 
 
 def _log_as_the_cdn(path: str, response: Response) -> None:
