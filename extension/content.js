@@ -1,7 +1,8 @@
 // Content script for chatgpt.com, chat.openai.com, claude.ai, chat.deepseek.com, grok.com, gemini.google.com and
 // www.perplexity.ai: a Share button,
-// the share dialog, and reading the conversation. The site's own JSON first, then stable data-* attributes of the page; never
-// the sites' CSS class names (changing Tailwind classes broke the original extension again and again).
+// the share dialog, and reading the conversation. The site's own JSON first, then the page: stable data-* attributes
+// where the site has them (ChatGPT, Claude), never their Tailwind classes (changing them broke the original extension
+// again and again); the newer sites have none, so their page readers are the last resort (see PAGE_TURNS).
 (() => {
   "use strict";
   if (window.__sharegptServerless) return;
@@ -39,6 +40,8 @@
     try { return await response.json(); } catch (e) { throw new ShareError("site-error", "The chat site sent something unreadable."); }
   }
 
+  // The tab's title without the site's name after it ("Pretraining a 7B model - Grok").
+  const pageTitle = () => document.title.replace(/\s*[-|–]\s*(ChatGPT|Claude|DeepSeek|Grok|Google Gemini|Gemini|Perplexity)\s*$/i, "").trim();
   const signedOutMessage = () => `Sign in to ${SITE_NAMES[site]} first, then share again.`;
 
   function accountHeader() {
@@ -89,7 +92,7 @@
                                                              body: JSON.stringify({ responseIds: ids }) });
     if (!bodies || !Array.isArray(bodies.responses)) throw new ShareError("site-error", "Unexpected answer from Grok.");
     const read = globalThis.ShareReaders.grok(bodies, tree);
-    return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Grok\s*$/, "").trim() || undefined };
+    return { ...read, title: read.title || pageTitle() || undefined };
   }
 
   // Gemini: the read-conversation call its app makes (batchexecute, rpc hNvQHb), with the page's own `at`
@@ -112,7 +115,7 @@
     if (response.status === 401 || response.status === 403) throw new ShareError("signed-out", signedOutMessage());
     if (!response.ok) throw new ShareError("site-error", `The chat site answered ${response.status}.`);
     const read = globalThis.ShareReaders.gemini(await response.text());
-    return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Gemini\s*$/i, "").trim() || undefined };
+    return { ...read, title: read.title || pageTitle() || undefined };
   }
 
   // Perplexity: the thread as its app reads it, with the cookies.
@@ -120,7 +123,7 @@
     const thread = await getJson(`/rest/thread/${encodeURIComponent(slug)}?version=2.18&source=default`);
     if (!thread || !Array.isArray(thread.entries)) throw new ShareError("site-error", "Unexpected answer from Perplexity.");
     const read = globalThis.ShareReaders.perplexity(thread);
-    return { ...read, title: read.title || document.title.replace(/\s*[-|]\s*Perplexity\s*$/i, "").trim() || undefined };
+    return { ...read, title: read.title || pageTitle() || undefined };
   }
 
   const readers = { chatgpt: chatgptJson, claude: claudeJson, deepseek: deepseekJson, grok: grokJson, gemini: geminiText,
@@ -146,28 +149,69 @@
           return node.classList.contains("katex-display") ? `\n\n\\[${tex.textContent}\\]\n\n` : `\\(${tex.textContent}\\)`;
         },
       });
+      // Code: a <pre><code> (ChatGPT, Claude, Gemini) or a bare <pre> (DeepSeek's).
       turndown.addRule("code", {
-        filter: (node) => node.nodeName === "PRE" && Boolean(node.querySelector("code")),
+        filter: "pre",
         replacement: (content, node) => {
-          const code = node.querySelector("code");
-          const language = ([...code.classList].find((c) => c.startsWith("language-")) || "").slice(9);
+          const code = node.querySelector("code") || node;
           const text = code.textContent.replace(/\n$/, "");
           const fence = "`".repeat(Math.max(3, ...(text.match(/`+/g) || []).map((run) => run.length + 1)));
-          return `\n\n${fence}${language}\n${text}\n${fence}\n\n`;
+          return `\n\n${fence}${codeLanguage(code)}\n${text}\n${fence}\n\n`;
         },
       });
-      // A code block's language label outside its <pre> (Claude's): the fence says the language already.
-      turndown.addRule("codeLabel", {
-        filter: (node) => {
-          if (node.nodeType !== 1 || node.children.length || !node.nextElementSibling) return false;
-          const code = node.nextElementSibling.querySelector("pre code[class*='language-']");
-          return Boolean(code) && code.classList.contains(`language-${node.textContent.trim()}`);
-        },
-        replacement: () => "",
-      });
+      // The bar above a code block (its language label, a copy button): the fence says the language already.
+      turndown.addRule("codeLabel", { filter: (node) => codeHeaderLabel(node) !== null, replacement: () => "" });
       turndown.remove(["button", "script", "style", "svg", "noscript"]);
     }
-    return turndown.turndown(element.cloneNode(true)).trim();
+    // A <code> laid out as a block (Grok's) is a code block: in a <pre>, Turndown keeps its line breaks.
+    const copy = element.cloneNode(true);
+    copy.querySelectorAll(BLOCK_CODE).forEach((code) => {
+      if (code.closest("pre")) return;
+      const pre = document.createElement("pre");
+      code.replaceWith(pre);
+      pre.append(code);
+    });
+    return turndown.turndown(copy).trim();
+  }
+
+  // A code block's bar: an element before the block (with only wordless bars between), holding no code, whose
+  // only words besides its buttons are a short language name ("python", "JavaScript"). Returns it, or null.
+  const BLOCK_CODE = "code[style*='white-space: pre'], code[style*='white-space:pre']";
+  const CODE_SELECTOR = `pre, ${BLOCK_CODE}`;
+  const PROSE = /^(P|H[1-6]|LI|UL|OL|BLOCKQUOTE|TABLE)$/;
+  // Words of a bar, without its buttons' (Turndown asks every node, so a long node is never copied).
+  function wordsOf(node) {
+    if (node.textContent.length > 200) return node.textContent.trim().slice(0, 200);
+    const copy = node.cloneNode(true);
+    copy.querySelectorAll("button, [role='button'], svg").forEach((el) => el.remove());
+    return copy.textContent.trim();
+  }
+
+  function codeHeaderLabel(node) {
+    if (node.nodeType !== 1 || PROSE.test(node.nodeName) || node.matches(CODE_SELECTOR) || node.querySelector("pre, code")) return null;
+    const label = wordsOf(node);
+    if (!/^[\w+#.-]{1,30}$/.test(label)) return null;
+    let next = node.nextElementSibling;
+    while (next && !next.matches(CODE_SELECTOR) && !next.querySelector(CODE_SELECTOR) && !wordsOf(next)) next = next.nextElementSibling;
+    const block = next && (next.matches(CODE_SELECTOR) ? next : next.querySelector(CODE_SELECTOR));
+    if (!block) return null;
+    const code = block.matches("pre") ? block.querySelector("code") || block : block;
+    // A paragraph saying "Run" before a block is prose, not a label: with a language known, the label must name it.
+    const named = [...code.classList].find((c) => c.startsWith("language-"));
+    return !named || named.slice(9).toLowerCase() === label.toLowerCase() ? label : null;
+  }
+
+  function codeLanguage(code) {
+    const named = [...code.classList].find((c) => c.startsWith("language-"));
+    if (named) return named.slice(9);
+    for (let el = code, depth = 0; el && depth < 4; el = el.parentElement, depth += 1) {
+      for (let prev = el.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        const label = codeHeaderLabel(prev);
+        if (label) return label.toLowerCase();
+        if (wordsOf(prev)) break;
+      }
+    }
+    return "";
   }
 
   function pageImages(element) {
@@ -176,27 +220,68 @@
       .map((img) => ({ type: "image", name: (img.alt || "image").slice(0, 300), fetch: img.currentSrc || img.src }));
   }
 
-  function turn(role, textElement, imagesFrom) {
+  // The person's words as they typed them (never Markdown-escaped), without the labels only screen readers hear.
+  function userText(element) {
+    if (!element) return "";
+    const parts = [...element.children].filter((child) => !child.matches(".cdk-visually-hidden, .sr-only, button"));
+    if (!element.querySelector(".cdk-visually-hidden, .sr-only") || !parts.length) return element.innerText.trim();
+    return parts.map((child) => child.innerText.replace(/\n$/, "")).join("\n").trim();
+  }
+
+  function turn(role, textElement, imagesFrom, before = []) {
     const images = imagesFrom ? pageImages(imagesFrom) : [];
-    const text = role === "user" ? (textElement ? textElement.innerText.trim() : "") : markdownOf(textElement);
-    const content = [...images, ...(text ? [{ type: "text", text }] : [])];
+    const texts = role === "user" ? [userText(textElement)] : [].concat(textElement || []).map(markdownOf);
+    const content = [...before, ...images, ...texts.filter(Boolean).map((text) => ({ type: "text", text }))];
     return content.length ? { role, content } : null;
   }
 
+  // Each site's turns, read from what its own page shows. The four newer sites carry no data-* attributes for
+  // turns; their readers use the custom elements (Gemini), design-system classes (DeepSeek's ds-*) and layout
+  // (Grok, Perplexity) that maintained exporters of those sites rely on, and only when the JSON cannot be had.
+  const PAGE_TURNS = {
+    chatgpt: () => [...document.querySelectorAll("[data-message-author-role]")].map((el) => {
+      const role = el.getAttribute("data-message-author-role");
+      if (role === "user") return turn("user", el.querySelector(".whitespace-pre-wrap"), el);
+      return role === "assistant" ? turn("assistant", el.querySelector(".markdown") || el, null) : null;
+    }),
+    claude: () => [...document.querySelectorAll('[data-testid="user-message"], .font-claude-response')].map((el) => {
+      const human = el.matches('[data-testid="user-message"]');
+      return turn(human ? "user" : "assistant", el, human ? el.parentElement : null);
+    }),
+    // A message with an answer or a thought is DeepSeek's; the thought (shown open on the page) is a reasoning
+    // step under its own header ("Thought for 12 seconds"), so the reasoning switch works as for the JSON.
+    deepseek: () => [...document.querySelectorAll(".ds-message")].map((el) => {
+      const think = el.querySelector(".ds-think-content");
+      const answers = [...el.querySelectorAll(".ds-markdown")].filter((md) => !md.closest(".ds-think-content"));
+      if (!think && !answers.length) return turn("user", el, el);
+      const before = [];
+      if (think && think.textContent.trim()) {
+        const header = think.parentElement && think.parentElement.firstElementChild !== think
+          ? think.parentElement.firstElementChild.innerText.trim() : "";
+        before.push({ type: "reasoning", title: header && header.length <= 200 ? header : "Thought process",
+                      text: markdownOf(think) });
+      }
+      return turn("assistant", answers, null, before);
+    }),
+    // Grok's turns are rows aligned right (the person's) or left (Grok's); the thinking panel is left out.
+    grok: () => [...document.querySelectorAll(".message-bubble")].map((el) => {
+      const row = el.closest(".items-end, .items-start");
+      if (row && row.matches(".items-end")) return turn("user", el.querySelector(".response-content-markdown") || el, row);
+      const answers = [...el.querySelectorAll(".response-content-markdown")].filter((md) => !md.closest(".thinking-container"));
+      return turn("assistant", answers.length ? answers : el, null);
+    }),
+    gemini: () => [...document.querySelectorAll("user-query, model-response")].map((el) => {
+      if (el.matches("user-query")) return turn("user", el.querySelector(".query-text") || el, el);
+      const answer = el.querySelector("message-content");
+      return answer ? turn("assistant", answer.querySelector(".markdown") || answer, answer) : null;
+    }),
+    perplexity: () => [...document.querySelectorAll('[class~="group/query"], [class~="group/user-bubble"], .prose')]
+      .filter((el) => !el.parentElement.closest('.prose, [class~="group/query"], [class~="group/user-bubble"]'))
+      .map((el) => (el.matches(".prose") ? turn("assistant", el, null) : turn("user", el, el))),
+  };
+
   function fromPage() {
-    const messages = [];
-    if (site === "claude") {
-      document.querySelectorAll('[data-testid="user-message"], .font-claude-response').forEach((el) => {
-        const human = el.matches('[data-testid="user-message"]');
-        messages.push(turn(human ? "user" : "assistant", el, human ? el.parentElement : null));
-      });
-    } else {
-      document.querySelectorAll("[data-message-author-role]").forEach((el) => {
-        const role = el.getAttribute("data-message-author-role");
-        if (role === "user") messages.push(turn("user", el.querySelector(".whitespace-pre-wrap"), el));
-        else if (role === "assistant") messages.push(turn("assistant", el.querySelector(".markdown") || el, null));
-      });
-    }
+    const messages = PAGE_TURNS[site]();
     // Two replies in a row are one reply (the site shows them so); a turn without content is left out.
     const merged = [];
     for (const message of messages.filter(Boolean)) {
@@ -205,7 +290,7 @@
       else merged.push(message);
     }
     const modelEl = document.querySelector("[data-message-model-slug]");
-    return { title: document.title,
+    return { title: pageTitle() || document.title,
              model: modelEl ? globalThis.ShareReaders.publicModel(modelEl.getAttribute("data-message-model-slug")) : null,
              messages: merged };
   }

@@ -63,8 +63,6 @@ GEMINI_TEXT = (FIXTURES / "chats" / "gemini_thinking_drafts.txt").read_text()
 GEMINI_ID = "9cf87bbddf79d497"
 PERPLEXITY_JSON = json.loads((FIXTURES / "chats" / "perplexity_thread_two_turns.json").read_text())
 PERPLEXITY_SLUG = "still-paying-traffic-report-apps-Xy12.ab"
-SITE_PAGE = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body>"
-             "<header id='page-header'><span>{site}</span></header><main></main>{script}</body></html>")
 
 
 def _text(*texts: str) -> list[dict[str, str]]:
@@ -172,24 +170,33 @@ def open_root_build(tmp: Path) -> Path:
     return copy
 
 
+def _site_page(site: str, script: str = "") -> str:
+    """The conversation's page as the site draws it (tests/fixtures/<site>_page.html, which says whose notes its
+    markup follows), read by the extension only when the site's JSON cannot be had."""
+    return (FIXTURES / f"{site}_page.html").read_text().replace("</head>", f"{script}</head>", 1)
+
+
 def deepseek(route):
     url = route.request.url
     path = url.split("chat.deepseek.com", 1)[1].split("?")[0]
     if path == "/api/v0/chat/history_messages":
+        if site_state["backend"] != "json":
+            return _fulfil_json(route, {"code": 50000, "msg": "error", "data": None}, int(site_state["backend"]))
         if route.request.headers.get("authorization") != "Bearer ds-user-token" or f"={DEEPSEEK_ID}" not in url:
             return _fulfil_json(route, {"code": 40003, "msg": "unauthorized", "data": None}, 401)
         return _fulfil_json(route, DEEPSEEK_JSON)
     if path.startswith("/a/chat/s/"):
         # The app keeps its bearer token in the page's storage, as DeepSeek's does.
         script = "<script>localStorage.setItem('userToken', JSON.stringify({value: 'ds-user-token'}))</script>"
-        return route.fulfill(status=200, content_type="text/html",
-                             body=SITE_PAGE.format(title="test_chat - DeepSeek", site="DeepSeek", script=script))
+        return route.fulfill(status=200, content_type="text/html", body=_site_page("deepseek", script))
     return route.fulfill(status=404, body="")
 
 
 def grok(route):
     path = route.request.url.split("grok.com", 1)[1].split("?")[0]
     base = f"/rest/app-chat/conversations/{GROK_ID}"
+    if path.startswith("/rest/") and site_state["backend"] != "json":
+        return _fulfil_json(route, {"error": {"code": 13, "message": "error"}}, int(site_state["backend"]))
     if path == f"{base}/response-node":
         return _fulfil_json(route, {"responseNodes": [
             {"responseId": r["responseId"], "sender": r["sender"], "parentResponseId": r.get("parentResponseId")}
@@ -198,14 +205,15 @@ def grok(route):
         asked = set(json.loads(route.request.post_data or "{}").get("responseIds", []))
         return _fulfil_json(route, {"responses": [r for r in GROK_JSON["responses"] if r["responseId"] in asked]})
     if path == f"/c/{GROK_ID}":
-        return route.fulfill(status=200, content_type="text/html",
-                             body=SITE_PAGE.format(title="Pretraining a 7B model - Grok", site="Grok", script=""))
+        return route.fulfill(status=200, content_type="text/html", body=_site_page("grok"))
     return route.fulfill(status=404, body="")
 
 
 def gemini(route):
     path = route.request.url.split("gemini.google.com", 1)[1].split("?")[0]
     if path == "/_/BardChatUi/data/batchexecute" and route.request.method == "POST":
+        if site_state["backend"] != "json":
+            return route.fulfill(status=int(site_state["backend"]), body=")]}'\n")
         from urllib.parse import parse_qs
 
         form = parse_qs(route.request.post_data or "")
@@ -214,22 +222,19 @@ def gemini(route):
             return route.fulfill(status=400, body=")]}'\n")
         return route.fulfill(status=200, content_type="application/json; charset=utf-8", body=GEMINI_TEXT)
     if path == f"/app/{GEMINI_ID}":
-        # The page's inline configuration, as Gemini's carries it (the token the app posts as `at`).
-        script = ("<script>window.WIZ_global_data = {\"SNlM0e\":\"gemini-at-token\",\"cfb2h\":"
-                  "\"boq_assistant-bard-web-server_20260101.00_p0\",\"FdrFJe\":\"-4242\"};</script>")
-        return route.fulfill(status=200, content_type="text/html",
-                             body=SITE_PAGE.format(title="Translating a Q&A - Gemini", site="Gemini", script=script))
+        # The page carries its inline configuration, as Gemini's does (the token the app posts as `at`).
+        return route.fulfill(status=200, content_type="text/html", body=_site_page("gemini"))
     return route.fulfill(status=404, body="")
 
 
 def perplexity(route):
     path = route.request.url.split("www.perplexity.ai", 1)[1].split("?")[0]
     if path == f"/rest/thread/{PERPLEXITY_SLUG}":
+        if site_state["backend"] != "json":
+            return _fulfil_json(route, {"detail": "error"}, int(site_state["backend"]))
         return _fulfil_json(route, PERPLEXITY_JSON)
     if path == f"/search/{PERPLEXITY_SLUG}":
-        return route.fulfill(status=200, content_type="text/html",
-                             body=SITE_PAGE.format(title="Traffic report apps - Perplexity", site="Perplexity",
-                                                   script=""))
+        return route.fulfill(status=200, content_type="text/html", body=_site_page("perplexity"))
     return route.fulfill(status=404, body="")
 
 
@@ -523,6 +528,92 @@ def test_claude_page_fallback_reads_blocks_too(extension):
     assert text.startswith("Here it is as code:") and "```python\nprint(\"Moon pulls the sea back\")\n```" in text
     assert "Copy" not in text and re.search(r"^1\.\s+Moon$", text, re.M)
     assert "\npython\n" not in text, text  # the code block's language label is not a paragraph
+    page.close()
+
+
+def _texts(message: dict) -> str:
+    return "\n\n".join(b["text"] for b in message["content"] if b["type"] == "text")
+
+
+def _deepseek_page_read(stored: dict) -> None:
+    """DeepSeek's page (tests/fixtures/deepseek_page.html): the thought a reasoning step under its header, code
+    from a bare <pre> fenced in the banner's language, without the banner's Copy and Download."""
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    asked = "How do I reverse a list in Python?\nWithout changing the original, please."
+    assert stored["messages"][0]["content"] == _text(asked)  # its line break kept
+    answer = stored["messages"][1]["content"]
+    assert [b["type"] for b in answer] == ["reasoning", "text"]
+    assert answer[0]["title"] == "Thought for 4 seconds" and answer[0]["text"].startswith("They want a copy")
+    text = answer[1]["text"]
+    assert text.startswith("Use a slice, which makes a **new** list:")
+    assert "```python\nitems = [1, 2, 3]\nbackwards = items[::-1]\n```" in text
+    assert "| `items[::-1]` | yes |" in text
+    assert "Copy" not in text and "Download" not in text and "\npython\n" not in text
+    assert _texts(stored["messages"][3]) == "The same slice works: `t[::-1]` returns a new tuple."
+    assert stored["title"] == "Reversing a list"
+
+
+def _grok_page_read(stored: dict) -> None:
+    """Grok's page: rows by alignment, the thinking panel left out, code from a <code> laid out as a block
+    (no <pre>), its language from the bar above it."""
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]
+    assert stored["messages"][0]["content"] == _text("What learning rate should I start a 7B pretraining run with?")
+    text = _texts(stored["messages"][1])
+    assert [b["type"] for b in stored["messages"][1]["content"]] == ["text"]
+    assert text.startswith("Start around **3e-4** with warmup, then cosine decay:")
+    assert "```python\npeak_lr = 3e-4\nwarmup_steps = 2000\n```" in text and "| 65B | 1.5e-4 |" in text
+    assert "LLaMA-style" not in json.dumps(stored) and "Thought for" not in json.dumps(stored)
+    assert "Copy" not in text and "\npython\n" not in text
+    assert stored["title"] == "Pretraining a 7B model"
+
+
+def _gemini_page_read(stored: dict) -> None:
+    """Gemini's page: the person's lines without the "You said" only screen readers hear, no "Gemini said",
+    the collapsed thoughts left out, code fenced in the language its bar names (its <code> names none)."""
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert stored["messages"][0]["content"] == _text('Translate "Where is the station?" into German.\nKeep it polite.')
+    assert _texts(stored["messages"][1]) == "Politely: **Entschuldigung, wo ist der Bahnhof?**"
+    text = _texts(stored["messages"][3])
+    assert '```python\nquestion = "Entschuldigung, wo ist der Bahnhof?"\nprint(question)\n```' in text
+    assert re.search(r"^-\s+Bahnhof: station$", text, re.M)
+    everything = json.dumps(stored)
+    assert all(label not in everything for label in ("You said", "Gemini said", "Show thinking", "Copy code"))
+    assert "\nPython\n" not in text and stored["title"] == "Translating a Q&A"
+
+
+def _perplexity_page_read(stored: dict) -> None:
+    """Perplexity's page, both of its layouts of a query: the answers' Markdown, math as TeX."""
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert stored["messages"][0]["content"] == _text("Which apps report traffic police checkpoints?")
+    assert stored["messages"][2]["content"] == _text("Are they legal in Germany?")
+    text = _texts(stored["messages"][1])
+    assert re.search(r"^1\.\s+\*\*Waze\*\* \(community reports\)$", text, re.M) and "\\(v = d/t\\)" in text
+    assert "katex" not in text and "v=d/t" not in text
+    assert _texts(stored["messages"][3]) == "No: using them while driving is *prohibited* in Germany."
+
+
+# Each newer site's page, read when its JSON cannot be had: the address, and what the stored share must be.
+PAGE_READS = {
+    "deepseek": ("https://chat.deepseek.com/a/chat/s/{DEEPSEEK_ID}", _deepseek_page_read),
+    "grok": ("https://grok.com/c/{GROK_ID}", _grok_page_read),
+    "gemini": ("https://gemini.google.com/app/{GEMINI_ID}", _gemini_page_read),
+    "perplexity": ("https://www.perplexity.ai/search/{PERPLEXITY_SLUG}", _perplexity_page_read),
+}
+
+
+def page_read_url(source: str) -> str:
+    return PAGE_READS[source][0].format(DEEPSEEK_ID=DEEPSEEK_ID, GROK_ID=GROK_ID, GEMINI_ID=GEMINI_ID,
+                                        PERPLEXITY_SLUG=PERPLEXITY_SLUG)
+
+
+@pytest.mark.parametrize("source", sorted(PAGE_READS))
+def test_the_newer_sites_pages_are_read_when_their_json_fails(extension, source):
+    site_state["backend"] = "500"
+    page = extension.new_page()
+    page.goto(page_read_url(source))
+    stored = _stored(_share(page))
+    assert stored["source"] == source
+    PAGE_READS[source][1](stored)
     page.close()
 
 
