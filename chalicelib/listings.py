@@ -190,6 +190,19 @@ def _source_page(source: str, page: int | None, cursor: str | None,
     return [row(m) for m in metas], cursor
 
 
+def with_assistants(*lists: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows of each list with `source` and `model`: the assistant and model each conversation came from
+    (absent when unknown), for pages that show them. One BatchGet of just those attributes for all the lists,
+    as the `new` and `top` indexes do not project them: changing an index's projection means replacing the
+    index, one deploy per index created or deleted (a follow-up)."""
+    wanted = list(dict.fromkeys(r["id"] for rows in lists for r in rows))[:100]  # BatchGetItem's limit
+    found = ({m.id: m for m in ConversationMeta.batch_get([(i, keys.META) for i in wanted],
+                                                           attributes_to_get=["id", "part", "kind", "source", "model"])}
+             if wanted else {})
+    return [[{**r, **({"source": m.source, "model": m.model} if (m := found.get(r["id"])) else {})} for r in rows]
+            for rows in lists]
+
+
 def sitemap_entries(limit: int = 5000) -> list[tuple[str, str]]:
     """(id, createdAt) of the most viewed public conversations, for /sitemap.xml (bounded Queries)."""
     results = ConversationMeta.top_index.query(keys.PUBLIC, scan_index_forward=False, limit=limit, page_size=1000,

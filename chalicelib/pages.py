@@ -161,7 +161,7 @@ def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]
               account_deleted: bool = False) -> str:
     cfg = settings.get()
     return _render("home.html", count=count, latest=_with_age(latest), top=top, site_url=cfg.site_url,
-                   canonical=f"{cfg.site_url}/", account_deleted=account_deleted)
+                   canonical=f"{cfg.site_url}/", account_deleted=account_deleted, source_names=SOURCE_NAMES)
 
 
 def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) -> str:

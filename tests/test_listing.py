@@ -153,3 +153,33 @@ def test_explore_filters_by_assistant_from_its_own_index(client, corpus):
     page = client.http.get("/explore?source=grok").body.decode()
     assert "From grok" in page and "From deepseek" not in page and 'aria-current="page">Grok<' in page
     assert client.http.get(f"/c/{made['grok'][0]}").body.decode().count('<span class="source">Grok</span>') == 1
+
+
+def test_explore_and_home_cards_name_their_assistant_in_two_calls(client, corpus):
+    """Every card on Explore and the home page names its assistant (and model where known), read for the
+    whole page with one BatchGet beside the listing's one Query; a conversation of no known assistant
+    names none."""
+    import awscalls
+
+    made = {}
+    for source, model in (("gemini", "Gemini 3 Pro"), ("perplexity", None), ("claude", "Claude Sonnet 4")):
+        body = {**chat(title=f"Card from {source}", visibility="public"), "source": source,
+                **({"model": model} if model else {})}
+        made[source] = create(client, body)["id"]
+    anonymous = create(client, chat(title="Card from nowhere", visibility="public"))["id"]
+    start = len(awscalls.RECORDED)
+    page = client.http.get("/explore?tab=new").body.decode()
+    calls = [(op, brief.get("IndexName")) for _, op, brief in awscalls.RECORDED[start:]]
+    assert calls == [("Query", "new"), ("BatchGetItem", None)], calls
+
+    def card(cid: str) -> str:
+        match = re.search(rf'<li class="card">(?:(?!</li>).)*href="/c/{cid}"(?:(?!</li>).)*</li>', page, re.S)
+        assert match, cid
+        return match.group(0)
+
+    assert '<span class="source">Gemini (Gemini 3 Pro)</span>' in card(made["gemini"])
+    assert '<span class="source">Perplexity</span> · ' in card(made["perplexity"])
+    assert '<span class="source">Claude (Claude Sonnet 4)</span>' in card(made["claude"])
+    assert 'class="source"' not in card(anonymous)
+    home = client.http.get("/").body.decode()
+    assert home.count('<span class="source">Gemini (Gemini 3 Pro)</span>') == 1  # in Latest (unviewed: not Top)

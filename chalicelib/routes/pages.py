@@ -20,6 +20,7 @@ def home() -> Response:
 
     latest, _ = listings.list_public("new", size=10)
     top, _ = listings.list_public("top", size=10)
+    latest, top = listings.with_assistants(latest, top)
     deleted = callers.query(routes.current_request).get("account") == "deleted"
     return html_response(pages.home_page(listings.count_public()[0], latest, top, account_deleted=deleted))
 
@@ -98,6 +99,7 @@ def explore() -> Response:
         if exc.status != 400:
             raise
         rows, next_cursor, cursor, trail = [], None, None, []  # a mangled cursor: show the first page's links
+    (rows,) = listings.with_assistants(rows)
     return html_response(pages.explore_page(tab, q, rows, cursor, next_cursor, trail, source))
 
 
