@@ -650,8 +650,38 @@
                   size: size(f.file_size) })));
   }
 
+  // DeepSeek's data export (Settings → Data → Export: conversations.json, a list) keeps each conversation as
+  // {id, title, inserted_at, mapping: {root: {children}, <id>: {parent, children, message: {model,
+  // inserted_at, files, fragments}}}}, as the public readers of real exports describe it: no role (REQUEST or
+  // FILE fragments are the person's) and no current message (the newest message's branch is the one shown).
+  const isoSeconds = (value) => {
+    const ms = typeof value === "number" ? value * 1000 : Date.parse(String(value || "").replace(/(\.\d{3})\d+/, "$1"));
+    return Number.isFinite(ms) ? ms / 1000 : null;
+  };
+
+  function deepseekFromExport(conversation) {
+    const messages = [];
+    for (const [id, node] of Object.entries(conversation.mapping)) {
+      const message = node && node.message;
+      if (id === "root" || !message || typeof message !== "object") continue;
+      const fragments = Array.isArray(message.fragments) ? message.fragments.filter((f) => f && typeof f === "object") : [];
+      const files = [...(Array.isArray(message.files) ? message.files : []),
+                     ...fragments.filter((f) => f.type === "FILE").flatMap((f) => (Array.isArray(f.files) ? f.files : []))];
+      const user = message.role ? String(message.role).toUpperCase() === "USER"
+        : fragments.some((f) => f.type === "REQUEST" || f.type === "FILE");
+      messages.push({ ...message, message_id: id, parent_id: node.parent && node.parent !== "root" ? String(node.parent) : null,
+                      role: user ? "USER" : "ASSISTANT", files, fragments, inserted_at: isoSeconds(message.inserted_at) });
+    }
+    const newest = messages.reduce((best, m) => (!best || (m.inserted_at || 0) >= (best.inserted_at || 0) ? m : best), null);
+    return { chat_session: { id: conversation.id, title: conversation.title, inserted_at: isoSeconds(conversation.inserted_at),
+                             current_message_id: newest ? newest.message_id : null },
+             chat_messages: messages };
+  }
+
   function deepseek(answer) {
-    const biz = (answer && answer.data && answer.data.biz_data) || (answer && answer.biz_data) || answer;
+    const exported = answer && typeof answer.mapping === "object" && answer.mapping !== null && !Array.isArray(answer.mapping);
+    const biz = exported ? deepseekFromExport(answer)
+      : (answer && answer.data && answer.data.biz_data) || (answer && answer.biz_data) || answer;
     if (!biz || !Array.isArray(biz.chat_messages)) throw new Error("Not a DeepSeek conversation.");
     const session = biz.chat_session || {};
     const messages = [];

@@ -177,15 +177,44 @@ def test_a_grok_export_is_listed_and_shared(page, tmp_path):
     assert "<grok:" not in json.dumps(stored)
 
 
+def test_a_deepseek_export_is_listed_and_shared(page, tmp_path):
+    """DeepSeek's export zip (conversations.json and the account's user.json): its conversation is listed as
+    DeepSeek's, not taken for ChatGPT's (both keep a `mapping`), and shared with its thinking, searches and
+    resolved citations; nothing of user.json leaves the page."""
+    from export_files import deepseek_conversation
+
+    envelope = json.loads((CHATS / "deepseek_branches_edits_think.json").read_text())
+    path = tmp_path / "deepseek_data.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", json.dumps([deepseek_conversation(envelope)]))
+        archive.writestr("user.json", json.dumps({"user_id": "u-1", "email": SECRET, "mobile": "+8613800000000"}))
+    sent: list[bytes] = []
+    page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(path)
+    expect(page.locator("#status")).to_have_text("1 conversation read from your export.")
+    assert _rows(page) == ["test_chat"]
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2025-11-22 · DeepSeek · 2 turns")
+    page.get_by_role("checkbox", name="test_chat").check()
+    page.get_by_role("button", name="Share 1 selected").click()
+    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
+    cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
+    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    assert stored["source"] == "deepseek" and [m["role"] for m in stored["messages"]] == ["user", "assistant"]
+    assert [b["type"] for b in stored["messages"][1]["content"]] == ["tool", "reasoning", "text"]
+    assert "[citation:" not in json.dumps(stored)
+    assert not any(SECRET.encode() in body for body in sent)
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("broken.zip", b"PK\x03\x04" + bytes(range(256)) * 4, "This file is not a readable zip archive."),
-    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT, Claude or Grok data export?"),
-    ("conversations.json", b'{"hello": "world"}', "This JSON is not a ChatGPT or Claude export: its "
+    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT, Claude, DeepSeek or Grok data export?"),
+    ("conversations.json", b'{"hello": "world"}', "This JSON is not a ChatGPT, Claude or DeepSeek export: its "
                                                   "conversations.json is a list of conversations."),
-    ("conversations.json", b"[1, 2, 3]", "This JSON is not a ChatGPT or Claude export."),
+    ("conversations.json", b"[1, 2, 3]", "This JSON is not a ChatGPT, Claude or DeepSeek export."),
     ("conversations.json", b'[{"title": "x", "mapping": {', "The export is damaged or cut short."),
-    ("notes.txt", b"just some notes", "This JSON is not a ChatGPT or Claude export: its conversations.json is a "
-                                      "list of conversations."),
+    ("notes.txt", b"just some notes", "This JSON is not a ChatGPT, Claude or DeepSeek export: its conversations.json "
+                                      "is a list of conversations."),
 ], ids=["not-a-zip", "zip-without-export", "object", "numbers", "cut-short", "text"])
 def test_a_file_that_is_not_an_export_gets_a_clear_message(page, tmp_path, name, content, message):
     path = tmp_path / name

@@ -532,3 +532,30 @@ def test_perplexity_thread_json_reads_the_plan_and_resolves_numbered_citations()
                     "text": "- Find the platforms that still pay for reports\n- Check each city's current rules"}
     assert "[1](https://baike.pcauto.com.cn/433730.html)" in answer["text"] and "\nSources:\n" in answer["text"]
     _no_site_markup(payload)
+
+
+def test_deepseek_reads_its_data_export_as_it_reads_the_app(tmp_path):
+    """A conversation of DeepSeek's export (conversations.json: a mapping of nodes with fragments, no role, no
+    current message) reads as the same conversation from the app's API: the branch of the newest message
+    (here the one on screen), its thinking, searches and citations. A FILE fragment is the person's file, by
+    name; when the newest message is on another branch, that branch is the one shared."""
+    from export_files import deepseek_conversation
+
+    envelope = fixture("deepseek_branches_edits_think.json")
+    from_app = read("deepseek", CHATS / "deepseek_branches_edits_think.json")["payload"]
+    exported = deepseek_conversation(envelope)
+    assert "role" not in json.dumps(exported) and "current_message_id" not in json.dumps(exported)
+    payload = read("deepseek", exported, tmp_path)["payload"]
+    assert payload["messages"] == from_app["messages"] and payload["title"] == "test_chat"
+    assert payload["startedAt"] == from_app["startedAt"]
+    _no_site_markup(payload)
+
+    first_root = exported["mapping"]["1"]["message"]
+    first_root["fragments"].append({"type": "FILE", "files": [{"file_id": "f-1", "file_name": "notes.pdf"}]})
+    regenerated = exported["mapping"]["3"]["message"]  # the first root's second answer
+    regenerated["inserted_at"] = "2026-01-02T03:04:05.123456+08:00"  # now the newest: its branch is shown
+    payload = read("deepseek", exported, tmp_path)["payload"]
+    assert [m["role"] for m in payload["messages"]] == ["user", "assistant"]
+    assert payload["messages"][0]["content"] == [{"type": "file", "name": "notes.pdf"},
+                                                 {"type": "text", "text": first_root["fragments"][0]["content"]}]
+    assert payload["messages"][1]["content"] == [{"type": "text", "text": regenerated["fragments"][0]["content"]}]

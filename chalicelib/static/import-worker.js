@@ -1,4 +1,4 @@
-// The import page's worker: reads a ChatGPT, Claude or Grok data export (the zip, or its conversations.json) in the
+// The import page's worker: reads a ChatGPT, Claude, DeepSeek or Grok data export (the zip, or its conversations.json) in the
 // browser, off the page's main thread. Nothing of the export leaves this worker but what the page asks for:
 // the list (title, date, site, turns) and, for a conversation the person chose, its create body and images.
 // Parsing is incremental: the zip's central directory says where conversations.json is, it is inflated with
@@ -107,8 +107,16 @@ function pieces(blob) {
 
 // ------------------------------------------------------------------ conversations.json, one conversation at a time
 
+// DeepSeek's export nodes carry `fragments`, ChatGPT's an `author` and `content`: both keep a `mapping`.
+const deepseekExported = (mapping) => Object.values(mapping).some((node) => node && node.message && Array.isArray(node.message.fragments));
+
 function describe(text) {
   const data = JSON.parse(text);
+  if (data && typeof data === "object" && data.mapping && typeof data.mapping === "object" && deepseekExported(data.mapping)) {
+    const payload = Readers.deepseek(data);
+    return { site: "deepseek", title: payload.title || "Untitled", turns: payload.messages.length,
+             source: typeof data.id === "string" ? `deepseek:${data.id}` : "", date: payload.startedAt || "" };
+  }
   if (data && typeof data === "object" && data.mapping && typeof data.mapping === "object") {
     const payload = Readers.chatgpt(data);
     return { site: "chatgpt", title: payload.title || "Untitled", turns: payload.messages.length,
@@ -151,7 +159,7 @@ async function readConversations(stream, total) {
       const space = c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff;
       if (!started || ended) {
         if (space) continue;
-        if (ended || c !== 91) throw new ImportError("This JSON is not a ChatGPT or Claude export: its conversations.json is a list of conversations.");
+        if (ended || c !== 91) throw new ImportError("This JSON is not a ChatGPT, Claude or DeepSeek export: its conversations.json is a list of conversations.");
         started = true; depth = 1; continue;
       }
       if (depth === 1 && !space && c !== 44 && c !== 123 && c !== 93) notConversations++;
@@ -185,7 +193,7 @@ async function readConversations(stream, total) {
   if (!ended) throw new ImportError(started ? "The export is damaged or cut short." : "This file is empty.");
   if (!list.length) {
     if (skipped) throw new ImportError(`None of the ${skipped} conversation${skipped === 1 ? "" : "s"} in this export could be read.`);
-    throw new ImportError(notConversations ? "This JSON is not a ChatGPT or Claude export." : "This export holds no conversations.");
+    throw new ImportError(notConversations ? "This JSON is not a ChatGPT, Claude or DeepSeek export." : "This export holds no conversations.");
   }
   return { list, skipped };
 }
@@ -282,7 +290,7 @@ async function open(file) {
     if (!json && grok) {
       ({ list: conversations, skipped } = await readGrokExport(grok));
     } else {
-      if (!json) throw new ImportError("There is no conversations.json in this zip: is it a ChatGPT, Claude or Grok data export?");
+      if (!json) throw new ImportError("There is no conversations.json in this zip: is it a ChatGPT, Claude, DeepSeek or Grok data export?");
       images = imageIndex(entries);
       stream = await entryStream(json);
       ({ list: conversations, skipped } = await readConversations(stream, json.plain));
@@ -316,6 +324,6 @@ onmessage = async ({ data }) => {
     else if (data.type === "payload") await payload(data.index);
   } catch (error) {
     postMessage({ type: "error", request: data.type, index: data.index,
-                  message: error instanceof ImportError ? error.message : "This file could not be read as a ChatGPT or Claude export." });
+                  message: error instanceof ImportError ? error.message : "This file could not be read as a ChatGPT, Claude, DeepSeek or Grok export." });
   }
 };

@@ -1,4 +1,4 @@
-// The import page: the person picks their ChatGPT, Claude or Grok export; a worker (import-worker.js) reads it on this
+// The import page: the person picks their ChatGPT, Claude, DeepSeek or Grok export; a worker (import-worker.js) reads it on this
 // device and lists its conversations; the chosen ones are shared one after another (waiting out the rate limit
 // rather than failing halfway), their images uploaded straight to storage, and their delete keys kept in this
 // browser like any share made here. Nothing else of the export is sent anywhere.
@@ -9,7 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const STORE = "sharegpt:shared";
   const PAGE = 200;
-  const SITES = { chatgpt: "ChatGPT", claude: "Claude", grok: "Grok" };
+  const SITES = { chatgpt: "ChatGPT", claude: "Claude", deepseek: "DeepSeek", grok: "Grok" };
 
   let rows = [];
   let shown = PAGE;
