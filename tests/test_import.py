@@ -208,7 +208,8 @@ def test_a_deepseek_export_is_listed_and_shared(page, tmp_path):
 
 @pytest.mark.parametrize("name, content, message", [
     ("broken.zip", b"PK\x03\x04" + bytes(range(256)) * 4, "This file is not a readable zip archive."),
-    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT, Claude, DeepSeek or Grok data export?"),
+    ("other.zip", None, "There is no conversations.json in this zip: is it a ChatGPT, Claude, DeepSeek or Grok data "
+                        "export?"),
     ("conversations.json", b'{"hello": "world"}', "This JSON is not a ChatGPT, Claude or DeepSeek export: its "
                                                   "conversations.json is a list of conversations."),
     ("conversations.json", b"[1, 2, 3]", "This JSON is not a ChatGPT, Claude or DeepSeek export."),
