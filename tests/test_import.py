@@ -161,17 +161,23 @@ def _grok_export(path: Path) -> Path:
     return path
 
 
-def test_a_grok_export_is_listed_and_shared(page, tmp_path):
+def _share_the_one_conversation(page, export: Path, title: str, meta: str) -> dict:
+    """Open an export of one conversation, check how it is listed, share it: what the server stored."""
     page.goto("/import")
-    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(_grok_export(tmp_path / "grok.zip"))
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
     expect(page.locator("#status")).to_have_text("1 conversation read from your export.")
-    assert _rows(page) == ["Pretraining a 7B model"]
-    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2026-04-02 · Grok · 2 turns")
-    page.get_by_role("checkbox", name="Pretraining a 7B model").check()
+    assert _rows(page) == [title]
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text(meta)
+    page.get_by_role("checkbox", name=title).check()
     page.get_by_role("button", name="Share 1 selected").click()
     expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
     cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
-    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    return requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+
+
+def test_a_grok_export_is_listed_and_shared(page, tmp_path):
+    stored = _share_the_one_conversation(page, _grok_export(tmp_path / "grok.zip"), "Pretraining a 7B model",
+                                         "2026-04-02 · Grok · 2 turns")
     assert stored["source"] == "grok" and stored["model"] == "Grok 3" and len(stored["messages"]) == 2
     assert sum(b["type"] == "tool" for b in stored["messages"][1]["content"]) == 6
     assert "<grok:" not in json.dumps(stored)
@@ -190,16 +196,7 @@ def test_a_deepseek_export_is_listed_and_shared(page, tmp_path):
         archive.writestr("user.json", json.dumps({"user_id": "u-1", "email": SECRET, "mobile": "+8613800000000"}))
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
-    page.goto("/import")
-    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(path)
-    expect(page.locator("#status")).to_have_text("1 conversation read from your export.")
-    assert _rows(page) == ["test_chat"]
-    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2025-11-22 · DeepSeek · 2 turns")
-    page.get_by_role("checkbox", name="test_chat").check()
-    page.get_by_role("button", name="Share 1 selected").click()
-    expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
-    cid = page.locator("#import-results li[data-id]").get_attribute("data-id")
-    stored = requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).json()
+    stored = _share_the_one_conversation(page, path, "test_chat", "2025-11-22 · DeepSeek · 2 turns")
     assert stored["source"] == "deepseek" and [m["role"] for m in stored["messages"]] == ["user", "assistant"]
     assert [b["type"] for b in stored["messages"][1]["content"]] == ["tool", "reasoning", "text"]
     assert "[citation:" not in json.dumps(stored)
