@@ -277,16 +277,24 @@ def test_an_id_collision_draws_a_new_id_instead_of_overwriting(client):
     assert body_of(client.http.get("/api/conversations/Fresh12"))["title"] == "second"
 
 
-def test_create_is_rate_limited_per_client(client, aws):
-    ip = new_ip()
-    for _ in range(20):
-        assert post_json(client, chat(), ip=ip).status_code == 201
-    with nothing_stored():
-        refused = post_json(client, chat(), ip=ip)
-    _assert_error(refused, 429, "rate_limited")
-    assert 0 < int(refused.headers["Retry-After"]) <= 600
-    # Another client is not affected: the key is per client, not global.
-    assert post_json(client, chat(), ip=new_ip()).status_code == 201
+def test_create_is_rate_limited_per_client(client, aws, monkeypatch):
+    from chalicelib import settings
+
+    monkeypatch.setenv("CREATE_LIMIT", "20")  # the deployed default (the test stack allows the browser tiers more)
+    settings.get.cache_clear()
+    try:
+        ip = new_ip()
+        for _ in range(20):
+            assert post_json(client, chat(), ip=ip).status_code == 201
+        with nothing_stored():
+            refused = post_json(client, chat(), ip=ip)
+        _assert_error(refused, 429, "rate_limited")
+        assert 0 < int(refused.headers["Retry-After"]) <= 600
+        # Another client is not affected: the key is per client, not global.
+        assert post_json(client, chat(), ip=new_ip()).status_code == 201
+    finally:
+        monkeypatch.undo()
+        settings.get.cache_clear()
 
 
 def test_the_conversations_own_date_is_kept_and_shown_beside_the_share_date(client):
