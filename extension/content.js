@@ -174,10 +174,10 @@
     return turndown.turndown(copy).trim();
   }
 
-  // A code block's bar: an element before the block (with only wordless bars between), holding no code, whose
-  // only words besides its buttons are a short language name ("python", "JavaScript"). Returns it, or null.
+  // A code block's bar: an element before the block's <pre> (with only wordless bars between), holding no code,
+  // whose only words besides its buttons are a short language name ("python", "JavaScript"). Returns it, or null.
+  // It reads the copy markdownOf made, where Grok's block-laid <code> already sits in a <pre>.
   const BLOCK_CODE = "code[style*='white-space: pre'], code[style*='white-space:pre']";
-  const CODE_SELECTOR = `pre, ${BLOCK_CODE}`;
   const PROSE = /^(P|H[1-6]|LI|UL|OL|BLOCKQUOTE|TABLE)$/;
   // Words of a bar, without its buttons' (Turndown asks every node, so a long node is never copied).
   function wordsOf(node) {
@@ -188,22 +188,23 @@
   }
 
   function codeHeaderLabel(node) {
-    if (node.nodeType !== 1 || PROSE.test(node.nodeName) || node.matches(CODE_SELECTOR) || node.querySelector("pre, code")) return null;
+    if (node.nodeType !== 1 || PROSE.test(node.nodeName) || node.matches("pre") || node.querySelector("pre, code")) return null;
     const label = wordsOf(node);
     if (!/^[\w+#.-]{1,30}$/.test(label)) return null;
     let next = node.nextElementSibling;
-    while (next && !next.matches(CODE_SELECTOR) && !next.querySelector(CODE_SELECTOR) && !wordsOf(next)) next = next.nextElementSibling;
-    const block = next && (next.matches(CODE_SELECTOR) ? next : next.querySelector(CODE_SELECTOR));
-    if (!block) return null;
-    const code = block.matches("pre") ? block.querySelector("code") || block : block;
+    while (next && !next.matches("pre") && !next.querySelector("pre") && !wordsOf(next)) next = next.nextElementSibling;
+    const pre = next && (next.matches("pre") ? next : next.querySelector("pre"));
+    if (!pre) return null;
     // A paragraph saying "Run" before a block is prose, not a label: with a language known, the label must name it.
-    const named = [...code.classList].find((c) => c.startsWith("language-"));
-    return !named || named.slice(9).toLowerCase() === label.toLowerCase() ? label : null;
+    const named = classLanguage(pre.querySelector("code") || pre);
+    return !named || named.toLowerCase() === label.toLowerCase() ? label : null;
   }
 
+  const classLanguage = (code) => ([...code.classList].find((c) => c.startsWith("language-")) || "").slice(9);
+
   function codeLanguage(code) {
-    const named = [...code.classList].find((c) => c.startsWith("language-"));
-    if (named) return named.slice(9);
+    const named = classLanguage(code);
+    if (named) return named;
     for (let el = code, depth = 0; el && depth < 4; el = el.parentElement, depth += 1) {
       for (let prev = el.previousElementSibling; prev; prev = prev.previousElementSibling) {
         const label = codeHeaderLabel(prev);
