@@ -105,8 +105,10 @@ def open_root_package(tmp_path_factory) -> Path:
 
 
 ROOT_OF = "document.querySelector('sgpt-action')?.shadowRoot"
-# The dialog's Share button, scrolled into view (a long dialog can put it below the fold), as a box to click.
-SHARE_BUTTON = (f"(b => b && (b.scrollIntoView({{block: 'center'}}), b.getBoundingClientRect().toJSON()))"
+# The dialog's Share button, scrolled into view (a long dialog can put it below the fold), as a box to click;
+# only once the images note has its figures, as its new text can re-wrap the dialog and move the button.
+SHARE_BUTTON = (f"(b => b && !{ROOT_OF}.querySelector('.images-note')?.textContent.startsWith('fetching') && "
+                f"(b.scrollIntoView({{block: 'center'}}), b.getBoundingClientRect().toJSON()))"
                 f"([...({ROOT_OF}?.querySelectorAll('.dialog button') || [])].find(b => b.textContent === 'Share'))")
 
 
