@@ -77,11 +77,11 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def retry_invalidations(event: Any) -> None:
-    """Send again the CDN invalidations CloudFront refused: a delete must leave the edge (one read when
-    none wait)."""
-    from chalicelib import cdn
+    """Finish the removals whose cleanup failed (pages, objects, shared images) and send again the CDN
+    invalidations CloudFront refused: a delete must leave S3 and the edge (two reads when none wait)."""
+    from chalicelib import accesslog, cleanup
 
-    cdn.retry_pending()
+    accesslog.emit_job("cleanup", **cleanup.drain())
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -8,7 +8,10 @@ from . import settings
 
 
 def _client(service: str, **config: Any) -> Any:
-    """A client for `service` at this stage's region and endpoint (moto locally), with standard retries."""
+    """A client for `service` at this stage's region and endpoint (moto locally), with standard retries and the
+    same short timeouts as DynamoDB's: a read timeout bounds each wait for bytes, not a whole transfer, so a
+    5 MB body still streams, while a frozen store answers 503 well inside the Lambda's 30 s (3 attempts of
+    5 s plus backoff, about 18 s, for the first call that finds it frozen)."""
     import boto3
     from botocore.config import Config
 
@@ -17,7 +20,7 @@ def _client(service: str, **config: Any) -> Any:
                                           config=Config(retries={"max_attempts": cfg.aws_max_attempts,
                                                                  "mode": "standard"},
                                                         connect_timeout=cfg.aws_connect_timeout,
-                                                        read_timeout=max(cfg.aws_read_timeout, 10), **config))
+                                                        read_timeout=cfg.aws_read_timeout, **config))
 
 
 @lru_cache(maxsize=1)

@@ -96,6 +96,17 @@ def query(request: Request) -> dict[str, str]:
     return dict(request.query_params or {})
 
 
+def edge_cache(request: Request, cache: str, allowed: str | None = None) -> str:
+    """`cache` for an answer that holds a conversation's content when it was asked for at a URL its delete
+    invalidates (no query string, or only `allowed` once), else no-store: CloudFront keys the API's answers
+    on their query strings, so `?page=1` would be a copy no invalidation names (cdn.conversation_paths)."""
+    params = request.query_params
+    names = set(params or {})
+    if not names or (allowed is not None and names == {allowed} and len(params.getlist(allowed)) == 1):
+        return cache
+    return "no-store"
+
+
 def int_param(params: dict[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":

@@ -35,10 +35,16 @@ def invalidate_conversation(conversation_id: str, also: list[str] | None = None)
     """Ask CloudFront to forget everything it cached of this conversation (and the paths `also`, such as an
     avatar removed with it); never fails the caller (the change itself is done): paths CloudFront refuses
     are queued for the scheduled job to send again."""
-    paths = conversation_paths(conversation_id) + (also or [])
-    INVALIDATED.append(paths)
-    if settings.get().distribution_id and not _create(paths, conversation_id):
-        _queue(paths)
+    invalidate(conversation_paths(conversation_id) + (also or []), conversation_id)
+
+
+def invalidate(paths: list[str], reference: str) -> None:
+    """One invalidation of exact `paths`; what CloudFront refuses waits in the durable queue (never fails)."""
+    if not paths:
+        return
+    INVALIDATED.append(list(paths))
+    if settings.get().distribution_id and not _create(list(paths), reference):
+        _queue(list(paths))
 
 
 def _create(paths: list[str], reference: str) -> bool:

@@ -98,7 +98,8 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
     tx = Transaction()
     tx.put(item, condition=ConversationItem.part.does_not_exist(), name="comment")
     # The position must be a message of this conversation: checked by the count's own condition.
-    tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.comments.add(1)],
+    tx.update(ConversationMeta(conversation_id, keys.META),
+              actions=[ConversationMeta.comments.add(1), ConversationMeta.rev.add(1)],
               condition=ConversationMeta.id.exists() & (ConversationMeta.message_count > position) &
               ConversationMeta.comments_off.does_not_exist(), name="count")
     if parent_id:
@@ -170,7 +171,8 @@ def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
     comment = thread[0]
     parts = keys.comment_path(comment.part)
     tx = Transaction()
-    tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.comments.add(-len(thread))],
+    tx.update(ConversationMeta(conversation_id, keys.META),
+              actions=[ConversationMeta.comments.add(-len(thread)), ConversationMeta.rev.add(1)],
               condition=ConversationMeta.id.exists(), name="count")
     tx.delete(comment, condition=CommentItem.part.exists() & (CommentItem.replies == (len(thread) - 1)),
               name="comment")
@@ -192,39 +194,55 @@ def hide(conversation_id: str, comment_id: str, html: str) -> None:
     if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.fullmatch(comment_id):
         raise not_found("comment")
     parent_id, _, own_id = comment_id.rpartition("-")
-    item = CommentItem(conversation_id, keys.comment_part(own_id, parent_id or None))
+    tx = Transaction()
+    tx.update(CommentItem(conversation_id, keys.comment_part(own_id, parent_id or None)),
+              actions=[CommentItem.hidden.set(1), CommentItem.html.set(html), CommentItem.content.set("")],
+              condition=CommentItem.part.exists(), name="comment")
+    tx.update(ConversationMeta(conversation_id, keys.META), actions=[ConversationMeta.rev.add(1)],
+              condition=ConversationMeta.id.exists(), name="count")
     try:
-        item.update(actions=[CommentItem.hidden.set(1), CommentItem.html.set(html), CommentItem.content.set("")],
-                    condition=CommentItem.part.exists())
-    except UpdateError as exc:
-        if failed_condition(exc):
-            raise not_found("comment") from None
-        raise
+        tx.commit()
+    except ConditionsFailed:
+        raise not_found("comment") from None
     published.publish_after_change(conversation_id)
 
 
 def remove_all(user_sub: str, anonymize: bool) -> int:
-    """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion)."""
-    done = 0
-    touched: set[str] = set()
+    """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion).
+    Each conversation's page is published again as soon as its comments are done, so a request that fails
+    half way leaves no page showing a comment that is gone."""
+    by_conversation: dict[str, list[ConversationItem]] = {}
     for found in ConversationItem.by_user.query(keys.commenter(user_sub), attributes_to_get=["id", "part", "kind"]):
-        touched.add(found.id)
-        if anonymize:
+        by_conversation.setdefault(found.id, []).append(found)
+    done = 0
+    for conversation_id, found_items in sorted(by_conversation.items()):
+        for found in found_items:
+            done += _remove_one(found, user_sub, anonymize)
+        if anonymize:  # a name changes on the page: a publisher that drew it before must draw again
             try:
-                found.update(actions=[CommentItem.author.remove(), ConversationItem.user_key.remove(),
-                                      CommentItem.author_name.set(ANONYMOUS_NAME)],
-                             condition=CommentItem.author == user_sub)
+                ConversationMeta(conversation_id, keys.META).update(actions=[ConversationMeta.rev.add(1)],
+                                                                    condition=ConversationMeta.id.exists())
             except UpdateError as exc:
-                if not failed_condition(exc):  # else: deleted meanwhile, nothing to do
+                if not failed_condition(exc):
                     raise
-        else:
-            thread = _thread(found.id, found.part)
-            if thread:
-                try:
-                    _delete_thread(found.id, thread)
-                except ApiError:
-                    continue
-        done += 1
-    for conversation_id in sorted(touched):  # the name (or the comment) must leave the published pages too
-        published.publish_after_change(conversation_id)
+        published.publish_after_change(conversation_id)  # the name (or the comment) must leave the page too
     return done
+
+
+def _remove_one(found: ConversationItem, user_sub: str, anonymize: bool) -> int:
+    if anonymize:
+        try:
+            found.update(actions=[CommentItem.author.remove(), ConversationItem.user_key.remove(),
+                                  CommentItem.author_name.set(ANONYMOUS_NAME)],
+                         condition=CommentItem.author == user_sub)
+        except UpdateError as exc:
+            if not failed_condition(exc):  # else: deleted meanwhile, nothing to do
+                raise
+        return 1
+    thread = _thread(found.id, found.part)
+    if thread:
+        try:
+            _delete_thread(found.id, thread)
+        except ApiError:
+            return 0
+    return 1

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import cards, cdn, ids, keys, links, references, settings, tokens
+from . import cards, cdn, cleanup, ids, keys, links, references, settings, tokens
 from .avatars import read_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
@@ -89,23 +89,22 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
         try:
             tx.commit()
         except Exception as exc:
-            if body_key:  # nothing refers to it: the conversation was not stored
-                s3().delete_object(Bucket=cfg.bucket, Key=body_key)
-            if not isinstance(exc, ConditionsFailed):
-                raise
-            if "media" in exc.names:
-                raise ApiError(409, "image_removed", "An image was removed meanwhile: upload it again "
-                               "(POST /api/media) and share again.") from None
-            if exc.names & {"avatar", "upload"}:
-                time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
-            continue  # the id is taken or was taken down (or an object was being removed): draw another
-        # Stored after the references are counted: from now on no removal can run, so the objects stay.
-        media.publish(images)
-        if avatar:
-            store_avatar(avatar)
-        if card_key and card:
-            cards.store(card_key, card)
-        _publish_new(meta, messages)
+            if isinstance(exc, ConditionsFailed) or not _created(conversation_id, meta.token_hash):
+                if body_key:  # nothing refers to it: the conversation was not stored
+                    s3().delete_object(Bucket=cfg.bucket, Key=body_key)
+                if not isinstance(exc, ConditionsFailed):
+                    raise
+                if "media" in exc.names:
+                    raise ApiError(409, "image_removed", "An image was removed meanwhile: upload it again "
+                                   "(POST /api/media) and share again.") from None
+                if exc.names & {"avatar", "upload"}:
+                    time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
+                continue  # the id is taken or was taken down (or an object was being removed): draw another
+            # Stored, though the answer was lost on the way: go on as if it had come.
+        _store_objects(meta, images, avatar, card)
+        from . import published
+
+        published.publish_new(conversation_id, published.render(_as_dict(meta, messages), published.NO_COMMENTS))
         return {"id": conversation_id, "url": links.conversation_url(conversation_id),
                 "shortUrl": links.short_url(conversation_id), "deleteToken": token}
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
@@ -129,15 +128,37 @@ def _count_references(tx: Transaction, avatar_key: str | None, images: dict[str,
                       condition=Counter.state.does_not_exist(), name="upload")
 
 
-def _publish_new(meta: ConversationMeta, messages: list[dict[str, Any]]) -> None:
-    """Publish the new conversation's page from what is in hand (no read). Never fails the create: without
-    the page, the CDN's fallback draws and publishes it on the first view."""
-    from . import published
+def _created(conversation_id: str, token_hash: str) -> bool:
+    """Whether a create whose transaction answered an error was stored all the same (its answer lost): one
+    consistent read of the meta item, which is ours if it holds our token's hash."""
+    try:
+        found = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
+                                     attributes_to_get=["id", "part", "kind", "token_hash"])
+    except DoesNotExist:
+        return False
+    return found.token_hash == token_hash
+
+
+def _store_objects(meta: ConversationMeta, images: dict[str, Any], avatar: Any, card: bytes | None) -> None:
+    """Put the objects the stored conversation shows: its new images, its avatar, its card. Stored after the
+    references are counted, so no removal can run meanwhile. If one cannot be stored, the conversation is
+    removed again (and with it whatever it alone counted) and the create answers 503: a share is whole or
+    not at all, never one with a missing image the sharer was told is shared."""
+    from . import media
 
     try:
-        published.store(meta.id, published.render(_as_dict(meta, messages), published.NO_COMMENTS))
-    except Exception:
-        logging.getLogger(__name__).warning("The page of %s was not published", meta.id, exc_info=True)
+        media.publish(images)
+        if avatar:
+            store_avatar(avatar)
+        if meta.card_key and card:
+            cards.store(meta.card_key, card)
+    except Exception as exc:
+        logging.getLogger(__name__).warning("The objects of %s were not stored; removing it", meta.id, exc_info=True)
+        _remove(meta, ConversationMeta.token_hash == meta.token_hash)
+        from .errors import unavailable_from
+
+        raise unavailable_from(exc) or ApiError(503, "unavailable", "The share could not be stored; please retry.",
+                                                headers={"Retry-After": "5"}) from None
 
 
 # ---------------------------------------------------------------- read
@@ -148,12 +169,19 @@ def get(conversation_id: str) -> dict[str, Any]:
     return from_items(conversation_id, read_partition(conversation_id, keys.META))
 
 
-def read_partition(conversation_id: str, through: str) -> list[ConversationItem]:
-    """A conversation's items from `body` through the part `through` (keys.py orders them), with one Query;
-    404 for an id that cannot be one."""
+def read_partition(conversation_id: str, through: str, consistent: bool = False) -> list[ConversationItem]:
+    """A conversation's items from `body` through the part `through` (keys.py orders them), with one Query
+    (`consistent` for a page about to be published); 404 for an id that cannot be one."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
-    return list(ConversationItem.query(conversation_id, ConversationItem.part <= through))
+    return list(ConversationItem.query(conversation_id, ConversationItem.part <= through,
+                                       consistent_read=consistent))
+
+
+def revision(items: list[ConversationItem]) -> int:
+    """The revision of what a conversation's page shows (its meta item's `rev`; 0 before any change)."""
+    meta = next((item for item in items if isinstance(item, ConversationMeta)), None)
+    return int(meta.rev or 0) if meta is not None else 0
 
 
 def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str, Any]:
@@ -188,10 +216,14 @@ def _explain_gone(conversation_id: str) -> None:
 
 
 def _as_dict(meta: ConversationMeta, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The conversation as every reader gets it (API, page, exports). A held one reads as what it is to them,
+    unlisted (out of every listing, noindex), and says nothing of the moderators: a reader may not learn that
+    someone reported it."""
     return {
         **row(meta),
-        "model": meta.model, "source": meta.source, "visibility": meta.visibility,
-        "commentsOff": bool(meta.comments_off), "held": bool(meta.held),
+        "model": meta.model, "source": meta.source,
+        "visibility": "unlisted" if meta.held else meta.visibility,
+        "commentsOff": bool(meta.comments_off),
         "startedAt": iso(int(meta.started)) if meta.started else None,
         "card": links.public_object_url(meta.card_key) if meta.card_key else None,
         "messages": messages,
@@ -242,6 +274,10 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
         meta, owned = _owned_meta(conversation_id, user_sub, token)
         new_title = derive_title(title, None) if title is not None else meta.title
         new_visibility = visibility or meta.visibility
+        new_comments = not meta.comments_off if comments is None else comments
+        if new_title == meta.title and new_visibility == meta.visibility and new_comments != bool(meta.comments_off):
+            # Nothing changes: nothing is written, drawn, stored or invalidated.
+            return {"id": conversation_id, "title": new_title, "visibility": new_visibility, "comments": new_comments}
         # Held by the moderators: the owner may change the setting, not list it before they decide.
         was_public, now_public = meta.list_pk == keys.PUBLIC, new_visibility == keys.PUBLIC and not meta.held
         old_words = set(meta.words or ())
@@ -252,40 +288,73 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
                    ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
                    _source_listed(meta, now_public),
-                   ConversationMeta.version.set(int(meta.version or 0) + 1)]
+                   ConversationMeta.version.set(int(meta.version or 0) + 1), ConversationMeta.rev.add(1)]
         if comments is not None:
             actions.append(ConversationMeta.comments_off.remove() if comments else ConversationMeta.comments_off.set(1))
         if card:
             actions.append(ConversationMeta.card_key.set(card[0]))
         tx = Transaction()
-        tx.update(meta, actions=actions, condition=owned &
-                  _unchanged_since(meta), name="meta")
+        tx.update(meta, actions=actions, condition=owned & _unchanged_since(meta), name="meta")
         for word in old_words - new_words:
             tx.delete(SearchEntry(word, sort))
         for word in new_words:
             tx.put(SearchEntry(word, sort, id=conversation_id, words=new_words))
         if was_public != now_public:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1 if now_public else -1)])
-        try:
-            tx.commit()
-        except ConditionsFailed:
-            if attempt == 0:
-                continue  # another edit (or a delete) won: read again
-            raise ApiError(409, "conflict", CONFLICT) from None
-        except TransactWriteError:
-            raise ApiError(409, "conflict", CONFLICT) from None
-        old_card = [f"/{meta.card_key}"] if card and meta.card_key else []
-        if card:
+        if card:  # before the transaction that points at it: a page never names a card that is not there
             cards.store(*card)
-            if meta.card_key:  # the old title must not live on in a preview
+        if not _commit_edit(tx, meta, card[0] if card else None, new_title, new_visibility, last=attempt == 1):
+            continue  # another edit (or a delete) won: read again
+        old_card = [f"/{meta.card_key}"] if card and meta.card_key and meta.card_key != card[0] else []
+        if old_card:  # the old title must not live on in a preview
+            try:
                 s3().delete_object(Bucket=settings.get().bucket, Key=meta.card_key)
+            except Exception:  # noqa: BLE001 - the queue removes it
+                cleanup.defer(conversation_id, objects=[meta.card_key], paths=old_card)
+                old_card = []
         from . import published
 
         published.publish_after_change(conversation_id)  # before the invalidation: the edge fetches the new one
         cdn.invalidate_conversation(conversation_id, also=old_card)
-        return {"id": conversation_id, "title": new_title, "visibility": new_visibility,
-                "comments": not meta.comments_off if comments is None else comments}
+        return {"id": conversation_id, "title": new_title, "visibility": new_visibility, "comments": new_comments}
     raise AssertionError("unreachable")
+
+
+def _commit_edit(tx: Transaction, meta: ConversationMeta, card_key: str | None, title: str, visibility: str,
+                 last: bool) -> bool:
+    """Commit an owner's edit read from `meta`: True once stored (also when its answer was lost on the way),
+    False when another edit won and this one should read again; a 409 when it lost twice. A card stored for
+    an edit that was not is removed."""
+    try:
+        tx.commit()
+        return True
+    except Exception as exc:
+        if not isinstance(exc, ConditionsFailed) and _edited(meta.id, int(meta.version or 0) + 1, title, visibility):
+            return True
+        if card_key and card_key != meta.card_key:
+            s3().delete_object(Bucket=settings.get().bucket, Key=card_key)
+        if isinstance(exc, ConditionsFailed) and not last:
+            return False
+        if isinstance(exc, (ConditionsFailed, TransactWriteError)) and not _unavailable(exc):
+            raise ApiError(409, "conflict", CONFLICT) from None
+        raise
+
+
+def _edited(conversation_id: str, version: int, title: str, visibility: str) -> bool:
+    """Whether an edit whose transaction answered an error was stored all the same: the meta item, read
+    consistently, is at the version that edit wrote, with its title and visibility."""
+    try:
+        found = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
+                                     attributes_to_get=["id", "part", "kind", "version", "title", "visibility"])
+    except DoesNotExist:
+        return False
+    return int(found.version or 0) == version and found.title == title and found.visibility == visibility
+
+
+def _unavailable(exc: BaseException) -> bool:
+    from .errors import unavailable_from
+
+    return unavailable_from(exc) is not None
 
 
 # ---------------------------------------------------------------- moderation
@@ -305,7 +374,7 @@ def set_held(conversation_id: str, reason: str | None) -> bool:
             ConversationMeta.held.set(reason) if reason else ConversationMeta.held.remove(),
             ConversationMeta.words.set(words) if words else ConversationMeta.words.remove(),
             ConversationMeta.list_pk.set(keys.PUBLIC) if listed else ConversationMeta.list_pk.remove(),
-            _source_listed(meta, listed),
+            _source_listed(meta, listed), ConversationMeta.rev.add(1),
             ConversationMeta.version.set(int(meta.version or 0) + 1)], condition=_unchanged_since(meta), name="meta")
         for word in set(meta.words or ()) - words:
             tx.delete(SearchEntry(word, sort))
@@ -318,23 +387,37 @@ def set_held(conversation_id: str, reason: str | None) -> bool:
             return True
         except ConditionsFailed:
             continue  # an owner's edit won: read again
+        except Exception:
+            fresh = _read_meta(conversation_id)  # its answer may have been lost on the way: stored if so
+            if (fresh.held or None) == reason and int(fresh.version or 0) == int(meta.version or 0) + 1:
+                return True
+            raise
     raise ApiError(409, "conflict", CONFLICT)
 
 
-def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> None:
-    """The moderators' takedown: removed exactly as its owner's delete removes it, then a tombstone that
-    answers 410 (and keeps the id from being drawn again), shows its owner the statement, and blocks every
-    image hash it held from being shared again."""
-    meta = _read_meta(conversation_id)
-    blocked = [keys.blocked(key.split("/", 1)[1]) for key in sorted(meta.media_keys or ())]
-    _remove(meta, ConversationMeta.id.exists())
+def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> bool:
+    """The moderators' takedown: removed exactly as its owner's delete removes it and, in the same
+    transaction, a tombstone that answers 410 (and keeps the id from being drawn again) and shows its owner
+    the statement, the block of every image hash it held, and its owner's count of takedowns. Returns whether
+    the cleanup finished (False: queued for the scheduled job). A takedown of a conversation already taken
+    down finishes its cleanup if any is left, else is a 404."""
     removed = int((time.time() if now is None else now) * 1000)
-    RemovedItem(conversation_id, keys.REMOVED, user_key=meta.user_key, created=int(meta.created),
-                category=category, statement=statement, removed=removed).save()
-    for key in blocked:  # at most 20 (a conversation's images)
-        Counter(key, state="blocked").save()
-    if meta.user_key:
-        Counter(keys.takedowns(meta.user_key)).update(actions=[Counter.n.add(1)])
+    try:
+        meta = _read_meta(conversation_id)
+    except ApiError:
+        if cleanup.finish(conversation_id):
+            return True
+        raise
+
+    def tombstone(tx: Transaction, meta: ConversationMeta) -> None:
+        tx.put(RemovedItem(conversation_id, keys.REMOVED, user_key=meta.user_key, created=int(meta.created),
+                           category=category, statement=statement, removed=removed))
+        for key in sorted(meta.media_keys or ()):  # at most 20 (a conversation's images)
+            tx.put(Counter(keys.blocked(key.split("/", 1)[1]), state="blocked"))
+        if meta.user_key:
+            tx.update(Counter(keys.takedowns(meta.user_key)), actions=[Counter.n.add(1)])
+
+    return _remove(meta, ConversationMeta.id.exists(), also=tombstone)
 
 
 def _source_listed(meta: ConversationMeta, listed: bool) -> Any:
@@ -367,25 +450,45 @@ def token_matches(conversation_id: str, token: str | None) -> bool:
 
 def delete(conversation_id: str, token: str | None, user_sub: str | None = None) -> None:
     """Remove a conversation and everything of it (saves and comments too), given its delete token
-    (checked in constant time) or by its signed-in owner."""
-    meta = _read_meta(conversation_id)
+    (checked in constant time) or by its signed-in owner. A 503 when its copies could not all be removed
+    yet (queued for the scheduled job); a repeated DELETE then finishes them and answers as a success."""
+    try:
+        meta = _read_meta(conversation_id)
+    except ApiError:
+        # Gone, but perhaps with its cleanup left: finishing it needs no proof of ownership, as it only
+        # removes what belonged to a conversation that no longer exists.
+        if ids.is_valid_id(conversation_id) and cleanup.finish(conversation_id):
+            return
+        raise
     if tokens.token_matches(token, meta.token_hash):
-        _remove(meta, ConversationMeta.token_hash == meta.token_hash)
+        done = _remove(meta, ConversationMeta.token_hash == meta.token_hash)
     elif user_sub and meta.user_key == keys.owner(user_sub):
-        _remove(meta, ConversationMeta.user_key == keys.owner(user_sub))
+        done = _remove(meta, ConversationMeta.user_key == keys.owner(user_sub))
     else:
         raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
+    if not done:
+        raise cleanup_pending()
 
 
-def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
-    """Delete a conversation whole: one transaction for the conversation, then its saves and comments.
+def cleanup_pending() -> ApiError:
+    return ApiError(503, "cleanup_pending", "It is deleted, but some of its copies are not removed yet: send the "
+                    "request again to finish, or they go within minutes.", headers={"Retry-After": "5"})
+
+
+def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
+            also: Callable[[Transaction, ConversationMeta], None] | None = None) -> bool:
+    """Delete a conversation whole: one transaction for its items, the reference counts of what it showed and
+    its cleanup item (`also` adds a takedown's items), then the cleanup (cleanup.py). Returns whether the
+    cleanup finished; False when it waits in the queue.
 
     The transaction also requires the save and comment counts it read: when both are 0 (the usual case)
-    nothing else can be in the partition, so no second Query is needed; a save or comment landing in
-    between fails the condition, and the delete reads again and retries once.
+    nothing else can be in the partition, so the cleanup needs no Query; a save or comment landing in
+    between fails the condition, and the delete reads again and retries once. A transaction whose answer
+    was lost is judged by reading: stored if its cleanup item is there and its meta item is not.
     """
     conversation_id = meta.id
     saves, comments = int(meta.saves or 0), int(meta.comments or 0)
+    releases = references.counted([key for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key])
     tx = Transaction()
     tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
               (ConversationMeta.comments == comments) & _unchanged_since(meta), name="meta")
@@ -394,45 +497,57 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True) -> None:
         tx.delete(SearchEntry(word, keys.search_sort(int(meta.created), conversation_id)))
     if meta.list_pk == keys.PUBLIC:
         tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(-1)])
+    for key in releases:
+        tx.update(Counter(keys.references(key)), actions=[Counter.n.add(-1)])
+    card = [f"/{meta.card_key}"] if meta.card_key else []
+    tx.put(cleanup.item(conversation_id, [keys.page_object(conversation_id), meta.body_key, meta.card_key],
+                        releases, cdn.conversation_paths(conversation_id) + card, rest=bool(saves or comments)))
+    if also:
+        also(tx, meta)
     try:
         tx.commit()
-    except (ConditionsFailed, TransactWriteError) as exc:
-        if not isinstance(exc, ConditionsFailed) or not retry:
-            raise ApiError(409, "conflict", CONFLICT) from None
-        try:
-            fresh = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
-        except DoesNotExist:
-            return  # deleted meanwhile: done
-        _remove(fresh, condition, retry=False)
-        return
-    if saves or comments:
-        # The conversation is gone, so none can be added any more (their writes require the meta item).
-        rest = list(ConversationItem.query(conversation_id, ConversationItem.part > keys.META, consistent_read=True,
-                                           attributes_to_get=["id", "part", "kind"]))
-        with ConversationItem.batch_write() as batch:
-            for item in rest:
-                batch.delete(item)
-    released = [path for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key
-                for path in _release(key)]
-    for key in (keys.page_object(conversation_id), meta.body_key, meta.card_key):
-        if key:  # the page first: it is what readers get
-            s3().delete_object(Bucket=settings.get().bucket, Key=key)
-    cdn.invalidate_conversation(conversation_id, also=released + ([f"/{meta.card_key}"] if meta.card_key else []))
+    except Exception as exc:
+        if isinstance(exc, ConditionsFailed):
+            if not retry:
+                raise ApiError(409, "conflict", CONFLICT) from None
+            try:
+                fresh = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
+            except DoesNotExist:
+                return cleanup.finish_or_defer(conversation_id)  # deleted meanwhile: finish what it left
+            return _remove(fresh, condition, retry=False, also=also)
+        if not _removed(conversation_id):
+            if isinstance(exc, TransactWriteError) and not _unavailable(exc):
+                raise ApiError(409, "conflict", CONFLICT) from None
+            raise
+    return cleanup.finish_or_defer(conversation_id)
 
 
-def _release(key: str) -> list[str]:
-    """The CDN path of a shared object (avatar, image) if it went with this conversation (its last one). The
-    conversation is gone whatever happens here: an object left behind is logged, not a failure."""
+def _removed(conversation_id: str) -> bool:
+    """Whether a removal whose transaction answered an error was stored all the same (two consistent reads)."""
     try:
-        return [f"/{key}"] if references.release(key) else []
-    except Exception:
-        logging.getLogger(__name__).warning("%s not released", key, exc_info=True)
-        return []
+        Counter.get(keys.cleanup(conversation_id), consistent_read=True, attributes_to_get=["key"])
+    except DoesNotExist:
+        return False
+    try:
+        ConversationMeta.get(conversation_id, keys.META, consistent_read=True, attributes_to_get=["id", "part", "kind"])
+        return False
+    except DoesNotExist:
+        return True
 
 
 def remove_owned(user_sub: str, anonymize: bool) -> int:
-    """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in."""
+    """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in. A 503 if a
+    deleted one's cleanup is left to the scheduled job; a repeated request finishes it first (the ids wait on
+    `cleanup#user#<sub>`, as a deleted conversation no longer shows in the person's index)."""
+    left = keys.cleanup(f"user#{user_sub}")
+    try:
+        for conversation_id in sorted(Counter.get(left, consistent_read=True).conversations or ()):
+            cleanup.finish(conversation_id)
+        Counter(left).delete()
+    except DoesNotExist:
+        pass
     done = 0
+    pending: set[str] = set()
     for item in ConversationItem.by_user.query(keys.owner(user_sub), attributes_to_get=["id", "part", "kind"]):
         if isinstance(item, RemovedItem):  # a takedown's tombstone keeps answering 410, but names no one now
             RemovedItem(item.id, keys.REMOVED).update(actions=[RemovedItem.user_key.remove()])
@@ -449,6 +564,10 @@ def remove_owned(user_sub: str, anonymize: bool) -> int:
                 meta = ConversationMeta.get(item.id, keys.META, consistent_read=True)
             except DoesNotExist:
                 continue
-            _remove(meta, ConversationMeta.user_key == keys.owner(user_sub))
+            if not _remove(meta, ConversationMeta.user_key == keys.owner(user_sub)):
+                pending.add(item.id)
         done += 1
+    if pending:
+        Counter(left).update(actions=[Counter.conversations.add(pending)])
+        raise cleanup_pending()
     return done

@@ -36,18 +36,32 @@ def bad_request(message: str, field: str | None = None, code: str = "invalid_req
     return ApiError(400, code, message, field)
 
 
+# AWS error codes that mean "busy, try again", whatever the HTTP status they came with.
+_THROTTLED = frozenset({"SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+                        "ProvisionedThroughputExceededException", "RequestThrottled", "TooManyRequestsException",
+                        "ServiceUnavailable", "InternalError", "InternalServerError", "InternalFailure"})
+
+
 def unavailable_from(exc: BaseException) -> ApiError | None:
-    """A 503 for a failure to reach AWS at all (refused, timed out, dropped), found anywhere in the chain of
-    causes (PynamoDB wraps botocore's errors); None for anything else, which stays a 500."""
-    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+    """A 503 for a failure to reach AWS (refused, timed out, dropped) or an AWS service that answered "busy" or
+    failed on its side (5xx, throttling, after botocore's own retries), found anywhere in the chain of causes
+    (PynamoDB wraps botocore's errors); None for anything else, which stays a 500."""
+    from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
     from botocore.exceptions import ConnectionError as CannotConnect  # refused, unknown host, connect timeout
 
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, (CannotConnect, ReadTimeoutError, ConnectionClosedError)):
+        if isinstance(current, (CannotConnect, ReadTimeoutError, ConnectionClosedError)) or \
+                (isinstance(current, ClientError) and _busy(current)):
             return ApiError(503, "unavailable", "The database is not answering; please retry shortly.",
                             headers={"Retry-After": "5"})
         current = getattr(current, "cause", None) or current.__cause__ or current.__context__
     return None
+
+
+def _busy(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None) or {}
+    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return status >= 500 or response.get("Error", {}).get("Code") in _THROTTLED

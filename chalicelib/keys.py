@@ -31,8 +31,10 @@ counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit 
   request with those bytes is refused), `takedowns#<sub>` how many of a person's conversations were taken
   down (shown beside their cases in the queue), `stats#public`, the count of public conversations, and
   `refs#<S3 key>`, how many conversations use an avatar or an image (`state` "deleting" while the last one
-  removes it; an image's counter also keeps its width, height and size), and `cdn#pending`, the set of paths
-  CloudFront refused to invalidate, sent again by the scheduled job.
+  removes it; an image's counter also keeps its width, height and size), `cleanup#<id>`, what the removal
+  of a conversation still has to do outside the tables (S3 objects, shared objects, CDN paths: cleanup.py),
+  and `cdn#pending`, the durable queue the five-minute job drains: the paths CloudFront refused to invalidate
+  and the conversations whose cleanup did not finish.
 S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies),
   `uploads/<sha256>.<ext>` (an image as its sharer's browser uploaded it: private, expires after a day),
   `media/<sha256>.<ext>` (the published image, metadata stripped; the hash is of the upload), and
@@ -55,6 +57,11 @@ COMMENTS_END = COMMENT_PREFIX + "\uffff"
 PUBLIC = "public"
 PUBLIC_COUNT = "stats#public"
 CDN_PENDING = "cdn#pending"
+
+
+def cleanup(conversation_id: str) -> str:
+    """The counters item naming what a conversation's removal still has to do outside the tables."""
+    return f"cleanup#{conversation_id}"
 
 
 def owner(user_sub: str) -> str:

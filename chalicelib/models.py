@@ -135,6 +135,9 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     # a suspended owner): the reason. The owner cannot list it again until a moderator restores it.
     held = UnicodeAttribute(null=True)
     comments_off = NumberAttribute(null=True)  # 1: its owner turned comments off (kept, shown only to them)
+    # Bumped by every write that changes what its published page shows (edits, holds, comments); the page
+    # object carries the revision it was drawn from, and a publisher that finds a newer one draws again.
+    rev = NumberAttribute(null=True)
     new_index = NewIndex()
     top_index = TopIndex()
     source_index = SourceIndex()
@@ -171,8 +174,16 @@ class Counter(Model):
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     size = NumberAttribute(null=True)
-    # On `cdn#pending`: paths CloudFront refused to invalidate, until the scheduled job sends them again.
+    # On `cdn#pending`: paths CloudFront refused to invalidate, until the scheduled job sends them again;
+    # on `cleanup#<id>`: the paths the removal of that conversation must invalidate.
     paths = UnicodeSetAttribute(null=True)
+    # On `cleanup#<id>` (cleanup.py): the S3 objects to delete, the shared objects (avatar, images) whose
+    # reference the removal gave up, and whether saves and comments are left under the conversation's key.
+    objects = UnicodeSetAttribute(null=True)
+    releases = UnicodeSetAttribute(null=True)
+    rest = NumberAttribute(null=True)
+    # On `cdn#pending`: conversations whose cleanup item waits for the scheduled job.
+    conversations = UnicodeSetAttribute(null=True)
 
 
 class QueueIndex(GlobalSecondaryIndex["CaseItem"]):

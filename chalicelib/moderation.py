@@ -140,15 +140,15 @@ def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str | No
 def hold(conversation_id: str, reason: str) -> bool:
     """Keep a conversation out of Explore, search, the sitemap and the count until a moderator restores it;
     for child safety, its page and API also answer 451 meanwhile. Returns whether it was held now."""
-    from . import cdn, conversations, published
+    from . import cdn, cleanup, conversations, published
 
     changed = conversations.set_held(conversation_id, reason)
     if changed:
         if reason == "child_safety":
-            published.unpublish(conversation_id)
-        else:
+            cleanup.remove_page(conversation_id)  # and its paths; queued if S3 refuses
+        else:  # published again as readers may see it now: unlisted, noindex
             published.publish_after_change(conversation_id)
-        cdn.invalidate_conversation(conversation_id)
+            cdn.invalidate_conversation(conversation_id)
     return changed
 
 
@@ -226,16 +226,21 @@ def act(moderator: Any, conversation_id: str, comment_id: str | None, action: st
     except DoesNotExist:
         case = None
     category = _category(case)
-    {"dismiss": lambda: _dismiss(conversation_id, comment_id, case),
-     "unlist": lambda: hold(conversation_id, "moderators"),  # 404 when there is nothing to hold
-     "restore": lambda: _restore(conversation_id),
-     "takedown": lambda: _takedown(conversation_id, category, reason, now),
-     "hide_comment": lambda: _hide_comment(conversation_id, comment_id or ""),
-     "suspend_owner": lambda: _suspend_owner(conversation_id)}[action]()
+    finished = {"dismiss": lambda: _dismiss(conversation_id, comment_id, case),
+                "unlist": lambda: hold(conversation_id, "moderators"),  # 404 when there is nothing to hold
+                "restore": lambda: _restore(conversation_id),
+                "takedown": lambda: _takedown(conversation_id, category, reason, now),
+                "hide_comment": lambda: _hide_comment(conversation_id, comment_id or ""),
+                "suspend_owner": lambda: _suspend_owner(conversation_id)}[action]()
     if case is not None:
         state = "dismissed" if action == "dismiss" else "actioned"
         case.update(actions=[CaseItem.state.set(state), CaseItem.queue_pk.remove(), CaseItem.queue_sort.remove()])
-    return _audit(moderator, conversation_id, comment_id, action, reason, int(case.reporters) if case else 0, now)
+    entry = _audit(moderator, conversation_id, comment_id, action, reason, int(case.reporters) if case else 0, now)
+    if finished is False:  # taken down and logged, but its copies wait for the scheduled job: say so
+        from .conversations import cleanup_pending
+
+        raise cleanup_pending()
+    return entry
 
 
 def _category(case: Any) -> str:
@@ -273,10 +278,10 @@ def _restore(conversation_id: str) -> None:
     release(conversation_id)
 
 
-def _takedown(conversation_id: str, category: str, statement: str, now: float | None) -> None:
+def _takedown(conversation_id: str, category: str, statement: str, now: float | None) -> bool:
     from . import conversations
 
-    conversations.take_down(conversation_id, category, statement, now)
+    return conversations.take_down(conversation_id, category, statement, now)
 
 
 def _hide_comment(conversation_id: str, comment_id: str) -> None:

@@ -3,22 +3,34 @@
 A reader's view of /c/<id> costs no Lambda and no DynamoDB: CloudFront reads the object from the stage bucket
 (origin group: the bucket first, the API's /c/{id} route when the object is missing, which draws, publishes
 and answers, so pages older than this module publish on their first view). Every change a reader would see
-publishes again: create, retitle, visibility, a comment added or removed, a view count that crossed a
-1-2-5 step. A delete removes the object at once. The page is the same for everyone (comments in it as data;
-a signed-in reader's own state comes from one small request), and it says which templates drew it, so a
-deploy that changes them can publish stale pages again (`republish`).
+publishes again: create, retitle, visibility, a hold, a comment added, removed or hidden, a view count that
+crossed a 1-2-5 step. The page is the same for everyone (comments in it as data; a signed-in reader's own
+state comes from one small request), and it says which templates drew it, so a deploy that changes them can
+publish stale pages again (`republish`).
+
+The guarantee (docs/architecture.md): once a delete, takedown or hold for child safety has answered and the
+writes in flight have ended, no page object of the conversation exists, and every page object stored after
+its removal was followed by an invalidation. A publisher reads consistently, draws, stores the page with the
+revision it drew (`rev` on the meta item, bumped by every change the page shows), then reads the meta item
+again, consistently: gone, or held for child safety, and it removes what it stored (and invalidates); a newer
+revision, and it draws again. A removal deletes the object after its transaction; so either the removal's
+delete comes after the publisher's PUT, or the publisher's second read comes after the removal's
+transaction, and sees it.
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from . import keys, settings
+from . import cleanup, keys, settings
+from .errors import ApiError, not_found
 
 # Comments and counts reach readers within minutes without an invalidation; a delete invalidates.
 PAGE_CACHE = "public, max-age=60, s-maxage=300"
 # A new conversation's comments, without a read.
 NO_COMMENTS: dict[str, Any] = {"count": 0, "positions": {}}
+# A page redrawn this many times because changes kept landing is withdrawn instead (the fallback draws it).
+ROUNDS = 3
 _log = logging.getLogger(__name__)
 
 
@@ -30,62 +42,95 @@ def render(conversation: dict[str, Any], comments: dict[str, Any]) -> str:
     return pages.conversation_page(conversation, links.short_url(conversation["id"]), comments)
 
 
-def draw(conversation_id: str) -> str:
-    """Read the conversation with its comments (one Query of its partition, up to the last comment) and draw
-    its page; 404 if it does not exist."""
+def draw(conversation_id: str) -> tuple[str, int]:
+    """Read the conversation with its comments (one consistent Query of its partition, up to the last comment)
+    and draw its page; returns (HTML, the revision drawn). 404 if it does not exist, 410 if taken down, 451
+    while held for child safety."""
     from . import comments, conversations
 
-    items = conversations.read_partition(conversation_id, keys.COMMENTS_END)
-    return render(conversations.from_items(conversation_id, items), comments.from_items(items))
+    items = conversations.read_partition(conversation_id, keys.COMMENTS_END, consistent=True)
+    html = render(conversations.from_items(conversation_id, items), comments.from_items(items))
+    return html, conversations.revision(items)
 
 
-def store(conversation_id: str, html: str) -> None:
-    """Put the drawn page where the CDN reads it; the template version rides along as object metadata."""
+def store(conversation_id: str, html: str, rev: int = 0) -> None:
+    """Put the drawn page where the CDN reads it; the template version and revision ride along as metadata."""
     from . import pages
     from .aws import s3
 
     s3().put_object(Bucket=settings.get().bucket, Key=keys.page_object(conversation_id),
                     Body=html.encode("utf-8", "replace"), ContentType="text/html; charset=utf-8",
-                    CacheControl=PAGE_CACHE, Metadata={"template": pages.template_version()})
+                    CacheControl=PAGE_CACHE, Metadata={"template": pages.template_version(), "rev": str(rev)})
 
 
 def publish(conversation_id: str) -> str:
-    """Draw the conversation's page from what is stored now and publish it; returns the HTML."""
-    html = draw(conversation_id)
-    store(conversation_id, html)
+    """Draw the conversation's page from what is stored now and publish it; returns the HTML. Raises as `draw`
+    does, also when the conversation went (or was held) while its page was being stored: that page is removed."""
+    for _ in range(ROUNDS):
+        html, rev = draw(conversation_id)
+        store(conversation_id, html, rev)
+        if settled(conversation_id, rev):
+            return html
+    withdraw(conversation_id)  # changes keep landing: the fallback draws the page when it is next read
     return html
+
+
+def publish_new(conversation_id: str, html: str) -> None:
+    """Store the page of a conversation just created (revision 0, drawn from what the create holds, no read),
+    checked as `publish` checks. Never fails the create: without the page, the CDN's fallback draws it."""
+    try:
+        store(conversation_id, html)
+        if not settled(conversation_id, 0):
+            publish(conversation_id)
+    except ApiError:
+        pass  # deleted or held meanwhile: its page was removed
+    except Exception:  # noqa: BLE001
+        _log.warning("The page of %s was not published", conversation_id, exc_info=True)
+        withdraw(conversation_id)
+
+
+def settled(conversation_id: str, rev: int) -> bool:
+    """After storing a page of revision `rev`: True if it is still the conversation's page; False if a newer
+    revision exists (draw again). Removes the page, and raises 404 or 451, if the conversation is gone or held
+    for child safety; removes it and re-raises if the check cannot be made."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from .models import ConversationMeta
+
+    try:
+        meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
+                                    attributes_to_get=["id", "part", "kind", "rev", "held"])
+    except DoesNotExist:
+        cleanup.remove_page(conversation_id)
+        raise not_found() from None
+    except Exception:
+        withdraw(conversation_id)
+        raise
+    if meta.held == "child_safety":
+        cleanup.remove_page(conversation_id)
+        raise ApiError(451, "under_review", "This conversation is unavailable while the moderators review a "
+                       "report about it.")
+    return int(meta.rev or 0) <= rev
 
 
 def publish_after_change(conversation_id: str) -> None:
     """Publish again after a change that is already stored. Never fails the change: if the page cannot be
     drawn or stored, the old object is removed instead, so the CDN's fallback draws the page fresh."""
-    from .errors import ApiError
-
     try:
         publish(conversation_id)
     except ApiError as exc:
-        if exc.status == 404:  # deleted meanwhile: its delete removes the page
-            unpublish(conversation_id)
-            return
-        _withdraw(conversation_id)
+        if exc.status not in (404, 410, 451):  # else deleted or held meanwhile: its removal took the page
+            withdraw(conversation_id)
     except Exception:  # noqa: BLE001 - the change is stored; a stale page must not outlive it
-        _withdraw(conversation_id)
+        withdraw(conversation_id)
 
 
-def _withdraw(conversation_id: str) -> None:
-    _log.warning("Could not publish %s again; removing its page for the fallback to draw", conversation_id,
+def withdraw(conversation_id: str) -> None:
+    """Remove a page that could not be drawn, stored or checked, for the fallback to draw it fresh (queued
+    for the scheduled job if even that fails)."""
+    _log.warning("Could not publish %s; removing its page for the fallback to draw", conversation_id,
                  exc_info=True)
-    try:
-        unpublish(conversation_id)
-    except Exception:  # noqa: BLE001 - nothing left to try; the page expires at the edge within minutes
-        _log.exception("Could not remove the stale page of %s", conversation_id)
-
-
-def unpublish(conversation_id: str) -> None:
-    """Remove the published page (a delete, a takedown); the CDN's copies go with the invalidation."""
-    from .aws import s3
-
-    s3().delete_object(Bucket=settings.get().bucket, Key=keys.page_object(conversation_id))
+    cleanup.remove_page(conversation_id)
 
 
 def read(conversation_id: str) -> str | None:
@@ -108,31 +153,50 @@ def _missing(exc: Exception) -> bool:
 
 def republish(stale_only: bool = True) -> dict[str, int]:
     """Publish again every page drawn by other templates than this code's (all of them without
-    `stale_only`): run by `make deploy` after a deploy that changed templates or static files. Lists the
-    pages (one call per 1,000), reads each one's template version (a HEAD), publishes the stale ones.
-    Returns {"pages": seen, "published": drawn again, "gone": pages of deleted conversations removed}."""
+    `stale_only`), and remove every page whose conversation is gone, taken down or held for child safety
+    (an orphan, whatever drew it): run by `make deploy` after a deploy. Lists the pages (one call per 1,000),
+    reads their conversations' state (one BatchGet per 100), and each live one's template version (a HEAD).
+    Returns {"pages": seen, "published": drawn again, "gone": orphans removed}."""
     from . import pages
     from .aws import s3
-    from .errors import ApiError
 
     cfg = settings.get()
     current = pages.template_version()
     counts = {"pages": 0, "published": 0, "gone": 0}
     prefix = keys.page_object("")
     for listing in s3().get_paginator("list_objects_v2").paginate(Bucket=cfg.bucket, Prefix=prefix):
-        for obj in listing.get("Contents", []):
-            counts["pages"] += 1
-            conversation_id = obj["Key"][len(prefix):]
-            if stale_only:
-                head = s3().head_object(Bucket=cfg.bucket, Key=obj["Key"])
-                if head.get("Metadata", {}).get("template") == current:
+        found = [obj["Key"][len(prefix):] for obj in listing.get("Contents", [])]
+        counts["pages"] += len(found)
+        for start in range(0, len(found), 100):
+            chunk = found[start:start + 100]
+            live = _live(chunk)
+            for conversation_id in chunk:
+                if conversation_id not in live:
+                    cleanup.remove_page(conversation_id)
+                    counts["gone"] += 1
                     continue
-            try:
-                publish(conversation_id)
-                counts["published"] += 1
-            except ApiError as exc:
-                if exc.status != 404:
-                    raise
-                unpublish(conversation_id)  # a page its delete could not remove
-                counts["gone"] += 1
+                if stale_only:
+                    head = s3().head_object(Bucket=cfg.bucket, Key=keys.page_object(conversation_id))
+                    if head.get("Metadata", {}).get("template") == current:
+                        continue
+                try:
+                    publish(conversation_id)
+                    counts["published"] += 1
+                except ApiError as exc:
+                    if exc.status not in (404, 410, 451):
+                        raise
+                    counts["gone"] += 1  # went meanwhile: publish removed its page
     return counts
+
+
+def _live(conversation_ids: list[str]) -> set[str]:
+    """Which of these ids are conversations whose page may be published (exist, not held for child safety):
+    one BatchGet of their meta items."""
+    from . import ids
+    from .models import ConversationMeta
+
+    wanted = [(cid, keys.META) for cid in conversation_ids if ids.is_valid_id(cid)]
+    if not wanted:
+        return set()
+    return {meta.id for meta in ConversationMeta.batch_get(wanted, attributes_to_get=["id", "part", "kind", "held"])
+            if meta.held != "child_safety"}

@@ -50,6 +50,9 @@ class Settings(NamedTuple):
     media_limit_per_hour: int
     create_limit: int
     create_window_seconds: int
+    # Owner edits (PATCH) per client per window: each one draws, stores and invalidates a page.
+    edit_limit: int
+    edit_window_seconds: int
     # A client's views of one conversation count once per this many seconds (of the log's request times).
     view_dedup_seconds: int
     # New views one client may add per window (repeats within an hour are free); more are not counted.
@@ -136,6 +139,8 @@ def get() -> Settings:
         media_limit_per_hour=_int("MEDIA_LIMIT_PER_HOUR", 200),
         create_limit=_int("CREATE_LIMIT", 20),
         create_window_seconds=_int("CREATE_WINDOW_SECONDS", 600),
+        edit_limit=_int("EDIT_LIMIT", 20),
+        edit_window_seconds=_int("EDIT_WINDOW_SECONDS", 600),
         view_dedup_seconds=_int("VIEW_DEDUP_SECONDS", 3600),
         view_limit=_int("VIEW_LIMIT", 300),
         view_window_seconds=_int("VIEW_WINDOW_SECONDS", 3600),

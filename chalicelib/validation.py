@@ -304,9 +304,9 @@ class Conversation(BaseModel):
     views: int
     saves: int
     comments: int
-    visibility: Literal["unlisted", "public"]
+    visibility: Literal["unlisted", "public"] = Field(description="`unlisted` also while the moderators keep it out "
+                                                                 "of every listing.")
     commentsOff: bool = Field(False, description="Its owner turned comments off.")
-    held: bool = Field(False, description="Kept out of every listing while the moderators review reports.")
     messages: list[RenderedMessage]
     items: list[SeedItemOut]
 

@@ -70,18 +70,21 @@ def count_conversations() -> Response:
 def get_conversation(conversation_id: str) -> Response:
     from .. import conversations
 
-    return json_response(conversations.get(conversation_id), cache="public, max-age=60")
+    cache = callers.edge_cache(routes.current_request, "public, max-age=60")
+    return json_response(conversations.get(conversation_id), cache=cache)
 
 
 @routes.route("/api/conversations/{conversation_id}/export", methods=["GET"])
 def export_conversation(conversation_id: str) -> Response:
     from .. import conversations, export
 
-    fmt = callers.query(routes.current_request).get("format", "markdown")  # "format=" is not a format
+    request = routes.current_request
+    fmt = callers.query(request).get("format", "markdown")  # "format=" is not a format
     if fmt not in export.FORMATS:
         raise bad_request("format must be one of: " + ", ".join(export.FORMATS), "format")
     body, content_type, filename = export.export(conversations.get(conversation_id), fmt)
-    return Response(body, headers={"Content-Type": content_type, "Cache-Control": "public, max-age=300",
+    cache = callers.edge_cache(request, "public, max-age=300", allowed="format")
+    return Response(body, headers={"Content-Type": content_type, "Cache-Control": cache,
                                    "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -89,10 +92,15 @@ def export_conversation(conversation_id: str) -> Response:
 def update_conversation(conversation_id: str) -> Response:
     from .. import conversations, validation
 
+    from .. import ratelimit
+
     request = routes.current_request
+    cfg = settings.get()
     token = callers.bearer_token(request)  # the delete key also proves ownership
     user = None if token else callers.signed_in_user(request)
     change = validation.parse_model(validation.UpdateConversation, callers.json_body(request))
+    # Each edit draws, stores and invalidates a page: a client may not make that free to repeat.
+    ratelimit.check("edit", callers.client(request), cfg.edit_limit, cfg.edit_window_seconds)
     return json_response(conversations.update(conversation_id, user.sub if user else None, title=change.title,
                                               visibility=change.visibility, comments=change.comments, token=token))
 
