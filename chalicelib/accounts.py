@@ -125,8 +125,24 @@ def delete_account(user: auth.User, anonymize: bool) -> dict[str, int]:
     counts = {"conversations": conversations.remove_owned(user.sub, anonymize),
               "comments": comments.remove_all(user.sub, anonymize),
               "saves": saves.remove_all(user.sub)}
-    cognito_admin().admin_delete_user(UserPoolId=auth.pool()[0], Username=user.sub)
+    try:
+        cognito_admin().admin_delete_user(UserPoolId=auth.pool()[0], Username=user.sub)
+    except Exception:
+        if _exists(user.sub):  # else deleted, though the answer was lost on the way
+            raise
     return counts
+
+
+def _exists(user_sub: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        cognito_admin().admin_get_user(UserPoolId=auth.pool()[0], Username=user_sub)
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+            return False
+        raise
 
 
 def disable_user(user_sub: str) -> None:

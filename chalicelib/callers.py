@@ -101,8 +101,9 @@ def edge_cache(request: Request, cache: str, allowed: str | None = None) -> str:
     invalidates (no query string, or only `allowed` once), else no-store: CloudFront keys the API's answers
     on their query strings, so `?page=1` would be a copy no invalidation names (cdn.conversation_paths)."""
     params = request.query_params
-    names = set(params or {})
-    if not names or (allowed is not None and names == {allowed} and len(params.getlist(allowed)) == 1):
+    if not params:
+        return cache
+    if allowed is not None and set(params) == {allowed} and len(params.getlist(allowed)) == 1:
         return cache
     return "no-store"
 

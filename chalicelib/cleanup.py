@@ -93,10 +93,13 @@ def remove_page(conversation_id: str) -> bool:
     """Delete the conversation's published page and invalidate its paths; on failure, queue both. Returns
     whether the page is gone now."""
     paths = cdn.conversation_paths(conversation_id)
-    try:
-        s3().delete_object(Bucket=settings.get().bucket, Key=keys.page_object(conversation_id))
-    except Exception:  # noqa: BLE001 - the queue retries it
-        _log.warning("Could not remove the page of %s; queued", conversation_id, exc_info=True)
+    for _ in range(2):  # a second time at once: one failed call is the usual fault
+        try:
+            s3().delete_object(Bucket=settings.get().bucket, Key=keys.page_object(conversation_id))
+            break
+        except Exception:  # noqa: BLE001 - the queue retries it
+            _log.warning("Could not remove the page of %s", conversation_id, exc_info=True)
+    else:
         defer(conversation_id, objects=[keys.page_object(conversation_id)], paths=paths)
         return False
     cdn.invalidate(paths, conversation_id)

@@ -116,8 +116,21 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
             raise bad_request("parentId is not a comment on this message, or its thread is full.",
                               "parentId") from None
         raise
+    except Exception:
+        if not _stored(item):  # else stored, though the answer was lost on the way: go on as if it had come
+            raise
     published.publish_after_change(conversation_id)
     return _public(item, user_sub, False)
+
+
+def _stored(item: CommentItem) -> bool:
+    """Whether a comment whose write answered an error is there (one consistent read): a retry must not post
+    it twice, nor a lost answer hide it from the page."""
+    try:
+        CommentItem.get(item.id, item.part, consistent_read=True, attributes_to_get=["id", "part", "kind"])
+        return True
+    except DoesNotExist:
+        return False
 
 
 def _explain_missing(conversation_id: str) -> None:
@@ -187,6 +200,9 @@ def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
         if "count" in exc.names:  # the conversation is gone
             raise not_found() from None
         raise ApiError(409, "conflict", "The comment changed meanwhile; please retry.") from None
+    except Exception:
+        if _stored(comment):  # else deleted, though the answer was lost on the way: go on as if it had come
+            raise
 
 
 def hide(conversation_id: str, comment_id: str, html: str) -> None:

@@ -400,13 +400,20 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
     transaction, a tombstone that answers 410 (and keeps the id from being drawn again) and shows its owner
     the statement, the block of every image hash it held, and its owner's count of takedowns. Returns whether
     the cleanup finished (False: queued for the scheduled job). A takedown of a conversation already taken
-    down finishes its cleanup if any is left, else is a 404."""
+    down finishes its cleanup if any is left; of one that does not exist, a 404."""
     removed = int((time.time() if now is None else now) * 1000)
     try:
         meta = _read_meta(conversation_id)
     except ApiError:
-        if cleanup.finish(conversation_id):
+        # Taken down already (a moderator acting again after a failure): finish what is left, and let the
+        # action close its case and reach the audit log.
+        finished = cleanup.finish(conversation_id)
+        try:
+            RemovedItem.get(conversation_id, keys.REMOVED, consistent_read=True, attributes_to_get=["id", "part"])
             return True
+        except DoesNotExist:
+            if finished:
+                return True
         raise
 
     def tombstone(tx: Transaction, meta: ConversationMeta) -> None:

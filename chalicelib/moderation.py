@@ -43,12 +43,16 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
            now: float | None = None) -> dict[str, Any]:
     """Record a report (202 whether or not it counted: a reporter learns nothing about others). Unknown
     targets are 404; an unknown reason a 400 naming it. Holds the conversation when its reason's threshold
-    is reached."""
-    from pynamodb.exceptions import PutError
+    is reached.
 
+    The reporter's mark and the case it counts in are written in one transaction, the case conditional on
+    the count it was read at (a report racing this one reads again), so a report is counted exactly once or
+    not at all. A report sent again after a failure finds its mark, and applies the hold the case calls for
+    if the failure came before it.
+    """
     from . import ratelimit
-    from .dynamo import failed_condition
-    from .models import CaseItem, ReporterMark
+    from .dynamo import ConditionsFailed, Transaction
+    from .models import ReporterMark
 
     if reason not in REASONS:
         raise bad_request(f"reason must be one of: {', '.join(REASONS)}.", "reason")
@@ -56,44 +60,95 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     meta, comment_html, owner = _target(conversation_id, comment_id)
     ratelimit.check("report", client, cfg.report_limit, 3600, now)
     pk = keys.case(conversation_id, comment_id)
-    try:
-        ReporterMark(pk, keys.reporter(client)).save(condition=ReporterMark.pk.does_not_exist())
-    except PutError as exc:
-        if failed_condition(exc):
-            return {"received": True}  # this client counted already: accepted, not counted again
-        raise
+    mark = ReporterMark(pk, keys.reporter(client))
     at = int((time.time() if now is None else now) * 1000)
-    case = CaseItem(pk, keys.CASE)
-    # The first report makes the item: it needs its discriminator, which an update does not write by itself.
-    actions: list[Any] = [CaseItem.kind.set(CaseItem), CaseItem.conversation.set(conversation_id),
-                          CaseItem.reporters.add(1), CaseItem.reasons.set(CaseItem.reasons | "{}"),
-                          CaseItem.first.set(CaseItem.first | at),
-                          CaseItem.severity.set(CaseItem.severity | REASONS[reason]), CaseItem.state.set("open")]
-    if comment_id:
-        actions.append(CaseItem.comment.set(comment_id))
-    if owner:
-        actions.append(CaseItem.owner.set(owner))
-    case.update(actions=actions)
-    counts = json.loads(case.reasons)
+    for _ in range(3):
+        case = _read_case(pk)
+        counts = _counted(case, reason)
+        if case is not None and case.preview is not None:
+            preview = case.preview  # the first report keeps what was reported; later ones read nothing more
+        else:
+            preview = comment_html if comment_id else _preview(conversation_id)
+        written = _next_case(case, pk, conversation_id, comment_id, owner, counts, [reason, note, contact], preview,
+                             at)
+        tx = Transaction()
+        tx.put(mark, condition=ReporterMark.pk.does_not_exist(), name="mark")
+        tx.put(written, condition=_unchanged_case(case), name="case")
+        try:
+            tx.commit()
+        except ConditionsFailed as exc:
+            if "mark" in exc.names:  # this client counted already: accepted, not counted again
+                _hold_if_due(conversation_id, comment_id, meta, json.loads(case.reasons) if case else {})
+                return {"received": True}
+            continue  # another report changed the case meanwhile: read again
+        except Exception:
+            if not _marked(mark):
+                raise
+            # Stored, though the answer was lost on the way: go on as if it had come.
+        _hold_if_due(conversation_id, comment_id, meta, counts)
+        return {"received": True}
+    raise ApiError(409, "conflict", "Many reports arrived at once; please retry.")
+
+
+def _read_case(pk: str) -> Any:
+    from pynamodb.exceptions import DoesNotExist
+
+    from .models import CaseItem
+
+    try:
+        return CaseItem.get(pk, keys.CASE, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _marked(mark: Any) -> bool:
+    from pynamodb.exceptions import DoesNotExist
+
+    try:
+        type(mark).get(mark.pk, mark.sk, consistent_read=True)
+        return True
+    except DoesNotExist:
+        return False
+
+
+def _counted(case: Any, reason: str) -> dict[str, int]:
+    counts: dict[str, int] = json.loads(case.reasons) if case is not None and case.reasons else {}
     counts[reason] = counts.get(reason, 0) + 1
-    notes = json.loads(case.notes or "[]")
+    return counts
+
+
+def _next_case(case: Any, pk: str, conversation_id: str, comment_id: str | None, owner: str | None,
+               counts: dict[str, int], said: list[str], preview: str, at: int) -> Any:
+    """The case as it is with this report ([reason, note, contact]) counted: whole, as one put writes it."""
+    from .models import CaseItem
+
+    reason, note, contact = said
+    notes = json.loads(case.notes or "[]") if case is not None else []
     if note.strip() and len(notes) < MAX_NOTES:
         notes.append([reason, note.strip()[:NOTE_CHARS], contact.strip()[:320]])
     severity = min(REASONS[r] for r in counts)
-    # Written whole from what this report read: a report racing this one may be missed by the counts (its
-    # mark is kept, so it never counts twice); moderators see the notes and marks as the source of truth.
-    finishing: list[Any] = [
-        CaseItem.reasons.set(json.dumps(counts)), CaseItem.notes.set(json.dumps(notes)),
-        CaseItem.severity.set(severity), CaseItem.queue_pk.set(keys.OPEN),
-        CaseItem.queue_sort.set(keys.queue_sort(severity, int(case.reporters), int(case.first)))]
-    if case.preview is None:  # the first report keeps what was reported; later ones read nothing more
-        finishing.append(CaseItem.preview.set(comment_html if comment_id else _preview(conversation_id)))
-    case.update(actions=finishing)
-    if comment_id is None and meta is not None and not meta.held:
-        held = next((r for r, n in HOLD_AT.items() if counts.get(r, 0) >= n), None)
-        if (held and meta.list_pk == keys.PUBLIC) or held == "child_safety":
-            hold(conversation_id, held)
-    return {"received": True}
+    reporters = (int(case.reporters) if case is not None else 0) + 1
+    first = int(case.first) if case is not None else at
+    return CaseItem(pk, keys.CASE, conversation=conversation_id, comment=comment_id, state="open",
+                    reporters=reporters, reasons=json.dumps(counts), notes=json.dumps(notes), first=first,
+                    severity=severity, preview=preview, owner=owner if owner else (case.owner if case else None),
+                    queue_pk=keys.OPEN, queue_sort=keys.queue_sort(severity, reporters, first))
+
+
+def _unchanged_case(case: Any) -> Any:
+    from .models import CaseItem
+
+    return CaseItem.pk.does_not_exist() if case is None else CaseItem.reporters == case.reporters
+
+
+def _hold_if_due(conversation_id: str, comment_id: str | None, meta: Any, counts: dict[str, int]) -> None:
+    """Hold the conversation when a reason's reporters reach its threshold (a public one out of listings; any
+    one, page included, for child safety)."""
+    if comment_id is not None or meta is None or meta.held:
+        return
+    held = next((r for r, n in HOLD_AT.items() if counts.get(r, 0) >= n), None)
+    if (held and meta.list_pk == keys.PUBLIC) or held == "child_safety":
+        hold(conversation_id, held)
 
 
 def _preview(conversation_id: str) -> str:

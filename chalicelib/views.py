@@ -103,14 +103,25 @@ def _claim(files: list[str]) -> list[str]:
 
 
 def _read(bucket: str, key: str) -> Iterable[Request]:
-    from .aws import s3
+    from .aws import missing_object, s3
 
     try:
         data = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
-    except Exception:  # noqa: BLE001 - expired or removed between the listing and now: nothing to count
+    except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the others
         _log.warning("Log file %s could not be read", key, exc_info=True)
+        if not missing_object(exc):  # S3 failed, the file is there: give it back to the next run
+            _unclaim(key)
         return []
     return parse(data)
+
+
+def _unclaim(key: str) -> None:
+    from .models import Counter
+
+    try:
+        Counter(keys.log_claim(key)).delete()
+    except Exception:  # noqa: BLE001 - then its views are lost, as with a run that dies after claiming
+        _log.exception("Log file %s stays claimed, uncounted", key)
 
 
 def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], int]:

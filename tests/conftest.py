@@ -223,7 +223,7 @@ def b64(data: bytes) -> str:
 
 # Every test belongs to one tier (a marker, set per module with `pytestmark`): `make test-fast` runs unit and
 # api, `make test` all of them. Registered in pytest.ini.
-TIERS = ("unit", "api", "browser", "infra", "fuzz")
+TIERS = ("unit", "api", "browser", "infra", "fuzz", "faults")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

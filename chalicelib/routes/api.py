@@ -90,9 +90,7 @@ def export_conversation(conversation_id: str) -> Response:
 
 @routes.route("/api/conversations/{conversation_id}", methods=["PATCH"], content_types=["application/json"])
 def update_conversation(conversation_id: str) -> Response:
-    from .. import conversations, validation
-
-    from .. import ratelimit
+    from .. import conversations, ratelimit, validation
 
     request = routes.current_request
     cfg = settings.get()

@@ -1,6 +1,7 @@
 """The site's pages for readers: home, a conversation, Explore, a person's lists; files and the short link."""
 from __future__ import annotations
 
+import logging
 import re
 
 from chalice import Response
@@ -72,9 +73,12 @@ def _log_as_the_cdn(path: str, response: Response) -> None:
 
     request = routes.current_request
     body = response.body if isinstance(response.body, str) else ""
-    cdnlogs.write_local([cdnlogs.log_row(time.time(), callers.address(request), request.method, path,
-                                         response.status_code, request.headers.get("user-agent", "-"),
-                                         len(body.encode("utf-8")), request.headers.get("host", "-"))])
+    try:
+        cdnlogs.write_local([cdnlogs.log_row(time.time(), callers.address(request), request.method, path,
+                                             response.status_code, request.headers.get("user-agent", "-"),
+                                             len(body.encode("utf-8")), request.headers.get("host", "-"))])
+    except Exception:  # a lost log line is a lost view, never a lost page (as with CloudFront)
+        logging.getLogger(__name__).warning("The local edge's access-log line was not written", exc_info=True)
 
 
 @routes.route("/explore", methods=["GET"])
