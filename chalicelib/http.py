@@ -153,7 +153,11 @@ def error_page(response: Response) -> Response:
     else:
         html = pages.not_found_page(error.get("message") or "Something went wrong.",
                                     heading="Something went wrong" if response.status_code >= 500 else "Not allowed")
-    return html_response(html, response.status_code, cache=NO_STORE, noindex=True)
+    page = html_response(html, response.status_code, cache=NO_STORE, noindex=True)
+    for kept in ("Retry-After", "Allow"):  # what the client is told to do next stays with the page
+        if kept in response.headers:
+            page.headers[kept] = response.headers[kept]
+    return page
 
 
 # ---------------------------------------------------------------- cookies decided while handling a request

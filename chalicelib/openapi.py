@@ -189,15 +189,25 @@ def spec() -> dict[str, Any]:
             "delete": {"summary": "Delete a conversation (and its saves and comments) with its delete token, "
                                   "or as its signed-in owner", "parameters": [_ID],
                        "security": [{"deleteToken": []}, {"session": []}],
-                       "responses": {"204": {"description": "Deleted"}, "403": _error("Missing or wrong token"),
-                                     "404": _error("Unknown")}},
+                       "responses": {"204": {"description": "Deleted, with its page, objects and CDN copies; "
+                                                            "also for a repeated DELETE that finished them"},
+                                     "403": _error("Missing or wrong token"),
+                                     "404": _error("Unknown, or deleted with nothing left to finish"),
+                                     "409": _error("Changed meanwhile: retry"),
+                                     "503": _error("`cleanup_pending`: deleted, but some copies (its page, objects "
+                                                   "or CDN paths) are not removed yet; send the DELETE again to "
+                                                   "finish (Retry-After), or they go within minutes. Or "
+                                                   "`unavailable`: nothing was deleted")}},
             "patch": {"summary": "Change the title, visibility or comments on/off (owner: signed in, or the delete "
                                  "key as `Authorization: Bearer`)", "parameters": [_ID],
                       "security": [{"session": []}, {"deleteToken": []}], "requestBody": _body("UpdateConversation"),
-                      "responses": {"200": _object("The new title, visibility and comments setting"),
+                      "responses": {"200": _object("The new title, visibility and comments setting (an edit "
+                                                   "that changes nothing writes and publishes nothing)"),
                                     "400": _error("Invalid input"),
                                     "401": _error("Not signed in"), "403": _error("Not the owner, or CSRF"),
-                                    "404": _error("Unknown")}},
+                                    "404": _error("Unknown"), "409": _error("Changed meanwhile: retry"),
+                                    "429": _error("Too many edits from this client (EDIT_LIMIT per "
+                                                  "EDIT_WINDOW_SECONDS); see Retry-After")}},
         },
         "/api/conversations/{id}/save": {
             method: {"summary": summary, "parameters": [_ID], "security": [{"session": []}],
@@ -291,7 +301,10 @@ def spec() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ACTION}}},
             "responses": {"200": _object("The audit entry"), "400": _error("Invalid input (the field is named)"),
                           "401": _error("Not signed in"), "403": _error("Not a moderator, or CSRF"),
-                          "404": _error("Unknown target"), "409": _error("No owner to suspend, or a race")}}},
+                          "404": _error("Unknown target"), "409": _error("No owner to suspend, or a race"),
+                          "503": _error("`cleanup_pending`: taken down and logged, but some copies are not "
+                                        "removed yet (act again to finish, or they go within minutes); or "
+                                        "`unavailable`")}}},
         "/api/moderation/log": {"get": {
             "summary": "The audit log, newest first (moderators only)", "security": [{"session": []}],
             "parameters": [_param("cursor", "query", {"type": "string"}, "The `next` of the previous page")],

@@ -233,3 +233,46 @@ def test_an_unreachable_database_is_a_503_and_pages_without_it_still_work(databa
         assert requests.get(f"{site}/robots.txt", timeout=10).status_code == 200
     finally:
         devstack.stop(server)
+
+
+def test_a_frozen_store_makes_the_page_route_a_503_inside_the_lambda_limit(tmp_path):
+    """A moto of its own holding a conversation, then frozen (SIGSTOP: connections are accepted, nothing
+    answers): /c/<id> reads S3 first, and must give up inside the Lambda's 30 s with the default timeouts and
+    retries, not hang (it took more than 35 s with S3's 10 s reads)."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+    from conftest import ENV
+
+    moto_port, port = devstack.free_port(), devstack.free_port()
+    env = {key: value for key, value in ENV.items() if not key.startswith("AWS_") or key in (
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")}
+    env.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}", "SITE_URL": f"http://127.0.0.1:{port}"})
+    with open(tmp_path / "moto.log", "wb") as log:
+        moto = devstack.start_moto(moto_port, log=log)
+    server = None
+    try:
+        subprocess.run([sys.executable, "-c", "from scripts import devstack; devstack.create_resources()"],
+                       env={**os.environ, **env}, check=True, cwd=devstack.ROOT)
+        server = devstack.start_chalice(port, env)
+        site = f"http://127.0.0.1:{port}"
+        made = requests.post(f"{site}/api/conversations", data=json.dumps(chat(2, title="Frozen")), timeout=30,
+                             headers={"content-type": "application/json"})
+        assert made.status_code == 201, made.text
+        cid = made.json()["id"]
+        assert requests.get(f"{site}/c/{cid}", timeout=30).status_code == 200
+        os.kill(moto.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            answer = requests.get(f"{site}/c/{cid}", headers={"accept": "text/html"}, timeout=60)
+            took = time.monotonic() - started
+        finally:
+            os.kill(moto.pid, signal.SIGCONT)
+        assert answer.status_code == 503 and answer.headers["Retry-After"] and "<html" in answer.text
+        assert took < 30, took
+    finally:
+        devstack.stop(server, moto)
