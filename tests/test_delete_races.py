@@ -5,6 +5,7 @@ and none may leave a page: once the removal has answered and the writes have end
 pages/c/<id>, and the site's /c/<id> never answers 200. The fuzz tier, beside tests/test_races.py."""
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -48,7 +49,7 @@ def _round(number: int, writer: Callable[[dict[str, Any], int], None], remove: C
 
     def writes(which: int) -> None:
         for step in range(4):
-            guarded(lambda: writer(created, which * 10 + step))
+            guarded(functools.partial(writer, created, which * 10 + step))
 
     def removal() -> None:
         time.sleep(offset)
