@@ -3,7 +3,7 @@
 A delete or takedown removes the conversation's items in one transaction (conversations._remove). Its copies
 elsewhere cannot be in that transaction: the published page, an oversized body and the card in S3, the images
 and avatar it was the last to show, the CDN's cached paths, and saves and comments beyond the transaction's
-reach. So the same transaction writes a cleanup item (`cleanup#<id>` in the counters table) naming all of it,
+reach. So the same transaction adds to a cleanup item (`cleanup#<id>` in the counters table) naming all of it,
 and `finish` does that work, every step idempotent, and then deletes the item. When a step fails, the id joins
 the durable queue (`cdn#pending`'s `conversations`) that the five-minute job drains (`drain`), and a repeated
 DELETE finishes it at once. A page removed while its conversation stays (a hold for child safety, a page a
@@ -23,15 +23,19 @@ from .aws import s3
 _log = logging.getLogger(__name__)
 
 
-def item(conversation_id: str, objects: list[str | None], releases: list[str], paths: list[str],
-         rest: bool) -> Any:
-    """The cleanup item a removal's transaction puts: `objects` to delete from S3 (Nones skipped), `releases`
-    (shared objects whose reference the transaction counted down), CDN `paths`, and whether saves or comments
-    are left under the conversation's key."""
+def actions(objects: list[str | None], releases: list[str], paths: list[str], rest: bool) -> list[Any]:
+    """The update a removal's transaction makes to the conversation's cleanup item: add `objects` to delete
+    from S3 (Nones skipped), `releases` (shared objects whose reference the transaction counted down), CDN
+    `paths`, and whether saves or comments are left under its key. Added, not put: work an earlier failure
+    left on the item (an old card, a page) stays on it."""
     from .models import Counter
 
-    return Counter(keys.cleanup(conversation_id), objects={o for o in objects if o} or None,
-                   releases=set(releases) or None, paths=set(paths) or None, rest=1 if rest else None)
+    kept = {o for o in objects if o}
+    found: list[Any] = [Counter.objects.add(kept)] if kept else []
+    found += [Counter.releases.add(set(releases))] if releases else []
+    found += [Counter.paths.add(set(paths))] if paths else []
+    found += [Counter.rest.set(1)] if rest else []
+    return found
 
 
 def finish(conversation_id: str) -> bool:

@@ -62,8 +62,12 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
         if len(body) > INLINE_BODY_LIMIT:
             # Random suffix: a colliding id must never overwrite another conversation's body.
             body_key = keys.body_object(conversation_id, secrets.token_hex(8))
-            s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
-                            ContentType="application/octet-stream", ContentEncoding="identity")
+            try:
+                s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
+                                ContentType="application/octet-stream", ContentEncoding="identity")
+            except Exception:
+                s3().delete_object(Bucket=cfg.bucket, Key=body_key)  # it may have landed, its answer lost
+                raise
         card_key = cards.card_key(conversation_id, card) if card else None
         meta = ConversationMeta(
             conversation_id, keys.META, title=title, model=model, source=source, avatar_key=avatar_key,
@@ -507,8 +511,9 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
     for key in releases:
         tx.update(Counter(keys.references(key)), actions=[Counter.n.add(-1)])
     card = [f"/{meta.card_key}"] if meta.card_key else []
-    tx.put(cleanup.item(conversation_id, [keys.page_object(conversation_id), meta.body_key, meta.card_key],
-                        releases, cdn.conversation_paths(conversation_id) + card, rest=bool(saves or comments)))
+    tx.update(Counter(keys.cleanup(conversation_id)),
+              actions=cleanup.actions([keys.page_object(conversation_id), meta.body_key, meta.card_key], releases,
+                                      cdn.conversation_paths(conversation_id) + card, rest=bool(saves or comments)))
     if also:
         also(tx, meta)
     try:

@@ -10,6 +10,7 @@ import base64
 import itertools
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ ENV = devstack.local_env(MOTO_PORT, TRUSTED_PROXY_HOPS="1", SITE_URL=SITE,
                          CREATE_LIMIT="200", EDIT_LIMIT="200")
 os.environ.update(ENV)
 ARTIFACTS = Path(__file__).parent / "artifacts"
+_STARTED = time.time()
 
 # A real 1x1 JPEG, as a canvas' toDataURL("image/jpeg") gives (the avatar is decoded: it must be whole).
 JPEG_B64 = ("/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQ"
@@ -260,3 +262,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         else:
             print(message)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault sweep's table, when this run made one (tests/test_faults.py)."""
+    summary = ARTIFACTS / "fault-sweep-summary.txt"
+    if summary.exists() and summary.stat().st_mtime >= _STARTED:
+        terminalreporter.write_sep("-", "fault sweep: each write path, each AWS call failing in turn")
+        for line in summary.read_text().splitlines():
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"(every run: {ARTIFACTS / 'fault-sweep.md'})")

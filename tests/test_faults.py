@@ -10,8 +10,10 @@ distribution on it, through the in-process app: nothing of ours is mocked.
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from scripts import callrecorder
 pytestmark = pytest.mark.faults
 _n = itertools.count(1)
 TABLE = ARTIFACTS / "fault-sweep.md"
+SUMMARY = ARTIFACTS / "fault-sweep-summary.txt"
 
 
 @dataclass
@@ -162,6 +165,16 @@ def _create_settled(sweep: Sweep, state: dict[str, Any]) -> list[str]:
     mine = [cid for cid, meta in _metas(sweep).items() if meta["title"]["S"] == state["title"]]
     state["ids"].update(mine)
     return [] if len(mine) == 1 else [f"{len(mine)} conversations stored for one share"]
+
+
+def _oversized_setup(sweep: Sweep, n: int) -> dict[str, Any]:
+    """A conversation whose compressed body is too big for an item: it goes to S3 before the transaction."""
+    title = f"Sweep oversized {n}"
+    text = base64.b64encode(random.Random(n).randbytes(450_000)).decode()  # incompressible: > 380 KB compressed
+    payload = {"title": title, "visibility": "public",
+               "messages": [{"role": "user", "content": "A long answer, please"},
+                            {"role": "assistant", "content": text}]}
+    return {"n": n, "title": title, "payload": payload, "ids": set()}
 
 
 def _existing(sweep: Sweep, n: int, **extra: Any) -> dict[str, Any]:
@@ -405,6 +418,8 @@ def _no_comment(sweep: Sweep, state: dict[str, Any]) -> list[str]:
 PATHS = [
     WritePath("create with an image and an avatar", _create_setup, _create_act, _create_retry,
               lambda s, st: [] if st["ids"] else ["answered 201 without an id"], _create_settled),
+    WritePath("create with an oversized body (S3)", _oversized_setup, _create_act, _create_act,
+              lambda s, st: [] if st["ids"] else ["answered 201 without an id"], _create_settled),
     WritePath("PATCH title + public", lambda s, n: _existing(s, n), _patch_act, _patch_act, _patch_promised,
               _patch_promised),
     WritePath("comment add", _comment_setup, _comment_act, _comment_act, _one_comment, _one_comment),
@@ -461,9 +476,23 @@ def test_no_single_failed_aws_call_breaks_a_promise(sweep, path):
                                    for k, op, mode, status, wrong in broken)
 
 
+def summary(rows: list[tuple[str, int, str, str, str]]) -> list[str]:
+    """Per path: calls swept, runs, runs whose invariants held (what the end of `make test` prints)."""
+    paths: dict[str, list[int]] = {}
+    for name, k, _operation, _mode, outcome in rows:
+        entry = paths.setdefault(name, [0, 0, 0])
+        entry[0] = max(entry[0], k)
+        entry[1] += 1
+        entry[2] += "BROKEN" not in outcome
+    width = max(len(name) for name in paths)
+    return [f"{name:<{width}}  {calls:>3} calls x {len(MODES)} modes: {held}/{runs} runs held"
+            for name, (calls, runs, held) in paths.items()]
+
+
 def _write_table(rows: list[tuple[str, int, str, str, str]]) -> None:
     if not rows:
         return
+    SUMMARY.write_text("\n".join(summary(rows)) + "\n")
     lines = ["| path | call | AWS operation | refused: answer | lost answer: answer | invariants |",
              "|---|---|---|---|---|---|"]
     by_call: dict[tuple[str, int], dict[str, Any]] = {}
