@@ -10,14 +10,15 @@ from . import settings
 def _client(service: str, **config: Any) -> Any:
     """A client for `service` at this stage's region and endpoint (moto locally), with standard retries and the
     same short timeouts as DynamoDB's: a read timeout bounds each wait for bytes, not a whole transfer, so a
-    5 MB body still streams, while a frozen store answers 503 well inside the Lambda's 30 s (3 attempts of
-    5 s plus backoff, about 18 s, for the first call that finds it frozen)."""
+    5 MB body still streams, while a frozen store answers 503 well inside the Lambda's 30 s: 3 attempts in all
+    (`total_max_attempts`: botocore's `max_attempts` counts retries, which made 4) of 5 s each, and a backoff
+    of milliseconds, about 15 s for the first call that finds it frozen."""
     import boto3
     from botocore.config import Config
 
     cfg = settings.get()
     return boto3.session.Session().client(service, region_name=cfg.region, endpoint_url=cfg.aws_endpoint,
-                                          config=Config(retries={"max_attempts": cfg.aws_max_attempts,
+                                          config=Config(retries={"total_max_attempts": cfg.aws_max_attempts,
                                                                  "mode": "standard"},
                                                         connect_timeout=cfg.aws_connect_timeout,
                                                         read_timeout=cfg.aws_read_timeout, **config))
