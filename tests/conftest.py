@@ -152,6 +152,24 @@ def aws(moto_server: str):
             "s3": awscalls.ignore(boto3.client("s3", **kwargs))}
 
 
+def cloudfront_distribution(endpoint: str, reference: str) -> tuple[str, Any]:
+    """A CloudFront distribution on the moto server at `endpoint`; (its id, a CloudFront client of the test's
+    own, whose calls are not the app's)."""
+    import boto3
+
+    cloudfront = awscalls.ignore(boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1"))
+    made = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": f"{reference}-{time.time_ns()}", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "api.example.test",
+                                               "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                      "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                  "Cookies": {"Forward": "none"}}}},
+    )["Distribution"]["Id"]
+    return made, cloudfront
+
+
 def post_json(client, body: Any, *, ip: str | None = None, raw: bytes | str | None = None,
               content_type: str = "application/json", path: str = "/api/conversations"):
     headers = {"content-type": content_type, "x-forwarded-for": ip or new_ip()}

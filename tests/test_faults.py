@@ -23,7 +23,17 @@ from typing import Any
 import awscalls
 import media_files as files
 import pytest
-from conftest import ARTIFACTS, BUCKET, JPEG_DATA_URI, body_of, chat, new_ip, partition, scan_all
+from conftest import (
+    ARTIFACTS,
+    BUCKET,
+    JPEG_DATA_URI,
+    body_of,
+    chat,
+    cloudfront_distribution,
+    new_ip,
+    partition,
+    scan_all,
+)
 from faults import MODES, EdgeLog, Fault, violations
 from test_accounts import Session, form_post, set_cookies, sign_up
 from test_moderation import moderator
@@ -47,20 +57,9 @@ class Sweep:
 
 @pytest.fixture(scope="module")
 def sweep(empty_moto, client, aws):
-    import boto3
-
     from chalicelib import settings
 
-    cloudfront = awscalls.ignore(boto3.client("cloudfront", endpoint_url=empty_moto, region_name="us-east-1"))
-    distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": f"sweep-{time.time_ns()}", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "api.example.test",
-                                               "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                                                      "OriginProtocolPolicy": "https-only"}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                  "Cookies": {"Forward": "none"}}}},
-    )["Distribution"]["Id"]
+    distribution, _ = cloudfront_distribution(empty_moto, "sweep")
     edge = EdgeLog()
     with pytest.MonkeyPatch.context() as patch, callrecorder.listening(edge):
         patch.setenv("DISTRIBUTION_ID", distribution)

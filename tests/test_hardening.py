@@ -2,8 +2,6 @@
 before its fix."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from conftest import body_of, nothing_stored, post_json
 
@@ -330,22 +328,11 @@ def test_the_stage_secret_comes_from_secrets_manager_once(aws, monkeypatch):
 def distribution(aws, monkeypatch):
     """A CloudFront distribution on the moto server, set as the stage's (DISTRIBUTION_ID); yields (its id, a
     CloudFront client of the test's own)."""
-    import awscalls
-    import boto3
+    from conftest import cloudfront_distribution
 
     from chalicelib import settings
 
-    cloudfront = awscalls.ignore(boto3.client("cloudfront", endpoint_url=aws["dynamodb"].meta.endpoint_url,
-                                              region_name="us-east-1"))  # the test's own calls
-    made = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": f"hardening-{time.time_ns()}", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "api.example.test",
-                                               "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                                                      "OriginProtocolPolicy": "https-only"}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                  "Cookies": {"Forward": "none"}}}},
-    )["Distribution"]["Id"]
+    made, cloudfront = cloudfront_distribution(aws["dynamodb"].meta.endpoint_url, "hardening")
     monkeypatch.setenv("DISTRIBUTION_ID", made)
     settings.get.cache_clear()
     yield made, cloudfront
