@@ -20,6 +20,7 @@ transaction, and sees it.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from . import cleanup, keys, settings
@@ -129,7 +130,7 @@ def withdraw(conversation_id: str) -> None:
     """Remove a page that could not be drawn, stored or checked, for the fallback to draw it fresh (queued
     for the scheduled job if even that fails)."""
     _log.warning("Could not publish %s; removing its page for the fallback to draw", conversation_id,
-                 exc_info=True)
+                 exc_info=sys.exc_info()[0] is not None)  # also called when changes kept landing: no exception
     cleanup.remove_page(conversation_id)
 
 
