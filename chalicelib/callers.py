@@ -26,6 +26,15 @@ def client(request: Request) -> str:
     return ip_hash(address(request), stage_secrets.ip_hash_salt())
 
 
+def network(request: Request) -> str:
+    """The caller's network (its IPv6 /64, or its IPv4 address) as a salted hash: one person, however many
+    addresses of their block they rotate through."""
+    from . import stage_secrets
+    from .clientip import network as network_of
+
+    return ip_hash("net:" + network_of(address(request)), stage_secrets.ip_hash_salt())
+
+
 def address(request: Request) -> str:
     """The caller's address, raw: only for the local stack's stand-in of CloudFront's access log (which
     holds addresses as CloudFront's does; the view count hashes them like `client`)."""

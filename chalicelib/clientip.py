@@ -27,5 +27,21 @@ def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_hops: in
     return chain[max(index, 0)]
 
 
+def network(ip: str) -> str:
+    """The network an address stands for: an IPv6 address's /64 (one subscriber's block, whose addresses a
+    person rotates through at will), an IPv4 address itself. What reports count distinct reporters by."""
+    import ipaddress  # only reports need it: kept off every request's import path
+
+    try:
+        parsed = ipaddress.ip_address(ip.strip().strip("[]"))
+    except ValueError:
+        return ip
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def ip_hash(ip: str, salt: str) -> str:
     return blake2b(ip.encode(), digest_size=12, key=salt.encode()[:64]).hexdigest()

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create pa
 INLINE_BODY_LIMIT = 380_000
 MAX_ID_ATTEMPTS = 5
 CONFLICT = "The conversation changed meanwhile; please retry."
+# Holds by strictness: a hold is only ever replaced by a stricter one (a release is a decision of its own).
+HOLD_RANK = {"personal_info": 1, "suspended": 2, "moderators": 2, "child_safety": 3}
 
 
 def create(request: CreateConversation, *, owner: str | None = None, now: float | None = None,
@@ -363,12 +365,18 @@ def _unavailable(exc: BaseException) -> bool:
 
 # ---------------------------------------------------------------- moderation
 
-def set_held(conversation_id: str, reason: str | None) -> bool:
-    """Hold a conversation out of every listing (`reason`), or end the hold (None): one transaction with its
-    search entries and the public count. Returns whether anything changed; 404 if it does not exist."""
+def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | None = None) -> bool:
+    """Hold a conversation out of every listing (`reason`), or end the hold (None; `only` a hold of these
+    reasons): one transaction with its search entries and the public count. A hold is only ever replaced
+    by a stricter one (HOLD_RANK): suspending an owner or unlisting never lifts a child-safety
+    hold. Returns whether anything changed; 404 if it does not exist."""
     for _ in range(3):
         meta = _read_meta(conversation_id)
         if (meta.held or None) == reason:
+            return False
+        if reason is not None and meta.held and HOLD_RANK.get(meta.held, 0) >= HOLD_RANK.get(reason, 0):
+            return False
+        if reason is None and only is not None and meta.held not in only:
             return False
         listed = reason is None and meta.visibility == keys.PUBLIC
         words = set(index_words(meta.title)) if listed else set()

@@ -215,13 +215,18 @@ class CaseItem(ModerationItem, discriminator="case"):
     # What was reported, as stored when first reported (sanitized HTML): the queue shows it without a read.
     preview = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)  # the target's owner's user key (conv#<sub> / comment#<sub>)
+    # JSON {reason: {"networks": [network hashes], "accounts": n}}: who reported since the last decision,
+    # what an automatic hold counts (a dismissal or restore starts it again); `decided`: that decision's ms.
+    tally = UnicodeAttribute(null=True)
+    decided = NumberAttribute(null=True)
     queue_pk = UnicodeAttribute(null=True)  # "open" while in the queue: a sparse index
     queue_sort = UnicodeAttribute(null=True)
     queue = QueueIndex()
 
 
 class ReporterMark(ModerationItem, discriminator="mark"):
-    """One client reported this target (a salted hash): it counts once, whatever it sends again."""
+    """One reporter (a signed-in account, else a network: salted hashes) reported this target: it counts once,
+    whatever it sends again."""
 
 
 class AuditEntry(ModerationItem, discriminator="audit"):

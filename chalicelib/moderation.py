@@ -1,13 +1,18 @@
-"""Moderation: anyone reports, reports protect before review, moderators act, every action is logged.
+"""Moderation: anyone reports, corroborated reports protect before review, moderators act, all of it is logged.
 
-A report names a target (a conversation, or one of its comments) and a reason. Each client counts once per
-target, ever (a ReporterMark), so repeats are accepted and change nothing, and a dismissed case reopens only
-when a new client reports it. Reports never delete anything; past a threshold they hold a public
-conversation out of every listing until a moderator decides (3 clients for `personal_info`, 1 for
-`child_safety`, whose page also answers 451 meanwhile). The queue is one Query per page of a sparse index,
-most severe first. Moderators dismiss, unlist, restore, take down (a delete that stays done: a tombstone
-answers 410 and the images' bytes are blocked), hide a comment, or suspend an owner; each action is appended
-to an audit log the Lambda role cannot change (infra/policy.json denies it).
+A report names a target (a conversation, or one of its comments) and a reason. A reporter is a signed-in
+account, or else a network (an IPv6 /64, an IPv4 address; salted hashes): each counts once per target, ever
+(a ReporterMark), so repeats are accepted and change nothing, and rotating the addresses of one block is one
+reporter. Reports never delete anything, and no single one changes what readers see: it queues the case
+(child safety first, with an alert). Corroborated reports hold a conversation until a moderator decides:
+reports of the same reason from distinct networks since the last decision (settings: three for child
+safety, two if a signed-in account is among them; three for someone's private information), at most
+HOLD_BUDGET_PER_HOUR holds a stage an hour. A private-information hold unlists a public conversation; a
+child-safety hold also makes its page, API and exports answer 451. Holds only get stricter: nothing but a
+decision on that case (dismiss, restore) lifts a child-safety hold. Moderators dismiss, unlist, restore,
+take down (a delete that stays done: a tombstone answers 410 and the images' bytes are blocked), hide a
+comment, or suspend an owner; each action, and each automatic hold, is appended to an audit log the Lambda
+role cannot change (infra/policy.json denies it).
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import json
 import logging
 import secrets
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import keys, settings
 from .errors import ApiError, bad_request, not_found
@@ -26,8 +31,8 @@ REASONS = {"child_safety": 0, "personal_info": 1, "illegal": 2, "harassment": 3,
 REASON_LABELS = {"child_safety": "child safety", "personal_info": "someone's private information",
                  "illegal": "illegal content", "harassment": "harassment", "copyright": "copyright",
                  "spam": "spam", "other": "another reason"}
-# Distinct reporters of a reason that hold a public conversation out of listings at once, pending review.
-HOLD_AT = {"child_safety": 1, "personal_info": 3}
+# Networks a reason's tally keeps (more than any rule needs: the tally is the corroboration, not the count).
+TALLY_NETWORKS = 10
 ACTIONS = ("dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner")
 MAX_NOTES = 20
 NOTE_CHARS = 1000
@@ -39,11 +44,11 @@ _log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- reports
 
-def report(conversation_id: str, comment_id: str | None, reason: str, note: str, contact: str, client: str,
-           now: float | None = None) -> dict[str, Any]:
-    """Record a report (202 whether or not it counted: a reporter learns nothing about others). Unknown
-    targets are 404; an unknown reason a 400 naming it. Holds the conversation when its reason's threshold
-    is reached.
+def report(conversation_id: str, comment_id: str | None, reason: str, note: str, contact: str, network: str,
+           account: str | None = None, now: float | None = None) -> dict[str, Any]:
+    """Record a report by a network (a salted hash) and, when signed in, an account (202 whether or not it
+    counted: a reporter learns nothing about others). Unknown targets are 404; an unknown reason a 400 naming
+    it. Holds the conversation when reports of one reason are corroborated (see the module).
 
     The reporter's mark and the case it counts in are written in one transaction, the case conditional on
     the count it was read at (a report racing this one reads again), so a report is counted exactly once or
@@ -58,36 +63,68 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
         raise bad_request(f"reason must be one of: {', '.join(REASONS)}.", "reason")
     cfg = settings.get()
     meta, comment_html, owner = _target(conversation_id, comment_id)
-    ratelimit.check("report", client, cfg.report_limit, 3600, now)
+    ratelimit.check("report", network, cfg.report_limit, 3600, now)
+    if account:
+        ratelimit.check("report-account", account, cfg.report_limit, 3600, now)
     pk = keys.case(conversation_id, comment_id)
-    mark = ReporterMark(pk, keys.reporter(client))
+    mark = ReporterMark(pk, keys.reporter(f"account:{account}" if account else network))
     at = int((time.time() if now is None else now) * 1000)
+    if reason == "child_safety":
+        from . import accesslog
+
+        accesslog.emit_alert("child_safety_report", conversation=conversation_id, comment=comment_id)
     for _ in range(3):
         case = _read_case(pk)
         counts = _counted(case, reason)
+        tally = _tallied(case, reason, network, account)
         if case is not None and case.preview is not None:
             preview = case.preview  # the first report keeps what was reported; later ones read nothing more
         else:
             preview = comment_html if comment_id else _preview(conversation_id)
         written = _next_case(case, pk, conversation_id, comment_id, owner, counts, [reason, note, contact], preview,
                              at)
+        written.tally = json.dumps(tally)
         tx = Transaction()
         tx.put(mark, condition=ReporterMark.pk.does_not_exist(), name="mark")
         tx.put(written, condition=_unchanged_case(case), name="case")
         try:
             tx.commit()
         except ConditionsFailed as exc:
-            if "mark" in exc.names:  # this client counted already: accepted, not counted again
-                _hold_if_due(conversation_id, comment_id, meta, json.loads(case.reasons) if case else {})
+            if "mark" in exc.names:  # this reporter counted already: accepted, not counted again
+                _hold_if_due(conversation_id, comment_id, meta, json.loads(case.tally or "{}") if case else {}, now)
                 return {"received": True}
             continue  # another report changed the case meanwhile: read again
         except Exception:
             if not _marked(mark):
                 raise
             # Stored, though the answer was lost on the way: go on as if it had come.
-        _hold_if_due(conversation_id, comment_id, meta, counts)
+        _hold_if_due(conversation_id, comment_id, meta, tally, now)
         return {"received": True}
     raise ApiError(409, "conflict", "Many reports arrived at once; please retry.")
+
+
+def _tallied(case: Any, reason: str, network: str, account: str | None) -> dict[str, dict[str, Any]]:
+    """Who reported each reason since the case's last decision, with this report: its network, and whether
+    it came from an account."""
+    tally: dict[str, dict[str, Any]] = json.loads(case.tally or "{}") if case is not None else {}
+    entry = tally.setdefault(reason, {"networks": [], "accounts": 0})
+    if network not in entry["networks"] and len(entry["networks"]) < TALLY_NETWORKS:
+        entry["networks"].append(network)
+    entry["accounts"] += 1 if account else 0
+    return tally
+
+
+def corroborated(tally: dict[str, dict[str, Any]]) -> str | None:
+    """The strictest hold the reports since the last decision call for, by the stage's rule, or None."""
+    cfg = settings.get()
+    child = tally.get("child_safety", {})
+    networks = len(child.get("networks", []))
+    if networks >= cfg.hold_child_safety_networks or (
+            child.get("accounts") and networks >= cfg.hold_child_safety_networks_signed_in):
+        return "child_safety"
+    if len(tally.get("personal_info", {}).get("networks", [])) >= cfg.hold_personal_info_networks:
+        return "personal_info"
+    return None
 
 
 def _read_case(pk: str) -> Any:
@@ -141,14 +178,46 @@ def _unchanged_case(case: Any) -> Any:
     return CaseItem.pk.does_not_exist() if case is None else CaseItem.reporters == case.reporters
 
 
-def _hold_if_due(conversation_id: str, comment_id: str | None, meta: Any, counts: dict[str, int]) -> None:
-    """Hold the conversation when a reason's reporters reach its threshold (a public one out of listings; any
-    one, page included, for child safety)."""
-    if comment_id is not None or meta is None or meta.held:
+def _hold_if_due(conversation_id: str, comment_id: str | None, meta: Any, tally: dict[str, dict[str, Any]],
+                 now: float | None) -> None:
+    """Hold the conversation when its reports are corroborated (a public one out of listings for private
+    information; any one, page included, for child safety), within the stage's hourly budget; each hold
+    made here is in the audit log."""
+    held = corroborated(tally) if comment_id is None and meta is not None else None
+    if held is None or (held == "personal_info" and meta.list_pk != keys.PUBLIC):
         return
-    held = next((r for r, n in HOLD_AT.items() if counts.get(r, 0) >= n), None)
-    if (held and meta.list_pk == keys.PUBLIC) or held == "child_safety":
-        hold(conversation_id, held)
+    from .conversations import HOLD_RANK
+
+    if meta.held and HOLD_RANK.get(meta.held, 0) >= HOLD_RANK[held]:
+        return
+    if not _within_budget(now):
+        from . import accesslog
+
+        accesslog.emit_alert("hold_budget_spent", conversation=conversation_id, reason=held)
+        return
+    if hold(conversation_id, held):
+        reporters = len(tally.get(held, {}).get("networks", []))
+        _audit(AUTOMATIC, conversation_id, None, "hold", f"Held automatically: {REASON_LABELS[held]}, "
+               f"{reporters} networks reporting.", reporters, now)
+
+
+def _within_budget(now: float | None) -> bool:
+    """One more automatic hold this hour for the whole stage, if the budget allows (one counter update)."""
+    from . import ratelimit
+
+    try:
+        ratelimit.check("holds", "stage", settings.get().hold_budget_per_hour, 3600, now)
+        return True
+    except ApiError:
+        return False
+
+
+class _System(NamedTuple):
+    sub: str
+    name: str
+
+
+AUTOMATIC = _System("automatic", "Automatic hold")
 
 
 def _preview(conversation_id: str) -> str:
@@ -207,11 +276,11 @@ def hold(conversation_id: str, reason: str) -> bool:
     return changed
 
 
-def release(conversation_id: str) -> bool:
-    """Undo a hold: listed again if its owner made it public."""
+def release(conversation_id: str, only: frozenset[str] | None = None) -> bool:
+    """Undo a hold (`only` those of these reasons): listed again if its owner made it public."""
     from . import cdn, conversations, published
 
-    changed = conversations.set_held(conversation_id, None)
+    changed = conversations.set_held(conversation_id, None, only=only)
     if changed:
         published.publish_after_change(conversation_id)
         cdn.invalidate_conversation(conversation_id)
@@ -288,10 +357,13 @@ def act(moderator: Any, conversation_id: str, comment_id: str | None, action: st
                 "hide_comment": lambda: _hide_comment(conversation_id, comment_id or ""),
                 "suspend_owner": lambda: _suspend_owner(conversation_id)}[action]()
     if case is not None:
+        # A decision: only reports made after it count toward a new hold (the tally starts again).
         state = "dismissed" if action == "dismiss" else "actioned"
-        case.update(actions=[CaseItem.state.set(state), CaseItem.queue_pk.remove(), CaseItem.queue_sort.remove()])
+        case.update(actions=[CaseItem.state.set(state), CaseItem.queue_pk.remove(), CaseItem.queue_sort.remove(),
+                             CaseItem.tally.remove(),
+                             CaseItem.decided.set(int((time.time() if now is None else now) * 1000))])
     entry = _audit(moderator, conversation_id, comment_id, action, reason, int(case.reporters) if case else 0, now)
-    if finished is False:  # taken down and logged, but its copies wait for the scheduled job: say so
+    if action == "takedown" and finished is False:  # taken down and logged, its copies wait for the job: say so
         from .conversations import cleanup_pending
 
         raise cleanup_pending()
@@ -329,7 +401,7 @@ def _restore(conversation_id: str) -> None:
     if meta.held == "suspended" and meta.user_key:
         accounts.enable_user(meta.user_key.split("#", 1)[1])
         for other in _owned_ids(meta.user_key):
-            release(other)
+            release(other, only=frozenset({"suspended"}))  # another hold of theirs is another case's decision
     release(conversation_id)
 
 

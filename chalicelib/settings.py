@@ -87,8 +87,16 @@ class Settings(NamedTuple):
     extension_origins: tuple[str, ...]
     comment_limit: int
     comment_window_seconds: int
-    # Reports one client may send per hour (each target counts once per client, whatever the limit).
+    # Reports one network (an IPv6 /64, an IPv4 address) and one account may send per hour (each target
+    # counts once per reporter, whatever the limit).
     report_limit: int
+    # Distinct networks whose reports hold a conversation before a moderator looks (moderation.py): child
+    # safety, with or without a signed-in reporter among them; someone's private information.
+    hold_child_safety_networks: int
+    hold_child_safety_networks_signed_in: int
+    hold_personal_info_networks: int
+    # Automatic holds a stage makes per hour at most; past it, reports only queue and the moderators are alerted.
+    hold_budget_per_hour: int
     # Where people can write about abuse (shown on /abuse and linked from every page).
     abuse_email: str
     # Per client address: sign-in attempts per window; sign-ups and reset requests per hour.
@@ -167,6 +175,10 @@ def get() -> Settings:
         comment_limit=_int("COMMENT_LIMIT", 10),
         comment_window_seconds=_int("COMMENT_WINDOW_SECONDS", 60),
         report_limit=_int("REPORT_LIMIT", 20),
+        hold_child_safety_networks=_int("HOLD_CHILD_SAFETY_NETWORKS", 3),
+        hold_child_safety_networks_signed_in=_int("HOLD_CHILD_SAFETY_NETWORKS_SIGNED_IN", 2),
+        hold_personal_info_networks=_int("HOLD_PERSONAL_INFO_NETWORKS", 3),
+        hold_budget_per_hour=_int("HOLD_BUDGET_PER_HOUR", 20),
         abuse_email=_str("ABUSE_EMAIL", "abuse@example.com"),
         signin_limit=_int("SIGNIN_LIMIT", 20),
         signin_window_seconds=_int("SIGNIN_WINDOW_SECONDS", 300),

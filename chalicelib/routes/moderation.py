@@ -43,10 +43,10 @@ def report_api() -> Response:
     for name in ("conversation", "comment", "reason", "note", "contact"):
         if name in body and body[name] is not None and not isinstance(body[name], str):
             raise bad_request(f"{name} must be a string.", name)
-    callers.optional_user(request)  # a cookie-carrying write must come from this site (403 csrf otherwise)
+    user = callers.optional_user(request)  # a cookie-carrying write must come from this site (403 csrf otherwise)
     conversation, comment, reason, note, contact = _report_fields(fields)
-    return json_response(moderation.report(conversation, comment, reason, note, contact,
-                                           callers.client(request)), 202)
+    return json_response(moderation.report(conversation, comment, reason, note, contact, callers.network(request),
+                                           user.sub if user else None), 202)
 
 
 @routes.route("/report", methods=["GET"])
@@ -63,10 +63,16 @@ def report_post() -> Response:
 
     request = routes.current_request
     fields, _ = callers.posted(request)
+    try:
+        user = callers.optional_user(request)
+    except ApiError as exc:
+        if exc.status != 401:  # a form from another site is still refused; an ended session reports anonymously
+            raise
+        user = None
     conversation, comment = (fields.get("conversation") or "")[:20], (fields.get("comment") or "")[:40]
     try:
         parsed = _report_fields(fields)
-        moderation.report(*parsed, client=callers.client(request))
+        moderation.report(*parsed, network=callers.network(request), account=user.sub if user else None)
     except ApiError as exc:
         if exc.status not in (400, 404, 429):
             raise
