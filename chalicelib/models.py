@@ -209,7 +209,9 @@ class CaseItem(ModerationItem, discriminator="case"):
     state = UnicodeAttribute()  # open, dismissed, actioned
     reporters = NumberAttribute(default=0)  # distinct clients, ever
     reasons = UnicodeAttribute()  # JSON {reason: distinct reporters}
-    notes = UnicodeAttribute(null=True)  # JSON [[reason, note, contact or ""], ...], the latest 20
+    # JSON [[reason, note, contact or "", network, "1" if signed in], ...]: per reason the best 5 (moderation.py)
+    notes = UnicodeAttribute(null=True)
+    notes_dropped = NumberAttribute(null=True)  # notes that were not kept (the queue says how many)
     first = NumberAttribute()  # epoch ms of the first report since the case last opened
     severity = NumberAttribute()
     # What was reported, as stored when first reported (sanitized HTML): the queue shows it without a read.

@@ -34,8 +34,12 @@ REASON_LABELS = {"child_safety": "child safety", "personal_info": "someone's pri
 # Networks a reason's tally keeps (more than any rule needs: the tally is the corroboration, not the count).
 TALLY_NETWORKS = 10
 ACTIONS = ("dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner")
-MAX_NOTES = 20
+# Notes kept per reason, and per network within it: a flood of junk from many networks cannot push out a
+# note from a signed-in reporter or one who left a way to answer them (those are kept first).
+NOTES_PER_REASON = 5
+NOTES_PER_NETWORK = 2
 NOTE_CHARS = 1000
+PREVIEW_CHARS = 20_000
 STATEMENT_CHARS = 1000
 HIDDEN_COMMENT = "<p><em>Removed by the moderators.</em></p>"
 MODERATORS_GROUP = "moderators"
@@ -81,8 +85,8 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
             preview = case.preview  # the first report keeps what was reported; later ones read nothing more
         else:
             preview = comment_html if comment_id else _preview(conversation_id)
-        written = _next_case(case, pk, conversation_id, comment_id, owner, counts, [reason, note, contact], preview,
-                             at)
+        said = [reason, note, contact, network, "1" if account else ""]
+        written = _next_case(case, pk, conversation_id, comment_id, owner, counts, said, preview, at)
         written.tally = json.dumps(tally)
         tx = Transaction()
         tx.put(mark, condition=ReporterMark.pk.does_not_exist(), name="mark")
@@ -156,20 +160,46 @@ def _counted(case: Any, reason: str) -> dict[str, int]:
 
 def _next_case(case: Any, pk: str, conversation_id: str, comment_id: str | None, owner: str | None,
                counts: dict[str, int], said: list[str], preview: str, at: int) -> Any:
-    """The case as it is with this report ([reason, note, contact]) counted: whole, as one put writes it."""
+    """The case as it is with this report ([reason, note, contact, network, "1" if signed in]) counted:
+    whole, as one put writes it."""
     from .models import CaseItem
 
-    reason, note, contact = said
     notes = json.loads(case.notes or "[]") if case is not None else []
-    if note.strip() and len(notes) < MAX_NOTES:
-        notes.append([reason, note.strip()[:NOTE_CHARS], contact.strip()[:320]])
+    notes, dropped = _kept_notes(notes, said)
     severity = min(REASONS[r] for r in counts)
     reporters = (int(case.reporters) if case is not None else 0) + 1
     first = int(case.first) if case is not None else at
     return CaseItem(pk, keys.CASE, conversation=conversation_id, comment=comment_id, state="open",
                     reporters=reporters, reasons=json.dumps(counts), notes=json.dumps(notes), first=first,
                     severity=severity, preview=preview, owner=owner if owner else (case.owner if case else None),
-                    queue_pk=keys.OPEN, queue_sort=keys.queue_sort(severity, reporters, first))
+                    queue_pk=keys.OPEN, queue_sort=keys.queue_sort(severity, reporters, first),
+                    notes_dropped=int(case.notes_dropped or 0) + dropped if case is not None else dropped)
+
+
+def _note_rank(note: list[Any]) -> int:
+    """Signed-in reporters first, then those who left a contact: the notes a flood must not push out."""
+    signed_in = len(note) > 4 and note[4] == "1"
+    return 2 * signed_in + bool(note[2])
+
+
+def _kept_notes(notes: list[list[Any]], said: list[str]) -> tuple[list[list[Any]], int]:
+    """The notes with this report's added if it earns a place (per reason at most NOTES_PER_REASON, per
+    network NOTES_PER_NETWORK; a better-ranked note takes the place of the worst, the newest of equals
+    waits outside); returns them and how many notes were not kept (0 or 1)."""
+    reason, note, contact, network, signed_in = said
+    if not note.strip():
+        return notes, 0
+    new = [reason, note.strip()[:NOTE_CHARS], contact.strip()[:320], network, signed_in]
+    same_network = [n for n in notes if n[0] == reason and len(n) > 3 and n[3] == network]
+    if len(same_network) >= NOTES_PER_NETWORK:
+        return notes, 1
+    same_reason = [n for n in notes if n[0] == reason]
+    if len(same_reason) < NOTES_PER_REASON:
+        return notes + [new], 0
+    worst = min(reversed(same_reason), key=_note_rank)  # of equals, the newest goes
+    if _note_rank(new) <= _note_rank(worst):
+        return notes, 1
+    return [n for n in notes if n is not worst] + [new], 1
 
 
 def _unchanged_case(case: Any) -> Any:
@@ -230,7 +260,25 @@ def _preview(conversation_id: str) -> str:
         if exc.status != 451:  # held for child safety: still reportable, shown to moderators by its id
             raise
         messages = []
-    return "".join(f"<h4>{m['role']}</h4>{m.get('html', '')}" for m in messages[:4])[:20_000]
+    return preview_of(messages)
+
+
+def preview_of(messages: list[dict[str, Any]]) -> str:
+    """The first turns as the queue shows them: whole messages while they fit in PREVIEW_CHARS; a message
+    that does not is cut, and what is kept sanitized again, so a cut can never open a tag that swallows
+    the rest of the page (the case's form with it)."""
+    from .sanitize import clean_html
+
+    parts: list[str] = []
+    left = PREVIEW_CHARS
+    for message in messages[:4]:
+        part = f"<h4>{message['role']}</h4>{message.get('html', '')}"
+        if len(part) > left:
+            parts.append(clean_html(part[:left]) + "<p><em>(cut)</em></p>")
+            break
+        parts.append(part)
+        left -= len(part)
+    return "".join(parts)
 
 
 def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str | None, str | None]:
@@ -325,7 +373,9 @@ def _case(case: Any) -> dict[str, Any]:
     return {"conversation": case.conversation, "comment": case.comment, "reporters": int(case.reporters),
             "reasons": json.loads(case.reasons or "{}"), "severity": int(case.severity), "state": case.state,
             "firstReported": int(case.first), "preview": case.preview or "",
-            "notes": [{"reason": r, "note": n, "contact": c} for r, n, c in json.loads(case.notes or "[]")]}
+            "notes": [{"reason": n[0], "note": n[1], "contact": n[2], "signedIn": len(n) > 4 and n[4] == "1"}
+                      for n in sorted(json.loads(case.notes or "[]"), key=_note_rank, reverse=True)],
+            "notesNotKept": int(case.notes_dropped or 0)}
 
 
 # ---------------------------------------------------------------- actions

@@ -422,3 +422,60 @@ def test_the_abuse_page_and_every_footer_link_to_it(client):
     page = client.http.get("/abuse")
     assert page.status_code == 200 and b"abuse@example.com" in page.body
     assert b'href="/abuse"' in client.http.get("/explore").body
+
+
+def test_a_flood_of_junk_cannot_hide_a_genuine_note(client, mod):
+    """25 junk reports from 25 networks, then one with a contact: the genuine note is kept and shown first,
+    and the queue says how many notes were not kept."""
+    cid = create(client, chat(title="Flooded with junk", visibility="public"))["id"]
+    for n in range(25):
+        assert report(client, cid, "spam", note=f"junk {n}").status_code == 202
+    assert report(client, cid, "spam", note="This is my address, please remove it",
+                  contact="me@example.test").status_code == 202
+    case = next(r for r in queue(mod) if r["conversation"] == cid)
+    assert case["reporters"] == 26 and len(case["notes"]) == 5
+    assert case["notes"][0] == {"reason": "spam", "note": "This is my address, please remove it",
+                                "contact": "me@example.test", "signedIn": False}
+    assert case["notesNotKept"] == 21
+    page = mod.call("GET", "/moderation", origin=None).body.decode()
+    assert "This is my address, please remove it" in page and "21 more notes not kept" in page
+
+
+def test_a_preview_cut_inside_a_link_keeps_every_case_its_form(client, mod):
+    """A first message made to put an open link across the preview's cut: the queue page, parsed as a
+    browser parses it (html5lib follows the HTML standard's algorithm), has as many forms as cases, and every
+    form is inside its own case."""
+    import html5lib
+
+    from chalicelib import moderation
+
+    # The link's address starts just before the cut and runs past it: cut there, the attribute's quote
+    # stays open and takes everything up to the next quote in the page, the case's form among it.
+    padding = "word " * ((moderation.PREVIEW_CHARS - 100) // 5)
+    trap = {"title": "A preview trap", "visibility": "public", "messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": padding + "[a link](https://example.com/" + "x" * 2000 + ")"}]}
+    cid = create(client, trap)["id"]
+    assert report(client, cid, "child_safety", note="trap").status_code == 202
+    preview = next(r for r in queue(mod) if r["conversation"] == cid)["preview"]
+    assert len(preview) < moderation.PREVIEW_CHARS + 100 and preview.count("<a") == preview.count("</a>")
+    page = html5lib.parse(mod.call("GET", "/moderation", origin=None).body.decode(), namespaceHTMLElements=False)
+    cases = page.findall(".//li[@class='case']")
+    assert cases and all(len(case.findall(".//form")) == 1 for case in cases)
+    assert len(page.findall(".//form[@action='/moderation/actions']")) == len(cases)
+
+
+def test_an_audit_entry_cannot_be_overwritten(client, mod):
+    """Every write to the audit partition is a conditional put: writing an entry again fails."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models import AuditEntry
+
+    cid = create(client, chat(title="Audited once", visibility="public"))["id"]
+    report(client, cid, "spam")
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": cid, "action": "dismiss"}).status_code == 200
+    (entry,) = [e for e in AuditEntry.query("audit") if e.conversation == cid]
+    entry.reason = "rewritten"
+    with pytest.raises(PutError):
+        entry.save(condition=AuditEntry.sk.does_not_exist())  # what moderation._audit writes with
+    assert next(e for e in AuditEntry.query("audit") if e.conversation == cid).reason == ""
