@@ -9,11 +9,11 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import cards, cdn, cleanup, ids, keys, links, references, settings, tokens
+from . import cards, cdn, cleanup, ids, keys, links, pixels, references, settings, tokens
 from .avatars import read_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
@@ -91,7 +91,7 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                                words=set(words)))
         if public:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1)])
-        _count_references(tx, avatar_key, images)
+        _count_references(tx, conversation_id, avatar_key, images)
         try:
             tx.commit()
         except Exception as exc:
@@ -116,21 +116,27 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
 
 
-def _count_references(tx: Transaction, avatar_key: str | None, images: dict[str, Any]) -> None:
-    """One more conversation uses the avatar and shows each image. The avatar and a new image must not be in
-    the middle of a removal ("avatar", "upload": retried, then stored again); a published image must still be
-    alive (else it may be gone from S3 already: the create fails as "media")."""
+def _count_references(tx: Transaction, conversation_id: str, avatar_key: str | None,
+                      images: dict[str, Any]) -> None:
+    """One more conversation uses the avatar and shows each image (an image's counter also names the
+    conversations, so a takedown finds the others). The avatar and a new image must not be in the middle of
+    a removal ("avatar", "upload": retried, then stored again); a published image must still be alive (else
+    it may be gone from S3 already: the create fails as "media"). A new image's counter keeps the hash of
+    the bytes served and of the picture, which a takedown blocks."""
     if avatar_key:
         tx.update(Counter(keys.references(avatar_key)), actions=[Counter.n.add(1)],
                   condition=Counter.state.does_not_exist(), name="avatar")
     for image in images.values():
         counter = Counter(keys.references(image.key))
+        shows = Counter.conversations.add({conversation_id})
         if image.clean is None:
-            tx.update(counter, actions=[Counter.n.add(1)],
+            tx.update(counter, actions=[Counter.n.add(1), shows],
                       condition=(Counter.n >= 1) & Counter.state.does_not_exist(), name="media")
         else:
-            tx.update(counter, actions=[Counter.n.add(1), Counter.width.set(image.width),
-                                        Counter.height.set(image.height), Counter.size.set(image.size)],
+            tx.update(counter, actions=[Counter.n.add(1), shows, Counter.width.set(image.width),
+                                        Counter.height.set(image.height), Counter.size.set(image.size),
+                                        Counter.published.set(image.published_hash),
+                                        Counter.looks.set(f"{image.looks or 0:016x}")],
                       condition=Counter.state.does_not_exist(), name="upload")
 
 
@@ -407,12 +413,18 @@ def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | No
     raise ApiError(409, "conflict", CONFLICT)
 
 
-def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> bool:
+class TakenDown(NamedTuple):
+    finished: bool  # False: its copies wait for the scheduled job
+    others: list[str]  # the other conversations that show one of its images
+
+
+def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> TakenDown:
     """The moderators' takedown: removed exactly as its owner's delete removes it and, in the same
     transaction, a tombstone that answers 410 (and keeps the id from being drawn again) and shows its owner
-    the statement, the block of every image hash it held, and its owner's count of takedowns. Returns whether
-    the cleanup finished (False: queued for the scheduled job). A takedown of a conversation already taken
-    down finishes its cleanup if any is left; of one that does not exist, a 404."""
+    the statement, its owner's count of takedowns, and the block of every image it showed: the hash of the
+    bytes uploaded, of the bytes the site served, and of the picture (pixels.looks, for near copies). A
+    takedown of a conversation already taken down finishes its cleanup if any is left; of one that does not
+    exist, a 404."""
     removed = int((time.time() if now is None else now) * 1000)
     try:
         meta = _read_meta(conversation_id)
@@ -422,21 +434,33 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
         finished = cleanup.finish(conversation_id)
         try:
             RemovedItem.get(conversation_id, keys.REMOVED, consistent_read=True, attributes_to_get=["id", "part"])
-            return True
+            return TakenDown(True, [])
         except DoesNotExist:
             if finished:
-                return True
+                return TakenDown(True, [])
         raise
+    shown = list(Counter.batch_get([keys.references(key) for key in sorted(meta.media_keys or ())],
+                                   consistent_read=True)) if meta.media_keys else []
+
+    # First, and outside the removal's transaction (which would pass DynamoDB's 100 items): the hashes of
+    # the bytes served and of the pictures. Blocking what is being taken down anyway is safe to repeat.
+    with Counter.batch_write() as batch:
+        for served in sorted({c.published for c in shown if c.published}):
+            batch.save(Counter(keys.blocked(served), state="blocked"))
+    looks = {c.looks for c in shown if c.looks and pixels.informative(int(c.looks, 16))}
+    if looks:
+        Counter(keys.BLOCKED_LOOKS).update(actions=[Counter.hashes.add(looks)])
 
     def tombstone(tx: Transaction, meta: ConversationMeta) -> None:
         tx.put(RemovedItem(conversation_id, keys.REMOVED, user_key=meta.user_key, created=int(meta.created),
                            category=category, statement=statement, removed=removed))
-        for key in sorted(meta.media_keys or ()):  # at most 20 (a conversation's images)
+        for key in sorted(meta.media_keys or ()):  # at most 20 (a conversation's images): the uploads' hashes
             tx.put(Counter(keys.blocked(key.split("/", 1)[1]), state="blocked"))
         if meta.user_key:
             tx.update(Counter(keys.takedowns(meta.user_key)), actions=[Counter.n.add(1)])
 
-    return _remove(meta, ConversationMeta.id.exists(), also=tombstone)
+    finished = _remove(meta, ConversationMeta.id.exists(), also=tombstone)
+    return TakenDown(finished, sorted({cid for c in shown for cid in c.conversations or ()} - {conversation_id}))
 
 
 def _source_listed(meta: ConversationMeta, listed: bool) -> Any:
@@ -517,7 +541,8 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
     if meta.list_pk == keys.PUBLIC:
         tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(-1)])
     for key in releases:
-        tx.update(Counter(keys.references(key)), actions=[Counter.n.add(-1)])
+        tx.update(Counter(keys.references(key)),
+                  actions=[Counter.n.add(-1), Counter.conversations.delete({conversation_id})])
     card = [f"/{meta.card_key}"] if meta.card_key else []
     tx.update(Counter(keys.cleanup(conversation_id)),
               actions=cleanup.actions([keys.page_object(conversation_id), meta.body_key, meta.card_key], releases,

@@ -139,6 +139,10 @@ def takedowns(user_key: str) -> str:
     return f"takedowns#{user_key.split('#', 1)[-1]}"
 
 
+# The perceptual hashes (pixels.looks, hex) of taken-down images: one counters item, a string set.
+BLOCKED_LOOKS = "blocked#looks"
+
+
 def blocked(media_id: str) -> str:
     """An image's bytes a takedown blocked, by their hash (the media id without its extension)."""
     return f"blocked#{media_id.split('.', 1)[0]}"

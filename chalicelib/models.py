@@ -182,8 +182,14 @@ class Counter(Model):
     objects = UnicodeSetAttribute(null=True)
     releases = UnicodeSetAttribute(null=True)
     rest = NumberAttribute(null=True)
-    # On `cdn#pending`: conversations whose cleanup item waits for the scheduled job.
+    # On `cdn#pending`: conversations whose cleanup item waits for the scheduled job; on an image's reference
+    # counter: the conversations that show it (a takedown holds the others).
     conversations = UnicodeSetAttribute(null=True)
+    # On an image's reference counter: the SHA-256 of the bytes served and the picture's dHash (hex), which a
+    # takedown blocks; on `blocked#looks`, every blocked dHash.
+    published = UnicodeAttribute(null=True)
+    looks = UnicodeAttribute(null=True)
+    hashes = UnicodeSetAttribute(null=True)
 
 
 class QueueIndex(GlobalSecondaryIndex["CaseItem"]):

@@ -456,9 +456,46 @@ def _restore(conversation_id: str) -> None:
 
 
 def _takedown(conversation_id: str, category: str, statement: str, now: float | None) -> bool:
+    """Take it down; every other conversation that shows one of its images is held for review, as strictly
+    as the reason calls for (child safety: its page unavailable; else out of every listing), in the audit
+    log and in the queue with a note saying why. The image stays on those pages until a moderator decides:
+    holding is reversible, removing the bytes from under a conversation that may be fine is not."""
     from . import conversations
 
-    return conversations.take_down(conversation_id, category, statement, now)
+    taken = conversations.take_down(conversation_id, category, statement, now)
+    why = f"Shows an image of {conversation_id}, taken down for {REASON_LABELS.get(category, category)}."
+    for other in taken.others:
+        held = "child_safety" if category == "child_safety" else "moderators"
+        try:
+            _refer(other, category, why, now)  # first: the preview is read while the page is still readable
+            if hold(other, held):
+                _audit(AUTOMATIC, other, None, "hold", why, 0, now)
+        except ApiError as exc:
+            if exc.status != 404:  # deleted meanwhile
+                raise
+    return taken.finished
+
+
+def _refer(conversation_id: str, category: str, note: str, now: float | None) -> None:
+    """Put a conversation in the queue on the moderators' own account (no reporter counted)."""
+    from .models import CaseItem
+
+    at = int((time.time() if now is None else now) * 1000)
+    pk = keys.case(conversation_id)
+    case = _read_case(pk)
+    reporters = int(case.reporters) if case is not None else 0
+    first = int(case.first) if case is not None else at
+    severity = min([REASONS[category]] + ([int(case.severity)] if case is not None else []))
+    notes = (json.loads(case.notes or "[]") if case is not None else []) + [[category, note, "", "moderators", ""]]
+    actions: list[Any] = [CaseItem.kind.set(CaseItem), CaseItem.conversation.set(conversation_id),
+                          CaseItem.state.set("open"), CaseItem.reporters.set(reporters),
+                          CaseItem.reasons.set(case.reasons if case is not None and case.reasons else "{}"),
+                          CaseItem.first.set(first), CaseItem.severity.set(severity),
+                          CaseItem.notes.set(json.dumps(notes)), CaseItem.queue_pk.set(keys.OPEN),
+                          CaseItem.queue_sort.set(keys.queue_sort(severity, reporters, first))]
+    if case is None or case.preview is None:
+        actions.append(CaseItem.preview.set(_preview(conversation_id)))
+    CaseItem(pk, keys.CASE).update(actions=actions)
 
 
 def _hide_comment(conversation_id: str, comment_id: str) -> None:

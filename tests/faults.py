@@ -141,10 +141,17 @@ def _shared_objects(stored: Stored) -> list[str]:
     """Images and avatars: stored while some conversation shows them, counted exactly, no removal half done."""
     found = []
     uses: Tally[str] = Tally()
-    for meta in stored.metas.values():
+    shown_by: dict[str, set[str]] = defaultdict(set)
+    for cid, meta in stored.metas.items():
         uses.update(meta.get("media_keys", {}).get("SS", []))
+        for key in meta.get("media_keys", {}).get("SS", []):
+            shown_by[key].add(cid)
         if meta.get("avatar_key", {}).get("S"):
             uses[meta["avatar_key"]["S"]] += 1
+    for key, cids in shown_by.items():
+        named = set(stored.counters.get(f"refs#{key}", {}).get("conversations", {}).get("SS", []))
+        if named != cids:
+            found.append(f"refs#{key} names {sorted(named)}, shown by {sorted(cids)}")
     found += [f"orphan shared object {key}" for key in stored.objects
               if key.startswith(("media/", "avatars/")) and not uses[key]]
     for key, n in uses.items():

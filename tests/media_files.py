@@ -53,6 +53,37 @@ def generated_png(width: int = 40, height: int = 30) -> bytes:
     return out.getvalue()
 
 
+def scene(seed: int, width: int = 640, height: int = 480, fmt: str = "JPEG", **options) -> bytes:
+    """A picture with something in it (blurred shapes over a ground, each seed its own): what a perceptual
+    hash must tell apart, unlike a flat fill."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(30):
+        x, y = rng.randrange(width), rng.randrange(height)
+        draw.ellipse([x, y, x + rng.randrange(20, 300), y + rng.randrange(20, 300)],
+                     fill=tuple(rng.randrange(256) for _ in range(3)))
+    out = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(2)).save(out, fmt, **({"quality": 95} if fmt == "JPEG" else {}), **options)
+    return out.getvalue()
+
+
+def reencoded(data: bytes, fmt: str = "JPEG", scale: float = 1.0, **options) -> bytes:
+    """The picture saved again (as a re-share would: another format, quality or size)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if scale != 1.0:
+        image = image.resize((int(image.width * scale), int(image.height * scale)))
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
 def tiny_gif() -> bytes:
     from PIL import Image
 

@@ -479,3 +479,44 @@ def test_an_audit_entry_cannot_be_overwritten(client, mod):
     with pytest.raises(PutError):
         entry.save(condition=AuditEntry.sk.does_not_exist())  # what moderation._audit writes with
     assert next(e for e in AuditEntry.query("audit") if e.conversation == cid).reason == ""
+
+
+def test_a_takedown_blocks_copies_of_its_images_and_holds_the_others_that_show_them(client, aws, mod):
+    """After a takedown, the bytes the site served, the original plus one byte and a quality-89 re-encode
+    are all refused; another conversation that showed the image is held for review (out of every listing),
+    in the audit log, and in the queue saying why."""
+    import media_files as files
+    from test_media import _image_chat
+
+    original = files.scene(1234)
+    media = files.upload(client, original, "image/jpeg", new_ip())
+    taken = create(client, {**_image_chat(media), "title": "Taken down with its picture", "visibility": "public"})
+    other = create(client, {**_image_chat(media), "title": "Another showing the picture", "visibility": "public"})
+    served = aws["s3"].get_object(Bucket=BUCKET, Key=f"media/{media}")["Body"].read()
+    assert served != original  # re-encoded, metadata stripped: another hash
+    report(client, taken["id"], "illegal")
+    assert mod.call("POST", "/api/moderation/actions", {"conversation": taken["id"], "action": "takedown",
+                                                         "reason": "A paid book's pages."}).status_code == 200
+
+    asked = client.http.post("/api/media", headers={"content-type": "application/json", "x-forwarded-for": new_ip()},
+                             body=json.dumps({"sha256": files.sha(served), "size": len(served),
+                                              "contentType": "image/jpeg"}))
+    assert asked.status_code == 403 and body_of(asked)["error"]["code"] == "blocked_media"
+    for copy in (original + b"\0", files.reencoded(original, quality=89)):
+        copied = files.upload(client, copy, "image/jpeg", new_ip())
+        answer = client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                                "x-forwarded-for": new_ip()},
+                                  body=json.dumps(_image_chat(copied)))
+        assert answer.status_code == 403 and body_of(answer)["error"]["code"] == "blocked_media"
+        assert body_of(answer)["error"]["field"] == "messages.0.content.1.media"
+    # A different picture still goes through.
+    fine = files.upload(client, files.scene(4321), "image/jpeg", new_ip())
+    assert client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                          "x-forwarded-for": new_ip()},
+                            body=json.dumps(_image_chat(fine))).status_code == 201
+
+    assert client.http.get(f"/api/conversations/{other['id']}").status_code == 200  # held, readable by link
+    assert not any(listed(client, other["id"], "picture").values())
+    assert _audit_actions(mod, other["id"]) == ["hold"]
+    case = next(r for r in queue(mod) if r["conversation"] == other["id"])
+    assert any(f"Shows an image of {taken['id']}" in n["note"] for n in case["notes"])

@@ -79,3 +79,31 @@ def test_an_animated_webp_and_png_count_their_frames():
 def test_truncated_or_empty_structures_are_unreadable(data, ext):
     with pytest.raises(ValueError, match="not a readable"):
         pixels.inspect(data, ext)
+
+
+def test_a_pictures_hash_survives_copies_and_tells_pictures_apart():
+    """What the takedown's near-copy block rests on (media.LOOKS_DISTANCE): the copies a re-share makes of one
+    picture stay within it, 60 different pictures (1,770 pairs) never come within it, and a flat fill is not
+    informative enough to block by."""
+    import itertools
+
+    from chalicelib.media import LOOKS_DISTANCE
+
+    def looks(data: bytes, ext: str = "jpg") -> int:
+        clean, _, _ = pixels.reencode(data, ext, 1)
+        return pixels.looks(clean, ext)
+
+    hashes, worst = [], 0
+    for seed in range(60):
+        original = files.scene(seed)
+        own = looks(original)
+        copies = [looks(files.reencoded(original, quality=89)), looks(original + b"\0"),
+                  looks(files.reencoded(original, scale=0.5, quality=80)),
+                  looks(files.reencoded(original, "PNG"), "png")]
+        worst = max([worst] + [pixels.distance(own, copy) for copy in copies])
+        assert pixels.informative(own)
+        hashes.append(own)
+    assert worst <= LOOKS_DISTANCE // 2, worst
+    closest = min(pixels.distance(a, b) for a, b in itertools.combinations(hashes, 2))
+    assert closest > LOOKS_DISTANCE, closest
+    assert not pixels.informative(looks(files.generated_png(40, 30), "png"))
