@@ -479,6 +479,17 @@ def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes] | None:
 
 # ---------------------------------------------------------------- delete
 
+def title_of(conversation_id: str) -> str | None:
+    """A conversation's title (one small read), or None for one that does not exist: the report form names
+    what is reported."""
+    if not ids.is_valid_id(conversation_id):
+        return None
+    try:
+        return ConversationMeta.get(conversation_id, keys.META, attributes_to_get=["id", "part", "kind", "title"]).title
+    except DoesNotExist:
+        return None
+
+
 def token_matches(conversation_id: str, token: str | None) -> bool:
     """Whether `token` is this conversation's delete token (constant time), for a page to check a key it was
     handed in a link before keeping it; unknown conversations are a 404."""

@@ -34,6 +34,12 @@ REASON_LABELS = {"child_safety": "child safety", "personal_info": "someone's pri
 # Networks a reason's tally keeps (more than any rule needs: the tally is the corroboration, not the count).
 TALLY_NETWORKS = 10
 ACTIONS = ("dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner")
+# What a reporter picks from: each reason as a phrase about the conversation.
+REPORT_PHRASES = {"child_safety": "Sexualises or endangers a child",
+                  "personal_info": "Shares someone's private information (an address, a phone number, a photo)",
+                  "illegal": "Is illegal content", "harassment": "Harasses or threatens someone",
+                  "copyright": "Copies someone's work without permission", "spam": "Spam or advertising",
+                  "other": "Something else the moderators should see"}
 # Notes kept per reason, and per network within it: a flood of junk from many networks cannot push out a
 # note from a signed-in reporter or one who left a way to answer them (those are kept first).
 NOTES_PER_REASON = 5
@@ -354,8 +360,55 @@ def queue(cursor: str | None = None, size: int = 20) -> tuple[list[dict[str, Any
     next_cursor = None
     if len(cases) == size and results.last_evaluated_key is not None:
         next_cursor = cursors.encode([cases[-1].queue_sort, cases[-1].pk])
+    return _rows(cases), next_cursor
+
+
+def case_row(conversation_id: str, comment_id: str | None) -> dict[str, Any] | None:
+    """One case as the queue shows it (a refused action's case, which may not be on the queue's first page)."""
+    case = _read_case(keys.case(conversation_id, comment_id))
+    return _rows([case])[0] if case is not None else None
+
+
+def _rows(cases: list[Any]) -> list[dict[str, Any]]:
+    """Cases as the queue shows them: with their conversation's title, source and state, the owner's
+    earlier takedowns, and the actions that make sense (two BatchGets for a page)."""
     past = _past_takedowns(cases)
-    return [{**_case(c), "ownerTakedowns": past.get(c.owner or "", 0)} for c in cases], next_cursor
+    shown = _targets(cases)
+    rows = []
+    for c in cases:
+        target = shown.get(c.conversation)
+        rows.append({**_case(c), "ownerTakedowns": past.get(c.owner or "", 0),
+                     "title": target.title if target else None, "source": target.source if target else None,
+                     "held": target.held if target else None, "gone": target is None,
+                     "actions": _actions_for(c, target)})
+    return rows
+
+
+def _targets(cases: list[Any]) -> dict[str, Any]:
+    """The cases' conversations as they are now (title, source, hold, visibility, owner): one BatchGet."""
+    from .models import ConversationMeta
+
+    ids = sorted({c.conversation for c in cases})
+    if not ids:
+        return {}
+    return {m.id: m for m in ConversationMeta.batch_get(
+        [(cid, keys.META) for cid in ids],
+        attributes_to_get=["id", "part", "kind", "title", "source", "held", "visibility", "list_pk", "user_key"])}
+
+
+def _actions_for(case: Any, target: Any) -> list[str]:
+    """The actions that make sense for a case as things stand: a comment's case dismisses or hides it; a
+    conversation gone can only be dismissed; Restore only for a held one; Unlist only for a listed one;
+    Suspend only where there is an owner."""
+    if case.comment:
+        return ["dismiss", "hide_comment"]
+    if target is None:
+        return ["dismiss"]
+    found = ["dismiss"]
+    found += ["restore"] if target.held else ["unlist"] if target.list_pk == keys.PUBLIC else []
+    found += ["takedown"]
+    found += ["suspend_owner"] if target.user_key and target.held != "suspended" else []
+    return found
 
 
 def _past_takedowns(cases: list[Any]) -> dict[str, int]:

@@ -174,31 +174,41 @@ def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) ->
 
 
 def report_page(conversation: str, comment: str, *, error: str | None = None, sent: bool = False,
-                fields: dict[str, str] | None = None) -> str:
-    """The report form (a plain form: no script needed), or its thank-you."""
-    from .moderation import REASON_LABELS
+                fields: dict[str, str] | None = None, title: str | None = None) -> str:
+    """The report form (a plain form: no script needed) naming what is reported, or its thank-you."""
+    from .moderation import REPORT_PHRASES
 
     return _render("report.html", noindex=True, conversation=conversation, comment=comment, error=error,
-                   sent=sent, fields=fields or {}, reasons=REASON_LABELS)
+                   sent=sent, fields=fields or {}, reasons=REPORT_PHRASES, title=title)
 
 
 def abuse_page() -> str:
     return _render("abuse.html", canonical=f"{settings.get().site_url}/abuse", abuse_email=settings.get().abuse_email)
 
 
-def moderation_page(rows: list[dict[str, Any]], next_cursor: str | None, done: str = "") -> str:
-    """The moderators' queue: each case's reasons, notes (text), a collapsed preview of the stored sanitized
-    HTML, and the actions."""
-    from .moderation import ACTIONS, REASON_LABELS
+ACTION_LABELS = {"dismiss": "Dismiss", "unlist": "Unlist", "restore": "Restore", "takedown": "Take down",
+                 "hide_comment": "Hide the comment", "suspend_owner": "Suspend the owner"}
+ACTION_CONFIRMS = {"takedown": "Take this conversation down? It is deleted for good and its images are blocked.",
+                   "suspend_owner": "Suspend its owner? Their account is disabled and their conversations held."}
 
-    return _render("moderation.html", noindex=True, rows=rows, actions=ACTIONS, reasons=REASON_LABELS, done=done,
+
+def moderation_page(rows: list[dict[str, Any]], next_cursor: str | None, done: str = "",
+                    problem: dict[str, str] | None = None) -> str:
+    """The moderators' queue: each case's conversation (title, source, state), reasons, notes (text), a
+    collapsed preview of the stored sanitized HTML, and the actions that make sense for it; `problem`, a
+    refused action's case, message and statement, shown on that case with what was typed kept."""
+    from .moderation import REASON_LABELS
+
+    return _render("moderation.html", noindex=True, section="moderation", rows=rows, reasons=REASON_LABELS,
+                   done=done, problem=problem or {}, labels=ACTION_LABELS, confirms=ACTION_CONFIRMS,
+                   sources=SOURCE_NAMES,
                    next_href=f"/moderation?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
 
 
 def moderation_log_page(entries: list[dict[str, Any]], next_cursor: str | None) -> str:
     for entry in entries:
         entry["when"] = datetime.fromtimestamp(entry["at"] / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    return _render("moderation_log.html", noindex=True, entries=entries,
+    return _render("moderation_log.html", noindex=True, section="moderation", entries=entries,
                    next_href=f"/moderation/log?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
 
 

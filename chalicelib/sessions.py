@@ -47,12 +47,28 @@ def _cookie(name: str, value: str, max_age: int, secure: bool, http_only: bool =
 
 
 def session_cookies(id_token: str, refresh_token: str | None, secure: bool) -> list[str]:
-    """Set-Cookie values starting (or, without a refresh token, renewing) a session."""
-    cookies = [_cookie(SESSION, id_token, REFRESH_MAX_AGE, secure), _cookie(HINT, "1", REFRESH_MAX_AGE, secure,
+    """Set-Cookie values starting (or, without a refresh token, renewing) a session. The hint says "m" for a
+    moderator, so pages can show the Moderation link; it grants nothing (every moderation route verifies the
+    group from the signed token)."""
+    hint = "m" if _claims_moderator(id_token) else "1"
+    cookies = [_cookie(SESSION, id_token, REFRESH_MAX_AGE, secure), _cookie(HINT, hint, REFRESH_MAX_AGE, secure,
                                                                             http_only=False)]
     if refresh_token:
         cookies.append(_cookie(REFRESH, refresh_token, REFRESH_MAX_AGE, secure))
     return cookies
+
+
+def _claims_moderator(id_token: str) -> bool:
+    """Whether the token's payload names the moderators group (unverified: it only picks the hint)."""
+    import base64
+    import json
+
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return "moderators" in (claims.get("cognito:groups") or [])
+    except (IndexError, ValueError, AttributeError, TypeError):
+        return False
 
 
 def cleared_cookies(secure: bool) -> list[str]:

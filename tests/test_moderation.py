@@ -520,3 +520,20 @@ def test_a_takedown_blocks_copies_of_its_images_and_holds_the_others_that_show_t
     assert _audit_actions(mod, other["id"]) == ["hold"]
     case = next(r for r in queue(mod) if r["conversation"] == other["id"])
     assert any(f"Shows an image of {taken['id']}" in n["note"] for n in case["notes"])
+
+
+def test_a_refused_action_keeps_the_statement_and_says_what_is_missing(client):
+    """Without the browser's check (a script, an old browser): the queue comes back with the case's error
+    and what was typed, not a dead end."""
+    mod = moderator(client)
+    cid = json.loads(client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                                    "x-forwarded-for": new_ip()},
+                                      body=json.dumps({"title": "Refused once", "visibility": "public",
+                                                       "messages": [{"role": "user", "content": "a"}]})).body)["id"]
+    report(client, cid, "spam")
+    answer = client.http.post("/moderation/actions", headers={**mod.headers(),
+                                                              "content-type": "application/x-www-form-urlencoded"},
+                              body=f"conversation={cid}&action=unlist&reason=")
+    assert answer.status_code == 400
+    html = answer.body.decode()
+    assert 'id="case-problem"' in html and "statement of reasons" in html.lower()

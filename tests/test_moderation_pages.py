@@ -37,7 +37,8 @@ def test_report_review_and_takedown_end_to_end(browser, chalice_local, client, e
     page = reader.new_page()
     page.goto(f"/c/{cid}")
     page.get_by_role("link", name="Report", exact=True).click()
-    page.get_by_label("It shows someone's private information").check()
+    expect(page.locator("h1")).to_contain_text("“Narwhal ledger with a phone number”")  # names what is reported
+    page.get_by_label("Shares someone's private information").check()
     page.get_by_label("What should the moderators know?").fill("That is my phone number <b>please remove</b>")
     page.get_by_role("button", name="Send the report").click()
     expect(page.locator("#report-sent")).to_contain_text("reached the moderators")
@@ -55,8 +56,17 @@ def test_report_review_and_takedown_end_to_end(browser, chalice_local, client, e
     expect(first).to_contain_text("someone's private information (1)")
     expect(first.locator(".notes")).to_contain_text("<b>please remove</b>")  # a note is text
     assert serious_violations(mod) == []
+    expect(first).to_contain_text("Narwhal ledger with a phone number")  # its title, not only its id
+    expect(mod.locator("header nav a", has_text="Moderation")).to_be_visible()  # the way back here
+    # Take down asks first: declined, nothing happens.
     first.get_by_label("Statement of reasons").fill("It publishes a private phone number.")
-    first.get_by_role("button", name="Takedown").click()
+    asked: list[str] = []
+    mod.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    first.get_by_role("button", name="Take down").click()
+    assert asked and "Take this conversation down?" in asked[0]
+    assert mod.locator(f'.case[data-conversation="{cid}"]').count() == 1
+    mod.once("dialog", lambda dialog: dialog.accept())
+    first.get_by_role("button", name="Take down").click()
     expect(mod.locator("#done")).to_contain_text(f"takedown {cid}")
     assert mod.locator(f'.case[data-conversation="{cid}"]').count() == 0
     mod.goto("/moderation/log")
@@ -94,3 +104,68 @@ def test_report_review_and_takedown_end_to_end(browser, chalice_local, client, e
     again = requests.post(f"{SITE}/api/media", json={"sha256": sha(png), "size": len(png), "contentType": "image/png"},
                           headers={"X-Forwarded-For": new_ip()}, timeout=30)
     assert again.status_code == 403 and again.json()["error"]["code"] == "blocked_media"
+
+
+def test_a_moderator_works_the_queue_at_1280_and_375_px(browser, chalice_local, client, empty_moto):
+    """The Moderation link in the header, a case's title and state with only the actions that fit it, an
+    action without its statement kept in place with what was typed, and an audit log whose words never break
+    inside a word, at both widths; axe finds nothing serious."""
+    from scripts import devstack
+
+    public = json.loads(client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                                       "x-forwarded-for": new_ip()},
+                                         body=json.dumps({"title": "Moderated at two widths", "visibility": "public",
+                                                          "messages": [{"role": "user", "content": "hello"},
+                                                                       {"role": "assistant", "content": "hi"}]})).body)
+    requests.post(f"{SITE}/api/reports", json={"conversation": public["id"], "reason": "spam"},
+                  headers={"X-Forwarded-For": new_ip()}, timeout=30)
+    email, password = f"mod-{uuid.uuid4().hex[:8]}@example.test", "moderate carefully"
+    with awscalls.paused():
+        devstack.create_moderator(email, password, "Moderator Extraordinaire")
+    # Something in the audit log to read: an unlisting and a takedown with their statements.
+    from test_moderation import moderator
+
+    acting = moderator(client)
+    for action in ("unlist", "takedown"):
+        other = json.loads(client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                                          "x-forwarded-for": new_ip()},
+                                            body=json.dumps({"title": f"Logged {action}", "visibility": "public",
+                                                             "messages": [{"role": "user", "content": "x"}]})).body)
+        assert acting.call("POST", "/api/moderation/actions", {
+            "conversation": other["id"], "action": action,
+            "reason": "Publishes a stranger's home address and phone number without their consent."}).status_code == 200
+    for width in (1280, 375):
+        context = browser.new_context(base_url=chalice_local, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        _sign_in(page, email, password, then="/account")
+        page.get_by_role("navigation", name="Site").get_by_role("link", name="Moderation").click()
+        case = page.locator(f'.case[data-conversation="{public["id"]}"]')
+        expect(case).to_contain_text("Moderated at two widths")
+        expect(case.locator(".case-state")).to_contain_text("readable")
+        buttons = case.locator("button").all_inner_texts()
+        assert buttons == ["Dismiss", "Unlist", "Take down"], buttons  # no Restore: nothing to restore
+        # Unlist without a statement: the browser asks for it in place (the form is not sent).
+        case.get_by_role("button", name="Unlist").click()
+        assert page.url.endswith("/moderation")
+        assert case.get_by_label("Statement of reasons").evaluate("e => !e.validity.valid")
+        assert serious_violations(page) == []
+        page.goto("/moderation/log")
+        assert serious_violations(page) == []
+        # Each cell's words stay whole: no line of a cell ends inside a word.
+        broken = page.evaluate("""() => [...document.querySelectorAll('#audit td, #audit th')].filter(cell => {
+            const range = document.createRange();
+            const text = cell.firstChild && cell.firstChild.nodeType === 3 ? cell.firstChild : null;
+            if (!text) return false;
+            let previous = null;
+            for (let i = 0; i < text.length; i++) {
+                range.setStart(text, i); range.setEnd(text, i + 1);
+                const top = Math.round(range.getBoundingClientRect().top);
+                if (previous !== null && top > previous && !/\\s/.test(text.data[i - 1]) && !/\\s/.test(text.data[i]))
+                    return true;
+                previous = top;
+            }
+            return false;
+        }).map(cell => cell.textContent)""")
+        assert broken == [], (width, broken)
+        context.close()
+

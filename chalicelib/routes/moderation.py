@@ -51,10 +51,12 @@ def report_api() -> Response:
 
 @routes.route("/report", methods=["GET"])
 def report_form() -> Response:
-    from .. import pages
+    from .. import conversations, pages
 
     params = callers.query(routes.current_request)
-    return private_page(pages.report_page(params.get("conversation", "")[:20], params.get("comment", "")[:40]))
+    conversation = params.get("conversation", "")[:20]
+    return private_page(pages.report_page(conversation, params.get("comment", "")[:40],
+                                          title=conversations.title_of(conversation)))
 
 
 @routes.route("/report", methods=["POST"], content_types=[FORM])
@@ -76,7 +78,10 @@ def report_post() -> Response:
     except ApiError as exc:
         if exc.status not in (400, 404, 429):
             raise
-        return private_page(pages.report_page(conversation, comment, error=exc.message, fields=fields), exc.status)
+        from .. import conversations
+
+        return private_page(pages.report_page(conversation, comment, error=exc.message, fields=fields,
+                                              title=conversations.title_of(conversation)), exc.status)
     return private_page(pages.report_page(conversation, comment, sent=True))
 
 
@@ -159,8 +164,23 @@ def action_form() -> Response:
     fields, _ = callers.posted(request)
     if not fields.get("conversation"):
         raise bad_request("conversation is required.", "conversation")
-    moderation.act(user, fields["conversation"], fields.get("comment") or None, fields.get("action") or "",
-                   fields.get("reason") or "")
+    try:
+        moderation.act(user, fields["conversation"], fields.get("comment") or None, fields.get("action") or "",
+                       fields.get("reason") or "")
+    except ApiError as exc:
+        if exc.status != 400:
+            raise
+        # The queue again, the case saying what is missing and keeping what was typed: never a dead end.
+        from .. import pages
+
+        rows, next_cursor = moderation.queue()
+        comment = fields.get("comment") or None
+        if not any(r["conversation"] == fields["conversation"] and r["comment"] == comment for r in rows):
+            row = moderation.case_row(fields["conversation"], comment)
+            rows = ([row] if row else []) + rows
+        problem = {"conversation": fields["conversation"], "comment": comment or "",
+                   "message": exc.message, "reason": fields.get("reason") or ""}
+        return private_page(pages.moderation_page(rows, next_cursor, problem=problem), 400)
     return redirect("/moderation?" + urlencode({"done": f"{fields.get('action')} {fields['conversation']}"}))
 
 

@@ -23,8 +23,17 @@
   const say = (text) => { const status = document.getElementById("status"); if (status) status.textContent = text; };
 
   // Signed in? The session cookies are HttpOnly; sg_user only says there is one (it grants nothing).
-  const signedIn = /(?:^|;\s*)sg_user=1(?:;|$)/.test(document.cookie);
-  document.querySelectorAll("[data-when]").forEach((el) => { el.hidden = (el.dataset.when === "in") !== signedIn; });
+  const signedIn = /(?:^|;\s*)sg_user=[1m](?:;|$)/.test(document.cookie);
+  const moderator = /(?:^|;\s*)sg_user=m(?:;|$)/.test(document.cookie);  // shows a link; grants nothing
+  document.querySelectorAll("[data-when]").forEach((el) => {
+    const when = el.dataset.when;
+    el.hidden = !(when === "moderator" ? moderator : (when === "in") === signedIn);
+  });
+  // Actions that cannot be undone in a click ask first (the moderators' Takedown and Suspend).
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
   const signInHref = () => `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
   const api = async (method, path, body, headers) => {
     const init = { method, headers: { ...(headers || {}) } };
