@@ -119,6 +119,18 @@ def test_a_moderator_works_the_queue_at_1280_and_375_px(browser, chalice_local, 
                                                                        {"role": "assistant", "content": "hi"}]})).body)
     requests.post(f"{SITE}/api/reports", json={"conversation": public["id"], "reason": "spam"},
                   headers={"X-Forwarded-For": new_ip()}, timeout=30)
+    # A case whose preview would be cut inside a link's address (the cut used to swallow the next form).
+    from chalicelib import moderation
+
+    trap = {"title": "A preview trap", "visibility": "public", "messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "word " * ((moderation.PREVIEW_CHARS - 100) // 5) +
+         "[a link](https://example.com/" + "x" * 2000 + ")"}]}
+    trapped = json.loads(client.http.post("/api/conversations", headers={"content-type": "application/json",
+                                                                        "x-forwarded-for": new_ip()},
+                                          body=json.dumps(trap)).body)
+    requests.post(f"{SITE}/api/reports", json={"conversation": trapped["id"], "reason": "spam"},
+                  headers={"X-Forwarded-For": new_ip()}, timeout=30)
     email, password = f"mod-{uuid.uuid4().hex[:8]}@example.test", "moderate carefully"
     with awscalls.paused():
         devstack.create_moderator(email, password, "Moderator Extraordinaire")
@@ -139,6 +151,7 @@ def test_a_moderator_works_the_queue_at_1280_and_375_px(browser, chalice_local, 
         page = context.new_page()
         _sign_in(page, email, password, then="/account")
         page.get_by_role("navigation", name="Site").get_by_role("link", name="Moderation").click()
+        assert page.locator("#queue > .case").count() == page.locator("#queue > .case form").count() >= 2
         case = page.locator(f'.case[data-conversation="{public["id"]}"]')
         expect(case).to_contain_text("Moderated at two widths")
         expect(case.locator(".case-state")).to_contain_text("readable")
