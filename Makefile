@@ -73,7 +73,7 @@ bench-scale: install
 STAGE ?= dev
 deploy: install
 	$(PY) scripts/deploy.py deploy --stage $(STAGE) --site-domain "$(SITE_DOMAIN)" --short-domain "$(SHORT_DOMAIN)" \
-	  --certificate-arn "$(CERTIFICATE_ARN)" --hosted-zone-id "$(HOSTED_ZONE_ID)"
+	  --certificate-arn "$(CERTIFICATE_ARN)" --hosted-zone-id "$(HOSTED_ZONE_ID)" --abuse-email "$(ABUSE_EMAIL)"
 
 ## Remove the stage; tables and bucket are kept unless DELETE_DATA=1.
 destroy: install

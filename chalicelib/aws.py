@@ -62,3 +62,9 @@ def secretsmanager() -> Any:
 def cloudfront() -> Any:
     """Invalidations of a deleted or edited conversation's cached pages (cdn.py)."""
     return _client("cloudfront")
+
+
+@lru_cache(maxsize=1)
+def sns() -> Any:
+    """Alerts to the moderators (alerts.py)."""
+    return _client("sns")

@@ -80,9 +80,10 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     mark = ReporterMark(pk, keys.reporter(f"account:{account}" if account else network))
     at = int((time.time() if now is None else now) * 1000)
     if reason == "child_safety":
-        from . import accesslog
+        from . import alerts
 
-        accesslog.emit_alert("child_safety_report", conversation=conversation_id, comment=comment_id)
+        alerts.alert("child_safety_report", f"A child-safety report: {conversation_id}",
+                     conversation=conversation_id, comment=comment_id)
     for _ in range(3):
         case = _read_case(pk)
         counts = _counted(case, reason)
@@ -227,9 +228,10 @@ def _hold_if_due(conversation_id: str, comment_id: str | None, meta: Any, tally:
     if meta.held and HOLD_RANK.get(meta.held, 0) >= HOLD_RANK[held]:
         return
     if not _within_budget(now):
-        from . import accesslog
+        from . import alerts
 
-        accesslog.emit_alert("hold_budget_spent", conversation=conversation_id, reason=held)
+        alerts.alert("hold_budget_spent", f"The hourly budget of automatic holds is spent: {conversation_id} "
+                     "only queued", conversation=conversation_id, reason=held)
         return
     if hold(conversation_id, held):
         reporters = len(tally.get(held, {}).get("networks", []))

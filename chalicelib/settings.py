@@ -99,6 +99,8 @@ class Settings(NamedTuple):
     hold_budget_per_hour: int
     # Where people can write about abuse (shown on /abuse and linked from every page).
     abuse_email: str
+    # The SNS topic that alerts the moderators (a child-safety report, a spent hold budget); empty: log only.
+    alert_topic_arn: str
     # Per client address: sign-in attempts per window; sign-ups and reset requests per hour.
     signin_limit: int
     signin_window_seconds: int
@@ -180,6 +182,7 @@ def get() -> Settings:
         hold_personal_info_networks=_int("HOLD_PERSONAL_INFO_NETWORKS", 3),
         hold_budget_per_hour=_int("HOLD_BUDGET_PER_HOUR", 20),
         abuse_email=_str("ABUSE_EMAIL", "abuse@example.com"),
+        alert_topic_arn=_str("ALERT_TOPIC_ARN", ""),
         signin_limit=_int("SIGNIN_LIMIT", 20),
         signin_window_seconds=_int("SIGNIN_WINDOW_SECONDS", 300),
         signup_limit_per_hour=_int("SIGNUP_LIMIT_PER_HOUR", 10),

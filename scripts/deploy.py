@@ -46,6 +46,8 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
     env["COGNITO_CLIENT_ID"] = outputs["UserPoolClientId"]
     # Only the secret's ARN: its value stays in Secrets Manager, read by the app once per process.
     env["SECRETS_ARN"] = outputs["SecretsArn"]
+    if "AlertTopicArn" in outputs:
+        env["ALERT_TOPIC_ARN"] = outputs["AlertTopicArn"]
     env.pop("IP_HASH_SALT", None)
     env.pop("ORIGIN_VERIFY_SECRET", None)
     if "SiteUrl" in outputs:  # the CDN exists: it is the site, and the one proxy in front of API Gateway
@@ -144,7 +146,8 @@ def republish_pages(stage: str) -> None:
 
 def deploy(args: argparse.Namespace) -> None:
     domains = {"SiteDomain": args.site_domain, "ShortDomain": args.short_domain,
-               "CertificateArn": args.certificate_arn, "HostedZoneId": args.hosted_zone_id}
+               "CertificateArn": args.certificate_arn, "HostedZoneId": args.hosted_zone_id,
+               "AbuseEmail": args.abuse_email}
     api_stage = json.loads(CONFIG.read_text())["stages"][args.stage].get("api_gateway_stage", "api")
     existing_api = api_domain(args.stage)
     outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": existing_api, "ApiStageName": api_stage})
@@ -243,6 +246,7 @@ def main() -> None:
     parser.add_argument("--short-domain", default="")
     parser.add_argument("--certificate-arn", default="")
     parser.add_argument("--hosted-zone-id", default="")
+    parser.add_argument("--abuse-email", default="", help="subscribed to the moderators' alerts topic")
     parser.add_argument("--delete-data", action="store_true")
     parser.add_argument("--artifact-bucket", default="")
     parser.add_argument("--api-origin-domain", default="")

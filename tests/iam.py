@@ -54,6 +54,8 @@ def required(service: str, operation: str, brief: dict[str, Any]) -> list[tuple[
         return [(f"cognito-idp:{operation}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{brief['UserPoolId']}")]
     if service == "secretsmanager":
         return [(f"secretsmanager:{operation}", brief["SecretId"])]
+    if service == "sns":
+        return [(f"sns:{operation}", brief["TopicArn"])]
     if service == "cloudfront":
         return [(f"cloudfront:{operation}", f"arn:aws:cloudfront::{ACCOUNT}:distribution/{brief['DistributionId']}")]
     return [(f"{service}:{operation}", "*")]

@@ -537,3 +537,32 @@ def test_a_refused_action_keeps_the_statement_and_says_what_is_missing(client):
     assert answer.status_code == 400
     html = answer.body.decode()
     assert 'id="case-problem"' in html and "statement of reasons" in html.lower()
+
+
+def test_a_child_safety_report_alerts_the_moderators_through_the_stages_topic(client, aws, monkeypatch):
+    """The stage's SNS topic (moto's, an SQS queue subscribed to read what it sent) gets the alert of a child-
+    safety report at once; a spam report alerts no one."""
+    import boto3
+
+    from chalicelib import settings
+
+    endpoint = aws["s3"].meta.endpoint_url
+    sns = awscalls.ignore(boto3.client("sns", endpoint_url=endpoint, region_name="us-east-1"))
+    sqs = awscalls.ignore(boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1"))
+    topic = sns.create_topic(Name="sharegpt-test-alerts")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
+    settings.get.cache_clear()
+    try:
+        cid = create(client, chat(title="Alerting", visibility="public"))["id"]
+        assert report(client, cid, "spam").status_code == 202
+        assert report(client, cid, "child_safety").status_code == 202
+    finally:
+        monkeypatch.delenv("ALERT_TOPIC_ARN")
+        settings.get.cache_clear()
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    sent = [json.loads(m["Body"]) for m in messages]
+    assert [(m["alert"], m["conversation"]) for m in sent] == [("child_safety_report", cid)]
+    assert sent[0]["queue"].endswith("/moderation")
