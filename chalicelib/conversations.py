@@ -535,17 +535,20 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
     its cleanup item (`also` adds a takedown's items), then the cleanup (cleanup.py). Returns whether the
     cleanup finished; False when it waits in the queue.
 
-    The transaction also requires the save and comment counts it read: when both are 0 (the usual case)
-    nothing else can be in the partition, so the cleanup needs no Query; a save or comment landing in
-    between fails the condition, and the delete reads again and retries once. A transaction whose answer
-    was lost is judged by reading: stored if its cleanup item is there and its meta item is not.
+    The first transaction also requires the save and comment counts it read: when both are 0 (the usual
+    case) nothing else can be in the partition, so the cleanup needs no Query. A save or comment landing in
+    between fails it; the delete reads again and retries without that condition, leaving the saves and
+    comments to the cleanup's Query (none can land once the meta item is gone), so a stream of comments
+    cannot hold a delete or a takedown off. A transaction whose answer was lost is judged by reading: stored
+    if its cleanup item is there and its meta item is not.
     """
     conversation_id = meta.id
     saves, comments = int(meta.saves or 0), int(meta.comments or 0)
     releases = references.counted([key for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key])
+    counted = (ConversationMeta.saves == saves) & (ConversationMeta.comments == comments) if retry else None
     tx = Transaction()
-    tx.delete(meta, condition=condition & (ConversationMeta.saves == saves) &
-              (ConversationMeta.comments == comments) & _unchanged_since(meta), name="meta")
+    tx.delete(meta, condition=condition & _unchanged_since(meta) & counted if counted is not None else
+              condition & _unchanged_since(meta), name="meta")
     tx.delete(ConversationBody(conversation_id, keys.BODY))
     for word in meta.words or ():
         tx.delete(SearchEntry(word, keys.search_sort(int(meta.created), conversation_id)))
@@ -557,7 +560,8 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
     card = [f"/{meta.card_key}"] if meta.card_key else []
     tx.update(Counter(keys.cleanup(conversation_id)),
               actions=cleanup.actions([keys.page_object(conversation_id), meta.body_key, meta.card_key], releases,
-                                      cdn.conversation_paths(conversation_id) + card, rest=bool(saves or comments)))
+                                      cdn.conversation_paths(conversation_id) + card,
+                                      rest=bool(saves or comments) or not retry))
     if also:
         also(tx, meta)
     try:
