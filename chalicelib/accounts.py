@@ -145,6 +145,21 @@ def _exists(user_sub: str) -> bool:
         raise
 
 
+def age_seconds(user_sub: str, now: float | None = None) -> float:
+    """How long ago the account was created (one admin read of Cognito); 0 for one that does not exist."""
+    import time
+
+    from botocore.exceptions import ClientError
+
+    try:
+        created = cognito_admin().admin_get_user(UserPoolId=auth.pool()[0], Username=user_sub)["UserCreateDate"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+            return 0.0
+        raise
+    return (time.time() if now is None else now) - created.timestamp()
+
+
 def disable_user(user_sub: str) -> None:
     """A moderator's suspension: the account cannot sign in, and every session it has ends now."""
     cognito_admin().admin_disable_user(UserPoolId=auth.pool()[0], Username=user_sub)

@@ -6,7 +6,7 @@ account, or else a network (an IPv6 /64, an IPv4 address; salted hashes): each c
 reporter. Reports never delete anything, and no single one changes what readers see: it queues the case
 (child safety first, with an alert). Corroborated reports hold a conversation until a moderator decides:
 reports of the same reason from distinct networks since the last decision (settings: three for child
-safety, two if a signed-in account is among them; three for someone's private information), at most
+safety, two if a signed-in account older than a day is among them; three for someone's private information), at most
 HOLD_BUDGET_PER_HOUR holds a stage an hour. A private-information hold unlists a public conversation; a
 child-safety hold also makes its page, API and exports answer 451. Holds only get stricter: nothing but a
 decision on that case (dismiss, restore) lifts a child-safety hold. Moderators dismiss, unlist, restore,
@@ -33,6 +33,8 @@ REASON_LABELS = {"child_safety": "child safety", "personal_info": "someone's pri
                  "spam": "spam", "other": "another reason"}
 # Networks a reason's tally keeps (more than any rule needs: the tally is the corroboration, not the count).
 TALLY_NETWORKS = 10
+# A signed-in reporter corroborates with one network less only with an account at least this old.
+ESTABLISHED_SECONDS = 86_400
 ACTIONS = ("dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner")
 # What a reporter picks from: each reason as a phrase about the conversation.
 REPORT_PHRASES = {"child_safety": "Sexualises or endangers a child",
@@ -79,6 +81,7 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     pk = keys.case(conversation_id, comment_id)
     mark = ReporterMark(pk, keys.reporter(f"account:{account}" if account else network))
     at = int((time.time() if now is None else now) * 1000)
+    established = _established(account, reason, now)
     if reason == "child_safety":
         from . import alerts
 
@@ -87,7 +90,7 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     for _ in range(3):
         case = _read_case(pk)
         counts = _counted(case, reason)
-        tally = _tallied(case, reason, network, account)
+        tally = _tallied(case, reason, network, established)
         if case is not None and case.preview is not None:
             preview = case.preview  # the first report keeps what was reported; later ones read nothing more
         else:
@@ -114,15 +117,25 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     raise ApiError(409, "conflict", "Many reports arrived at once; please retry.")
 
 
-def _tallied(case: Any, reason: str, network: str, account: str | None) -> dict[str, dict[str, Any]]:
+def _tallied(case: Any, reason: str, network: str, established: bool) -> dict[str, dict[str, Any]]:
     """Who reported each reason since the case's last decision, with this report: its network, and whether
-    it came from an account."""
+    it came from an established account (signed in, older than a day)."""
     tally: dict[str, dict[str, Any]] = json.loads(case.tally or "{}") if case is not None else {}
     entry = tally.setdefault(reason, {"networks": [], "accounts": 0})
     if network not in entry["networks"] and len(entry["networks"]) < TALLY_NETWORKS:
         entry["networks"].append(network)
-    entry["accounts"] += 1 if account else 0
+    entry["accounts"] += 1 if established else 0
     return tally
+
+
+def _established(account: str | None, reason: str, now: float | None) -> bool:
+    """Whether a child-safety reporter's account is older than a day (one Cognito read, only for that reason:
+    the only rule an account changes). A new account is anyone's for the asking; an old one is not."""
+    if not account or reason != "child_safety":
+        return False
+    from . import accounts
+
+    return accounts.age_seconds(account, now) >= ESTABLISHED_SECONDS
 
 
 def corroborated(tally: dict[str, dict[str, Any]]) -> str | None:

@@ -91,7 +91,7 @@ class Settings(NamedTuple):
     # counts once per reporter, whatever the limit).
     report_limit: int
     # Distinct networks whose reports hold a conversation before a moderator looks (moderation.py): child
-    # safety, with or without a signed-in reporter among them; someone's private information.
+    # safety, with or without a reporter signed in to an account over a day old; someone's private information.
     hold_child_safety_networks: int
     hold_child_safety_networks_signed_in: int
     hold_personal_info_networks: int
