@@ -85,9 +85,8 @@ def defer(conversation_id: str, objects: list[str] | None = None, paths: list[st
 
     try:
         if objects or paths:
-            actions: list[Any] = [Counter.objects.add(set(objects))] if objects else []
-            actions += [Counter.paths.add(set(paths))] if paths else []
-            Counter(keys.cleanup(conversation_id)).update(actions=actions)
+            Counter(keys.cleanup(conversation_id)).update(
+                actions=actions(list(objects or []), [], list(paths or []), rest=False))
         Counter(keys.CDN_PENDING).update(actions=[Counter.conversations.add({conversation_id})])
     except Exception:  # noqa: BLE001
         _log.exception("Could not queue the cleanup of %s", conversation_id)

@@ -17,7 +17,7 @@ from . import cards, cdn, cleanup, ids, keys, links, pixels, references, setting
 from .avatars import read_avatar, store_avatar
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
-from .errors import ApiError, not_found
+from .errors import ApiError, not_found, under_review
 from .listings import iso, row
 from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
 from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items, turn_text
@@ -209,8 +209,7 @@ def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str,
         _explain_gone(conversation_id)
         raise not_found()
     if meta.held == "child_safety":
-        raise ApiError(451, "under_review", "This conversation is unavailable while the moderators review a "
-                       "report about it.")
+        raise under_review()
     data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
     return _as_dict(meta, decode_body(data))
 

@@ -32,6 +32,12 @@ def not_found(what: str = "conversation") -> ApiError:
     return ApiError(404, "not_found", f"No such {what}.")
 
 
+def under_review() -> ApiError:
+    """451 while the moderators review a child-safety report: the page, API and exports say the same."""
+    return ApiError(451, "under_review", "This conversation is unavailable while the moderators review a report "
+                    "about it.")
+
+
 def bad_request(message: str, field: str | None = None, code: str = "invalid_request") -> ApiError:
     return ApiError(400, code, message, field)
 

@@ -451,7 +451,6 @@ def _case(case: Any) -> dict[str, Any]:
 def act(moderator: Any, conversation_id: str, comment_id: str | None, action: str, reason: str,
         now: float | None = None) -> dict[str, Any]:
     """Apply a moderator's action and append it to the audit log; returns the audit entry."""
-    from pynamodb.exceptions import DoesNotExist
 
     from .models import CaseItem
 
@@ -462,11 +461,7 @@ def act(moderator: Any, conversation_id: str, comment_id: str | None, action: st
         raise bad_request("Give the statement of reasons the owner will see.", "reason")
     if action == "hide_comment" and not comment_id:
         raise bad_request("hide_comment needs the comment.", "comment")
-    pk = keys.case(conversation_id, comment_id)
-    try:
-        case = CaseItem.get(pk, keys.CASE, consistent_read=True)
-    except DoesNotExist:
-        case = None
+    case = _read_case(keys.case(conversation_id, comment_id))
     category = _category(case)
     finished = {"dismiss": lambda: _dismiss(conversation_id, comment_id, case),
                 "unlist": lambda: hold(conversation_id, "moderators"),  # 404 when there is nothing to hold

@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 from . import cleanup, keys, settings
-from .errors import ApiError, not_found
+from .errors import ApiError, not_found, under_review
 
 # Comments and counts reach readers within minutes without an invalidation; a delete invalidates.
 PAGE_CACHE = "public, max-age=60, s-maxage=300"
@@ -109,8 +109,7 @@ def settled(conversation_id: str, rev: int) -> bool:
         raise
     if meta.held == "child_safety":
         cleanup.remove_page(conversation_id)
-        raise ApiError(451, "under_review", "This conversation is unavailable while the moderators review a "
-                       "report about it.")
+        raise under_review()
     return int(meta.rev or 0) <= rev
 
 
