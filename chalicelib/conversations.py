@@ -438,8 +438,11 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
             if finished:
                 return TakenDown(True, [])
         raise
-    shown = list(Counter.batch_get([keys.references(key) for key in sorted(meta.media_keys or ())],
-                                   consistent_read=True)) if meta.media_keys else []
+    # One read of the reference counters of what it showed: which to count down, and what to block.
+    shared = [key for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key]
+    counters = {c.key: c for c in Counter.batch_get([keys.references(k) for k in shared], consistent_read=True)} \
+        if shared else {}
+    shown = [counters[keys.references(k)] for k in sorted(meta.media_keys or ()) if keys.references(k) in counters]
 
     # First, and outside the removal's transaction (which would pass DynamoDB's 100 items): the hashes of
     # the bytes served and of the pictures. Blocking what is being taken down anyway is safe to repeat.
@@ -458,7 +461,8 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
         if meta.user_key:
             tx.update(Counter(keys.takedowns(meta.user_key)), actions=[Counter.n.add(1)])
 
-    finished = _remove(meta, ConversationMeta.id.exists(), also=tombstone)
+    finished = _remove(meta, ConversationMeta.id.exists(), also=tombstone,
+                       counted=[k for k in shared if keys.references(k) in counters])
     return TakenDown(finished, sorted({cid for c in shown for cid in c.conversations or ()} - {conversation_id}))
 
 
@@ -529,10 +533,12 @@ def cleanup_pending() -> ApiError:
 
 
 def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
-            also: Callable[[Transaction, ConversationMeta], None] | None = None) -> bool:
+            also: Callable[[Transaction, ConversationMeta], None] | None = None,
+            counted: list[str] | None = None) -> bool:
     """Delete a conversation whole: one transaction for its items, the reference counts of what it showed and
-    its cleanup item (`also` adds a takedown's items), then the cleanup (cleanup.py). Returns whether the
-    cleanup finished; False when it waits in the queue.
+    its cleanup item (`also` adds a takedown's items; `counted`, the shared objects with a reference counter,
+    when the caller read them already), then the cleanup (cleanup.py). Returns whether the cleanup finished;
+    False when it waits in the queue.
 
     The first transaction also requires the save and comment counts it read: when both are 0 (the usual
     case) nothing else can be in the partition, so the cleanup needs no Query. A save or comment landing in
@@ -543,7 +549,8 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
     """
     conversation_id = meta.id
     saves, comments = int(meta.saves or 0), int(meta.comments or 0)
-    releases = references.counted([key for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key])
+    releases = counted if counted is not None else \
+        references.counted([key for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key])
     counted = (ConversationMeta.saves == saves) & (ConversationMeta.comments == comments) if retry else None
     tx = Transaction()
     tx.delete(meta, condition=condition & _unchanged_since(meta) & counted if counted is not None else
