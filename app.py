@@ -87,6 +87,6 @@ def retry_invalidations(event: Any) -> None:
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def fold_views(event: Any) -> None:
     """Fold the CDN's new access-log files into each conversation's views (Top's order)."""
-    from chalicelib import accesslog, views
+    from chalicelib import accesslog, jobs
 
-    accesslog.emit_job("fold_views", **views.fold())
+    accesslog.emit_job("fold_views", **jobs.fold_views())

@@ -115,22 +115,13 @@ def finish_password_reset(email: str, code: str, password: str) -> None:
           Password=password)
 
 
-def delete_account(user: auth.User, anonymize: bool) -> dict[str, int]:
-    """Remove a person: their sessions ended everywhere first, then their conversations deleted (or kept
-    without an owner), their comments deleted (or kept as a former member's), their saves undone, and the
-    Cognito user itself."""
-    from . import comments, conversations, saves
-
-    end_all_sessions(user.sub)
-    counts = {"conversations": conversations.remove_owned(user.sub, anonymize),
-              "comments": comments.remove_all(user.sub, anonymize),
-              "saves": saves.remove_all(user.sub)}
+def delete_user(user_sub: str) -> None:
+    """Delete the Cognito user (the last step of closing an account: closing.py)."""
     try:
-        cognito_admin().admin_delete_user(UserPoolId=auth.pool()[0], Username=user.sub)
+        cognito_admin().admin_delete_user(UserPoolId=auth.pool()[0], Username=user_sub)
     except Exception:
-        if _exists(user.sub):  # else deleted, though the answer was lost on the way
+        if _exists(user_sub):  # else deleted, though the answer was lost on the way
             raise
-    return counts
 
 
 def _exists(user_sub: str) -> bool:
@@ -201,7 +192,7 @@ def end_all_sessions(user_sub: str, now: float | None = None) -> None:
     import time
     from datetime import datetime, timezone
 
-    from .models import Counter
+    from .models import Counter  # lazy: PynamoDB stays off sign-in and session renewal
 
     pool_id = auth.pool()[0]
     cognito_admin().admin_user_global_sign_out(UserPoolId=pool_id, Username=user_sub)
@@ -216,7 +207,7 @@ def session_revoked(user: auth.User, now: float | None = None) -> bool:
     per REVOCATION_CACHE_SECONDS per process)."""
     import time
 
-    from .models import Counter
+    from .models import Counter  # lazy: PynamoDB stays off sign-in and session renewal
 
     now = time.time() if now is None else now
     cached = _revoked_since.get(user.sub)

@@ -10,6 +10,7 @@ import json
 import logging
 
 from . import accesslog, settings
+from .aws import sns
 
 _log = logging.getLogger(__name__)
 
@@ -20,7 +21,6 @@ def alert(kind: str, subject: str, **fields: str | None) -> None:
     topic = settings.get().alert_topic_arn
     if not topic:
         return
-    from .aws import sns
 
     try:
         sns().publish(TopicArn=topic, Subject=subject[:100],

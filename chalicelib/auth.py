@@ -17,7 +17,9 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from . import settings
+from .aws import cognito_admin
 from .errors import ApiError
+from .text import plain_text
 
 # Seconds of clock skew tolerated between Cognito and Lambda.
 LEEWAY = 30
@@ -54,7 +56,6 @@ def pool() -> tuple[str, str]:
         return cfg.user_pool_id, cfg.user_pool_client_id
     if cfg.stage != "local":
         raise ApiError(503, "accounts_unavailable", "Accounts are not configured on this server.")
-    from .aws import cognito_admin
 
     client = cognito_admin()
     pools = client.list_user_pools(MaxResults=60)["UserPools"]
@@ -106,7 +107,6 @@ def verify(token: str) -> User:
         raise unauthorized("The session is not valid. Sign in again.", "invalid_token") from None
     if claims.get("token_use") != "id":
         raise unauthorized("The session is not valid. Sign in again.", "invalid_token")
-    from .text import plain_text
 
     email = plain_text(str(claims.get("email") or ""), 320)
     # The app sets the name only after checking it, but a claim is still input: clean it as any other text.

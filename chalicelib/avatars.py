@@ -8,7 +8,7 @@ import hashlib
 import re
 from typing import NamedTuple
 
-from . import keys, settings
+from . import keys, pixels, sandbox, settings
 from .aws import missing_object, s3
 from .errors import ApiError
 from .media import CONTENT_TYPES, sniff
@@ -61,8 +61,6 @@ def read_avatar(data_uri: str, max_bytes: int) -> Avatar:
     """The `avatarUrl` of a create, decoded, checked and re-encoded from its pixels alone (no metadata, no
     profile), or a 400/413 naming it. Whoever sent it, what is published carries nothing else: a photo's
     EXIF (GPS) included."""
-    from . import pixels, sandbox
-
     data, content_type, extension = decode_avatar(data_uri, max_bytes)
     try:
         shape = pixels.inspect(data, extension)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import http, sessions, settings
+from . import clientip, http, sessions, settings, stage_secrets
 from .clientip import client_ip, ip_hash
 from .errors import ApiError, bad_request
+from .reasons import MODERATORS_GROUP
 
 if TYPE_CHECKING:  # PyJWT and boto3 load only on requests that carry a session
     from chalice.app import Request
@@ -21,18 +22,13 @@ _NEXT_RE = re.compile(r"/(?!/)[\x21-\x7e]{0,500}")
 
 def client(request: Request) -> str:
     """The caller as a salted hash of its address: rate limits and view de-duplication key on it."""
-    from . import stage_secrets
-
     return ip_hash(address(request), stage_secrets.ip_hash_salt())
 
 
 def network(request: Request) -> str:
     """The caller's network (its IPv6 /64, or its IPv4 address) as a salted hash: one person, however many
     addresses of their block they rotate through."""
-    from . import stage_secrets
-    from .clientip import network as network_of
-
-    return ip_hash("net:" + network_of(address(request)), stage_secrets.ip_hash_salt())
+    return ip_hash("net:" + clientip.network(address(request)), stage_secrets.ip_hash_salt())
 
 
 def address(request: Request) -> str:
@@ -55,7 +51,7 @@ def _session_user(request: Request, lenient: bool) -> User | None:
     if outcome.error is not None and not (lenient and outcome.error.status == 401):
         raise outcome.error
     if outcome.user is not None and request.method not in sessions.SAFE_METHODS:
-        from . import accounts
+        from . import accounts  # lazy: Cognito's and DynamoDB's code only for a signed-in write
 
         if accounts.session_revoked(outcome.user):  # a deleted account's token, still unexpired
             http.set_cookies(sessions.cleared_cookies(cfg.secure_cookies))
@@ -78,8 +74,6 @@ def signed_in_user(request: Request) -> User:
 def moderator(request: Request) -> User:
     """The signed-in caller if the verified token puts them in the moderators group: 401 for anyone not
     signed in, 403 for everyone else (cookie writes from another site are a 403 csrf first)."""
-    from .moderation import MODERATORS_GROUP
-
     user = signed_in_user(request)
     if MODERATORS_GROUP not in user.groups:
         raise ApiError(403, "forbidden", "Only moderators can do this.")
@@ -132,7 +126,7 @@ def raw_body(request: Request) -> bytes:
 
 
 def json_body(request: Request) -> Any:
-    from . import validation
+    from . import validation  # lazy: pydantic only for a request with a body
 
     return validation.parse_json(raw_body(request))
 
@@ -144,7 +138,7 @@ def posted(request: Request) -> tuple[dict[str, str], bool]:
     """
     from urllib.parse import parse_qsl
 
-    from . import validation
+    from . import validation  # lazy: pydantic only for a request with a body
 
     cfg = settings.get()
     if not sessions.same_origin_write(request.headers.get("origin"), request.headers.get("referer"), cfg.site_url,

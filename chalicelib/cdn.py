@@ -16,19 +16,14 @@ import logging
 import time
 
 from . import keys, settings
+from .aws import cloudfront
+from .links import conversation_paths
+from .models import Counter
 
 INVALIDATED: list[list[str]] = []
 _log = logging.getLogger(__name__)
-EXPORT_FORMATS = ("markdown", "sharegpt", "openai")
 # CloudFront takes at most 3,000 exact paths in progress; one batch stays well inside that.
 BATCH = 1000
-
-
-def conversation_paths(conversation_id: str) -> list[str]:
-    """Every URL of a conversation CloudFront may hold a copy of, exactly (no wildcard)."""
-    export = f"/api/conversations/{conversation_id}/export"
-    return [f"/c/{conversation_id}", f"/{conversation_id}", f"/api/conversations/{conversation_id}", export,
-            *(f"{export}?format={name}" for name in EXPORT_FORMATS)]
 
 
 def invalidate_conversation(conversation_id: str, also: list[str] | None = None) -> None:
@@ -49,8 +44,6 @@ def invalidate(paths: list[str], reference: str) -> None:
 
 def _create(paths: list[str], reference: str) -> bool:
     """One CreateInvalidation of exact paths; whether CloudFront took it."""
-    from .aws import cloudfront
-
     try:
         cloudfront().create_invalidation(DistributionId=settings.get().distribution_id, InvalidationBatch={
             "Paths": {"Quantity": len(paths), "Items": paths},
@@ -63,8 +56,6 @@ def _create(paths: list[str], reference: str) -> bool:
 
 
 def _queue(paths: list[str]) -> None:
-    from .models import Counter
-
     try:
         Counter(keys.CDN_PENDING).update(actions=[Counter.paths.add(set(paths))])
     except Exception:  # noqa: BLE001 - neither CloudFront nor DynamoDB answers: nothing left to try
@@ -75,8 +66,6 @@ def pending() -> list[str]:
     """The paths waiting for the scheduled retry (one consistent read)."""
     from pynamodb.exceptions import DoesNotExist
 
-    from .models import Counter
-
     try:
         return sorted(Counter.get(keys.CDN_PENDING, consistent_read=True).paths or ())
     except DoesNotExist:
@@ -86,8 +75,6 @@ def pending() -> list[str]:
 def retry_pending() -> int:
     """Send the queued paths again, in batches; each batch CloudFront takes leaves the queue (an atomic
     set DELETE: paths queued meanwhile stay). Run by the scheduled job; returns how many paths were sent."""
-    from .models import Counter
-
     if not settings.get().distribution_id:
         return 0
     waiting = pending()

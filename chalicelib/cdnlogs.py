@@ -19,6 +19,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from . import settings
+from .aws import s3
 
 # The fields of CloudFront's standard log, in its own order (what the local stack writes).
 FIELDS = ("date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)", "cs-uri-stem",
@@ -114,8 +115,6 @@ def log_row(when: float, ip: str, method: str, path: str, status: int, user_agen
 def write_local(rows: list[dict[str, str]]) -> str:
     """Write requests as one log file under the log prefix of the stage bucket, named as CloudFront names its
     files (`<distribution>.<YYYY-MM-DD-HH>.<unique>.gz`); returns its key. Only the local stack does this."""
-    from .aws import s3
-
     cfg = settings.get()
     hour = rows[0]["date"] + "-" + rows[0]["time"][:2]
     key = f"{cfg.log_prefix}LOCAL.{hour}.{secrets.token_hex(8)}.gz"

@@ -1,9 +1,9 @@
 """What a conversation's removal leaves to do outside the tables, kept durably until it is done.
 
-A delete or takedown removes the conversation's items in one transaction (conversations._remove). Its copies
+A delete or takedown removes the conversation's items in one transaction (conversations.remove). Its copies
 elsewhere cannot be in that transaction: the published page, an oversized body and the card in S3, the images
 and avatar it was the last to show, the CDN's cached paths, and saves and comments beyond the transaction's
-reach. So the same transaction adds to a cleanup item (`cleanup#<id>` in the counters table) naming all of it,
+reach. So the same transaction adds to a cleanup item (`cleanup#<id>`, leftovers.py) naming all of it,
 and `finish` does that work, every step idempotent, and then deletes the item. When a step fails, the id joins
 the durable queue (`cdn#pending`'s `conversations`) that the five-minute job drains (`drain`), and a repeated
 DELETE finishes it at once. A page removed while its conversation stays (a hold for child safety, a page a
@@ -15,37 +15,20 @@ item's 400 KB would hold about 40,000).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from . import cdn, keys, settings
+from pynamodb.exceptions import DoesNotExist
+
+from . import cdn, keys, references, settings
 from .aws import s3
+from .leftovers import actions
+from .models import ConversationItem, ConversationMeta, Counter, RemovedItem
 
 _log = logging.getLogger(__name__)
-
-
-def actions(objects: list[str | None], releases: list[str], paths: list[str], rest: bool) -> list[Any]:
-    """The update a removal's transaction makes to the conversation's cleanup item: add `objects` to delete
-    from S3 (Nones skipped), `releases` (shared objects whose reference the transaction counted down), CDN
-    `paths`, and whether saves or comments are left under its key. Added, not put: work an earlier failure
-    left on the item (an old card, a page) stays on it."""
-    from .models import Counter
-
-    kept = {o for o in objects if o}
-    found: list[Any] = [Counter.objects.add(kept)] if kept else []
-    found += [Counter.releases.add(set(releases))] if releases else []
-    found += [Counter.paths.add(set(paths))] if paths else []
-    found += [Counter.rest.set(1)] if rest else []
-    return found
 
 
 def finish(conversation_id: str) -> bool:
     """Do what the conversation's cleanup item names, then delete the item. Returns False when there is no
     item (nothing left to do); raises when a step fails (the item stays, and so does the work)."""
-    from pynamodb.exceptions import DoesNotExist
-
-    from . import references
-    from .models import Counter
-
     try:
         work = Counter.get(keys.cleanup(conversation_id), consistent_read=True)
     except DoesNotExist:
@@ -81,8 +64,6 @@ def defer(conversation_id: str, objects: list[str] | None = None, paths: list[st
     """Queue the conversation's cleanup for the scheduled job, adding `objects` and `paths` to its item first
     (a page to remove while the conversation stays). Never fails the caller: with DynamoDB unreachable too
     there is nothing left to try, and the page expires at the edge within minutes."""
-    from .models import Counter
-
     try:
         if objects or paths:
             Counter(keys.cleanup(conversation_id)).update(
@@ -109,12 +90,37 @@ def remove_page(conversation_id: str) -> bool:
     return True
 
 
+def remove_object(conversation_id: str, key: str) -> list[str]:
+    """Delete a public object of a conversation that stays (the card of its old title): its CDN path to
+    invalidate, or none when S3 refused (then both wait in the queue)."""
+    try:
+        s3().delete_object(Bucket=settings.get().bucket, Key=key)
+        return [f"/{key}"]
+    except Exception:  # noqa: BLE001 - the queue removes it
+        defer(conversation_id, objects=[key], paths=[f"/{key}"])
+        return []
+
+
+def finish_group(group: str) -> None:
+    """Finish the cleanups a request left waiting under `group` (an account's deletion: `user#<sub>`), then
+    forget the group. Raises if one fails (the group stays)."""
+    try:
+        waiting = Counter.get(keys.cleanup(group), consistent_read=True)
+    except DoesNotExist:
+        return
+    for conversation_id in sorted(waiting.conversations or ()):
+        finish(conversation_id)
+    waiting.delete()
+
+
+def remember_group(group: str, conversation_ids: set[str]) -> None:
+    """Keep the ids whose cleanup waits for the scheduled job under `group`, for a repeated request to finish
+    first: a deleted conversation no longer shows in its owner's index."""
+    Counter(keys.cleanup(group)).update(actions=[Counter.conversations.add(conversation_ids)])
+
+
 def pending() -> list[str]:
     """The conversations whose cleanup waits for the scheduled job (one consistent read)."""
-    from pynamodb.exceptions import DoesNotExist
-
-    from .models import Counter
-
     try:
         return sorted(Counter.get(keys.CDN_PENDING, consistent_read=True).conversations or ())
     except DoesNotExist:
@@ -125,8 +131,6 @@ def drain(limit: int = 500) -> dict[str, int]:
     """The scheduled job: finish the queued cleanups (each one leaves the queue once done, an atomic set
     DELETE, so ids queued meanwhile stay), then send the queued invalidations again. Returns
     {"cleanups": finished, "failed": still waiting, "paths": invalidation paths sent}."""
-    from .models import Counter
-
     done = failed = 0
     for conversation_id in pending()[:limit]:
         try:
@@ -143,8 +147,6 @@ def drain(limit: int = 500) -> dict[str, int]:
 def _delete_rest(conversation_id: str) -> None:
     """The saves and comments left under a removed conversation's key (a takedown's tombstone stays). Nothing
     can add more: their writes require the conversation's meta item, which is gone."""
-    from .models import ConversationItem, ConversationMeta, RemovedItem
-
     rest = list(ConversationItem.query(conversation_id, consistent_read=True,
                                        attributes_to_get=["id", "part", "kind"]))
     if any(isinstance(found, ConversationMeta) for found in rest):

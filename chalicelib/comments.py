@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import ids, keys, published
+from . import ids, keys
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, bad_request, not_found
 from .models import CommentItem, ConversationItem, ConversationMeta
@@ -83,7 +84,7 @@ def from_items(items: list[ConversationItem], user_sub: str | None = None) -> di
 def add(conversation_id: str, user_sub: str, user_name: str, position: int, content: str,
         parent_id: str | None = None, now: float | None = None) -> dict[str, Any]:
     """Write a comment (or a reply) on message `position`: one transaction, no read before it."""
-    from .markup import markdown_to_html
+    from .markup import markdown_to_html  # lazy: bleach and markdown-it stay off page drawing
 
     if not ids.is_valid_id(conversation_id):
         raise not_found()
@@ -119,7 +120,6 @@ def add(conversation_id: str, user_sub: str, user_name: str, position: int, cont
     except Exception:
         if not _stored(item):  # else stored, though the answer was lost on the way: go on as if it had come
             raise
-    published.publish_after_change(conversation_id)
     return _public(item, user_sub, False)
 
 
@@ -167,7 +167,6 @@ def delete(conversation_id: str, comment_id: str, user_sub: str) -> int:
     if thread[0].author != user_sub and not _owns(conversation_id, user_sub):  # the owner check reads only if needed
         raise ApiError(403, "forbidden", "Only its author or the conversation's owner can delete a comment.")
     _delete_thread(conversation_id, thread)
-    published.publish_after_change(conversation_id)
     return len(thread)
 
 
@@ -206,7 +205,7 @@ def _delete_thread(conversation_id: str, thread: list[CommentItem]) -> None:
 
 
 def hide(conversation_id: str, comment_id: str, html: str) -> None:
-    """The moderators remove a comment's text (its replies stay); the page is published again."""
+    """The moderators remove a comment's text (its replies stay)."""
     if not ids.is_valid_id(conversation_id) or not COMMENT_ID_RE.fullmatch(comment_id):
         raise not_found("comment")
     parent_id, _, own_id = comment_id.rpartition("-")
@@ -220,20 +219,17 @@ def hide(conversation_id: str, comment_id: str, html: str) -> None:
         tx.commit()
     except ConditionsFailed:
         raise not_found("comment") from None
-    published.publish_after_change(conversation_id)
 
 
-def remove_all(user_sub: str, anonymize: bool) -> int:
-    """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion).
-    Each conversation's page is published again as soon as its comments are done, so a request that fails
-    half way leaves no page showing a comment that is gone."""
+def remove_all(user_sub: str, anonymize: bool) -> Iterator[tuple[str, int]]:
+    """Delete, or with `anonymize` keep without a name, every comment `user_sub` wrote (account deletion),
+    one conversation at a time, yielding (its id, how many) as soon as its comments are done: its page is to
+    be published again then, so a request that fails half way leaves no page showing a comment that is gone."""
     by_conversation: dict[str, list[ConversationItem]] = {}
     for found in ConversationItem.by_user.query(keys.commenter(user_sub), attributes_to_get=["id", "part", "kind"]):
         by_conversation.setdefault(found.id, []).append(found)
-    done = 0
     for conversation_id, found_items in sorted(by_conversation.items()):
-        for found in found_items:
-            done += _remove_one(found, user_sub, anonymize)
+        done = sum(_remove_one(found, user_sub, anonymize) for found in found_items)
         if anonymize:  # a name changes on the page: a publisher that drew it before must draw again
             try:
                 ConversationMeta(conversation_id, keys.META).update(actions=[ConversationMeta.rev.add(1)],
@@ -241,8 +237,7 @@ def remove_all(user_sub: str, anonymize: bool) -> int:
             except UpdateError as exc:
                 if not failed_condition(exc):
                     raise
-        published.publish_after_change(conversation_id)  # the name (or the comment) must leave the page too
-    return done
+        yield conversation_id, done
 
 
 def _remove_one(found: ConversationItem, user_sub: str, anonymize: bool) -> int:

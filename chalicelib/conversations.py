@@ -1,30 +1,33 @@
-"""Shared conversations as stored: create, read, change and delete, each all or nothing.
+"""Shared conversations as stored: store, read, change and remove, each all or nothing.
 
-Plain values in, plain values out: nothing here knows about HTTP requests. Rendering is in rendering.py,
-lists, search and counts in listings.py, the key formats in keys.py.
+Plain values in, plain values out: nothing here knows about HTTP requests, published pages or moderation.
+The workflows that also publish, unpublish and invalidate sit above (sharing.py, closing.py, moderation.py):
+each function here returns what changed, and they act on it. Rendering is in rendering.py, lists, search and
+counts in listings.py, the key formats in keys.py. A removal names what it leaves outside the tables in its own
+transaction (leftovers.py); cleanup.py does that work.
 """
 from __future__ import annotations
 
-import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import cards, cdn, cleanup, ids, keys, links, pixels, references, settings, tokens
-from .avatars import read_avatar, store_avatar
+from . import cards, ids, keys, leftovers, links, pixels, references, settings, tokens
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
-from .errors import ApiError, not_found, under_review
+from .errors import ApiError, not_found, unavailable_from, under_review
 from .listings import iso, row
 from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
-from .rendering import decode_body, derive_title, encode_body, render_messages, seed_items, turn_text
-from .text import plain_text
+from .reasons import REASON_LABELS
+from .rendering import Share, decode_body, derive_title, seed_items, turn_text
 from .words import index_words
 
-if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
+if TYPE_CHECKING:
+    from .avatars import Avatar
+    from .media import Image
     from .validation import CreateConversation
 
 # A DynamoDB item holds 400 KB; leave room for the key and attribute names.
@@ -35,52 +38,58 @@ CONFLICT = "The conversation changed meanwhile; please retry."
 HOLD_RANK = {"personal_info": 1, "suspended": 2, "moderators": 2, "child_safety": 3}
 
 
-def create(request: CreateConversation, *, owner: str | None = None, now: float | None = None,
-           new_id: Callable[[], str] = ids.new_id) -> dict[str, str]:
-    """Store a conversation (all of it or nothing) and return {id, url, shortUrl, deleteToken}.
+class Owned(NamedTuple):
+    """A conversation's meta item, and the condition that keeps a write to the owner who proved it (the delete
+    key's hash, or the signed-in sharer)."""
+    meta: ConversationMeta
+    condition: Any
+
+
+class Stored(NamedTuple):
+    id: str
+    token: str  # the delete key, shown once: only its hash is stored
+    owned: Owned
+    conversation: dict[str, Any]  # as every reader gets it (get)
+
+
+def store(request: CreateConversation, share: Share, images: dict[str, Image], avatar: Avatar | None, *,
+          owner: str | None = None, now: float | None = None, new_id: Callable[[], str] = ids.new_id) -> Stored:
+    """Store a rendered conversation (all of its items or nothing) under a new id, with a new delete key, and
+    count the references to the images and avatar it shows; their objects are stored after (store_objects).
 
     `owner` (a user sub) records who shared it, so they can manage it from any device.
     """
-    from . import media
-
     cfg = settings.get()
-    images = media.resolve(request)  # before rendering: image blocks get their real width and height
-    messages = render_messages(request)
-    first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
-    title = derive_title(request.title, first_human)
-    avatar = read_avatar(request.avatarUrl, cfg.max_avatar_bytes) if request.avatarUrl else None
     avatar_key = avatar.key if avatar else None
-    body = encode_body(messages)
     token = tokens.new_token()
     created = int((time.time() if now is None else now) * 1000)
     public = request.visibility == "public"
-    words = index_words(title) if public else []
-    model, source = plain_text(request.model, 100) or None, plain_text(request.source, 40) or None
-    card = cards.draw(title, model, source, first_human or "")
+    words = index_words(share.title) if public else []
 
     for attempt in range(MAX_ID_ATTEMPTS):
         conversation_id = new_id()
         body_key = None
-        if len(body) > INLINE_BODY_LIMIT:
+        if len(share.body) > INLINE_BODY_LIMIT:
             # Random suffix: a colliding id must never overwrite another conversation's body.
             body_key = keys.body_object(conversation_id, secrets.token_hex(8))
             try:
-                s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=body,
+                s3().put_object(Bucket=cfg.bucket, Key=body_key, Body=share.body,
                                 ContentType="application/octet-stream", ContentEncoding="identity")
             except Exception:
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)  # it may have landed, its answer lost
                 raise
-        card_key = cards.card_key(conversation_id, card) if card else None
+        card_key = cards.card_key(conversation_id, share.card) if share.card else None
         meta = ConversationMeta(
-            conversation_id, keys.META, title=title, model=model, source=source, avatar_key=avatar_key,
-            card_key=card_key, created=created,
+            conversation_id, keys.META, title=share.title, model=share.model, source=share.source,
+            avatar_key=avatar_key, card_key=card_key, created=created,
             started=int(request.startedAt.timestamp() * 1000) if request.startedAt else None,
             visibility=request.visibility, token_hash=tokens.hash_token(token), views=0, saves=0,
-            comments=0, message_count=len(messages), words=set(words) or None,
-            list_pk=keys.PUBLIC if public else None, source_pk=keys.source_list(source) if public else None,
+            comments=0, message_count=len(share.messages), words=set(words) or None,
+            list_pk=keys.PUBLIC if public else None, source_pk=keys.source_list(share.source) if public else None,
             body_key=body_key, user_key=keys.owner(owner) if owner else None,
             media_keys={image.key for image in images.values()} or None)
-        stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else body, s3_key=body_key)
+        stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else share.body,
+                                       s3_key=body_key)
         tx = Transaction()
         tx.put(meta, condition=ConversationItem.id.does_not_exist(), name="id")
         # A taken-down conversation's id is never drawn again: its link must keep answering 410.
@@ -107,12 +116,8 @@ def create(request: CreateConversation, *, owner: str | None = None, now: float 
                     time.sleep(0.05 * (attempt + 1))  # the removal takes three calls: then the object is new again
                 continue  # the id is taken or was taken down (or an object was being removed): draw another
             # Stored, though the answer was lost on the way: go on as if it had come.
-        _store_objects(meta, images, avatar, card)
-        from . import published
-
-        published.publish_new(conversation_id, published.render(_as_dict(meta, messages), published.NO_COMMENTS))
-        return {"id": conversation_id, "url": links.conversation_url(conversation_id),
-                "shortUrl": links.short_url(conversation_id), "deleteToken": token}
+        return Stored(conversation_id, token, Owned(meta, ConversationMeta.token_hash == meta.token_hash),
+                      as_read(meta, share.messages))
     raise ApiError(503, "id_exhausted", "Could not allocate an id; please retry.")
 
 
@@ -149,28 +154,6 @@ def _created(conversation_id: str, token_hash: str) -> bool:
     except DoesNotExist:
         return False
     return found.token_hash == token_hash
-
-
-def _store_objects(meta: ConversationMeta, images: dict[str, Any], avatar: Any, card: bytes | None) -> None:
-    """Put the objects the stored conversation shows: its new images, its avatar, its card. Stored after the
-    references are counted, so no removal can run meanwhile. If one cannot be stored, the conversation is
-    removed again (and with it whatever it alone counted) and the create answers 503: a share is whole or
-    not at all, never one with a missing image the sharer was told is shared."""
-    from . import media
-
-    try:
-        media.publish(images)
-        if avatar:
-            store_avatar(avatar)
-        if meta.card_key and card:
-            cards.store(meta.card_key, card)
-    except Exception as exc:
-        logging.getLogger(__name__).warning("The objects of %s were not stored; removing it", meta.id, exc_info=True)
-        _remove(meta, ConversationMeta.token_hash == meta.token_hash)
-        from .errors import unavailable_from
-
-        raise unavailable_from(exc) or ApiError(503, "unavailable", "The share could not be stored; please retry.",
-                                                headers={"Retry-After": "5"}) from None
 
 
 # ---------------------------------------------------------------- read
@@ -211,22 +194,20 @@ def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str,
     if meta.held == "child_safety":
         raise under_review()
     data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
-    return _as_dict(meta, decode_body(data))
+    return as_read(meta, decode_body(data))
 
 
 def _explain_gone(conversation_id: str) -> None:
     """A missing conversation the moderators took down is a 410 saying so (one read, on misses only)."""
-    from . import moderation
-
     try:
         removed = RemovedItem.get(conversation_id, keys.REMOVED)
     except DoesNotExist:
         return
-    label = moderation.REASON_LABELS.get(removed.category, "a report")
+    label = REASON_LABELS.get(removed.category, "a report")
     raise ApiError(410, "removed", f"Removed by the moderators: {label}.")
 
 
-def _as_dict(meta: ConversationMeta, messages: list[dict[str, Any]]) -> dict[str, Any]:
+def as_read(meta: ConversationMeta, messages: list[dict[str, Any]]) -> dict[str, Any]:
     """The conversation as every reader gets it (API, page, exports). A held one reads as what it is to them,
     unlisted (out of every listing, noindex), and says nothing of the moderators: a reader may not learn that
     someone reported it."""
@@ -254,16 +235,16 @@ def _read_meta(conversation_id: str) -> ConversationMeta:
         raise not_found() from None
 
 
-def _owned_meta(conversation_id: str, user_sub: str | None, token: str | None = None) -> tuple[ConversationMeta,
-                                                                                                 Any]:
-    """The meta item if the caller owns it (signed in as its sharer, or holding its delete key), with the
-    condition that says so for the write."""
+def authorise(conversation_id: str, user_sub: str | None, token: str | None = None,
+              refusal: str = "Only the person who shared this conversation can change it.") -> Owned:
+    """The meta item if the caller owns it (holding its delete key, checked in constant time, or signed in as
+    its sharer), with the condition that says so for the write; 404 if it does not exist, else 403 (`refusal`)."""
     meta = _read_meta(conversation_id)
     if token and tokens.token_matches(token, meta.token_hash):
-        return meta, ConversationMeta.token_hash == meta.token_hash
+        return Owned(meta, ConversationMeta.token_hash == meta.token_hash)
     if user_sub and meta.user_key == keys.owner(user_sub):
-        return meta, ConversationMeta.user_key == keys.owner(user_sub)
-    raise ApiError(403, "forbidden", "Only the person who shared this conversation can change it.")
+        return Owned(meta, ConversationMeta.user_key == keys.owner(user_sub))
+    raise ApiError(403, "forbidden", refusal)
 
 
 def _unchanged_since(meta: ConversationMeta) -> Any:
@@ -273,8 +254,14 @@ def _unchanged_since(meta: ConversationMeta) -> Any:
     return ConversationMeta.version == meta.version
 
 
+class Edit(NamedTuple):
+    answer: dict[str, Any]  # {id, title, visibility, comments}
+    changed: bool  # False: nothing was written (the page stays as it is)
+    old_card: str | None  # the card of the old title, to remove
+
+
 def update(conversation_id: str, user_sub: str | None, *, title: str | None = None,
-           visibility: str | None = None, comments: bool | None = None, token: str | None = None) -> dict[str, Any]:
+           visibility: str | None = None, comments: bool | None = None, token: str | None = None) -> Edit:
     """Change the title and/or visibility of a conversation its owner shared; listings and search follow.
 
     One transaction: the meta item (conditional on the owner and on the version read), the search entries
@@ -282,13 +269,14 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
     a 409.
     """
     for attempt in range(2):
-        meta, owned = _owned_meta(conversation_id, user_sub, token)
+        meta, owned = authorise(conversation_id, user_sub, token)
         new_title = derive_title(title, None) if title is not None else meta.title
         new_visibility = visibility or meta.visibility
         new_comments = not meta.comments_off if comments is None else comments
         if new_title == meta.title and new_visibility == meta.visibility and new_comments != bool(meta.comments_off):
             # Nothing changes: nothing is written, drawn, stored or invalidated.
-            return {"id": conversation_id, "title": new_title, "visibility": new_visibility, "comments": new_comments}
+            return Edit({"id": conversation_id, "title": new_title, "visibility": new_visibility,
+                         "comments": new_comments}, False, None)
         # Held by the moderators: the owner may change the setting, not list it before they decide.
         was_public, now_public = meta.list_pk == keys.PUBLIC, new_visibility == keys.PUBLIC and not meta.held
         old_words = set(meta.words or ())
@@ -316,18 +304,9 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
             cards.store(*card)
         if not _commit_edit(tx, meta, card[0] if card else None, new_title, new_visibility, last=attempt == 1):
             continue  # another edit (or a delete) won: read again
-        old_card = [f"/{meta.card_key}"] if card and meta.card_key and meta.card_key != card[0] else []
-        if old_card:  # the old title must not live on in a preview
-            try:
-                s3().delete_object(Bucket=settings.get().bucket, Key=meta.card_key)
-            except Exception:  # noqa: BLE001 - the queue removes it
-                cleanup.defer(conversation_id, objects=[meta.card_key], paths=old_card)
-                old_card = []
-        from . import published
-
-        published.publish_after_change(conversation_id)  # before the invalidation: the edge fetches the new one
-        cdn.invalidate_conversation(conversation_id, also=old_card)
-        return {"id": conversation_id, "title": new_title, "visibility": new_visibility, "comments": new_comments}
+        old_card = meta.card_key if card and meta.card_key and meta.card_key != card[0] else None
+        return Edit({"id": conversation_id, "title": new_title, "visibility": new_visibility,
+                     "comments": new_comments}, True, old_card)
     raise AssertionError("unreachable")
 
 
@@ -363,12 +342,10 @@ def _edited(conversation_id: str, version: int, title: str, visibility: str) -> 
 
 
 def _unavailable(exc: BaseException) -> bool:
-    from .errors import unavailable_from
-
     return unavailable_from(exc) is not None
 
 
-# ---------------------------------------------------------------- moderation
+# ---------------------------------------------------------------- holds and takedowns (the moderators decide)
 
 def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | None = None) -> bool:
     """Hold a conversation out of every listing (`reason`), or end the hold (None; `only` a hold of these
@@ -412,32 +389,15 @@ def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | No
     raise ApiError(409, "conflict", CONFLICT)
 
 
-class TakenDown(NamedTuple):
-    finished: bool  # False: its copies wait for the scheduled job
-    others: list[str]  # the other conversations that show one of its images
-
-
-def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> TakenDown:
+def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> list[str]:
     """The moderators' takedown: removed exactly as its owner's delete removes it and, in the same
     transaction, a tombstone that answers 410 (and keeps the id from being drawn again) and shows its owner
     the statement, its owner's count of takedowns, and the block of every image it showed: the hash of the
-    bytes uploaded, of the bytes the site served, and of the picture (pixels.looks, for near copies). A
-    takedown of a conversation already taken down finishes its cleanup if any is left; of one that does not
-    exist, a 404."""
+    bytes uploaded, of the bytes the site served, and of the picture (pixels.looks, for near copies). Returns
+    the other conversations that show one of its images; a 404 if it does not exist (or no longer does:
+    taken_down says which)."""
     removed = int((time.time() if now is None else now) * 1000)
-    try:
-        meta = _read_meta(conversation_id)
-    except ApiError:
-        # Taken down already (a moderator acting again after a failure): finish what is left, and let the
-        # action close its case and reach the audit log.
-        finished = cleanup.finish(conversation_id)
-        try:
-            RemovedItem.get(conversation_id, keys.REMOVED, consistent_read=True, attributes_to_get=["id", "part"])
-            return TakenDown(True, [])
-        except DoesNotExist:
-            if finished:
-                return TakenDown(True, [])
-        raise
+    meta = _read_meta(conversation_id)
     # One read of the reference counters of what it showed: which to count down, and what to block.
     shared = [key for key in [meta.avatar_key, *sorted(meta.media_keys or ())] if key]
     counters = {c.key: c for c in Counter.batch_get([keys.references(k) for k in shared], consistent_read=True)} \
@@ -461,9 +421,18 @@ def take_down(conversation_id: str, category: str, statement: str, now: float | 
         if meta.user_key:
             tx.update(Counter(keys.takedowns(meta.user_key)), actions=[Counter.n.add(1)])
 
-    finished = _remove(meta, ConversationMeta.id.exists(), also=tombstone,
-                       counted=[k for k in shared if keys.references(k) in counters])
-    return TakenDown(finished, sorted({cid for c in shown for cid in c.conversations or ()} - {conversation_id}))
+    remove(Owned(meta, ConversationMeta.id.exists()), also=tombstone,
+           counted=[k for k in shared if keys.references(k) in counters])
+    return sorted({cid for c in shown for cid in c.conversations or ()} - {conversation_id})
+
+
+def taken_down(conversation_id: str) -> bool:
+    """Whether the moderators took this conversation down (its tombstone, read consistently)."""
+    try:
+        RemovedItem.get(conversation_id, keys.REMOVED, consistent_read=True, attributes_to_get=["id", "part"])
+        return True
+    except DoesNotExist:
+        return False
 
 
 def _source_listed(meta: ConversationMeta, listed: bool) -> Any:
@@ -505,40 +474,13 @@ def token_matches(conversation_id: str, token: str | None) -> bool:
     return tokens.token_matches(token, meta.token_hash)
 
 
-def delete(conversation_id: str, token: str | None, user_sub: str | None = None) -> None:
-    """Remove a conversation and everything of it (saves and comments too), given its delete token
-    (checked in constant time) or by its signed-in owner. A 503 when its copies could not all be removed
-    yet (queued for the scheduled job); a repeated DELETE then finishes them and answers as a success."""
-    try:
-        meta = _read_meta(conversation_id)
-    except ApiError:
-        # Gone, but perhaps with its cleanup left: finishing it needs no proof of ownership, as it only
-        # removes what belonged to a conversation that no longer exists.
-        if ids.is_valid_id(conversation_id) and cleanup.finish(conversation_id):
-            return
-        raise
-    if tokens.token_matches(token, meta.token_hash):
-        done = _remove(meta, ConversationMeta.token_hash == meta.token_hash)
-    elif user_sub and meta.user_key == keys.owner(user_sub):
-        done = _remove(meta, ConversationMeta.user_key == keys.owner(user_sub))
-    else:
-        raise ApiError(403, "forbidden", "The delete token is missing or wrong.")
-    if not done:
-        raise cleanup_pending()
-
-
-def cleanup_pending() -> ApiError:
-    return ApiError(503, "cleanup_pending", "It is deleted, but some of its copies are not removed yet: send the "
-                    "request again to finish, or they go within minutes.", headers={"Retry-After": "5"})
-
-
-def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
-            also: Callable[[Transaction, ConversationMeta], None] | None = None,
-            counted: list[str] | None = None) -> bool:
-    """Delete a conversation whole: one transaction for its items, the reference counts of what it showed and
-    its cleanup item (`also` adds a takedown's items; `counted`, the shared objects with a reference counter,
-    when the caller read them already), then the cleanup (cleanup.py). Returns whether the cleanup finished;
-    False when it waits in the queue.
+def remove(owned: Owned, retry: bool = True, also: Callable[[Transaction, ConversationMeta], None] | None = None,
+           counted: list[str] | None = None) -> None:
+    """Delete a conversation whole, under the condition that its owner is still the one who proved it: one
+    transaction for its items, the reference counts of what it showed and the record of what it leaves
+    outside the tables (leftovers.py: `cleanup.finish` does that work next). `also` adds a takedown's items;
+    `counted` names the shared objects with a reference counter, when the caller read them already. Returns
+    also when it was removed meanwhile by another (its leftovers are then for the caller to finish too).
 
     The first transaction also requires the save and comment counts it read: when both are 0 (the usual
     case) nothing else can be in the partition, so the cleanup needs no Query. A save or comment landing in
@@ -547,6 +489,7 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
     cannot hold a delete or a takedown off. A transaction whose answer was lost is judged by reading: stored
     if its cleanup item is there and its meta item is not.
     """
+    meta, condition = owned
     conversation_id = meta.id
     saves, comments = int(meta.saves or 0), int(meta.comments or 0)
     releases = counted if counted is not None else \
@@ -565,9 +508,9 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
                   actions=[Counter.n.add(-1), Counter.conversations.delete({conversation_id})])
     card = [f"/{meta.card_key}"] if meta.card_key else []
     tx.update(Counter(keys.cleanup(conversation_id)),
-              actions=cleanup.actions([keys.page_object(conversation_id), meta.body_key, meta.card_key], releases,
-                                      cdn.conversation_paths(conversation_id) + card,
-                                      rest=bool(saves or comments) or not retry))
+              actions=leftovers.actions([keys.page_object(conversation_id), meta.body_key, meta.card_key],
+                                        releases, links.conversation_paths(conversation_id) + card,
+                                        rest=bool(saves or comments) or not retry))
     if also:
         also(tx, meta)
     try:
@@ -579,13 +522,13 @@ def _remove(meta: ConversationMeta, condition: Any, retry: bool = True,
             try:
                 fresh = ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
             except DoesNotExist:
-                return cleanup.finish_or_defer(conversation_id)  # deleted meanwhile: finish what it left
-            return _remove(fresh, condition, retry=False, also=also)
+                return  # deleted meanwhile: what it left is on its record
+            remove(Owned(fresh, condition), retry=False, also=also)
+            return
         if not _removed(conversation_id):
             if isinstance(exc, TransactWriteError) and not _unavailable(exc):
                 raise ApiError(409, "conflict", CONFLICT) from None
             raise
-    return cleanup.finish_or_defer(conversation_id)
 
 
 def _removed(conversation_id: str) -> bool:
@@ -601,21 +544,12 @@ def _removed(conversation_id: str) -> bool:
         return True
 
 
-def remove_owned(user_sub: str, anonymize: bool) -> int:
-    """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in. A 503 if a
-    deleted one's cleanup is left to the scheduled job; a repeated request finishes it first (the ids wait on
-    `cleanup#user#<sub>`, as a deleted conversation no longer shows in the person's index)."""
-    left = keys.cleanup(f"user#{user_sub}")
-    try:
-        for conversation_id in sorted(Counter.get(left, consistent_read=True).conversations or ()):
-            cleanup.finish(conversation_id)
-        Counter(left).delete()
-    except DoesNotExist:
-        pass
-    done = 0
-    pending: set[str] = set()
+def remove_owned(user_sub: str, anonymize: bool) -> Iterator[tuple[str, bool]]:
+    """Delete (or, with `anonymize`, disown) every conversation `user_sub` shared while signed in, one at a
+    time, yielding (its id, whether it was removed) after each: a removed one's leftovers are the caller's
+    to finish. A takedown's tombstone keeps answering 410, but names no one now."""
     for item in ConversationItem.by_user.query(keys.owner(user_sub), attributes_to_get=["id", "part", "kind"]):
-        if isinstance(item, RemovedItem):  # a takedown's tombstone keeps answering 410, but names no one now
+        if isinstance(item, RemovedItem):
             RemovedItem(item.id, keys.REMOVED).update(actions=[RemovedItem.user_key.remove()])
             continue
         if anonymize:
@@ -625,15 +559,11 @@ def remove_owned(user_sub: str, anonymize: bool) -> int:
             except UpdateError as exc:
                 if not failed_condition(exc):  # else: changed hands meanwhile, nothing to do
                     raise
-        else:
-            try:
-                meta = ConversationMeta.get(item.id, keys.META, consistent_read=True)
-            except DoesNotExist:
-                continue
-            if not _remove(meta, ConversationMeta.user_key == keys.owner(user_sub)):
-                pending.add(item.id)
-        done += 1
-    if pending:
-        Counter(left).update(actions=[Counter.conversations.add(pending)])
-        raise cleanup_pending()
-    return done
+            yield item.id, False
+            continue
+        try:
+            meta = ConversationMeta.get(item.id, keys.META, consistent_read=True)
+        except DoesNotExist:
+            continue
+        remove(Owned(meta, ConversationMeta.user_key == keys.owner(user_sub)))
+        yield item.id, True

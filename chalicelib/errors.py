@@ -38,6 +38,12 @@ def under_review() -> ApiError:
                     "about it.")
 
 
+def cleanup_pending() -> ApiError:
+    """503 for a removal that is stored but whose copies (page, objects, CDN) wait for the scheduled job."""
+    return ApiError(503, "cleanup_pending", "It is deleted, but some of its copies are not removed yet: send the "
+                    "request again to finish, or they go within minutes.", headers={"Retry-After": "5"})
+
+
 def bad_request(message: str, field: str | None = None, code: str = "invalid_request") -> ApiError:
     return ApiError(400, code, message, field)
 

@@ -14,7 +14,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from . import settings
-from .errors import ApiError
+from .errors import ApiError, unavailable_from
 
 NO_STORE = "no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -43,8 +43,6 @@ class Routes(Blueprint):
                 except ApiError:
                     raise
                 except Exception as exc:
-                    from .errors import unavailable_from
-
                     unavailable = unavailable_from(exc)
                     if unavailable is None:
                         raise
@@ -116,7 +114,7 @@ def redirect(location: str) -> Response:
 
 
 def page_not_found() -> Response:
-    from . import pages
+    from . import pages  # lazy: Jinja stays off every JSON answer's cold start
 
     return html_response(pages.not_found_page(), 404, cache="public, max-age=60", noindex=True)
 
@@ -145,7 +143,7 @@ def wants_page(path: str | None, accept: str | None) -> bool:
 
 def error_page(response: Response) -> Response:
     """A JSON error answer as the page a browser shows."""
-    from . import pages
+    from . import pages  # lazy: Jinja stays off every JSON answer's cold start
 
     error = json.loads(response.body or "{}").get("error", {})
     if response.status_code == 404:

@@ -166,6 +166,10 @@ def references(object_key: str) -> str:
     return f"refs#{object_key}"
 
 
+# A media id: the uploaded bytes' SHA-256 and their type, as POST /api/media hands it out.
+MEDIA_ID = r"^[0-9a-f]{64}\.(png|jpg|webp|gif)$"
+
+
 def upload_object(media_id: str) -> str:
     """Where a browser uploads an image (`<sha256>.<ext>`): private, with its metadata, gone within a day."""
     return f"uploads/{media_id}"

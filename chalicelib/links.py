@@ -20,6 +20,18 @@ def avatar_url(avatar_key: str | None, conversation_id: str) -> str:
     return f"{cfg.site_url}/identicons/{conversation_id}.svg"
 
 
+# The formats of /api/conversations/<id>/export, each its own cache entry at the edge (`format` is in its key).
+EXPORT_FORMATS = ("markdown", "sharegpt", "openai")
+
+
+def conversation_paths(conversation_id: str) -> list[str]:
+    """Every URL of a conversation CloudFront may hold a copy of, exactly (no wildcard): its page, its short
+    link, its API answer and its exports."""
+    export = f"/api/conversations/{conversation_id}/export"
+    return [f"/c/{conversation_id}", f"/{conversation_id}", f"/api/conversations/{conversation_id}", export,
+            *(f"{export}?format={name}" for name in EXPORT_FORMATS)]
+
+
 def public_object_url(key: str) -> str:
     """The CDN URL of a public S3 object (media/..., cards/...)."""
     return f"{settings.get().media_base_url}/{key}"

@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from . import cursors, ids, keys, links, settings
 from .errors import bad_request
-from .models import ConversationItem, ConversationMeta, Counter, SearchEntry
+from .models import ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
 from .words import normalize_words
 
 MAX_SEARCH_WORDS = 8
@@ -85,7 +85,6 @@ def _search_plan(words: list[str]) -> tuple[str, Any]:
 class _ReadBudget:
     """The Query calls one request may still make: a search with a common word and a word that never
     matches would otherwise page through the common word's whole partition (3,000 entries: 60 Queries)."""
-
     def __init__(self, calls: int) -> None:
         self.calls = calls
 
@@ -263,8 +262,6 @@ def by_user_page(user_key: str, part: str, cursor: str | None, size: int) -> tup
 def list_owned(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],
                                                                                               str | None]:
     """The conversations `user_sub` shared while signed in, newest first (one Query of the by_user index)."""
-    from .models import RemovedItem
-
     items, next_cursor = by_user_page(keys.owner(user_sub), keys.META, cursor, size or settings.get().page_size)
     # A takedown's statement is not in the index: read those tombstones whole (rare: one BatchGet).
     removed_ids = [item.id for item in items if isinstance(item, RemovedItem)]

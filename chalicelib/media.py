@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import keys, pixels, sandbox, settings
 from .aws import s3
 from .errors import ApiError
+from .models import Counter
 from .settings import MAX_IMAGE_BYTES
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 CONTENT_TYPES = {ext: content_type for content_type, ext in TYPES.items()}
-MEDIA_ID = r"^[0-9a-f]{64}\.(png|jpg|webp|gif)$"
 UPLOAD_SECONDS = 300
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Decoding is what costs, and a create decodes every new image it shows. Its budget: the pixels the decoders
@@ -98,8 +98,6 @@ def _published(counter: Any) -> bool:
 def request_upload(sha256: str, size: int, content_type: str) -> dict[str, Any]:
     """{id, stored: true} when the image is published already, else {id, stored: false, upload: {url,
     fields, expiresIn}}: a presigned POST that accepts exactly these bytes' size and type at exactly one key."""
-    from .models import Counter
-
     media_id = f"{sha256}.{TYPES[content_type]}"
     # One read: is it published already, and did a takedown block these bytes?
     found = {c.key: c for c in Counter.batch_get([_counter_key(media_id), keys.blocked(media_id)],
@@ -142,8 +140,6 @@ def resolve(request: CreateConversation) -> dict[str, Image]:
     """Every image the request references, checked (400 naming the block otherwise); each image block gets
     the image's real width and height. Costs one BatchGetItem, then for images not yet published one ranged
     GET each, then one whole GET each."""
-    from .models import Counter
-
     cfg = settings.get()
     refs = _image_blocks(request)
     first_field: dict[str, str] = {}
@@ -186,8 +182,6 @@ def _refuse_blocked_looks(images: dict[str, Image], fields: dict[str, str]) -> N
     """403 for a new image whose bytes were taken down under another hash (the bytes the site served, or a
     re-encode), or whose picture is within LOOKS_DISTANCE of a taken-down one's: one read of the blocked
     hashes (one item: takedowns are rare; a lookup by parts of the hash is the way past 20,000 of them)."""
-    from .models import Counter
-
     if not images:
         return
     found = {c.key: c for c in Counter.batch_get(

@@ -22,26 +22,34 @@ import secrets
 import time
 from typing import Any, NamedTuple
 
-from . import keys, settings
-from .errors import ApiError, bad_request, not_found
+from pynamodb.exceptions import DoesNotExist
 
-# Most severe first: the queue's order.
-REASONS = {"child_safety": 0, "personal_info": 1, "illegal": 2, "harassment": 3, "copyright": 4, "spam": 5,
-           "other": 6}
-REASON_LABELS = {"child_safety": "child safety", "personal_info": "someone's private information",
-                 "illegal": "illegal content", "harassment": "harassment", "copyright": "copyright",
-                 "spam": "spam", "other": "another reason"}
+from . import (
+    accounts,
+    alerts,
+    cdn,
+    cleanup,
+    comments,
+    conversations,
+    cursors,
+    ids,
+    keys,
+    published,
+    ratelimit,
+    settings,
+)
+from .comments import COMMENT_ID_RE
+from .conversations import HOLD_RANK
+from .dynamo import ConditionsFailed, Transaction
+from .errors import ApiError, bad_request, cleanup_pending, not_found
+from .models import AuditEntry, CaseItem, CommentItem, ConversationItem, ConversationMeta, Counter, ReporterMark
+from .reasons import ACTIONS, REASON_LABELS, REASONS
+from .sanitize import clean_html
+
 # Networks a reason's tally keeps (more than any rule needs: the tally is the corroboration, not the count).
 TALLY_NETWORKS = 10
 # A signed-in reporter corroborates with one network less only with an account at least this old.
 ESTABLISHED_SECONDS = 86_400
-ACTIONS = ("dismiss", "unlist", "restore", "takedown", "hide_comment", "suspend_owner")
-# What a reporter picks from: each reason as a phrase about the conversation.
-REPORT_PHRASES = {"child_safety": "Sexualises or endangers a child",
-                  "personal_info": "Shares someone's private information (an address, a phone number, a photo)",
-                  "illegal": "Is illegal content", "harassment": "Harasses or threatens someone",
-                  "copyright": "Copies someone's work without permission", "spam": "Spam or advertising",
-                  "other": "Something else the moderators should see"}
 # Notes kept per reason, and per network within it: a flood of junk from many networks cannot push out a
 # note from a signed-in reporter or one who left a way to answer them (those are kept first).
 NOTES_PER_REASON = 5
@@ -50,7 +58,6 @@ NOTE_CHARS = 1000
 PREVIEW_CHARS = 20_000
 STATEMENT_CHARS = 1000
 HIDDEN_COMMENT = "<p><em>Removed by the moderators.</em></p>"
-MODERATORS_GROUP = "moderators"
 _log = logging.getLogger(__name__)
 
 
@@ -67,10 +74,6 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     not at all. A report sent again after a failure finds its mark, and applies the hold the case calls for
     if the failure came before it.
     """
-    from . import ratelimit
-    from .dynamo import ConditionsFailed, Transaction
-    from .models import ReporterMark
-
     if reason not in REASONS:
         raise bad_request(f"reason must be one of: {', '.join(REASONS)}.", "reason")
     cfg = settings.get()
@@ -83,8 +86,6 @@ def report(conversation_id: str, comment_id: str | None, reason: str, note: str,
     at = int((time.time() if now is None else now) * 1000)
     established = _established(account, reason, now)
     if reason == "child_safety":
-        from . import alerts
-
         alerts.alert("child_safety_report", f"A child-safety report: {conversation_id}",
                      conversation=conversation_id, comment=comment_id)
     for _ in range(3):
@@ -133,8 +134,6 @@ def _established(account: str | None, reason: str, now: float | None) -> bool:
     the only rule an account changes). A new account is anyone's for the asking; an old one is not."""
     if not account or reason != "child_safety":
         return False
-    from . import accounts
-
     return accounts.age_seconds(account, now) >= ESTABLISHED_SECONDS
 
 
@@ -152,10 +151,6 @@ def corroborated(tally: dict[str, dict[str, Any]]) -> str | None:
 
 
 def _read_case(pk: str) -> Any:
-    from pynamodb.exceptions import DoesNotExist
-
-    from .models import CaseItem
-
     try:
         return CaseItem.get(pk, keys.CASE, consistent_read=True)
     except DoesNotExist:
@@ -163,8 +158,6 @@ def _read_case(pk: str) -> Any:
 
 
 def _marked(mark: Any) -> bool:
-    from pynamodb.exceptions import DoesNotExist
-
     try:
         type(mark).get(mark.pk, mark.sk, consistent_read=True)
         return True
@@ -182,8 +175,6 @@ def _next_case(case: Any, pk: str, conversation_id: str, comment_id: str | None,
                counts: dict[str, int], said: list[str], preview: str, at: int) -> Any:
     """The case as it is with this report ([reason, note, contact, network, "1" if signed in]) counted:
     whole, as one put writes it."""
-    from .models import CaseItem
-
     notes = json.loads(case.notes or "[]") if case is not None else []
     notes, dropped = _kept_notes(notes, said)
     severity = min(REASONS[r] for r in counts)
@@ -223,8 +214,6 @@ def _kept_notes(notes: list[list[Any]], said: list[str]) -> tuple[list[list[Any]
 
 
 def _unchanged_case(case: Any) -> Any:
-    from .models import CaseItem
-
     return CaseItem.pk.does_not_exist() if case is None else CaseItem.reporters == case.reporters
 
 
@@ -236,13 +225,9 @@ def _hold_if_due(conversation_id: str, comment_id: str | None, meta: Any, tally:
     held = corroborated(tally) if comment_id is None and meta is not None else None
     if held is None or (held == "personal_info" and meta.list_pk != keys.PUBLIC):
         return
-    from .conversations import HOLD_RANK
-
     if meta.held and HOLD_RANK.get(meta.held, 0) >= HOLD_RANK[held]:
         return
     if not _within_budget(now):
-        from . import alerts
-
         alerts.alert("hold_budget_spent", f"The hourly budget of automatic holds is spent: {conversation_id} "
                      "only queued", conversation=conversation_id, reason=held)
         return
@@ -254,8 +239,6 @@ def _hold_if_due(conversation_id: str, comment_id: str | None, meta: Any, tally:
 
 def _within_budget(now: float | None) -> bool:
     """One more automatic hold this hour for the whole stage, if the budget allows (one counter update)."""
-    from . import ratelimit
-
     try:
         ratelimit.check("holds", "stage", settings.get().hold_budget_per_hour, 3600, now)
         return True
@@ -273,8 +256,6 @@ AUTOMATIC = _System("automatic", "Automatic hold")
 
 def _preview(conversation_id: str) -> str:
     """The first turns of a reported conversation, as stored (sanitized HTML), for the moderators' queue."""
-    from . import conversations
-
     try:
         messages = conversations.get(conversation_id)["messages"]
     except ApiError as exc:
@@ -288,8 +269,6 @@ def preview_of(messages: list[dict[str, Any]]) -> str:
     """The first turns as the queue shows them: whole messages while they fit in PREVIEW_CHARS; a message
     that does not is cut, and what is kept sanitized again, so a cut can never open a tag that swallows
     the rest of the page (the case's form with it)."""
-    from .sanitize import clean_html
-
     parts: list[str] = []
     left = PREVIEW_CHARS
     for message in messages[:4]:
@@ -304,12 +283,6 @@ def preview_of(messages: list[dict[str, Any]]) -> str:
 
 def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str | None, str | None]:
     """(meta, the reported comment's stored HTML or None, its owner's user key), or a 404: one read."""
-    from pynamodb.exceptions import DoesNotExist
-
-    from . import ids
-    from .comments import COMMENT_ID_RE
-    from .models import CommentItem, ConversationMeta
-
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     try:
@@ -333,8 +306,6 @@ def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str | No
 def hold(conversation_id: str, reason: str) -> bool:
     """Keep a conversation out of Explore, search, the sitemap and the count until a moderator restores it;
     for child safety, its page and API also answer 451 meanwhile. Returns whether it was held now."""
-    from . import cdn, cleanup, conversations, published
-
     changed = conversations.set_held(conversation_id, reason)
     if changed:
         if reason == "child_safety":
@@ -347,8 +318,6 @@ def hold(conversation_id: str, reason: str) -> bool:
 
 def release(conversation_id: str, only: frozenset[str] | None = None) -> bool:
     """Undo a hold (`only` those of these reasons): listed again if its owner made it public."""
-    from . import cdn, conversations, published
-
     changed = conversations.set_held(conversation_id, None, only=only)
     if changed:
         published.publish_after_change(conversation_id)
@@ -361,9 +330,6 @@ def release(conversation_id: str, only: frozenset[str] | None = None) -> bool:
 def queue(cursor: str | None = None, size: int = 20) -> tuple[list[dict[str, Any]], str | None]:
     """One page of open cases, most severe first, then most reporters, then oldest: one Query (and one
     BatchGet of their owners' earlier takedowns)."""
-    from . import cursors
-    from .models import CaseItem
-
     start = None
     if cursor:
         sort, pk = cursors.decode(cursor)
@@ -401,8 +367,6 @@ def _rows(cases: list[Any]) -> list[dict[str, Any]]:
 
 def _targets(cases: list[Any]) -> dict[str, Any]:
     """The cases' conversations as they are now (title, source, hold, visibility, owner): one BatchGet."""
-    from .models import ConversationMeta
-
     ids = sorted({c.conversation for c in cases})
     if not ids:
         return {}
@@ -428,8 +392,6 @@ def _actions_for(case: Any, target: Any) -> list[str]:
 
 def _past_takedowns(cases: list[Any]) -> dict[str, int]:
     """Each owner's earlier takedowns, for the page's cases: one BatchGet of counters."""
-    from .models import Counter
-
     owners = {c.owner for c in cases if c.owner}
     if not owners:
         return {}
@@ -451,9 +413,6 @@ def _case(case: Any) -> dict[str, Any]:
 def act(moderator: Any, conversation_id: str, comment_id: str | None, action: str, reason: str,
         now: float | None = None) -> dict[str, Any]:
     """Apply a moderator's action and append it to the audit log; returns the audit entry."""
-
-    from .models import CaseItem
-
     if action not in ACTIONS:
         raise bad_request(f"action must be one of: {', '.join(ACTIONS)}.", "action")
     reason = " ".join(reason.split())[:STATEMENT_CHARS]
@@ -466,7 +425,7 @@ def act(moderator: Any, conversation_id: str, comment_id: str | None, action: st
     finished = {"dismiss": lambda: _dismiss(conversation_id, comment_id, case),
                 "unlist": lambda: hold(conversation_id, "moderators"),  # 404 when there is nothing to hold
                 "restore": lambda: _restore(conversation_id),
-                "takedown": lambda: _takedown(conversation_id, category, reason, now),
+                "takedown": lambda: take_down(conversation_id, category, reason, now),
                 "hide_comment": lambda: _hide_comment(conversation_id, comment_id or ""),
                 "suspend_owner": lambda: _suspend_owner(conversation_id)}[action]()
     if case is not None:
@@ -477,8 +436,6 @@ def act(moderator: Any, conversation_id: str, comment_id: str | None, action: st
                              CaseItem.decided.set(int((time.time() if now is None else now) * 1000))])
     entry = _audit(moderator, conversation_id, comment_id, action, reason, int(case.reporters) if case else 0, now)
     if action == "takedown" and finished is False:  # taken down and logged, its copies wait for the job: say so
-        from .conversations import cleanup_pending
-
         raise cleanup_pending()
     return entry
 
@@ -490,10 +447,6 @@ def _category(case: Any) -> str:
 
 def _meta(conversation_id: str) -> Any:
     """The conversation's meta item, read consistently (an action decides on it), or a 404."""
-    from pynamodb.exceptions import DoesNotExist
-
-    from .models import ConversationMeta
-
     try:
         return ConversationMeta.get(conversation_id, keys.META, consistent_read=True)
     except DoesNotExist:
@@ -508,8 +461,6 @@ def _dismiss(conversation_id: str, comment_id: str | None, case: Any) -> None:
 
 
 def _restore(conversation_id: str) -> None:
-    from . import accounts
-
     meta = _meta(conversation_id)
     if meta.held == "suspended" and meta.user_key:
         accounts.enable_user(meta.user_key.split("#", 1)[1])
@@ -518,16 +469,22 @@ def _restore(conversation_id: str) -> None:
     release(conversation_id)
 
 
-def _takedown(conversation_id: str, category: str, statement: str, now: float | None) -> bool:
+def take_down(conversation_id: str, category: str, statement: str, now: float | None = None) -> bool:
     """Take it down; every other conversation that shows one of its images is held for review, as strictly
     as the reason calls for (child safety: its page unavailable; else out of every listing), in the audit
     log and in the queue with a note saying why. The image stays on those pages until a moderator decides:
     holding is reversible, removing the bytes from under a conversation that may be fine is not."""
-    from . import conversations
-
-    taken = conversations.take_down(conversation_id, category, statement, now)
+    try:
+        others = conversations.take_down(conversation_id, category, statement, now)
+    except ApiError as exc:
+        # Taken down already (a moderator acting again after a failure): finish what is left, and let the
+        # action close its case and reach the audit log.
+        if exc.status == 404 and (cleanup.finish(conversation_id) or conversations.taken_down(conversation_id)):
+            return True
+        raise
+    finished = cleanup.finish_or_defer(conversation_id)  # its page and objects, then the edge's copies
     why = f"Shows an image of {conversation_id}, taken down for {REASON_LABELS.get(category, category)}."
-    for other in taken.others:
+    for other in others:
         held = "child_safety" if category == "child_safety" else "moderators"
         try:
             _refer(other, category, why, now)  # first: the preview is read while the page is still readable
@@ -536,13 +493,11 @@ def _takedown(conversation_id: str, category: str, statement: str, now: float | 
         except ApiError as exc:
             if exc.status != 404:  # deleted meanwhile
                 raise
-    return taken.finished
+    return finished
 
 
 def _refer(conversation_id: str, category: str, note: str, now: float | None) -> None:
     """Put a conversation in the queue on the moderators' own account (no reporter counted)."""
-    from .models import CaseItem
-
     at = int((time.time() if now is None else now) * 1000)
     pk = keys.case(conversation_id)
     case = _read_case(pk)
@@ -562,15 +517,12 @@ def _refer(conversation_id: str, category: str, note: str, now: float | None) ->
 
 
 def _hide_comment(conversation_id: str, comment_id: str) -> None:
-    from . import comments
-
     comments.hide(conversation_id, comment_id, HIDDEN_COMMENT)
+    published.publish_after_change(conversation_id)
 
 
 def _suspend_owner(conversation_id: str) -> None:
     """Disable the owner's account, end their sessions, hold their public conversations (restore undoes it)."""
-    from . import accounts
-
     meta = _meta(conversation_id)
     if not meta.user_key:
         raise ApiError(409, "no_owner", "This conversation was shared without an account: there is no one to "
@@ -582,8 +534,6 @@ def _suspend_owner(conversation_id: str) -> None:
 
 
 def _owned_ids(user_key: str) -> list[str]:
-    from .models import ConversationItem, ConversationMeta
-
     return [item.id for item in ConversationItem.by_user.query(user_key, attributes_to_get=["id", "part", "kind"])
             if isinstance(item, ConversationMeta)]
 
@@ -592,8 +542,6 @@ def _owned_ids(user_key: str) -> list[str]:
 
 def _audit(moderator: Any, conversation_id: str, comment_id: str | None, action: str, reason: str,
            reporters: int, now: float | None) -> dict[str, Any]:
-    from .models import AuditEntry
-
     at = int((time.time() if now is None else now) * 1000)
     entry = AuditEntry(keys.AUDIT, keys.audit_sort(at, secrets.token_hex(4)), moderator=moderator.sub,
                        moderator_name=moderator.name, at=at, conversation=conversation_id, comment=comment_id,
@@ -610,9 +558,6 @@ def _entry(entry: Any) -> dict[str, Any]:
 
 def audit_log(cursor: str | None = None, size: int = 50) -> tuple[list[dict[str, Any]], str | None]:
     """The audit log, newest first: one Query per page."""
-    from . import cursors
-    from .models import AuditEntry
-
     start = None
     if cursor:
         (sort,) = cursors.decode(cursor)

@@ -4,9 +4,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
 from . import settings
+from . import validation as v
 from .keys import SOURCES
-from .moderation import ACTIONS, REASONS
+from .reasons import ACTIONS, REASONS
 
 _REF = "#/components/schemas/{model}"
 
@@ -94,10 +98,6 @@ def _common_answers(paths: dict[str, Any]) -> None:
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
     """The whole document (built once per process)."""
-    from pydantic import BaseModel
-    from pydantic.json_schema import JsonSchemaMode, models_json_schema
-
-    from . import validation as v
 
     models: list[type[BaseModel]] = [
         v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,

@@ -14,7 +14,10 @@ from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from . import settings
+from .identicon import identicon_svg
 from .keys import SOURCES
+from .links import avatar_url
+from .reasons import REASON_LABELS, REPORT_PHRASES
 from .rendering import turn_text
 
 if TYPE_CHECKING:
@@ -114,9 +117,6 @@ def _description(conversation: dict[str, Any]) -> str:
 def conversation_page(conversation: dict[str, Any], short_url: str, comments: dict[str, Any]) -> str:
     """The page every reader gets (published to S3): nothing in it depends on who asks. `comments` are the
     anonymous reader's (comments.list_comments without a user), carried as data for the comments panel."""
-    from .identicon import identicon_svg
-    from .links import avatar_url
-
     cid = conversation["id"]
     return _render(
         "conversation.html", c=conversation, short_url=short_url, description=_description(conversation),
@@ -166,8 +166,6 @@ def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]
 
 def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) -> str:
     """My shares: the signed-in owner's conversations (if any), plus what this browser holds keys for."""
-    from .moderation import REASON_LABELS
-
     return _render("mine.html", section="mine", noindex=True, user=user, rows=_with_age(rows),
                    reason_labels=REASON_LABELS, abuse_email=settings.get().abuse_email,
                    next_href=f"/mine?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
@@ -176,8 +174,6 @@ def mine_page(user: Any, rows: list[dict[str, Any]], next_cursor: str | None) ->
 def report_page(conversation: str, comment: str, *, error: str | None = None, sent: bool = False,
                 fields: dict[str, str] | None = None, title: str | None = None) -> str:
     """The report form (a plain form: no script needed) naming what is reported, or its thank-you."""
-    from .moderation import REPORT_PHRASES
-
     return _render("report.html", noindex=True, conversation=conversation, comment=comment, error=error,
                    sent=sent, fields=fields or {}, reasons=REPORT_PHRASES, title=title)
 
@@ -197,8 +193,6 @@ def moderation_page(rows: list[dict[str, Any]], next_cursor: str | None, done: s
     """The moderators' queue: each case's conversation (title, source, state), reasons, notes (text), a
     collapsed preview of the stored sanitized HTML, and the actions that make sense for it; `problem`, a
     refused action's case, message and statement, shown on that case with what was typed kept."""
-    from .moderation import REASON_LABELS
-
     return _render("moderation.html", noindex=True, section="moderation", rows=rows, reasons=REASON_LABELS,
                    done=done, problem=problem or {}, labels=ACTION_LABELS, confirms=ACTION_CONFIRMS,
                    sources=SOURCE_NAMES,

@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import cleanup, keys, settings
+from pynamodb.exceptions import DoesNotExist
+
+from . import cleanup, comments, conversations, ids, keys, links, pages, settings
+from .aws import s3
 from .errors import ApiError, not_found, under_review
+from .models import ConversationMeta
 
 # Comments and counts reach readers within minutes without an invalidation; a delete invalidates.
 PAGE_CACHE = "public, max-age=60, s-maxage=300"
@@ -35,20 +40,16 @@ ROUNDS = 3
 _log = logging.getLogger(__name__)
 
 
-def render(conversation: dict[str, Any], comments: dict[str, Any]) -> str:
-    """The page of `conversation` (as conversations.get returns it) with its `comments` (as an anonymous
-    reader sees them: comments.list_comments without a user)."""
-    from . import links, pages
-
-    return pages.conversation_page(conversation, links.short_url(conversation["id"]), comments)
+def render(conversation: dict[str, Any], thread: dict[str, Any]) -> str:
+    """The page of `conversation` (as conversations.get returns it) with its comments, `thread` (as an
+    anonymous reader sees them: comments.list_comments without a user)."""
+    return pages.conversation_page(conversation, links.short_url(conversation["id"]), thread)
 
 
 def draw(conversation_id: str) -> tuple[str, int]:
     """Read the conversation with its comments (one consistent Query of its partition, up to the last comment)
     and draw its page; returns (HTML, the revision drawn). 404 if it does not exist, 410 if taken down, 451
     while held for child safety."""
-    from . import comments, conversations
-
     items = conversations.read_partition(conversation_id, keys.COMMENTS_END, consistent=True)
     html = render(conversations.from_items(conversation_id, items), comments.from_items(items))
     return html, conversations.revision(items)
@@ -56,9 +57,6 @@ def draw(conversation_id: str) -> tuple[str, int]:
 
 def store(conversation_id: str, html: str, rev: int = 0) -> None:
     """Put the drawn page where the CDN reads it; the template version and revision ride along as metadata."""
-    from . import pages
-    from .aws import s3
-
     s3().put_object(Bucket=settings.get().bucket, Key=keys.page_object(conversation_id),
                     Body=html.encode("utf-8", "replace"), ContentType="text/html; charset=utf-8",
                     CacheControl=PAGE_CACHE, Metadata={"template": pages.template_version(), "rev": str(rev)})
@@ -76,11 +74,12 @@ def publish(conversation_id: str) -> str:
     return html
 
 
-def publish_new(conversation_id: str, html: str) -> None:
+def publish_new(conversation: dict[str, Any]) -> None:
     """Store the page of a conversation just created (revision 0, drawn from what the create holds, no read),
     checked as `publish` checks. Never fails the create: without the page, the CDN's fallback draws it."""
+    conversation_id = conversation["id"]
     try:
-        store(conversation_id, html)
+        store(conversation_id, render(conversation, NO_COMMENTS))
         if not settled(conversation_id, 0):
             publish(conversation_id)
     except ApiError:
@@ -94,10 +93,6 @@ def settled(conversation_id: str, rev: int) -> bool:
     """After storing a page of revision `rev`: True if it is still the conversation's page; False if a newer
     revision exists (draw again). Removes the page, and raises 404 or 451, if the conversation is gone or held
     for child safety; removes it and re-raises if the check cannot be made."""
-    from pynamodb.exceptions import DoesNotExist
-
-    from .models import ConversationMeta
-
     try:
         meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
                                     attributes_to_get=["id", "part", "kind", "rev", "held"])
@@ -125,6 +120,15 @@ def publish_after_change(conversation_id: str) -> None:
         withdraw(conversation_id)
 
 
+def publish_all(conversation_ids: list[str], threads: int = 16) -> int:
+    """`publish_after_change` for many conversations (a fold's crossed counts), `threads` at a time; returns
+    how many."""
+    if conversation_ids:
+        with ThreadPoolExecutor(max_workers=min(threads, len(conversation_ids))) as pool:
+            list(pool.map(publish_after_change, conversation_ids))
+    return len(conversation_ids)
+
+
 def withdraw(conversation_id: str) -> None:
     """Remove a page that could not be drawn, stored or checked, for the fallback to draw it fresh (queued
     for the scheduled job if even that fails)."""
@@ -135,8 +139,6 @@ def withdraw(conversation_id: str) -> None:
 
 def read(conversation_id: str) -> str | None:
     """The published page, or None: the local stack's stand-in for the CDN reading the bucket."""
-    from .aws import s3
-
     try:
         answer = s3().get_object(Bucket=settings.get().bucket, Key=keys.page_object(conversation_id))
     except Exception as exc:
@@ -157,9 +159,6 @@ def republish(stale_only: bool = True) -> dict[str, int]:
     (an orphan, whatever drew it): run by `make deploy` after a deploy. Lists the pages (one call per 1,000),
     reads their conversations' state (one BatchGet per 100), and each live one's template version (a HEAD).
     Returns {"pages": seen, "published": drawn again, "gone": orphans removed}."""
-    from . import pages
-    from .aws import s3
-
     cfg = settings.get()
     current = pages.template_version()
     counts = {"pages": 0, "published": 0, "gone": 0}
@@ -192,9 +191,6 @@ def republish(stale_only: bool = True) -> dict[str, int]:
 def _live(conversation_ids: list[str]) -> set[str]:
     """Which of these ids are conversations whose page may be published (exist, not held for child safety):
     one BatchGet of their meta items."""
-    from . import ids
-    from .models import ConversationMeta
-
     wanted = [(cid, keys.META) for cid in conversation_ids if ids.is_valid_id(cid)]
     if not wanted:
         return set()

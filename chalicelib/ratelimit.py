@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from . import keys
 from .errors import ApiError
+from .models import Counter
 
 
 def check(scope: str, client: str, limit: int, window_seconds: int, now: float | None = None) -> None:
@@ -13,8 +14,6 @@ def check(scope: str, client: str, limit: int, window_seconds: int, now: float |
 
     One conditional-free UpdateItem (ADD) per request; the window item expires by TTL.
     """
-    from .models import Counter
-
     now = time.time() if now is None else now
     window = int(now // window_seconds)
     window_end = (window + 1) * window_seconds

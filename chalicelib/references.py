@@ -2,7 +2,7 @@
 its objects with it.
 
 The count is a `refs#<key>` counter item, incremented in the create's own transaction (condition: not being
-removed) and decremented in the removal's own transaction (conversations._remove), so it is exact whatever
+removed) and decremented in the removal's own transaction (conversations.remove), so it is exact whatever
 fails after either. Removing the object once the count is 0 is `finish_release`, which the removal's cleanup
 runs (cleanup.py) and may run again until it is done.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from . import keys, settings
 from .aws import s3
+from .dynamo import failed_condition
+from .models import Counter
 
 DELETING = "deleting#"
 
@@ -17,8 +19,6 @@ DELETING = "deleting#"
 def counted(object_keys: list[str]) -> list[str]:
     """Which of these shared objects have a reference counter (one BatchGet): only those are counted down
     when a conversation goes. An avatar stored before counting began has none, and is left as it was."""
-    from .models import Counter
-
     if not object_keys:
         return []
     found = {c.key for c in Counter.batch_get([keys.references(k) for k in object_keys], consistent_read=True,
@@ -38,9 +38,6 @@ def finish_release(key: str, remover: str) -> bool:
     delete the object a later create stored again. Idempotent: a run that failed half way can run again.
     """
     from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
-
-    from .dynamo import failed_condition
-    from .models import Counter
 
     counter = Counter(keys.references(key))
     mark = DELETING + remover

@@ -1,14 +1,17 @@
-"""From a create request to what is stored: the title, and every message rendered and sanitized once.
+"""From a create request to what is stored: the title, every message rendered and sanitized once, the card.
 
-Also the stored body's encoding (compressed JSON) and the seed API's `items` shape read back from it.
+Also the stored body's encoding (compressed JSON) and the seed API's `items` shape read back from it. The
+renderers (bleach, markdown-it, Pygments) are imported inside the functions that use them: the read path
+(pages, exports) imports this module and needs none of them.
 """
 from __future__ import annotations
 
 import json
 import re
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import cards
 from .text import plain_text
 
 if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
@@ -20,6 +23,27 @@ DEFAULT_TITLES = {"new chat", "new conversation", "untitled", "untitled conversa
 _SPACE_RE = re.compile(r"\s+")
 _HUMAN_ROLES = {"human": "user", "gpt": "assistant"}
 _SEED_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "tool"}
+
+
+class Share(NamedTuple):
+    """A conversation rendered for storing (conversations.store)."""
+    messages: list[dict[str, Any]]  # {role, html[, content]}, sanitized
+    title: str
+    body: bytes  # the messages, encoded as stored
+    model: str | None
+    source: str | None
+    card: bytes | None  # the link preview's PNG (None if it could not be drawn)
+
+
+def render_share(request: CreateConversation) -> Share:
+    """Render a validated request (its images resolved: media.resolve) for storing: its messages, its title
+    (given, or its first human words), its body, and its card."""
+    messages = render_messages(request)
+    first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
+    title = derive_title(request.title, first_human)
+    model, source = plain_text(request.model, 100) or None, plain_text(request.source, 40) or None
+    return Share(messages, title, encode_body(messages), model, source,
+                 cards.draw(title, model, source, first_human or ""))
 
 
 def derive_title(given: str | None, first_human: str | None) -> str:
@@ -42,7 +66,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _charge(request: CreateConversation, budget: Budget) -> None:
     """Charge every message's markup before any is rendered: a refused request costs one linear pass."""
-    from . import blocks
+    from . import blocks  # lazy: bleach, markdown-it and pydantic only on the create path
 
     if request.messages is not None:
         for index, message in enumerate(request.messages):
@@ -66,6 +90,7 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     one linear pass and nothing else. Colouring code and converting math have budgets of their own per
     conversation (past them, code shows plain and math as TeX).
     """
+    # lazy: Pygments and the TeX converter only on the create path.
     from . import highlight, mathml
     from .complexity import Budget
 
@@ -75,6 +100,7 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
 
 
 def _render(request: CreateConversation) -> list[dict[str, Any]]:
+    # lazy: bleach, markdown-it, Pygments and pydantic only on the create path.
     from . import blocks
     from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html

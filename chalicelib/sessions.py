@@ -117,6 +117,7 @@ def authenticate(cookie_header: str | None, method: str, origin: str | None, ref
     token when only its time is up (one Cognito call). A session that fails (401) is ended: the
     outcome carries cookies that clear it. Other failures (Cognito unreachable) keep the cookies.
     """
+    # lazy: a request without a session cookie (the short link, any reader) loads neither.
     from .auth import TokenExpired, verify
     from .errors import ApiError
 
@@ -134,7 +135,7 @@ def authenticate(cookie_header: str | None, method: str, origin: str | None, ref
         except TokenExpired:
             if not cookies.get(REFRESH):
                 raise
-            from .accounts import refresh
+            from .accounts import refresh  # lazy: only when a session's ID token has expired
 
             renewed = refresh(cookies[REFRESH])
             return Outcome(verify(renewed.id_token), session_cookies(renewed.id_token, None, secure))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import settings
+from .aws import secretsmanager
 
 LOCAL_SALT = "local-development-salt"
 
@@ -21,7 +22,6 @@ def _stage_secret() -> str:
     arn = settings.get().secrets_arn
     if not arn:
         return ""
-    from .aws import secretsmanager
 
     return str(secretsmanager().get_secret_value(SecretId=arn)["SecretString"])
 

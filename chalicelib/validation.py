@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from .errors import ApiError, bad_request
-from .media import MEDIA_ID
+from .keys import MEDIA_ID
 from .settings import MAX_COMMENT_CHARS, MAX_IMAGE_BYTES
 
 EARLIEST_START = datetime(2015, 1, 1, tzinfo=timezone.utc)

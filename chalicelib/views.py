@@ -25,10 +25,14 @@ from collections import Counter as Tally
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import keys, settings
+from . import keys, settings, stage_secrets
+from .aws import missing_object, s3
 from .cdnlogs import Request, parse
+from .clientip import ip_hash
+from .dynamo import failed_condition
+from .models import ConversationMeta, Counter
 
 PAGE_RE = re.compile(r"/c/([0-9A-Za-z]{7})")
 # Crawlers, link-preview fetchers and monitors: what they fetch is not a person reading.
@@ -54,21 +58,23 @@ def crossed_step(before: int, after: int) -> bool:
     return any(before < step <= after for step in STEPS)
 
 
-def fold(now: float | None = None) -> dict[str, int]:
-    """Fold the log files not yet counted into the conversations' views; returns what it did:
-    {"files", "lines", "views" (counted), "conversations" (updated), "dropped" (deleted ones), "published"}."""
+class Folded(NamedTuple):
+    counts: dict[str, int]  # {"files", "lines", "views" (counted), "conversations" (updated), "dropped" (deleted)}
+    crossed: list[str]  # the conversations whose count crossed a step: their pages are worth drawing again
+
+
+def fold(now: float | None = None) -> Folded:
+    """Fold the log files not yet counted into the conversations' views; returns what it did."""
     cfg = settings.get()
     files = _claim(_log_files())
     requests = (request for key in files for request in _read(cfg.log_bucket, key))
     counts, lines = _count(requests, now)
-    updated, dropped, published = _apply(counts)
-    return {"files": len(files), "lines": lines, "views": sum(counts.values()) - dropped[1],
-            "conversations": updated, "dropped": dropped[0], "published": published}
+    updated, dropped, crossed = _apply(counts)
+    return Folded({"files": len(files), "lines": lines, "views": sum(counts.values()) - dropped[1],
+                   "conversations": updated, "dropped": dropped[0]}, crossed)
 
 
 def _log_files() -> list[str]:
-    from .aws import s3
-
     cfg = settings.get()
     found: list[str] = []
     for listing in s3().get_paginator("list_objects_v2").paginate(Bucket=cfg.log_bucket, Prefix=cfg.log_prefix):
@@ -80,9 +86,6 @@ def _claim(files: list[str]) -> list[str]:
     """The files no run has counted yet, each now claimed by this run (a file two runs race for goes to one).
     Claims already made are read in batches of 100 first, so the hourly run does not write for old files."""
     from pynamodb.exceptions import PutError
-
-    from .dynamo import failed_condition
-    from .models import Counter
 
     done: set[str] = set()
     for start in range(0, len(files), 100):
@@ -103,8 +106,6 @@ def _claim(files: list[str]) -> list[str]:
 
 
 def _read(bucket: str, key: str) -> Iterable[Request]:
-    from .aws import missing_object, s3
-
     try:
         data = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
     except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the others
@@ -116,8 +117,6 @@ def _read(bucket: str, key: str) -> Iterable[Request]:
 
 
 def _unclaim(key: str) -> None:
-    from .models import Counter
-
     try:
         Counter(keys.log_claim(key)).delete()
     except Exception:  # noqa: BLE001 - then its views are lost, as with a run that dies after claiming
@@ -126,9 +125,6 @@ def _unclaim(key: str) -> None:
 
 def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], int]:
     """New views per conversation, and how many log lines were read."""
-    from . import stage_secrets
-    from .clientip import ip_hash
-
     cfg = settings.get()
     salt = stage_secrets.ip_hash_salt()
     hour_of = cfg.view_dedup_seconds
@@ -162,8 +158,6 @@ def _seen_key(hour: int) -> str:
 
 
 def _load_seen(hour: int) -> set[str]:
-    from .aws import missing_object, s3
-
     try:
         data = s3().get_object(Bucket=settings.get().bucket, Key=_seen_key(hour))["Body"].read()
     except Exception as exc:
@@ -174,40 +168,28 @@ def _load_seen(hour: int) -> set[str]:
 
 
 def _store_seen(hour: int, entries: set[str]) -> None:
-    from .aws import s3
-
     s3().put_object(Bucket=settings.get().bucket, Key=_seen_key(hour),
                     Body=gzip.compress(json.dumps(sorted(entries)).encode(), mtime=0),
                     ContentType="application/json", ContentEncoding="gzip")
 
 
-def _apply(counts: Tally[str]) -> tuple[int, tuple[int, int], int]:
+def _apply(counts: Tally[str]) -> tuple[int, tuple[int, int], list[str]]:
     """One conditional update per conversation, 16 at a time (DynamoDB has no batched update, and
-    BatchWriteItem replaces items without a condition); pages whose count crossed a step are drawn again.
-    Returns (conversations updated, (deleted ones, their views), pages published)."""
+    BatchWriteItem replaces items without a condition). Returns (conversations updated, (deleted ones, their
+    views), the conversations whose count crossed a step)."""
     if not counts:
-        return 0, (0, 0), 0
+        return 0, (0, 0), []
     with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(counts))) as pool:
         outcomes = list(pool.map(_add_views, counts.items()))
     dropped = [(cid, n) for (cid, n), after in zip(counts.items(), outcomes, strict=True) if after is None]
-    to_publish = [cid for (cid, n), after in zip(counts.items(), outcomes, strict=True)
-                  if after is not None and crossed_step(after - n, after)]
-    if to_publish:
-        # Imported here, before the threads: a module imported for the first time by several threads at once
-        # can be seen half-made by all but one of them (ImportError), and its page would not be drawn.
-        from . import comments, conversations, published  # noqa: F401
-
-        with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(to_publish))) as pool:
-            list(pool.map(published.publish_after_change, to_publish))
-    return len(counts) - len(dropped), (len(dropped), sum(n for _, n in dropped)), len(to_publish)
+    crossed = [cid for (cid, n), after in zip(counts.items(), outcomes, strict=True)
+               if after is not None and crossed_step(after - n, after)]
+    return len(counts) - len(dropped), (len(dropped), sum(n for _, n in dropped)), crossed
 
 
 def _add_views(item: tuple[str, int]) -> int | None:
     """Add `n` views to a conversation that still exists; its new count, or None if it is gone."""
     from pynamodb.exceptions import UpdateError
-
-    from .dynamo import failed_condition
-    from .models import ConversationMeta
 
     conversation_id, n = item
     meta = ConversationMeta(conversation_id, keys.META)

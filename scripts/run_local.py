@@ -59,10 +59,10 @@ def main() -> int:
                  else "(in memory: gone when this stops)") +
               f"\n  Views are folded from cdn-logs/ every {args.rollup_seconds:g} s.  Ctrl-C stops everything.\n",
               flush=True)
-        from chalicelib import views
+        from chalicelib import jobs
         while chalice.poll() is None and moto.poll() is None:
             time.sleep(args.rollup_seconds)
-            views.fold()
+            jobs.fold_views()
         print("A server stopped unexpectedly.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,6 +5,8 @@ Everything goes through the same domain functions the API uses, never by writing
 """
 from __future__ import annotations
 
+import json
+
 DEMOS = [
     {"title": "Reverse a linked list in Python", "model": "gpt-4o", "source": "chatgpt", "visibility": "public",
      "messages": [
@@ -46,12 +48,11 @@ def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib import cdnlogs, conversations, saves
-    from chalicelib.validation import CreateConversation
+    from chalicelib import cdnlogs, saves, sharing
     from scripts.corpus import conversations as generated
 
     for demo in DEMOS:
-        conversations.create(CreateConversation.model_validate(demo))
+        sharing.create(json.dumps(demo).encode())
     if n <= 1:
         return len(DEMOS)
     rng = random.Random(2)
@@ -61,7 +62,7 @@ def seed(n: int = 0, workers: int = 3, progress: bool = False) -> int:
     def one(args: tuple[int, dict]) -> None:
         index, body = args
         # Spread over the last 90 days, oldest first, so New and search order look lived-in.
-        created = conversations.create(CreateConversation.model_validate(body),
+        created = sharing.create(json.dumps(body).encode(),
                                        now=now - 90 * 86400 * (1 - index / n))
         if body["visibility"] == "public":
             popularity = int(rng.paretovariate(1.2)) - 1  # most get nothing, a few get many

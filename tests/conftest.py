@@ -188,6 +188,13 @@ def create(client, payload: dict[str, Any], ip: str | None = None) -> dict[str, 
     return body_of(response)
 
 
+def share(body: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """Create a conversation in this process as the API's route does (sharing.create on the JSON body)."""
+    from chalicelib import sharing
+
+    return sharing.create(json.dumps(body).encode(), **options)
+
+
 def chat(n: int = 2, title: str | None = None, visibility: str = "unlisted", **extra: Any) -> dict[str, Any]:
     """A rich-shape conversation of `n` turns."""
     messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"} for i in range(n)]

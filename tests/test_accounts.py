@@ -519,13 +519,14 @@ def test_deleting_a_conversation_removes_its_saves_and_comments(client, ann, bob
 
 def test_a_save_landing_during_a_delete_goes_too(client, ann, aws):
     """The delete read the meta item (0 saves), then a save landed: the counts in its condition catch it."""
-    from chalicelib import conversations
+    from chalicelib import cleanup, conversations
     from chalicelib.models import ConversationMeta
 
     cid = create(client, chat(2))["id"]
     stale = ConversationMeta.get(cid, "meta", consistent_read=True)
     assert ann.call("POST", f"/api/conversations/{cid}/save").status_code == 200
-    conversations._remove(stale, ConversationMeta.token_hash == stale.token_hash)
+    conversations.remove(conversations.Owned(stale, ConversationMeta.token_hash == stale.token_hash))
+    cleanup.finish_or_defer(cid)
     assert not partition(aws, cid)
 
 

@@ -6,7 +6,7 @@ import base64
 import os
 
 import pytest
-from conftest import BUCKET, TABLE_PREFIX
+from conftest import BUCKET, TABLE_PREFIX, share
 
 pytestmark = pytest.mark.api
 
@@ -22,10 +22,8 @@ def _png() -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def _request(avatar: str):
-    from chalicelib.validation import CreateConversation
-
-    return CreateConversation.model_validate({"avatarUrl": avatar, "messages": [{"role": "user", "content": "hi"}]})
+def _request(avatar: str) -> dict:
+    return {"avatarUrl": avatar, "messages": [{"role": "user", "content": "hi"}]}
 
 
 def _avatar_key(aws, conversation_id: str) -> str:
@@ -48,29 +46,29 @@ def _references(aws, key: str) -> dict | None:
 
 
 def test_an_avatar_goes_with_the_last_conversation_that_uses_it(client, aws):
-    from chalicelib import cdn, conversations
+    from chalicelib import cdn, sharing
 
     avatar = _png()
-    first, second = (conversations.create(_request(avatar)) for _ in range(2))
+    first, second = (share(_request(avatar)) for _ in range(2))
     key = _avatar_key(aws, first["id"])
     assert _references(aws, key)["n"] == {"N": "2"}
-    conversations.delete(first["id"], first["deleteToken"])
+    sharing.delete(first["id"], first["deleteToken"])
     assert _stored(aws, key) and _references(aws, key)["n"] == {"N": "1"}
-    conversations.delete(second["id"], second["deleteToken"])
+    sharing.delete(second["id"], second["deleteToken"])
     assert not _stored(aws, key) and _references(aws, key) is None
     assert f"/{key}" in cdn.INVALIDATED[-1]  # and the CDN forgets the copy it cached "for good"
     # Shared again later: stored again.
-    third = conversations.create(_request(avatar))
+    third = share(_request(avatar))
     assert _stored(aws, key) and _references(aws, key)["n"] == {"N": "1"}
-    conversations.delete(third["id"], third["deleteToken"])
+    sharing.delete(third["id"], third["deleteToken"])
 
 
 def test_an_avatar_stored_before_counting_is_left_alone(client, aws):
-    from chalicelib import conversations
+    from chalicelib import sharing
 
-    made = conversations.create(_request(_png()))
+    made = share(_request(_png()))
     key = _avatar_key(aws, made["id"])
     aws["dynamodb"].delete_item(TableName=f"{TABLE_PREFIX}-counters", Key={"key": {"S": f"refs#{key}"}})
-    conversations.delete(made["id"], made["deleteToken"])
+    sharing.delete(made["id"], made["deleteToken"])
     # Nothing says how many conversations use it: it stays, as every avatar did before.
     assert _stored(aws, key)

@@ -22,6 +22,7 @@ from conftest import (
     nothing_stored,
     partition,
     post_json,
+    share,
 )
 
 pytestmark = pytest.mark.api
@@ -265,12 +266,10 @@ def test_a_body_too_big_for_dynamodb_round_trips_through_s3(client, aws):
 
 
 def test_an_id_collision_draws_a_new_id_instead_of_overwriting(client):
-    from chalicelib import conversations
-    from chalicelib.validation import CreateConversation
 
-    first = conversations.create(CreateConversation.model_validate(chat(title="first")), new_id=lambda: "Collide")
+    first = share(chat(title="first"), new_id=lambda: "Collide")
     drawn = iter(["Collide", "Collide", "Fresh12"])
-    second = conversations.create(CreateConversation.model_validate(chat(title="second")),
+    second = share(chat(title="second"),
                                   new_id=lambda: next(drawn))
     assert (first["id"], second["id"]) == ("Collide", "Fresh12")
     assert body_of(client.http.get("/api/conversations/Collide"))["title"] == "first"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import BUCKET, chat
+from conftest import BUCKET, chat, share
 from faults import Delay
 
 from scripts import callrecorder
@@ -30,11 +30,9 @@ def _round(number: int, writer: Callable[[dict[str, Any], int], None], remove: C
            owner: str) -> dict[str, Any]:
     """Create a conversation, then run two writers (each a few writes) and the removal together, the removal
     started 0-80 ms in; returns the conversation once all three ended."""
-    from chalicelib import conversations
-    from chalicelib.validation import CreateConversation
 
-    created = conversations.create(CreateConversation.model_validate(chat(6, title=f"Race {number}",
-                                                                          visibility="public")), owner=owner)
+    created = share(chat(6, title=f"Race {number}",
+                                                                          visibility="public"), owner=owner)
     offset = random.Random(number).uniform(0, 0.08)
     errors: list[BaseException] = []
 
@@ -93,27 +91,29 @@ def _race(client, aws, writer, remove, owner: str = "race-owner") -> None:
 
 
 def _edit(created: dict[str, Any], step: int) -> None:
-    from chalicelib import conversations
+    from chalicelib import sharing
 
-    conversations.update(created["id"], None, title=f"Edit {step}", token=created["deleteToken"])
+    sharing.update(created["id"], None, title=f"Edit {step}", token=created["deleteToken"])
 
 
 def _comment(created: dict[str, Any], step: int) -> None:
-    from chalicelib import comments
+    from chalicelib import comments, published
 
+    # As the route does: the comment, then its page drawn again.
     comments.add(created["id"], f"stranger-{step // 10}", "Stranger", 1, f"Comment {step}")
+    published.publish_after_change(created["id"])
 
 
 def _delete(created: dict[str, Any]) -> None:
-    from chalicelib import conversations
+    from chalicelib import sharing
 
-    conversations.delete(created["id"], created["deleteToken"])
+    sharing.delete(created["id"], created["deleteToken"])
 
 
 def _take_down(created: dict[str, Any]) -> None:
-    from chalicelib import conversations
+    from chalicelib import moderation
 
-    conversations.take_down(created["id"], "spam", "Spam.")
+    moderation.take_down(created["id"], "spam", "Spam.")
 
 
 def test_racing_edits_never_bring_back_a_deleted_page(client, aws):

@@ -354,10 +354,10 @@ def _fold_setup(sweep: Sweep, n: int) -> dict[str, Any]:
 
 
 def _fold_act(sweep: Sweep, state: dict[str, Any]) -> int:
-    from chalicelib import views
+    from chalicelib import jobs
 
     try:
-        views.fold()
+        jobs.fold_views()
         return 200
     except Exception:  # noqa: BLE001 - the scheduled run failed: the next one comes
         return 503

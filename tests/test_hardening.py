@@ -3,7 +3,7 @@ before its fix."""
 from __future__ import annotations
 
 import pytest
-from conftest import body_of, nothing_stored, post_json
+from conftest import body_of, nothing_stored, post_json, share
 
 pytestmark = pytest.mark.api
 
@@ -161,24 +161,23 @@ def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
 
     from conftest import scan_all
 
-    from chalicelib import conversations
+    from chalicelib import sharing
     from chalicelib.errors import ApiError
     from chalicelib.keys import META
     from chalicelib.models import ConversationMeta
-    from chalicelib.validation import CreateConversation
     from chalicelib.words import index_words
 
     for attempt in range(12):
-        request = CreateConversation.model_validate({"title": f"Racing edits alpha{attempt}", "visibility": "public",
-                                                     "messages": [{"role": "user", "content": "hi"}]})
-        cid = conversations.create(request, owner="racer-sub")["id"]
+        request = {"title": f"Racing edits alpha{attempt}", "visibility": "public",
+                   "messages": [{"role": "user", "content": "hi"}]}
+        cid = share(request, owner="racer-sub")["id"]
         barrier = threading.Barrier(2)
         outcomes: list[object] = []
 
         def edit(barrier: threading.Barrier, outcomes: list[object], cid: str, **change) -> None:
             barrier.wait()
             try:
-                outcomes.append(conversations.update(cid, "racer-sub", **change))
+                outcomes.append(sharing.update(cid, "racer-sub", **change))
             except ApiError as exc:
                 outcomes.append(exc.status)
 
@@ -203,13 +202,11 @@ def test_racing_owner_edits_never_leave_search_entries_behind(client, aws):
 @pytest.fixture(scope="module")
 def common_word(client):
     """260 public conversations sharing the word 'ubiquitousword'; 3 of them also 'rarebird'."""
-    from chalicelib import conversations
-    from chalicelib.validation import CreateConversation
 
     for i in range(260):
         title = f"Ubiquitousword number{i}" + (" rarebird" if i in (3, 150, 255) else "")
-        conversations.create(CreateConversation.model_validate(
-            {"title": title, "visibility": "public", "messages": [{"role": "user", "content": "x"}]}))
+        share(
+            {"title": title, "visibility": "public", "messages": [{"role": "user", "content": "x"}]})
     return "ubiquitousword"
 
 
@@ -350,16 +347,15 @@ def _sent_paths(cloudfront, distribution_id: str) -> list[list[str]]:
 def test_delete_and_owner_edits_invalidate_the_conversations_cdn_paths(client, distribution):
     from conftest import chat, create
 
-    from chalicelib import cdn, conversations
-    from chalicelib.validation import CreateConversation
+    from chalicelib import cdn, sharing
 
     distribution_id, cloudfront = distribution
     created = create(client, chat(2))
     response = client.http.delete(f"/api/conversations/{created['id']}",
                                   headers={"authorization": f"Bearer {created['deleteToken']}"})
     assert response.status_code == 204
-    owned = conversations.create(CreateConversation.model_validate(chat(2, title="Edit me")), owner="cdn-sub")
-    conversations.update(owned["id"], "cdn-sub", title="Edited")
+    owned = share(chat(2, title="Edit me"), owner="cdn-sub")
+    sharing.update(owned["id"], "cdn-sub", title="Edited")
 
     deleted, edited = cdn.INVALIDATED[-2:]
     # The conversation's paths, and its preview card (removed with it; replaced by the retitle).

@@ -20,7 +20,7 @@ def test_every_aws_call_the_app_made_is_allowed_by_the_stage_policy(client, aws)
     # Each path once, so the check stands on its own.
     from media_files import generated_png
 
-    from chalicelib import views
+    from chalicelib import jobs
 
     png = base64.b64encode(generated_png(3, 2)).decode()
     big = base64.b64encode(os.urandom(600_000)).decode()
@@ -35,7 +35,7 @@ def test_every_aws_call_the_app_made_is_allowed_by_the_stage_policy(client, aws)
     from cdn_log_files import hit, put_log
 
     put_log(aws, BUCKET, [hit(created["id"], "198.51.100.1", 1_780_000_000)])
-    views.fold()
+    jobs.fold_views()
     # Accounts: own, save, comment, then leave (which deletes the Cognito user).
     person = sign_up(client, "Policy")
     owned = body_of(person.call("POST", "/api/conversations", chat(2)))["id"]

@@ -5,7 +5,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import body_of, chat, create
+from conftest import body_of, chat, create, share
 
 pytestmark = pytest.mark.api
 
@@ -37,17 +37,16 @@ def corpus(empty_moto, client, aws):
     from cdn_log_files import hit, put_log
     from conftest import BUCKET
 
-    from chalicelib import conversations, views
-    from chalicelib.validation import CreateConversation
+    from chalicelib import jobs
 
     public, unlisted = [], []
     for i in range(120):
         title = f"Python tip {i}" if i % 3 == 0 else f"Écrire du café numéro {i}"
-        created = conversations.create(CreateConversation.model_validate(chat(title=title, visibility="public")),
+        created = share(chat(title=title, visibility="public"),
                                        now=1_700_000_000 + i)
         public.append((created["id"], title))
     for i in range(15):
-        created = conversations.create(CreateConversation.model_validate(chat(title=f"Python secret {i}")),
+        created = share(chat(title=f"Python secret {i}"),
                                        now=1_700_000_500 + i)
         unlisted.append(created["id"])
     # Views, from a CDN access log: conversation i gets (i % 7) distinct viewers, so Top is a known order.
@@ -55,7 +54,7 @@ def corpus(empty_moto, client, aws):
             for viewer in range(i % 7)]
     rows += [hit(cid, "192.0.2.200", 1_780_000_000) for cid in unlisted[:3]]
     put_log(aws, BUCKET, rows)
-    views.fold()
+    jobs.fold_views()
     return {"public": public, "unlisted": set(unlisted)}
 
 

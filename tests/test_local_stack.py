@@ -8,6 +8,7 @@ across restarts.
 """
 from __future__ import annotations
 
+import json
 import statistics
 import time
 import urllib.request
@@ -65,14 +66,13 @@ def test_failing_condition_on_the_last_item_writes_nothing_and_reports_reasons_i
 
 
 def test_two_thousand_creates_keep_a_flat_latency(fresh_moto):
-    from chalicelib import conversations
-    from chalicelib.validation import CreateConversation
+    from chalicelib import sharing
 
-    request = CreateConversation.model_validate(chat(4, title="Flat latency at size", visibility="public"))
+    request = json.dumps(chat(4, title="Flat latency at size", visibility="public")).encode()
     latencies = []
     for _ in range(2000):
         t = time.perf_counter()
-        conversations.create(request)
+        sharing.create(request)
         latencies.append(time.perf_counter() - t)
 
     first, last = statistics.median(latencies[:200]), statistics.median(latencies[-200:])
@@ -156,12 +156,12 @@ def test_a_burst_of_fifty_creates_gets_no_connection_reset(chalice_local):
 
 
 def test_make_run_seed_loads_realistic_conversations_through_the_domain(fresh_moto):
-    from chalicelib import listings, views
+    from chalicelib import jobs, listings
     from scripts.seed import DEMOS, seed
 
     before = listings.count_public()[0]
     assert seed(300) == len(DEMOS) + 300
-    views.fold()
+    jobs.fold_views()
 
     public = listings.count_public()[0] - before
     assert 60 <= public <= 200  # about 40% of the generated ones, plus three demos

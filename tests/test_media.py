@@ -10,7 +10,7 @@ import json
 import awscalls
 import media_files as files
 import pytest
-from conftest import BUCKET, TABLE_PREFIX, body_of, create, new_ip, nothing_stored, post_json
+from conftest import BUCKET, TABLE_PREFIX, body_of, create, new_ip, nothing_stored, post_json, share
 
 pytestmark = pytest.mark.api
 
@@ -307,19 +307,18 @@ def test_a_share_gets_a_png_card_that_its_page_announces(client, aws):
 
 
 def test_a_retitle_draws_a_new_card_and_removes_the_old_one_and_delete_removes_it(client, aws):
-    from chalicelib import cdn, conversations
-    from chalicelib.validation import CreateConversation
+    from chalicelib import cdn, sharing
 
-    made = conversations.create(CreateConversation.model_validate(
-        {"title": "My old private title", "messages": [{"role": "user", "content": "hello"}]}), owner="sub-card")
+    made = share(
+        {"title": "My old private title", "messages": [{"role": "user", "content": "hello"}]}, owner="sub-card")
     old = _card_key(aws, made["id"])
-    conversations.update(made["id"], "sub-card", title="A better title")
+    sharing.update(made["id"], "sub-card", title="A better title")
     new = _card_key(aws, made["id"])
     assert new != old and _object(aws, new) is not None
     assert _object(aws, old) is None and f"/{old}" in cdn.INVALIDATED[-1]
-    conversations.update(made["id"], "sub-card", visibility="public")  # same title: the same card
+    sharing.update(made["id"], "sub-card", visibility="public")  # same title: the same card
     assert _card_key(aws, made["id"]) == new
-    conversations.delete(made["id"], made["deleteToken"])
+    sharing.delete(made["id"], made["deleteToken"])
     assert _object(aws, new) is None and f"/{new}" in cdn.INVALIDATED[-1]
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import awscalls
 import pytest
-from conftest import BUCKET, SITE, body_of, chat, create, new_ip, scan_all
+from conftest import BUCKET, SITE, body_of, chat, create, new_ip, scan_all, share
 from test_accounts import Session, form_post, set_cookies, sign_up, token_like
 
 pytestmark = pytest.mark.api
@@ -312,11 +312,9 @@ def test_a_takedown_removes_it_everywhere_keeps_a_tombstone_and_blocks_its_image
                                body=json.dumps(_image_chat(media)))
     assert reshare.status_code == 403 and body_of(reshare)["error"]["code"] == "blocked_media"
     # The id is never drawn again.
-    from chalicelib import conversations
-    from chalicelib.validation import CreateConversation
 
     ids = iter([cid, "Nw1dNw1"])
-    fresh = conversations.create(CreateConversation.model_validate(chat()), new_id=lambda: next(ids))
+    fresh = share(chat(), new_id=lambda: next(ids))
     assert fresh["id"] == "Nw1dNw1"
     assert client.http.get(f"/api/conversations/{cid}").status_code == 410
 

@@ -142,7 +142,7 @@ def body_of_http(path: str) -> dict:
 def test_views_rise_with_visits_from_different_people_and_a_view_calls_no_api(browser, chalice_local):
     """A reader's view is the page and static files: no beacon, no API call; the count comes from the
     (local stand-in of the) CDN's access log, folded later."""
-    from chalicelib import views
+    from chalicelib import jobs
 
     created = _create_http({**chat(title="Count my views"), "visibility": "public"})
     for _ in range(3):
@@ -155,7 +155,7 @@ def test_views_rise_with_visits_from_different_people_and_a_view_calls_no_api(br
         assert [url for url in asked if "/api/" in url] == []
         ctx.close()
     assert body_of_http(f"/api/conversations/{created['id']}")["views"] == 0
-    views.fold()
+    jobs.fold_views()
     assert body_of_http(f"/api/conversations/{created['id']}")["views"] == 3
 
 
@@ -257,14 +257,14 @@ def test_explore_tabs_search_and_paging_show_public_conversations_only(context, 
     from cdn_log_files import hit, put_log
     from conftest import BUCKET
 
-    from chalicelib import views
+    from chalicelib import jobs
 
     public = [_create_http({**chat(title=f"Zebrafish explorecheck {i}"), "visibility": "public"})["id"]
               for i in range(55)]
     unlisted = [_create_http(chat(title=f"Zebrafish explorecheck secret {i}"))["id"] for i in range(3)]
     # More views than any other test gives a conversation.
     put_log(aws, BUCKET, [hit(public[7], new_ip(), 1_780_000_000 + fan) for fan in range(25)])
-    views.fold()
+    jobs.fold_views()
     page = context.new_page()
 
     def card_ids() -> list[str]:

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import media_files as files
 import pytest
+from conftest import share
 from test_avatar_lifecycle import _avatar_key, _png, _references, _request, _stored
 from test_media import _counter, _image_chat, _object
 
@@ -73,20 +74,20 @@ def race(number: int, delete, create) -> tuple[list[dict], list[BaseException]]:
 
 
 def test_a_create_racing_the_last_delete_never_points_at_a_removed_avatar(client, aws, slow_removal):
-    from chalicelib import conversations
+    from chalicelib import sharing
 
     def one_round(number: int) -> None:
         avatar = _png()
-        old = conversations.create(_request(avatar))
+        old = share(_request(avatar))
         key = _avatar_key(aws, old["id"])
-        made, errors = race(number, functools.partial(conversations.delete, old["id"], old["deleteToken"]),
-                            lambda: conversations.create(_request(avatar)))
+        made, errors = race(number, functools.partial(sharing.delete, old["id"], old["deleteToken"]),
+                            lambda: share(_request(avatar)))
         assert errors == []
         (new,) = made
         # The new conversation's avatar exists, and is counted once.
         assert _avatar_key(aws, new["id"]) == key and _stored(aws, key), "a conversation points at a removed avatar"
         assert _references(aws, key)["n"] == {"N": "1"}
-        conversations.delete(new["id"], new["deleteToken"])
+        sharing.delete(new["id"], new["deleteToken"])
         # ...and nothing outlives the last one: no object, no counter.
         assert not _stored(aws, key) and _references(aws, key) is None, "an avatar leaked"
 
@@ -100,9 +101,8 @@ def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_o
     its last conversation, is deleted. Either B is stored and the image is there (counted once), or B is
     refused (409 `image_removed`, or 400 `image_not_uploaded` when the removal came first) and nothing of the
     image is left. 50 rounds over the interleavings."""
-    from chalicelib import conversations, media
+    from chalicelib import media, sharing
     from chalicelib.errors import ApiError
-    from chalicelib.validation import CreateConversation
 
     def one_round(number: int) -> str:
         data = files.generated_png(20 + number, 10)
@@ -110,14 +110,14 @@ def test_a_create_racing_the_last_delete_never_shows_a_removed_image_nor_leaks_o
         answer = media.request_upload(files.sha(data), len(data), "image/png")
         files.post_upload(answer["upload"], data)
         media_id = answer["id"]
-        old = conversations.create(CreateConversation.model_validate(_image_chat(media_id)))
-        made, errors = race(number, functools.partial(conversations.delete, old["id"], old["deleteToken"]),
-                            lambda: conversations.create(CreateConversation.model_validate(_image_chat(media_id))))
+        old = share(_image_chat(media_id))
+        made, errors = race(number, functools.partial(sharing.delete, old["id"], old["deleteToken"]),
+                            lambda: share(_image_chat(media_id)))
         if made:
             assert errors == []
             assert _object(aws, f"media/{media_id}") is not None, "a conversation shows a removed image"
             assert _counter(aws, media_id)["n"] == {"N": "1"}
-            conversations.delete(made[0]["id"], made[0]["deleteToken"])
+            sharing.delete(made[0]["id"], made[0]["deleteToken"])
             outcome = "stored"
         else:
             (error,) = errors

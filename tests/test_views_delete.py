@@ -13,9 +13,9 @@ def _views(client, cid: str) -> int:
 
 
 def _fold() -> dict:
-    from chalicelib import views
+    from chalicelib import jobs
 
-    return views.fold()
+    return jobs.fold_views()
 
 
 HOUR = 3600

@@ -166,9 +166,9 @@ def account_page() -> Response:
 
 def _leave(user: User, mode: str) -> dict[str, int]:
     """Delete the account (`mode` "anonymize" keeps what they shared, without them) and end the session."""
-    from .. import accounts
+    from .. import closing
 
-    removed = accounts.delete_account(user, anonymize=mode == "anonymize")
+    removed = closing.delete_account(user, anonymize=mode == "anonymize")
     http.set_cookies(sessions.cleared_cookies(settings.get().secure_cookies))
     return removed
 

@@ -13,7 +13,7 @@ routes = Routes(__name__)
 
 @routes.route("/api/conversations", methods=["POST"], content_types=["application/json", "text/plain"])
 def create_conversation() -> Response:
-    from .. import conversations, ratelimit, validation
+    from .. import ratelimit, sharing
 
     request = routes.current_request
     cfg = settings.get()
@@ -22,8 +22,7 @@ def create_conversation() -> Response:
         raise ApiError(413, "payload_too_large", f"The body may be at most {cfg.max_body_bytes} bytes.")
     owner = callers.optional_user(request)
     ratelimit.check("create", callers.client(request), cfg.create_limit, cfg.create_window_seconds)
-    body = validation.parse_create(raw, cfg.max_messages)
-    return json_response(conversations.create(body, owner=owner.sub if owner else None), 201)
+    return json_response(sharing.create(raw, owner=owner.sub if owner else None), 201)
 
 
 @routes.route("/api/media", methods=["POST"], content_types=["application/json"])
@@ -90,7 +89,7 @@ def export_conversation(conversation_id: str) -> Response:
 
 @routes.route("/api/conversations/{conversation_id}", methods=["PATCH"], content_types=["application/json"])
 def update_conversation(conversation_id: str) -> Response:
-    from .. import conversations, ratelimit, validation
+    from .. import ratelimit, sharing, validation
 
     request = routes.current_request
     cfg = settings.get()
@@ -99,19 +98,19 @@ def update_conversation(conversation_id: str) -> Response:
     change = validation.parse_model(validation.UpdateConversation, callers.json_body(request))
     # Each edit draws, stores and invalidates a page: a client may not make that free to repeat.
     ratelimit.check("edit", callers.client(request), cfg.edit_limit, cfg.edit_window_seconds)
-    return json_response(conversations.update(conversation_id, user.sub if user else None, title=change.title,
+    return json_response(sharing.update(conversation_id, user.sub if user else None, title=change.title,
                                               visibility=change.visibility, comments=change.comments, token=token))
 
 
 @routes.route("/api/conversations/{conversation_id}", methods=["DELETE"])
 def delete_conversation(conversation_id: str) -> Response:
-    from .. import conversations
+    from .. import sharing
 
     request = routes.current_request
     token = callers.bearer_token(request)
     # With its delete token anyone may delete; without one, only its signed-in owner.
     owner = None if token else callers.optional_user(request)
-    conversations.delete(conversation_id, token or None, owner.sub if owner else None)
+    sharing.delete(conversation_id, token or None, owner.sub if owner else None)
     return no_content()
 
 

@@ -28,22 +28,25 @@ def list_comments(conversation_id: str) -> Response:
 
 @routes.route("/api/conversations/{conversation_id}/comments", methods=["POST"], content_types=["application/json"])
 def add_comment(conversation_id: str) -> Response:
-    from .. import comments, ratelimit, validation
+    from .. import comments, published, ratelimit, validation
 
     cfg = settings.get()
     user = callers.signed_in_user(routes.current_request)
     body = validation.parse_model(validation.CreateComment, callers.json_body(routes.current_request))
     ratelimit.check("comment", user.sub, cfg.comment_limit, cfg.comment_window_seconds)
-    return json_response(comments.add(conversation_id, user.sub, user.name, body.position, body.content,
-                                      body.parentId), 201)
+    comment = comments.add(conversation_id, user.sub, user.name, body.position, body.content, body.parentId)
+    published.publish_after_change(conversation_id)  # the page shows it
+    return json_response(comment, 201)
 
 
 @routes.route("/api/conversations/{conversation_id}/comments/{comment_id}", methods=["DELETE"])
 def delete_comment(conversation_id: str, comment_id: str) -> Response:
-    from .. import comments
+    from .. import comments, published
 
     user = callers.signed_in_user(routes.current_request)
-    return json_response({"deleted": comments.delete(conversation_id, comment_id, user.sub)})
+    deleted = comments.delete(conversation_id, comment_id, user.sub)
+    published.publish_after_change(conversation_id)  # the page must stop showing it
+    return json_response({"deleted": deleted})
 
 
 @routes.route("/api/me/conversations", methods=["GET"])
