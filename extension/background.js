@@ -1,10 +1,17 @@
 // Background (service worker in Chrome, event page in Firefox): the only code that talks to the
 // ShareGPT server. It has the host permissions, so the chat sites' CORS rules never apply to it.
 const ext = globalThis.browser ?? globalThis.chrome;
+// The chat sites' files (their hosts and image hosts): Firefox's event page loads them before this file
+// (manifest.json's background.scripts); Chrome's service worker loads here the same files its content scripts
+// use, as the manifest lists them, so a new site needs no edit of this file.
+if (typeof importScripts === "function") {
+  const files = ext.runtime.getManifest().content_scripts.flatMap((entry) => entry.js)
+    .filter((file) => file.startsWith("sites/"));
+  importScripts(...new Set(files));
+}
 const DEFAULT_SERVER = "http://127.0.0.1:8000";
-const CHAT_SITES = ["https://chatgpt.com/*", "https://chat.openai.com/*", "https://claude.ai/*",
-                    "https://chat.deepseek.com/*", "https://grok.com/*", "https://gemini.google.com/*",
-                    "https://www.perplexity.ai/*"];
+const SITES = globalThis.ShareSites.all();
+const CHAT_SITES = SITES.flatMap((site) => site.hosts.map((host) => `https://${host}/*`));
 
 async function config() {
   const { server } = await ext.storage.local.get("server");
@@ -53,12 +60,7 @@ async function share(payload) {
 // An image's bytes from a chat site's file host (a signed URL on another host than the page's, so the content
 // script cannot read it under the page's CORS rules). Only https URLs of the hosts the asking site itself uses:
 // a script on Grok's page cannot have the extension fetch from ChatGPT's file host, or anywhere else.
-const OPENAI_HOSTS = [/^chatgpt\.com$/, /^chat\.openai\.com$/, /^[\w.-]+\.oaiusercontent\.com$/];
-const IMAGE_HOSTS = {
-  "chatgpt.com": OPENAI_HOSTS, "chat.openai.com": OPENAI_HOSTS, "claude.ai": [/^claude\.ai$/],
-  "chat.deepseek.com": [/^chat\.deepseek\.com$/], "grok.com": [/^grok\.com$/, /^assets\.grok\.com$/],
-  "gemini.google.com": [/^lh3\.googleusercontent\.com$/], "www.perplexity.ai": [/^www\.perplexity\.ai$/],
-};
+const IMAGE_HOSTS = Object.fromEntries(SITES.flatMap((site) => site.hosts.map((host) => [host, site.imageHosts])));
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 function toBase64(bytes) {

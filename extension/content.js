@@ -1,8 +1,8 @@
-// Content script for chatgpt.com, chat.openai.com, claude.ai, chat.deepseek.com, grok.com, gemini.google.com and
-// www.perplexity.ai: a Share button,
-// the share dialog, and reading the conversation. The site's own JSON first, then the page: stable data-* attributes
-// where the site has them (ChatGPT, Claude), never their Tailwind classes (changing them broke the original extension
-// again and again); the newer sites have none, so their page readers are the last resort (see PAGE_TURNS).
+// Content script for every chat site the extension reads (one sites/<name>.js each, loaded just before this
+// file on that site only): a Share button, the share dialog, and reading the conversation. The site's own JSON
+// first (its file's `load`), then the page (its `pageTurns`): stable data-* attributes where the site has them
+// (ChatGPT, Claude), never their Tailwind classes (changing them broke the original extension again and again);
+// the newer sites have none, so their page readers are the last resort.
 (() => {
   "use strict";
   if (window.__sharegptServerless) return;
@@ -15,18 +15,11 @@
     constructor(kind, message, retryAfter) { super(message); this.kind = kind; this.retryAfter = retryAfter; }
   }
 
-  const SITES = { "claude.ai": "claude", "chat.deepseek.com": "deepseek", "grok.com": "grok",
-                  "gemini.google.com": "gemini", "www.perplexity.ai": "perplexity" };
-  const site = SITES[location.hostname] || "chatgpt";
-  const SITE_NAMES = { chatgpt: "ChatGPT", claude: "Claude", deepseek: "DeepSeek", grok: "Grok", gemini: "Gemini",
-                       perplexity: "Perplexity" };
+  // The one site this page is on: its file (sites/<name>.js) is the only one the manifest loads here.
+  const site = globalThis.ShareSites.forHost(location.hostname) || globalThis.ShareSites.all()[0];
 
   function conversationId(url = location) {
-    const path = url.pathname;
-    const pattern = { claude: /^\/chat\/([0-9a-f-]{8,})/i, deepseek: /^\/a\/chat\/s\/([0-9a-f-]{8,})/i,
-                      grok: /^\/(?:c|chat)\/([0-9a-f-]{8,})/i, gemini: /^\/(?:u\/\d+\/)?app\/([0-9a-f]{8,})/i,
-                      perplexity: /^\/search\/([A-Za-z0-9._-]{4,200})/ }[site] || /^\/(?:g\/[^/]+\/)?c\/([0-9A-Za-z-]{8,})/;
-    const match = path.match(pattern);
+    const match = url.pathname.match(site.path);
     return match ? match[1] : null;
   }
 
@@ -41,93 +34,10 @@
   }
 
   // The tab's title without the site's name after it ("Pretraining a 7B model - Grok").
-  const pageTitle = () => document.title.replace(/\s*[-|–]\s*(ChatGPT|Claude|DeepSeek|Grok|Google Gemini|Gemini|Perplexity)\s*$/i, "").trim();
-  const signedOutMessage = () => `Sign in to ${SITE_NAMES[site]} first, then share again.`;
-
-  function accountHeader() {
-    const match = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
-    return match ? { "Chatgpt-Account-Id": decodeURIComponent(match[1]) } : {};
-  }
-
-  let chatgptHeaders = {};
-
-  async function chatgptJson(id) {
-    const session = await getJson("/api/auth/session");
-    if (!session || !session.accessToken) throw new ShareError("signed-out", signedOutMessage());
-    chatgptHeaders = { Authorization: `Bearer ${session.accessToken}`, ...accountHeader() };
-    const data = await getJson(`/backend-api/conversation/${encodeURIComponent(id)}`, { headers: chatgptHeaders });
-    if (!data || !data.mapping) throw new ShareError("site-error", "Unexpected answer from ChatGPT.");
-    return globalThis.ShareReaders.chatgpt(data);
-  }
-
-  async function claudeJson(id) {
-    const organizations = await getJson("/api/organizations");
-    const org = Array.isArray(organizations) && organizations[0] && organizations[0].uuid;
-    if (!org) throw new ShareError("signed-out", signedOutMessage());
-    const data = await getJson(`/api/organizations/${org}/chat_conversations/${encodeURIComponent(id)}?tree=True&rendering_mode=messages`);
-    if (!data || !Array.isArray(data.chat_messages)) throw new ShareError("site-error", "Unexpected answer from Claude.");
-    return globalThis.ShareReaders.claude(data);
-  }
-
-  // DeepSeek's app sends its own bearer token, kept in the page's storage, with each API call.
-  async function deepseekJson(id) {
-    let token = null;
-    try { token = (JSON.parse(localStorage.getItem("userToken") || "null") || {}).value || null; } catch (e) { token = null; }
-    if (!token) throw new ShareError("signed-out", signedOutMessage());
-    const data = await getJson(`/api/v0/chat/history_messages?chat_session_id=${encodeURIComponent(id)}`, {
-      headers: { Authorization: `Bearer ${token}`, "x-client-platform": "web" } });
-    if (!data || data.code !== 0 || !data.data || !data.data.biz_data) {
-      throw new ShareError("site-error", "Unexpected answer from DeepSeek.");
-    }
-    return globalThis.ShareReaders.deepseek(data);
-  }
-
-  // Grok: the tree of the conversation (which responses, which parent), then their bodies, with the cookies.
-  async function grokJson(id) {
-    const base = `/rest/app-chat/conversations/${encodeURIComponent(id)}`;
-    const tree = await getJson(`${base}/response-node?includeThreads=true`);
-    const ids = ((tree && tree.responseNodes) || []).map((n) => n && n.responseId).filter(Boolean);
-    if (!ids.length) throw new ShareError("not-found", "This conversation has no messages to share.");
-    const bodies = await getJson(`${base}/load-responses`, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                             body: JSON.stringify({ responseIds: ids }) });
-    if (!bodies || !Array.isArray(bodies.responses)) throw new ShareError("site-error", "Unexpected answer from Grok.");
-    const read = globalThis.ShareReaders.grok(bodies, tree);
-    return { ...read, title: read.title || pageTitle() || undefined };
-  }
-
-  // Gemini: the read-conversation call its app makes (batchexecute, rpc hNvQHb), with the page's own `at`
-  // token and build label, which the page's inline configuration carries (this script cannot read the page's
-  // variables, but it can read its markup).
-  async function geminiText(id) {
-    const config = [...document.querySelectorAll("script")].map((el) => el.textContent).join("\n");
-    const value = (key) => (config.match(new RegExp(`"${key}":"([^"]{1,500})"`)) || [])[1];
-    const token = value("SNlM0e");
-    if (!token) throw new ShareError("signed-out", signedOutMessage());
-    const args = JSON.stringify([`c_${id}`, 10, null, 1, [1], [4], null, 1]);
-    const params = new URLSearchParams({ rpcids: "hNvQHb", "source-path": location.pathname, bl: value("cfb2h") || "",
-                                         "f.sid": value("FdrFJe") || "", hl: "en", rt: "c" });
-    let response;
-    try {
-      response = await fetch(`/_/BardChatUi/data/batchexecute?${params}`, {
-        method: "POST", credentials: "include", headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
-        body: new URLSearchParams({ "f.req": JSON.stringify([[["hNvQHb", args, null, "generic"]]]), at: token }) });
-    } catch (e) { throw new ShareError("site-unreachable", "The chat site did not answer."); }
-    if (response.status === 401 || response.status === 403) throw new ShareError("signed-out", signedOutMessage());
-    if (!response.ok) throw new ShareError("site-error", `The chat site answered ${response.status}.`);
-    const read = globalThis.ShareReaders.gemini(await response.text());
-    return { ...read, title: read.title || pageTitle() || undefined };
-  }
-
-  // Perplexity: the thread as its app reads it, with the cookies.
-  async function perplexityJson(slug) {
-    const thread = await getJson(`/rest/thread/${encodeURIComponent(slug)}?version=2.18&source=default`);
-    if (!thread || !Array.isArray(thread.entries)) throw new ShareError("site-error", "Unexpected answer from Perplexity.");
-    const read = globalThis.ShareReaders.perplexity(thread);
-    return { ...read, title: read.title || pageTitle() || undefined };
-  }
-
-  const readers = { chatgpt: chatgptJson, claude: claudeJson, deepseek: deepseekJson, grok: grokJson, gemini: geminiText,
-                    perplexity: perplexityJson };
+  const escaped = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const SITE_SUFFIX = new RegExp(`\\s*[-|–]\\s*(${[...site.aliases, site.label].map(escaped).join("|")})\\s*$`, "i");
+  const pageTitle = () => document.title.replace(SITE_SUFFIX, "").trim();
+  const signedOutMessage = () => `Sign in to ${site.label} first, then share again.`;
 
   // Page fallback: the page's turns as the same typed blocks the readers make from the JSON. Assistant HTML
   // becomes Markdown with Turndown (a maintained library, bundled in vendor/, never fetched): math as its TeX
@@ -236,53 +146,16 @@
     return content.length ? { role, content } : null;
   }
 
-  // Each site's turns, read from what its own page shows. The four newer sites carry no data-* attributes for
-  // turns; their readers use the custom elements (Gemini), design-system classes (DeepSeek's ds-*) and layout
-  // (Grok, Perplexity) that maintained exporters of those sites rely on, and only when the JSON cannot be had.
-  const PAGE_TURNS = {
-    chatgpt: () => [...document.querySelectorAll("[data-message-author-role]")].map((el) => {
-      const role = el.getAttribute("data-message-author-role");
-      if (role === "user") return turn("user", el.querySelector(".whitespace-pre-wrap"), el);
-      return role === "assistant" ? turn("assistant", el.querySelector(".markdown") || el, null) : null;
-    }),
-    claude: () => [...document.querySelectorAll('[data-testid="user-message"], .font-claude-response')].map((el) => {
-      const human = el.matches('[data-testid="user-message"]');
-      return turn(human ? "user" : "assistant", el, human ? el.parentElement : null);
-    }),
-    // A message with an answer or a thought is DeepSeek's; the thought (shown open on the page) is a reasoning
-    // step under its own header ("Thought for 12 seconds"), so the reasoning switch works as for the JSON.
-    deepseek: () => [...document.querySelectorAll(".ds-message")].map((el) => {
-      const think = el.querySelector(".ds-think-content");
-      const answers = [...el.querySelectorAll(".ds-markdown")].filter((md) => !md.closest(".ds-think-content"));
-      if (!think && !answers.length) return turn("user", el, el);
-      const before = [];
-      if (think && think.textContent.trim()) {
-        const header = think.parentElement && think.parentElement.firstElementChild !== think
-          ? think.parentElement.firstElementChild.innerText.trim() : "";
-        before.push({ type: "reasoning", title: header && header.length <= 200 ? header : "Thought process",
-                      text: markdownOf(think) });
-      }
-      return turn("assistant", answers, null, before);
-    }),
-    // Grok's turns are rows aligned right (the person's) or left (Grok's); the thinking panel is left out.
-    grok: () => [...document.querySelectorAll(".message-bubble")].map((el) => {
-      const row = el.closest(".items-end, .items-start");
-      if (row && row.matches(".items-end")) return turn("user", el.querySelector(".response-content-markdown") || el, row);
-      const answers = [...el.querySelectorAll(".response-content-markdown")].filter((md) => !md.closest(".thinking-container"));
-      return turn("assistant", answers.length ? answers : el, null);
-    }),
-    gemini: () => [...document.querySelectorAll("user-query, model-response")].map((el) => {
-      if (el.matches("user-query")) return turn("user", el.querySelector(".query-text") || el, el);
-      const answer = el.querySelector("message-content");
-      return answer ? turn("assistant", answer.querySelector(".markdown") || answer, answer) : null;
-    }),
-    perplexity: () => [...document.querySelectorAll('[class~="group/query"], [class~="group/user-bubble"], .prose')]
-      .filter((el) => !el.parentElement.closest('.prose, [class~="group/query"], [class~="group/user-bubble"]'))
-      .map((el) => (el.matches(".prose") ? turn("assistant", el, null) : turn("user", el, el))),
-  };
+  // What a site's file may use in the page (its `load`, `image` and `pageTurns`).
+  const page = Object.freeze({ ShareError, getJson, signedOutMessage, pageTitle, conversationId, turn, markdownOf,
+                               userText });
 
   function fromPage() {
-    const messages = PAGE_TURNS[site]();
+    // Each site's turns, read from what its own page shows (its file's pageTurns). The four newer sites carry no
+    // data-* attributes for turns; their readers use the custom elements (Gemini), design-system classes
+    // (DeepSeek's ds-*) and layout (Grok, Perplexity) that maintained exporters of those sites rely on, and
+    // only when the JSON cannot be had.
+    const messages = site.pageTurns(page);
     // Two replies in a row are one reply (the site shows them so); a turn without content is left out.
     const merged = [];
     for (const message of messages.filter(Boolean)) {
@@ -292,7 +165,7 @@
     }
     const modelEl = document.querySelector("[data-message-model-slug]");
     return { title: pageTitle() || document.title,
-             model: modelEl ? globalThis.ShareReaders.publicModel(modelEl.getAttribute("data-message-model-slug")) : null,
+             model: modelEl && site.model ? site.model(modelEl.getAttribute("data-message-model-slug")) : null,
              messages: merged };
   }
 
@@ -301,17 +174,17 @@
     if (!id) throw new ShareError("not-found", "Open a conversation first: there is nothing to share on this page.");
     let result;
     try {
-      result = await readers[site](id);
+      result = await site.load(id, page);
     } catch (error) {
       if (error.kind === "signed-out") throw error;
-      const page = fromPage();
-      if (!page.messages.length) {
+      const read = fromPage();
+      if (!read.messages.length) {
         throw error.kind === "not-found" ? error : new ShareError("not-found", "No conversation could be read on this page.");
       }
-      return { ...page, source: site, via: "page" };
+      return { ...read, source: site.name, via: "page" };
     }
     if (!result.messages.length) throw new ShareError("not-found", "This conversation has no messages to share.");
-    return { ...result, source: site, via: "json" };
+    return { ...result, source: site.name, via: "json" };
   }
 
   // ------------------------------------------------------------------ images
@@ -324,28 +197,13 @@
     return btoa(text);
   }
 
-  // Where ChatGPT serves a file's bytes: its download API answers a signed URL (or, on some paths, the bytes).
-  async function chatgptImageUrl(pointer) {
-    const fileId = pointer.replace(/^[a-z-]+:\/\//, "");
-    const cid = conversationId();
-    for (const path of [`/backend-api/files/download/${encodeURIComponent(fileId)}?conversation_id=${encodeURIComponent(cid || "")}&inline=false`,
-                        `/backend-api/files/${encodeURIComponent(fileId)}/download`]) {
-      const response = await fetch(path, { credentials: "include", headers: chatgptHeaders }).catch(() => null);
-      if (!response || !response.ok) continue;
-      if (!/json/.test(response.headers.get("content-type") || "")) return { response };
-      const answer = await response.json().catch(() => null);
-      const url = answer && (answer.download_url || answer.url);
-      if (url) return { url };
-    }
-    return null;
-  }
-
   // The bytes of one image, {data (base64), contentType, size}, or null when they cannot be had (expired,
   // too big, not an image). Same-origin URLs are fetched here with the site's session; another host's signed
   // URL by the background, which has the host permission (the page's CORS rules bind this script).
   async function imageBytes(block) {
-    // A ChatGPT file pointer is resolved through its API; a URL (Claude's, or an image read from the page) is fetched.
-    let found = site === "chatgpt" && !/^https:\/\//.test(block.fetch) ? await chatgptImageUrl(block.fetch) : { url: block.fetch };
+    // A site's own pointer (ChatGPT's file ids) is resolved through its API; a URL (Claude's, or an image read
+    // from the page) is fetched.
+    let found = site.image && !/^https:\/\//.test(block.fetch) ? await site.image(block.fetch, page) : { url: block.fetch };
     if (!found) return null;
     let bytes;
     if (found.response || new URL(found.url, location.href).origin === location.origin) {

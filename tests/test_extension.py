@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = ROOT / "extension"
 FIXTURES = Path(__file__).parent / "fixtures"
+SITE_FILES = [f"sites/{name}.js" for name in ("chatgpt", "claude", "deepseek", "grok", "gemini", "perplexity")]
 CHATGPT_JSON = json.loads((FIXTURES / "chatgpt_conversation.json").read_text())
 CLAUDE_JSON = json.loads((FIXTURES / "claude_conversation.json").read_text())
 SECOND_JSON = {"title": "Second conversation", "current_node": "b", "mapping": {
@@ -846,12 +847,14 @@ def test_make_extension_builds_a_zip_per_store(tmp_path):
     chrome = zipfile.ZipFile(tmp_path / "sharegpt-chrome.zip")
     firefox = zipfile.ZipFile(tmp_path / "sharegpt-firefox.zip")
     for archive in (chrome, firefox):
-        assert {"manifest.json", "content.js", "background.js", "popup.html", "options.html"} <= set(archive.namelist())
+        assert {"manifest.json", "content.js", "background.js", "popup.html", "options.html",
+                "sites/common.js", "sites/chatgpt.js"} <= set(archive.namelist())
     chrome_manifest = json.loads(chrome.read("manifest.json"))
     firefox_manifest = json.loads(firefox.read("manifest.json"))
     assert chrome_manifest["background"] == {"service_worker": "background.js"}
     assert "browser_specific_settings" not in chrome_manifest
-    assert firefox_manifest["background"] == {"scripts": ["background.js"]}
+    # Firefox's event page loads the chat sites' files first (their image hosts); Chrome's worker imports them.
+    assert firefox_manifest["background"] == {"scripts": ["sites/common.js", *SITE_FILES, "background.js"]}
     assert firefox_manifest["browser_specific_settings"]["gecko"]["id"]
 
 

@@ -1,5 +1,5 @@
-"""extension/readers.js on real conversations (fixtures cut from real ChatGPT and Claude answers and exports):
-every visible turn, in order, as blocks; nothing the sharer did not see."""
+"""The extension's readers (extension/sites/) on real conversations (fixtures cut from real ChatGPT and Claude
+answers and exports): every visible turn, in order, as blocks; nothing the sharer did not see."""
 from __future__ import annotations
 
 import json

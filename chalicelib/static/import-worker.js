@@ -7,7 +7,9 @@
 "use strict";
 
 const params = new URL(self.location.href).searchParams;
-importScripts(params.get("readers"));  // the extension's own readers.js, served by the site
+// The extension's own files, served by the site (static/sites-*.js are links to extension/sites/): the common
+// one, then the sites whose exports this page reads.
+importScripts(...params.get("readers").trim().split(/\s+/));
 const Readers = self.ShareReaders;
 
 class ImportError extends Error {}

@@ -1,0 +1,1 @@
+../../extension/sites/claude.js

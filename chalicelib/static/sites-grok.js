@@ -1,0 +1,1 @@
+../../extension/sites/grok.js
