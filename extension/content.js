@@ -147,8 +147,7 @@
   }
 
   // What a site's file may use in the page (its `load`, `image` and `pageTurns`).
-  const page = Object.freeze({ ShareError, getJson, signedOutMessage, pageTitle, conversationId, turn, markdownOf,
-                               userText });
+  const page = Object.freeze({ ShareError, getJson, signedOutMessage, pageTitle, conversationId, turn, markdownOf });
 
   function fromPage() {
     // Each site's turns, read from what its own page shows (its file's pageTurns). The four newer sites carry no
