@@ -10,7 +10,7 @@ Routes, by area (each a Blueprint in chalicelib/routes/):
 Responses and errors are shaped in chalicelib/http.py; who is calling is read in chalicelib/callers.py; the
 domain (chalicelib/*.py) knows nothing of HTTP.
 
-Only chalice and light modules load here; boto3, PynamoDB, bleach and pydantic load inside the routes that use
+Only chalice and light modules load here; boto3, PynamoDB, nh3, comrak and pydantic load inside the routes that use
 them, so the short-link redirect starts cold in about the time of `import chalice`.
 """
 from __future__ import annotations

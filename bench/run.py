@@ -417,6 +417,9 @@ def pathological(client, headers) -> None:
     from chalicelib.complexity import MAX_DEPTH, MAX_MARKUP, html_markup, markdown_markup
     from chalicelib.settings import get
 
+    sys.path.insert(0, str(ROOT / "tests"))
+    from long_chat import long_deepseek_chat
+
     limit = get().max_body_bytes - 1000
     paragraph = "plain words of an ordinary answer " * 8 + "\n\n"
     filler = paragraph * (limit // len(paragraph))
@@ -428,10 +431,11 @@ def pathological(client, headers) -> None:
         return {"messages": [m for c in contents for m in ({"role": "user", "content": "q"},
                                                          {"role": "assistant", "content": c})]}
 
-    def fill(unit: str, html: bool = False, reserve: int = 100) -> str:
-        """`unit` repeated to just under the markup budget (less `reserve` for the rest of the body)."""
+    def fill(unit: str, html: bool = False, reserve: int = 100, room: int = limit - 500) -> str:
+        """`unit` repeated to just under the markup budget (less `reserve` for the rest of the body), or to
+        `room` bytes (the largest body the API accepts) if that comes first."""
         cost = (html_markup if html else markdown_markup)(unit * 1000) / 1000
-        return unit * int((MAX_MARKUP - reserve) / cost)
+        return unit * min(int((MAX_MARKUP - reserve) / cost), room // len(json.dumps(unit)[1:-1]))
 
     text = filler[: limit * 2 // 5]
     nested = "<div>" * MAX_DEPTH + "x" + "</div>" * MAX_DEPTH
@@ -443,7 +447,8 @@ def pathological(client, headers) -> None:
         (f"HTML nested {MAX_DEPTH} deep, repeated to the markup budget", html(fill(nested, html=True))),
         ("HTML `<p>x</p>` to the markup budget", html(fill("<p>x</p>", html=True))),
         ("Markdown table rows to the budget, + 4 MB of text", md(
-            text, "|a|b|\n|-|-|\n" + fill("|x|y|\n", reserve=2 * markdown_markup(text) + 400), text)),
+            text, "|a|b|\n|-|-|\n" + fill("|x|y|\n", reserve=2 * markdown_markup(text) + 400,
+                                          room=limit - 2 * len(json.dumps(text)) - 500), text)),
         ("Markdown autolinks `<a@b.c>` to the budget", md(fill("<a@b.c> "))),
         ("Markdown `*a` to the budget", md(fill("*a"))),
         ("Markdown `_a` to the budget", md(fill("_a "))),
@@ -464,6 +469,8 @@ def pathological(client, headers) -> None:
         ("Markdown: 24 Python fences of 150 KB", md(*[("```python\n" + "x = 1\n" * 25_000 + "```")] * 24)),
         ("Blocks: 450 code blocks of 9 KB in one turn", {"messages": [{"role": "assistant", "content": [
             {"type": "code", "language": "python", "code": "x = 1\n" * 1500, "output": "1"}] * 450}]}),
+        # Not hostile: the long real chat the old budget refused (tests/long_chat.py builds it).
+        ("real-shaped DeepSeek chat: 1,000 messages of real answers", json.loads(long_deepseek_chat())),
     ]
     print("\n## Hostile bodies (create through the in-process app; one run each)\n")
     print(f"Limits: body 5 MB, nesting {MAX_DEPTH}, markup budget {MAX_MARKUP:,} units per conversation.\n")

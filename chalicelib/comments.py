@@ -84,7 +84,7 @@ def from_items(items: list[ConversationItem], user_sub: str | None = None) -> di
 def add(conversation_id: str, user_sub: str, user_name: str, position: int, content: str,
         parent_id: str | None = None, now: float | None = None) -> dict[str, Any]:
     """Write a comment (or a reply) on message `position`: one transaction, no read before it."""
-    from .markup import markdown_to_html  # lazy: bleach and markdown-it stay off page drawing
+    from .markup import markdown_to_html  # lazy: comrak and nh3 stay off page drawing
 
     if not ids.is_valid_id(conversation_id):
         raise not_found()

@@ -1,19 +1,19 @@
 """How much rendering work a conversation asks for, measured in linear time before any parser runs.
 
-Sanitizing (html5lib, under bleach) and Markdown (markdown-it) are fast on ordinary text but cost far more
-per character on markup: up to ~15 us for each `[`, `*` or `<` that markdown-it has to try as a link or
-emphasis, and every open element makes html5lib's scope checks longer, so nesting is quadratic (an 80 KB
-`"<div>" * 16000` took 10 s). Swapping the library does not help (nh3 is quadratic on the same input), so
-the work is bounded here instead:
+Rendering Markdown (comrak) and sanitizing HTML (nh3: Ammonia on html5ever) are linear and fast on ordinary
+text (~0.004 us a character) but cost far more per character on markup: up to ~1 us for a table's `|` or a
+`*`, and a long run of entities (`&lt;`, `&quot;`...) in one text node is superlinear in html5ever (320,000 of
+them took 1 s). Deep nesting is superlinear in every HTML parser (nh3 took 9 s on 200,000 nested quotes), so:
 
 - nesting: HTML nested deeper than MAX_DEPTH is refused (no chat answer comes near it; the deepest real
-  ones are around 20). Markdown needs no check: markdown-it caps its own nesting.
-- markup: a conversation may hold at most MAX_MARKUP units of markup, summed over its messages: tags and
-  entities in HTML; in Markdown, the punctuation the inline parser acts on, each weighted by what it was
-  measured to cost. Real conversations hold 3 to 45 such characters per 1,000, so the budget admits well
-  over a megabyte of real chat while the costliest shape at the budget renders in about 1.5 s.
+  ones are around 20); Markdown whose output nests deeper is shown as plain text (markup.py).
+- markup: a conversation may hold at most MAX_MARKUP units of ~0.1 us, summed over its messages: tags and
+  entities in HTML; in Markdown, the punctuation the renderer acts on, each weighted by what it was measured
+  to cost (`make bench`, "hostile bodies"), and plain text at a unit per 25 characters. A 2.6 MB real chat
+  costs about 1.1 million units, so the budget admits every real conversation up to the 5 MB body, while the
+  costliest shape at the budget renders in about a second.
 
-Both are counted with C-speed string methods over the text once; `make bench` shows the worst shapes.
+Both are counted with C-speed string methods over the text once.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import re
 from .errors import ApiError
 
 MAX_DEPTH = 100
-MAX_MARKUP = 250_000  # units of ~5 us: the costliest shape at the budget renders in about 1.2 s
+MAX_MARKUP = 12_000_000  # units of ~0.1 us: the costliest shape at the budget renders in about 1.2 s
 
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -32,7 +32,7 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
 def html_depth(html: str) -> int:
     """The deepest nesting of elements, counting every non-void start tag as open until its end tag.
 
-    Unclosed tags count as open, so malformed input measures at least as deep as html5lib will build it.
+    Unclosed tags count as open, so malformed input measures at least as deep as the parser will build it.
     """
     depth = deepest = 0
     for match in _TAG_RE.finditer(html):
@@ -45,20 +45,17 @@ def html_depth(html: str) -> int:
     return deepest
 
 
-# What one character costs to render, in units of about 5 us on this machine (`make bench`, "hostile
-# bodies"): markdown-it tries each as emphasis, a link, code or a table cell, and the sanitizer then walks
-# the elements it made. A table cell costs ~8x an entity, an autolink's brackets ~4x. A `$` is tried as math
-# (~4 us), and a backslash as an escape or as `\\(` / `\\[` opening math (whose closing delimiter is looked for
-# within one formula's length).
-HTML_WEIGHTS = {"<": 8, "&": 3}
-MARKDOWN_WEIGHTS = {"|": 24, "<": 12, ">": 12, "*": 8, "_": 7, "`": 7, "!": 6, "[": 4, "]": 4, "~": 4, "&": 3,
-                    "(": 2, '"': 2, "'": 1, "\\": 2, "$": 3}
-
-
-# Plain text costs too (~0.16 us a character through markdown-it and the sanitizer): one unit per 25
-# characters, so markup at the budget plus the largest body still renders in under two seconds.
+# What one character costs to render, in units of about 0.1 us on this machine (`make bench`, "hostile
+# bodies"): what comrak makes of it, and what nh3 then parses. A character that becomes an entity (`<`, `>`,
+# `&`, `"`) counts for the worst case, a long run of them in one text node (superlinear in html5ever): the
+# budget holds at most 250,000, which sanitize in under a second. A table cell's `|` or a `*` costs ~1.5 us
+# (the whole create, at 5 MB), a newline (a `<br>` where the site breaks lines, or a list item) ~1.3 us. A `$` or
+# a backslash may open a formula: ~3.5 us each once the formulas outrun mathml's budget and show as TeX.
+HTML_WEIGHTS = {"<": 12, "&": 48}
+MARKDOWN_WEIGHTS = {"<": 48, ">": 48, "&": 48, '"': 48, "$": 18, "\\": 18, "|": 15, "*": 15, "-": 14, "\n": 13,
+                    "#": 11, "`": 11, "~": 9, "[": 7, "]": 7, "_": 5, "!": 3, "'": 2}
+# Plain text costs too (~0.004 us a character through comrak and nh3): one unit per 25 characters.
 TEXT_CHARACTERS_PER_UNIT = 25
-MATH_TEXT_CHARACTERS_PER_UNIT = 60
 
 
 def _weighted(text: str, weights: dict[str, int]) -> int:
@@ -71,17 +68,13 @@ def html_markup(html: str) -> int:
 
 
 def markdown_markup(source: str) -> int:
-    """The punctuation markdown-it's inline rules act on (or that becomes an entity for the sanitizer),
-    weighted by what each costs.
+    """The punctuation comrak acts on (or that becomes an entity for the sanitizer), weighted by what each
+    costs.
 
-    Code blocks count too: telling fences apart exactly as markdown-it does (fence lengths, info strings,
+    Code blocks count too: telling fences apart exactly as the renderer does (fence lengths, info strings,
     tables and lists around them) is a parser of its own, and guessing wrong would let markup through uncounted.
     """
-    cost = _weighted(source, MARKDOWN_WEIGHTS)
-    if "$" in source or "\\(" in source or "\\[" in source:
-        # Text that may hold TeX is rendered with the math rules too, ~40% more a character (markup.py).
-        cost += len(source) // MATH_TEXT_CHARACTERS_PER_UNIT
-    return cost
+    return _weighted(source, MARKDOWN_WEIGHTS)
 
 
 class Budget:

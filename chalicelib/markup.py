@@ -1,95 +1,124 @@
-"""Markdown to HTML for the rich payload: CommonMark plus tables and strikethrough.
+"""Markdown to HTML for the rich payload: CommonMark plus GFM tables and strikethrough, TeX, CJK-friendly bold.
 
-Raw HTML inside Markdown is not interpreted (it shows as text), and the output still goes
-through the sanitizer, so a Markdown message cannot carry markup the allow-list refuses.
+Rendered by comrak (Rust; `docs/performance.md` compares it with markdown-it-py, cmarkgfm and pyromark on real
+chats and hostile shapes). Raw HTML inside Markdown is not interpreted (it shows as text), except `<br>` in a
+table cell, which chat answers use for a line break there; the output still goes through the sanitizer, so
+a Markdown message cannot carry markup the allow-list refuses.
+
+A single newline in a paragraph is a line break where the chat site shows it so (`line_breaks`), CommonMark's
+soft break elsewhere.
 """
 from __future__ import annotations
 
 import html
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .mathml import MAX_TEX_CHARS, current_budget
+from .complexity import MAX_DEPTH, html_depth
+from .mathml import current_budget
 from .sanitize import clean_html
 
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.token import Token
-
-_MATH_TOKENS = ("math_inline", "math_inline_double", "math_block", "math_block_eqno", "math_block_label")
-
-
-def _bracket_math(state: Any, silent: bool) -> bool:
-    """`\\( … \\)` (inline) and `\\[ … \\]` (display, also across the lines of a paragraph): what ChatGPT writes.
-
-    Our own rule rather than texmath's, which looks for the closing delimiter to the end of the text from every
-    opening one (80 KB of `\\(` took 7 s): here it is looked for within one formula's length, so any text
-    stays linear.
-    """
-    start = state.pos
-    src = state.src
-    if src[start:start + 1] != "\\" or src[start + 1:start + 2] not in ("(", "["):
-        return False
-    closing = "\\)" if src[start + 1] == "(" else "\\]"
-    end = src.find(closing, start + 2, start + 2 + MAX_TEX_CHARS + 2)
-    if end < 0:
-        return False
-    if not silent:
-        token = state.push("math_inline" if closing == "\\)" else "math_inline_double", "math", 0)
-        token.content = src[start + 2:end]
-        token.markup = src[start:start + 2]
-    state.pos = end + 2
-    return True
+# comrak looks for the end of `\(` and `\[` from each opening to the end of the paragraph, so openings that
+# never close cost (their number x the text after them): past this many characters scanned (~25 ms), the text
+# is rendered without `\( \)` and `\[ \]` math (it shows as TeX), linear whatever it holds.
+MAX_LATEX_SCAN = 100_000_000
+_MATH_SPAN = re.compile(r'<span data-math-style="(inline|display)">(.*?)</span>', re.DOTALL)
+_CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.DOTALL)
+_CODE = re.compile(r"(<code\b[^>]*>.*?</code>)", re.DOTALL)
+_ESCAPED_BR = re.compile(r"&lt;br\s*/?&gt;", re.IGNORECASE)
+# comrak keeps a link to a URL it refuses (javascript:, data:...) with an empty href: it stays text, as its words.
+_REFUSED_LINK = re.compile(r'<a href="">(.*?)</a>', re.DOTALL)
+_line_breaks: ContextVar[bool] = ContextVar("line_breaks", default=False)
 
 
-def _math_slot(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-    """A formula becomes a marker the sanitizer keeps as text; its MathML goes in after sanitizing."""
-    token = tokens[idx]
-    display = token.type != "math_inline"
-    slots: list[str] = env["math_slots"]
-    slots.append(env["math_budget"].convert(token.content, display))
-    marker = f"mathslot{env['math_nonce']}n{len(slots) - 1}e"
-    return f"{marker}\n" if display and token.block else marker
+@contextmanager
+def line_breaks(enabled: bool) -> Iterator[None]:
+    """Inside the block, a single newline in a paragraph is a line break (as the chat sites show answers)."""
+    token = _line_breaks.set(enabled)
+    try:
+        yield
+    finally:
+        _line_breaks.reset(token)
 
 
-def _plain() -> MarkdownIt:
-    from markdown_it import MarkdownIt
+@lru_cache(maxsize=8)
+def _options(latex: bool, breaks: bool) -> dict[str, Any]:
+    import comrak  # lazy: only the create path renders Markdown
 
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+    extensions = comrak.ExtensionOptions()
+    extensions.table = True
+    extensions.strikethrough = True
+    # `**推理（Inference）**已经` is bold on the sites; CommonMark's flanking rule leaves its asterisks.
+    extensions.cjk_friendly_emphasis = True
+    # $…$ and $$…$$ only where unambiguous (no space inside the dollars, none closing before a digit): "$5 and
+    # $10" stays money. \( \) and \[ \], what ChatGPT writes, unless the text could make them quadratic.
+    extensions.math_dollars = True
+    extensions.math_latex = latex
+    render = comrak.RenderOptions()
+    render.escape = True  # raw HTML shows as text
+    render.hardbreaks = breaks
+    return {"extension_options": extensions, "render_options": render, "parse_options": comrak.ParseOptions()}
 
 
-@lru_cache(maxsize=2)
-def _renderer(math: bool) -> MarkdownIt:
-    """CommonMark + tables + strikethrough; with `math`, TeX too (its rules cost plain text ~40% more, so text
-    without a `$` or a backslash is rendered without them)."""
-    md = _plain()
-    if not math:
-        return md
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
+def _latex_scan(source: str) -> int:
+    """The characters comrak scans for `\\)` and `\\]` that never come: the openings after the last closing,
+    each to the end of the text (an upper bound: it stops at the end of its paragraph)."""
+    scanned = 0
+    for opening, closing in (("\\(", "\\)"), ("\\[", "\\]")):
+        first = source.find(opening, source.rfind(closing) + 1)
+        if first >= 0:
+            scanned += source.count(opening, first) * (len(source) - first)
+    return scanned
 
-    # \\( \\) and \\[ \\] (what ChatGPT writes), $$ $$, and $ $ only where unambiguous: no space inside the
-    # dollars and no digit after the closing one, so "$5 and $10" stays money.
-    md.inline.ruler.before("escape", "math_brackets", _bracket_math)
-    dollarmath_plugin(md, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
-    for name in _MATH_TOKENS:
-        md.add_render_rule(name, _math_slot)
-    return md
+
+def _math_slots(rendered: str, slots: list[str], nonce: str) -> str:
+    """Each formula becomes a marker the sanitizer keeps as text; its MathML goes in after sanitizing."""
+    budget = current_budget()
+
+    def slot(match: re.Match[str]) -> str:
+        slots.append(budget.convert(html.unescape(match.group(2)), match.group(1) == "display"))
+        return f"mathslot{nonce}n{len(slots) - 1}e"
+
+    return _MATH_SPAN.sub(slot, rendered)
+
+
+def _cell_breaks(rendered: str) -> str:
+    """`<br>` in a table cell (escaped, as all raw HTML) becomes a line break in that cell; in a code span it
+    stays text."""
+    def cell(match: re.Match[str]) -> str:
+        parts = _CODE.split(match.group(2))
+        body = "".join(part if index % 2 else _ESCAPED_BR.sub("<br>", part) for index, part in enumerate(parts))
+        return match.group(1) + body + match.group(3)
+
+    return _CELL.sub(cell, rendered) if "&lt;" in rendered and "<t" in rendered else rendered
 
 
 def markdown_to_html(source: str) -> str:
     """Rendered and sanitized HTML; fenced code keeps its `language-xxx` class; TeX becomes MathML (within the
     conversation's budget of formulas, mathml.conversation_budget)."""
+    import comrak  # lazy: only the create path renders Markdown
+
+    rendered = comrak.render_markdown(source, **_options(_latex_scan(source) <= MAX_LATEX_SCAN, _line_breaks.get()))
+    if html_depth(rendered) > MAX_DEPTH:
+        # Quotes or lists nested hundreds deep (no answer comes near it), superlinear for any HTML parser: the
+        # text as written, which is linear whatever it holds.
+        return f"<p>{text_to_html(source)}</p>"
     nonce = secrets.token_hex(8)
-    env: dict[str, Any] = {"math_slots": [], "math_nonce": nonce, "math_budget": current_budget()}
-    math_possible = "$" in source or "\\(" in source or "\\[" in source
-    rendered = clean_html(_renderer(math_possible).render(source, env))
-    slots: list[str] = env["math_slots"]
+    slots: list[str] = []
+    if "data-math-style" in rendered:
+        rendered = _math_slots(rendered, slots, nonce)
+    if '<a href="">' in rendered:
+        rendered = _REFUSED_LINK.sub(r"\1", rendered)
+    cleaned = clean_html(_cell_breaks(rendered))
     if not slots:
-        return rendered
+        return cleaned
     # The nonce is new for every render, so no text a client wrote can spell a marker.
-    return re.sub(f"mathslot{nonce}n([0-9]+)e", lambda m: slots[int(m.group(1))], rendered)
+    return re.sub(f"mathslot{nonce}n([0-9]+)e", lambda m: slots[int(m.group(1))], cleaned)
 
 
 def text_to_html(text: str) -> str:

@@ -1,7 +1,7 @@
 """From a create request to what is stored: the title, every message rendered and sanitized once, the card.
 
 Also the stored body's encoding (compressed JSON) and the seed API's `items` shape read back from it. The
-renderers (bleach, markdown-it, Pygments) are imported inside the functions that use them: the read path
+renderers (comrak, nh3, Pygments) are imported inside the functions that use them: the read path
 (pages, exports) imports this module and needs none of them.
 """
 from __future__ import annotations
@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import cards
 from .text import plain_text
 
-if TYPE_CHECKING:  # pydantic, bleach and markdown-it load only on the create path
+if TYPE_CHECKING:  # pydantic, comrak and nh3 load only on the create path
     from .complexity import Budget
     from .validation import CreateConversation
 
 TITLE_MAX = 180
+# The sites whose answers show a single newline as a line break (each one's own page, issue 33: ChatGPT, Claude,
+# DeepSeek, Gemini, Grok and Perplexity all do, as chat apps do). Markdown from anywhere else (an API client, a
+# script) keeps CommonMark's soft break.
+LINE_BREAK_SOURCES = frozenset({"chatgpt", "claude", "deepseek", "gemini", "grok", "perplexity"})
 DEFAULT_TITLES = {"new chat", "new conversation", "untitled", "untitled conversation"}
 _SPACE_RE = re.compile(r"\s+")
 _HUMAN_ROLES = {"human": "user", "gpt": "assistant"}
@@ -66,7 +70,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _charge(request: CreateConversation, budget: Budget) -> None:
     """Charge every message's markup before any is rendered: a refused request costs one linear pass."""
-    from . import blocks  # lazy: bleach, markdown-it and pydantic only on the create path
+    from . import blocks  # lazy: comrak, nh3 and pydantic only on the create path
 
     if request.messages is not None:
         for index, message in enumerate(request.messages):
@@ -90,17 +94,18 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
     one linear pass and nothing else. Colouring code and converting math have budgets of their own per
     conversation (past them, code shows plain and math as TeX).
     """
-    # lazy: Pygments and the TeX converter only on the create path.
-    from . import highlight, mathml
+    # lazy: Pygments, the TeX converter and the Markdown renderer only on the create path.
+    from . import highlight, markup, mathml
     from .complexity import Budget
 
     _charge(request, Budget())
-    with highlight.conversation_budget(), mathml.conversation_budget():
+    breaks = request.source in LINE_BREAK_SOURCES
+    with highlight.conversation_budget(), mathml.conversation_budget(), markup.line_breaks(breaks):
         return _render(request)
 
 
 def _render(request: CreateConversation) -> list[dict[str, Any]]:
-    # lazy: bleach, markdown-it, Pygments and pydantic only on the create path.
+    # lazy: comrak, nh3, Pygments and pydantic only on the create path.
     from . import blocks
     from .highlight import highlight_code_blocks
     from .markup import markdown_to_html, text_to_html

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.api
     ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<" * 1_000_000}]},
      "messages.1.content"),
     # The budget is per conversation: many modest messages add up.
-    ({"messages": [{"role": "assistant", "content": "[" * 20_000} for _ in range(4)]}, "messages.3.content"),
+    ({"messages": [{"role": "assistant", "content": "[" * 450_000} for _ in range(4)]}, "messages.3.content"),
 ], ids=["div-16000", "b-i-50000", "div-100000", "markdown-lt-1M", "budget-summed"])
 def test_pathological_markup_is_refused_before_any_parser_runs(client, aws, payload, field):
     with nothing_stored():
@@ -55,7 +55,7 @@ def test_depth_counts_unclosed_tags_and_skips_void_ones():
     assert html_depth("<b><i>" * 10) == 20  # never closed: html5lib keeps them open too
     assert html_depth("</div>" * 5 + "<div></div>") == 1
     assert markdown_markup("plain words only") == 0
-    assert markdown_markup("**a** [b](c) `d` <e> & |") == 8 * 4 + 4 * 2 + 2 + 7 * 2 + 12 * 2 + 3 + 24
+    assert markdown_markup("**a** [b](c) `d` <e> & |") == 15 * 4 + 7 + 7 + 11 * 2 + 48 * 2 + 48 + 15
     assert markdown_markup("x" * 300) == 12  # plain text: a unit per 25 characters
 
 

@@ -33,7 +33,7 @@ def test_short_link_path_imports_nothing_heavy():
         "from bench.lambda_event import Context, event\n"
         "r = app(event('GET', '/{conversation_id}', '/AbC12xY', {'conversation_id': 'AbC12xY'}), Context())\n"
         "assert r['statusCode'] == 301, r\n"
-        "heavy = [m for m in ('boto3', 'botocore', 'pynamodb', 'bleach', 'pydantic', 'markdown_it')\n"
+        "heavy = [m for m in ('boto3', 'botocore', 'pynamodb', 'nh3', 'pydantic', 'comrak', 'jinja2')\n"
         "         if m in sys.modules]\n"
         "print('heavy:' + ','.join(heavy))\n"
     )
