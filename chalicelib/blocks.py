@@ -57,7 +57,7 @@ def _safe_url(url: str) -> str | None:
 
 def _text(block: TextBlock, user: bool) -> str:
     if user:
-        body = f'<p class="user-text">{text_to_html(block.text)}</p>'
+        body = f'<p class="user-text" dir="auto">{text_to_html(block.text)}</p>'
     else:
         body = highlight_code_blocks(markdown_to_html(block.text))
     return f'<div class="block-text spoken">{body}</div>' if block.spoken else body
@@ -151,20 +151,39 @@ _WORK_LABEL = re.compile(r"^(Thought|Thinking|Worked|Reasoned|Researched) for ",
 
 
 def render_turn(blocks: list[Block], user: bool) -> str:
-    """A turn's HTML. An assistant's work (reasoning, tool steps, code runs, and the text and images between
-    them) is one collapsed group before its answer, as ChatGPT and Claude show it; documents and file chips
-    it made stay in view, and so does the answer after the last step."""
-    last = max((i for i, block in enumerate(blocks) if isinstance(block, _WORK)), default=-1)
-    work = [block for block in blocks[:last + 1] if not isinstance(block, (DocumentBlock, FileBlock))]
-    if user or sum(isinstance(block, _WORK) for block in work) < 2:
+    """A turn's HTML. An assistant's work (reasoning, tool steps, code runs, and the images between them, such
+    as agent mode's screenshots) is one collapsed group before what follows it, as ChatGPT and Claude show it.
+    Text the person saw between steps ends a group and stays in view, so does the answer after the last step;
+    the documents and file chips the work made show after its group. A group of one step shows it alone."""
+    if user:
         return "".join(render_block(block, user) for block in blocks)
-    results = [block for block in blocks[:last + 1] if isinstance(block, (DocumentBlock, FileBlock))]
+    parts: list[str] = []
+    run: list[Block] = []
+    for block in [*blocks, None]:
+        if block is not None and not isinstance(block, TextBlock):
+            run.append(block)
+            continue
+        parts.append(_work_group(run, user))
+        run = []
+        if block is not None:
+            parts.append(render_block(block, user))
+    return "".join(parts)
+
+
+def _work_group(run: list[Block], user: bool) -> str:
+    """The blocks between two texts: the steps (and what came between them) collapsed under one label when
+    there are two steps or more; the documents and files they made, and what came after the last step, after."""
+    last = max((i for i, block in enumerate(run) if isinstance(block, _WORK)), default=-1)
+    work = [block for block in run[:last + 1] if not isinstance(block, (DocumentBlock, FileBlock))]
+    if sum(isinstance(block, _WORK) for block in work) < 2:
+        return "".join(render_block(block, user) for block in run)
+    results = [block for block in run[:last + 1] if isinstance(block, (DocumentBlock, FileBlock))]
     label, labelled = _work_label(work)
     # The step whose title became the group's label is not labelled with it twice.
     inside = "".join(render_block(block.model_copy(update={"title": None}) if block is labelled else block, user)
                      for block in work)
     return (f'<details class="block work"><summary>{_escape(label)}</summary>{inside}</details>'
-            + "".join(render_block(block, user) for block in results + blocks[last + 1:]))
+            + "".join(render_block(block, user) for block in results + run[last + 1:]))
 
 
 def _work_label(work: Sequence[Block]) -> tuple[str, Block | None]:

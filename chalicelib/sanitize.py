@@ -41,6 +41,12 @@ ALLOWED_ATTRIBUTES = {
     "div": ["class"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# In text that holds right-to-left letters (Hebrew, Arabic, Persian, Syriac, Thaana, N'Ko), each block takes its
+# direction from its own first letters, as the chat sites lay them out: an Arabic paragraph, heading, list item
+# or cell reads right to left beside English ones. Code keeps the page's left to right (app.css).
+_RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
+AUTO_DIRECTION = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "blockquote", "th", "td",
+                            "caption", "summary"})
 LINK_REL = "nofollow noopener"
 # Highlighting classes only (language-python, hljs, hljs-keyword...): layout classes of the
 # chat site would only fight our own styles.
@@ -55,16 +61,17 @@ def _keep_classes(tag: str, attribute: str, value: str) -> str | None:
     return " ".join(kept) or None
 
 
-@lru_cache(maxsize=1)
-def _cleaner() -> nh3.Cleaner:
+@lru_cache(maxsize=2)
+def _cleaner(directions: bool) -> nh3.Cleaner:
     import nh3  # lazy: the read path (pages, exports) never sanitizes
 
+    set_values = {tag: {"dir": "auto"} for tag in AUTO_DIRECTION} if directions else None
     return nh3.Cleaner(tags=set(ALLOWED_TAGS), clean_content_tags=set(DROPPED_WITH_CONTENT),
                        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
                        attribute_filter=_keep_classes, url_schemes=set(ALLOWED_PROTOCOLS), strip_comments=True,
-                       link_rel=LINK_REL)
+                       link_rel=LINK_REL, set_tag_attribute_values=set_values)
 
 
 def clean_html(html: str) -> str:
     """Sanitized HTML safe to insert into a page as is."""
-    return _cleaner().clean(html).strip() if html else ""
+    return _cleaner(bool(_RIGHT_TO_LEFT.search(html))).clean(html).strip() if html else ""

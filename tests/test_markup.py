@@ -89,3 +89,10 @@ def test_nesting_deeper_than_any_answer_shows_as_the_text_written():
     html = render("> " * 50_000 + "deep", "chatgpt")
     assert "<blockquote>" not in html and html.endswith("deep</p>")
     assert render("> > quoted twice", "chatgpt").count("<blockquote>") == 2
+
+
+def test_text_with_right_to_left_letters_gets_a_direction_per_block():
+    html = render("الصلاة في جماعة\n\n- البند\n- item\n\n| a | ب |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```", "gemini")
+    assert html.count('dir="auto"') == 7  # the p, two li, two th and two td
+    assert '<pre dir="auto"' not in html and "<code>" in html
+    assert 'dir="' not in render("Only English here.\n\n- a list", "gemini")

@@ -428,3 +428,22 @@ def test_long_documents_are_cards_and_the_page_stays_readable(browser, chalice_l
     page.screenshot(path=str(ARTIFACTS / "documents-375.png"))
     assert serious_violations(page) == []
     ctx.close()
+
+
+def test_right_to_left_text_reads_right_to_left_and_code_left_to_right(context):
+    """The Gemini reference chat is Arabic and English: each block takes its direction from its own words, as
+    on the site (dir="auto"), while code stays left to right."""
+    created = _create_http({"source": "gemini", "messages": [
+        {"role": "user", "content": "ما هو الفرق بين الصلاة في جماعة والصلاة منفردًا؟"},
+        {"role": "assistant", "content": "الصلاة في جماعة أفضل.\n\n- البند الأول\n- second item in English\n\n"
+                                         "An English paragraph.\n\n```python\nprint('مرحبا')\n```"}]})
+    page = context.new_page()
+    page.goto(f"/c/{created['id']}")
+    direction = "el => getComputedStyle(el).direction"
+    answer = page.locator(".msg").nth(1)
+    assert answer.locator("p", has_text="الصلاة في جماعة").evaluate(direction) == "rtl"
+    assert answer.locator("li", has_text="البند الأول").evaluate(direction) == "rtl"
+    assert answer.locator("li", has_text="second item").evaluate(direction) == "ltr"
+    assert answer.locator("p", has_text="An English paragraph").evaluate(direction) == "ltr"
+    assert answer.locator("pre").evaluate(direction) == "ltr"
+    assert page.locator(".msg").first.locator(".body").evaluate(direction) == "rtl"

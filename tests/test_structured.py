@@ -186,9 +186,14 @@ def test_a_turns_work_is_one_collapsed_group_labelled_as_the_site_labels_it(clie
     assert "Worked for 10 minutes" in labels and "Thought for 33s" in labels
     # A reasoning step without thoughts is a label, not an expander that opens onto nothing.
     assert '<p class="block reasoning-label">' in "".join(m["html"] for m in agent["messages"])
+    # A reasoning chat: "Absolutely! I'll pick up where Chapter 4 left off" sits between two reasoning steps,
+    # and the person saw it: it stays in view, not inside a closed group (issue 33).
     branch = _shared(client, "chatgpt_reasoning_branch.json")
-    assert any(m["html"].startswith('<details class="block work"><summary>Worked for 27 seconds</summary>')
-               for m in branch["messages"])
+    turn = next(m["html"] for m in branch["messages"] if "pick up where Chapter 4 left off" in m["html"])
+    assert '<details class="block work">' not in turn
+    before, after = turn.split("pick up where Chapter 4 left off", 1)
+    assert "Worked for 7 seconds" in before and "Worked for 27 seconds" in after
+    assert before.count("<details") == before.count("</details>")  # the text is in no open group
     browsing = _shared(client, "chatgpt_browsing_citations.json")
     assert any(m["html"].startswith('<details class="block work"><summary>Used 2 tools</summary>')
                for m in browsing["messages"])
