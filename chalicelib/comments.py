@@ -19,6 +19,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from . import ids, keys
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, bad_request, not_found
+from .listings import iso
 from .models import CommentItem, ConversationItem, ConversationMeta
 
 # A comment's public id is its path: "<id>" for a comment, "<parent id>-<id>" for a reply.
@@ -37,7 +38,7 @@ def _public(item: CommentItem, user_sub: str | None, owner: bool) -> dict[str, A
     parts = keys.comment_path(item.part)
     mine = bool(user_sub) and item.author == user_sub
     return {"id": "-".join(parts), "parentId": parts[0] if len(parts) == 2 else None, "position": int(item.position),
-            "author": item.author_name, "html": item.html, "createdAt": int(item.created),
+            "author": item.author_name, "html": item.html, "createdAt": iso(int(item.created)),
             "mine": mine, "canDelete": mine or owner}
 
 

@@ -114,6 +114,9 @@ def markdown_to_html(source: str) -> str:
         rendered = _math_slots(rendered, slots, nonce)
     if '<a href="">' in rendered:
         rendered = _REFUSED_LINK.sub(r"\1", rendered)
+    # Citation chips read from a page come as links side by side: they must not read as one word
+    # ("help.openai.comhelp.openai.com").
+    rendered = rendered.replace("</a><a ", "</a> <a ")
     cleaned = clean_html(_cell_breaks(rendered))
     if not slots:
         return cleaned

@@ -42,6 +42,7 @@ from .comments import COMMENT_ID_RE
 from .conversations import HOLD_RANK
 from .dynamo import ConditionsFailed, Transaction
 from .errors import ApiError, bad_request, cleanup_pending, not_found
+from .listings import iso
 from .models import AuditEntry, CaseItem, CommentItem, ConversationItem, ConversationMeta, Counter, ReporterMark
 from .reasons import ACTIONS, REASON_LABELS, REASONS
 from .sanitize import clean_html
@@ -402,7 +403,7 @@ def _past_takedowns(cases: list[Any]) -> dict[str, int]:
 def _case(case: Any) -> dict[str, Any]:
     return {"conversation": case.conversation, "comment": case.comment, "reporters": int(case.reporters),
             "reasons": json.loads(case.reasons or "{}"), "severity": int(case.severity), "state": case.state,
-            "firstReported": int(case.first), "preview": case.preview or "",
+            "firstReported": iso(int(case.first)), "preview": case.preview or "",
             "notes": [{"reason": n[0], "note": n[1], "contact": n[2], "signedIn": len(n) > 4 and n[4] == "1"}
                       for n in sorted(json.loads(case.notes or "[]"), key=_note_rank, reverse=True)],
             "notesNotKept": int(case.notes_dropped or 0)}
@@ -551,7 +552,7 @@ def _audit(moderator: Any, conversation_id: str, comment_id: str | None, action:
 
 
 def _entry(entry: Any) -> dict[str, Any]:
-    return {"at": int(entry.at), "moderator": entry.moderator_name, "conversation": entry.conversation,
+    return {"at": iso(int(entry.at)), "moderator": entry.moderator_name, "conversation": entry.conversation,
             "comment": entry.comment, "action": entry.action, "reason": entry.reason,
             "reporters": int(entry.reporters)}
 

@@ -31,6 +31,8 @@ ROLE_NAMES = {"user": "User", "assistant": "Assistant", "system": "System", "too
 # The assistants, as the pages name them.
 SOURCE_NAMES = SOURCES
 DESCRIPTION_MAX = 160
+# The one way every page writes a date (app.js writes comments' the same way): "07 Dec 2026".
+DAY = "%d %b %Y"
 MAX_TRAIL = 20
 
 
@@ -99,7 +101,7 @@ def age(created_at: str, now: datetime | None = None) -> str:
             if count < 1:
                 return "just now"
             return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return created.strftime("%d %b %Y")
+    return created.strftime(DAY)
 
 
 def _with_age(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -131,9 +133,14 @@ def conversation_page(conversation: dict[str, Any], short_url: str, comments: di
         started_label=_day(conversation["startedAt"]) if conversation.get("startedAt") else None)
 
 
+def _moment(iso: str) -> str:
+    """A time as every page writes one: "07 Dec 2026, 14:03 UTC"."""
+    return _parse_iso(iso).strftime(f"{DAY}, %H:%M UTC")
+
+
 def _day(iso: str) -> str:
     """An ISO time as the page's date: 14 Mar 2023."""
-    return _parse_iso(iso).strftime("%d %b %Y")
+    return _parse_iso(iso).strftime(DAY)
 
 
 def _explore_href(tab: str, q: str, cursor: str | None, trail: list[str], source: str | None = None) -> str:
@@ -201,7 +208,7 @@ def moderation_page(rows: list[dict[str, Any]], next_cursor: str | None, done: s
 
 def moderation_log_page(entries: list[dict[str, Any]], next_cursor: str | None) -> str:
     for entry in entries:
-        entry["when"] = datetime.fromtimestamp(entry["at"] / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        entry["when"] = _moment(entry["at"])
     return _render("moderation_log.html", noindex=True, section="moderation", entries=entries,
                    next_href=f"/moderation/log?{urlencode({'cursor': next_cursor})}" if next_cursor else None)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -423,6 +424,7 @@ def test_comments_are_anchored_to_an_existing_message_and_sanitized(client, ann,
     assert "<script" not in comment["html"] and "&lt;script&gt;" in comment["html"]
     assert "href" not in comment["html"]  # the javascript: link stays text
     assert comment["author"] == "Bob <b>" and comment["position"] == 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", comment["createdAt"])  # as every date
     for body, field in [({"position": 3, "content": "past the end"}, "position"),
                         ({"position": -1, "content": "negative"}, "position"),
                         ({"position": 0, "content": "x" * 5001}, "content"),

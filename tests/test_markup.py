@@ -96,3 +96,8 @@ def test_text_with_right_to_left_letters_gets_a_direction_per_block():
     assert html.count('dir="auto"') == 7  # the p, two li, two th and two td
     assert '<pre dir="auto"' not in html and "<code>" in html
     assert 'dir="' not in render("Only English here.\n\n- a list", "gemini")
+
+
+def test_links_side_by_side_never_run_together():
+    html = render("Sources: [help.openai.com](https://help.openai.com/a)[help.openai.com](https://help.openai.com/b)")
+    assert "help.openai.com</a> <a" in html and "</a><a" not in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import uuid
 
 import awscalls
@@ -395,8 +396,12 @@ def test_the_audit_log_has_one_entry_per_action_in_order_and_no_route_changes_it
     entries = [e for e in body_of(mod.call("GET", "/api/moderation/log"))["entries"] if e["conversation"] == cid]
     assert [e["action"] for e in entries] == ["dismiss", "restore", "unlist"]  # newest first
     assert entries[2]["reason"] == "One." and entries[2]["moderator"] == "Mod" and entries[0]["reporters"] == 1
+    # Every date the API answers is ISO 8601; the log page writes it as every page does.
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["at"]) for e in entries)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["firstReported"]) for row in queue(mod))
     page = mod.call("GET", "/moderation/log").body.decode()
     assert page.index("dismiss") < page.index("unlist")
+    assert re.search(r"<td>\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC</td>", page)
     # No route writes the log but appending: the app has no update or delete of it, and the role may not.
     for method in ("PUT", "PATCH", "DELETE"):
         assert mod.call(method, "/api/moderation/log").status_code in (403, 405)

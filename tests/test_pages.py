@@ -447,3 +447,23 @@ def test_right_to_left_text_reads_right_to_left_and_code_left_to_right(context):
     assert answer.locator("p", has_text="An English paragraph").evaluate(direction) == "ltr"
     assert answer.locator("pre").evaluate(direction) == "ltr"
     assert page.locator(".msg").first.locator(".body").evaluate(direction) == "rtl"
+
+
+def test_a_long_document_title_wraps_and_its_button_keeps_its_word_at_375_px(browser, chalice_local):
+    title = "look what the cat picked for the ultimate comparison of every weekend plan " * 2 + "x" * 60
+    created = _create_http({"source": "chatgpt", "messages": [
+        {"role": "user", "content": "a canvas please"},
+        {"role": "assistant", "content": [{"type": "document", "title": title, "format": "code", "language": "python",
+                                           "content": "print(1)\n" * 3},
+                                          {"type": "text", "text": "```python\nprint(2)\n```"}]}]})
+    page = browser.new_page(base_url=chalice_local, viewport={"width": 375, "height": 800})
+    page.goto(f"/c/{created['id']}")
+    page.wait_for_selector(".document > header button")
+    one_line = """b => { const r = document.createRange(); r.selectNodeContents(b);
+                        return r.getClientRects().length === 1 && r.getBoundingClientRect().width <= b.clientWidth; }"""
+    buttons = page.locator(".document > header button, .code-bar button")
+    assert buttons.count() >= 2
+    for i in range(buttons.count()):
+        assert buttons.nth(i).evaluate(one_line), buttons.nth(i).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.close()

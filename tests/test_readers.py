@@ -192,6 +192,17 @@ def test_images_keep_their_names_and_sizes():
     assert not [t for t in blocks(generated, "tool") if "t2uay3k" in t["title"]]
 
 
+@pytest.mark.parametrize("slug, name", [
+    ("gpt-5-t-mini", "GPT-5 Thinking mini"), ("gpt-5-2-thinking", "GPT-5.2 Thinking"), ("gpt-4-1-mini", "GPT-4.1 mini"),
+    ("gpt-4o", "GPT-4o"), ("gpt-5", "GPT-5"), ("gpt-5-mini-mini", None), ("text-davinci-002-render-sha", "GPT-3.5")])
+def test_chatgpt_model_slugs_are_named_as_the_app_names_them(slug, name, tmp_path):
+    data = fixture("chatgpt_export_image.json")
+    for node in data["mapping"].values():
+        if node.get("message"):
+            node["message"]["metadata"]["model_slug"] = slug
+    assert read("chatgpt", data, tmp_path)["payload"].get("model") == name
+
+
 def test_the_model_falls_back_to_the_conversations_default():
     data = fixture("chatgpt_export_image.json")
     for node in data["mapping"].values():

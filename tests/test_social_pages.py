@@ -95,6 +95,8 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
     expect(first.locator("strong").last).to_have_text("right")
     expect(first.locator("img")).to_have_count(0)
     expect(first.locator(".meta strong")).to_have_text("Flo <i>")
+    # Written as every page writes a date ("07 Dec 2026"), from the API's ISO 8601.
+    expect(first.locator(".meta time")).to_have_text(re.compile(r"^\d\d [A-Z][a-z]{2} \d{4}$"))
     expect(bubbles.nth(1)).to_have_text("1 comment")
     expect(bubbles.nth(0)).to_have_text("Comment")
     first.get_by_role("button", name="Reply to Flo <i>").click()

@@ -20,6 +20,12 @@
     try { await navigator.clipboard.writeText(text); flash(button, "Copied"); }
     catch (e) { flash(button, "Copy failed"); }
   };
+  // A date as every page writes one (pages.DAY): "07 Dec 2026", in UTC whatever the reader's clock.
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const day = (iso) => {
+    const d = new Date(iso);
+    return `${String(d.getUTCDate()).padStart(2, "0")} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  };
   const say = (text) => { const status = document.getElementById("status"); if (status) status.textContent = text; };
 
   // Signed in? The session cookies are HttpOnly; sg_user only says there is one (it grants nothing).
@@ -257,7 +263,10 @@
       who.className = "meta";
       const name = document.createElement("strong");
       name.textContent = comment.author;
-      who.append(name, document.createTextNode(` · ${new Date(comment.createdAt).toLocaleString()}`));
+      const when = document.createElement("time");
+      when.dateTime = comment.createdAt;
+      when.textContent = day(comment.createdAt);
+      who.append(name, document.createTextNode(" · "), when);
       const body = document.createElement("div");
       body.className = "body html";
       body.innerHTML = comment.html; // sanitized by the server's allow-list when it was written

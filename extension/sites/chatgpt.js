@@ -403,14 +403,18 @@
     "gpt-4-dalle": "GPT-4", "gpt-4-mobile": "GPT-4", "gpt-4-gizmo": "GPT-4", "gpt-4o-canmore": "GPT-4o",
     "agent-mode": "Agent mode",
   };
-  const VARIANTS = { mini: "mini", nano: "nano", thinking: "Thinking", instant: "Instant", pro: "Pro" };
+  // `t` is how the app's JSON spells Thinking (gpt-5-t-mini: "GPT-5 Thinking mini" on screen).
+  const VARIANTS = { mini: "mini", nano: "nano", thinking: "Thinking", t: "Thinking", instant: "Instant", pro: "Pro" };
 
   function chatgptModel(slug) {
     const name = String(slug || "").trim().toLowerCase();
     if (LEGACY_MODELS[name]) return LEGACY_MODELS[name];
-    // gpt-4, gpt-4o, gpt-4-1-mini (GPT-4.1 mini), gpt-5-2-thinking (GPT-5.2 Thinking)
-    const m = name.match(/^gpt-(\d)(o)?(?:-(\d))?(?:-(mini|nano|thinking|instant|pro))?$/);
-    if (m) return `GPT-${m[1]}${m[3] ? `.${m[3]}` : ""}${m[2] || ""}${m[4] ? ` ${VARIANTS[m[4]]}` : ""}`;
+    // gpt-4, gpt-4o, gpt-4-1-mini (GPT-4.1 mini), gpt-5-2-thinking (GPT-5.2 Thinking), gpt-5-t-mini
+    const m = name.match(/^gpt-(\d)(o)?(?:-(\d))?(?:-(mini|nano|instant|pro)|-(thinking|t)(?:-(mini|nano))?)?$/);
+    if (m) {
+      const variants = [m[4], m[5], m[6]].filter(Boolean).map((v) => VARIANTS[v]).join(" ");
+      return `GPT-${m[1]}${m[3] ? `.${m[3]}` : ""}${m[2] || ""}${variants ? ` ${variants}` : ""}`;
+    }
     // The o-series is shown as its slug: o1, o3-mini-high, o4-mini.
     if (/^o\d(?:-(?:mini|pro|preview))?(?:-high)?$/.test(name)) return name;
     return undefined;
