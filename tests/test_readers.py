@@ -112,7 +112,8 @@ def test_canvas_code_runs_and_agent_steps():
     payload = read("chatgpt", CHATS / "chatgpt_agent_canvas_python.json")["payload"]
     published = json.dumps(payload)
     (document,) = blocks(payload, "document")
-    assert document["title"] == "look what cat picked" and document["content"].startswith("# LOOK WHAT THE CAT")
+    # Titled as the app titles it (the canvas's answer), not by the call's internal name look_what_cat_picked.
+    assert document["title"] == "Look What Cat Picked" and document["content"].startswith("# LOOK WHAT THE CAT")
     code = blocks(payload, "code")
     assert code and all(c["language"] == "python" for c in code)
     assert any(c.get("output") == "'/mnt/data/look_what_the_cat_cherry_picked.pdf'" for c in code)
@@ -570,3 +571,16 @@ def test_deepseek_reads_its_data_export_as_it_reads_the_app(tmp_path):
     assert payload["messages"][0]["content"] == [{"type": "file", "name": "notes.pdf"},
                                                  {"type": "text", "text": first_root["fragments"][0]["content"]}]
     assert payload["messages"][1]["content"] == [{"type": "text", "text": regenerated["fragments"][0]["content"]}]
+
+
+def test_a_browsing_step_lists_the_pages_it_opened_never_their_text():
+    """ChatGPT's old browser (open_url, click) shows "Visited" pages under its step: their title and address
+    come from each displayed page's citation metadata; the page text in it is plumbing."""
+    payload = read("chatgpt", CHATS / "chatgpt_browsing_citations.json")["payload"]
+    steps = blocks(payload, "tool")
+    opened = {link["url"] for step in steps for link in step["links"]}
+    assert "https://django-oscar.readthedocs.io/en/stable/ref/apps/order.html" in opened
+    assert all(set(link) <= {"url", "title"} for step in steps for link in step["links"])
+    published = json.dumps(payload)
+    assert "Sample Oscar projects" not in published  # the displayed page's text
+

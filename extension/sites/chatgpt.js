@@ -380,8 +380,21 @@
                                                      fetch: pointer(part.asset_pointer) }));
             }
           }
+        } else if (metadata.canvas && typeof metadata.canvas.title === "string" && metadata.canvas.title.trim() &&
+                   documents.length && /^canmore\./.test((message.author && message.author.name) || "")) {
+          // The canvas's answer names the document as the app titles it ("Look What Cat Picked"), where the
+          // call had only its internal name (look_what_cat_picked).
+          documents[documents.length - 1].title = cut(oneLine(metadata.canvas.title, 300), 300);
+        } else if (type === "tether_browsing_display" && last && last.type === "tool") {
+          // The page the browser opened, listed under its step as ChatGPT lists it: title and address only.
+          for (const page of ((metadata._cite_metadata || {}).metadata_list || [])) {
+            if (!page || !/^https?:\/\//.test(page.url || "") || last.links.length >= MAX_LINKS ||
+                last.links.some((l) => l.url === page.url)) continue;
+            last.links.push(compact({ url: cut(page.url, 2000), title: page.title ? oneLine(page.title, 300) : undefined }));
+          }
         }
-        // tether_quote, tether_browsing_display, system_error, computer_output, text: tool plumbing, never shown.
+        // The pages' text (tether_browsing_display, tether_quote), system_error, computer_output, text: tool
+        // plumbing, never shown.
       }
     }
     const visible = messages.filter((m) => m.content.length);
