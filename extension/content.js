@@ -36,7 +36,12 @@
   // The tab's title without the site's name after it ("Pretraining a 7B model - Grok").
   const escaped = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const SITE_SUFFIX = new RegExp(`\\s*[-|–]\\s*(${[...site.aliases, site.label].map(escaped).join("|")})\\s*$`, "i");
-  const pageTitle = () => document.title.replace(SITE_SUFFIX, "").trim();
+  const SITE_NAMES = [...site.aliases, site.label].map((name) => name.toLowerCase());
+  // A tab titled only by the site ("Gemini") names no conversation.
+  const pageTitle = () => {
+    const title = document.title.replace(SITE_SUFFIX, "").trim();
+    return SITE_NAMES.includes(title.toLowerCase()) ? "" : title;
+  };
   const signedOutMessage = () => `Sign in to ${site.label} first, then share again.`;
 
   // Page fallback: the page's turns as the same typed blocks the readers make from the JSON. Assistant HTML
@@ -163,7 +168,8 @@
       else merged.push(message);
     }
     const modelEl = document.querySelector("[data-message-model-slug]");
-    return { title: pageTitle() || document.title,
+    // Without a title of its own, the server takes the first question's words.
+    return { title: pageTitle() || undefined,
              model: modelEl && site.model ? site.model(modelEl.getAttribute("data-message-model-slug")) : null,
              messages: merged };
   }

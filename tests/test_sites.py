@@ -123,3 +123,20 @@ def test_the_import_page_is_served_the_extensions_own_files():
     for name in ("common", "chatgpt", "claude", "deepseek", "grok"):
         link = static / f"sites-{name}.js"
         assert link.is_symlink() and link.resolve() == (SITES / f"{name}.js").resolve()
+
+
+def test_geminis_title_comes_from_the_apps_conversation_list():
+    """The read call (hNvQHb) carries no title; the list the app's sidebar shows (MaZiqc) names each chat."""
+    script = r"""
+    const fs = require("fs"), vm = require("vm");
+    const context = vm.createContext({});
+    for (const file of process.argv.slice(1, 3)) vm.runInContext(fs.readFileSync(file, "utf8"), context);
+    const [site] = context.ShareSites.all();
+    const text = fs.readFileSync(process.argv[3], "utf8");
+    process.stdout.write(JSON.stringify([site.title(text, "9cf87bbddf79d497"), site.title(text, "0000000000000000") ?? null,
+                                         site.title("not a batchexecute answer", "9cf87bbddf79d497") ?? null]));
+    """
+    answer = subprocess.run(["node", "-e", script, str(SITES / "common.js"), str(SITES / "gemini.js"),
+                             str(ROOT / "tests" / "fixtures" / "chats" / "gemini_list_titles.txt")],
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(answer.stdout) == ["Hadith Authenticity and Narrator Discrepancies", None, None]

@@ -5,7 +5,7 @@
 // site: docs/pages.md.
 (() => {
   "use strict";
-  const { PRIVATE_USE, parseJson, startedAt } = globalThis.ShareSites.helpers;
+  const { PRIVATE_USE, oneLine, parseJson, startedAt } = globalThis.ShareSites.helpers;
 
   // The raw text of batchexecute's answer to the read-conversation call (rpc hNvQHb): ")]}'", then length lines
   // and JSON arrays; the payload is a JSON string inside them, positional throughout. Turns come newest first;
@@ -13,18 +13,27 @@
   const GEMINI_PLACEHOLDER = /https?:\/\/googleusercontent\.com\/[a-z_]+_content\/\d+|image_agent_tag_\w+/g;
   const GEMINI_TAG = /<\/?FollowUp\b[^>]*>/gi;
 
-  function geminiPayload(text) {
+  function geminiPayload(text, rpc = "hNvQHb") {
     const body = String(text).replace(/^\)\]\}'\s*/, "");
     for (const line of body.split("\n")) {
       if (!line.startsWith("[")) continue;
       const frame = parseJson(line);
       for (const entry of Array.isArray(frame) ? frame : []) {
-        if (Array.isArray(entry) && entry[0] === "wrb.fr" && entry[1] === "hNvQHb" && typeof entry[2] === "string") {
+        if (Array.isArray(entry) && entry[0] === "wrb.fr" && entry[1] === rpc && typeof entry[2] === "string") {
           return parseJson(entry[2]);
         }
       }
     }
     return null;
+  }
+
+  // The title the app shows for conversation `id`, from its conversation list (rpc MaZiqc: [null, next page,
+  // [[c_id, title, pinned, null, null, [secs, nanos], …], …]]), or undefined: the read call carries none.
+  function geminiTitle(text, id) {
+    const payload = geminiPayload(text, "MaZiqc");
+    const found = (Array.isArray(payload) && Array.isArray(payload[2]) ? payload[2] : [])
+      .find((chat) => Array.isArray(chat) && chat[0] === `c_${id}` && typeof chat[1] === "string");
+    return found ? oneLine(found[1], 2000) || undefined : undefined;
   }
 
   const at = (value, ...path) => path.reduce((v, i) => (Array.isArray(v) ? v[i] : undefined), value);
@@ -82,19 +91,31 @@
     const value = (key) => (config.match(new RegExp(`"${key}":"([^"]{1,500})"`)) || [])[1];
     const token = value("SNlM0e");
     if (!token) throw new ShareError("signed-out", signedOutMessage());
-    const args = JSON.stringify([`c_${id}`, 10, null, 1, [1], [4], null, 1]);
-    const params = new URLSearchParams({ rpcids: "hNvQHb", "source-path": location.pathname, bl: value("cfb2h") || "",
-                                         "f.sid": value("FdrFJe") || "", hl: "en", rt: "c" });
+    // One batchexecute call of the app's own, with its `at` token and build label.
+    const call = (rpc, args) => fetch(`/_/BardChatUi/data/batchexecute?${new URLSearchParams({
+      rpcids: rpc, "source-path": location.pathname, bl: value("cfb2h") || "", "f.sid": value("FdrFJe") || "", hl: "en",
+      rt: "c" })}`, {
+      method: "POST", credentials: "include", headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+      body: new URLSearchParams({ "f.req": JSON.stringify([[[rpc, args, null, "generic"]]]), at: token }) });
     let response;
     try {
-      response = await fetch(`/_/BardChatUi/data/batchexecute?${params}`, {
-        method: "POST", credentials: "include", headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
-        body: new URLSearchParams({ "f.req": JSON.stringify([[["hNvQHb", args, null, "generic"]]]), at: token }) });
+      response = await call("hNvQHb", JSON.stringify([`c_${id}`, 10, null, 1, [1], [4], null, 1]));
     } catch (e) { throw new ShareError("site-unreachable", "The chat site did not answer."); }
     if (response.status === 401 || response.status === 403) throw new ShareError("signed-out", signedOutMessage());
     if (!response.ok) throw new ShareError("site-error", `The chat site answered ${response.status}.`);
     const read = gemini(await response.text());
-    return { ...read, title: read.title || pageTitle() || undefined };
+    return { ...read, title: read.title || await listedTitle(id, call) || pageTitle() || undefined };
+  }
+
+  // The conversation's title from the list the app's sidebar shows (its most recent 200), as maintained
+  // exporters read it; nothing when the list cannot be had (the tab's title is the fallback).
+  async function listedTitle(id, call) {
+    try {
+      const answer = await call("MaZiqc", JSON.stringify([200, null, [0, null, 1]]));
+      return answer.ok ? geminiTitle(await answer.text(), id) : undefined;
+    } catch (e) {
+      return undefined;
+    }
   }
 
   function pageTurns({ turn }) {
@@ -113,6 +134,7 @@
     imageHosts: [/^lh3\.googleusercontent\.com$/],
     path: /^\/(?:u\/\d+\/)?app\/([0-9a-f]{8,})/i,
     read: gemini,
+    title: geminiTitle,
     load: geminiText,
     pageTurns,
   });
