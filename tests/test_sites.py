@@ -133,8 +133,9 @@ def test_geminis_title_comes_from_the_apps_conversation_list():
     for (const file of process.argv.slice(1, 3)) vm.runInContext(fs.readFileSync(file, "utf8"), context);
     const [site] = context.ShareSites.all();
     const text = fs.readFileSync(process.argv[3], "utf8");
-    process.stdout.write(JSON.stringify([site.title(text, "9cf87bbddf79d497"), site.title(text, "0000000000000000") ?? null,
-                                         site.title("not a batchexecute answer", "9cf87bbddf79d497") ?? null]));
+    const id = "9cf87bbddf79d497";
+    process.stdout.write(JSON.stringify([site.title(text, id), site.title(text, "0000000000000000") ?? null,
+                                         site.title("not a batchexecute answer", id) ?? null]));
     """
     answer = subprocess.run(["node", "-e", script, str(SITES / "common.js"), str(SITES / "gemini.js"),
                              str(ROOT / "tests" / "fixtures" / "chats" / "gemini_list_titles.txt")],
