@@ -63,7 +63,7 @@ def _weighted(text: str, weights: dict[str, int]) -> int:
 
 
 def html_markup(html: str) -> int:
-    """Tags and entities: what html5lib turns into tokens."""
+    """Tags and entities: what the HTML parser turns into tokens."""
     return _weighted(html, HTML_WEIGHTS)
 
 
