@@ -23,10 +23,13 @@ from .complexity import MAX_DEPTH, html_depth
 from .mathml import current_budget
 from .sanitize import clean_html
 
-# comrak looks for the end of `\(` and `\[` from each opening to the end of the paragraph, so openings that
-# never close cost (their number x the text after them): past this many characters scanned (~25 ms), the text
-# is rendered without `\( \)` and `\[ \]` math (it shows as TeX), linear whatever it holds.
-MAX_LATEX_SCAN = 100_000_000
+# comrak looks for the end of `\(` and `\[` from each opening to the end of its paragraph, so openings that never
+# close there cost (their number x the paragraph's length): 100,000 in one paragraph took 4.5 s. A conversation
+# may scan this many characters (~0.1 s) in all; a text that would pass it renders without `\( \)` and `\[ \]`
+# math (it shows as TeX), linear whatever it holds.
+MAX_LATEX_SCAN = 500_000_000
+# A paragraph never spans a blank line: the text between blank lines bounds every paragraph in it.
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 _MATH_SPAN = re.compile(r'<span data-math-style="(inline|display)">(.*?)</span>', re.DOTALL)
 _CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.DOTALL)
 _CODE = re.compile(r"(<code\b[^>]*>.*?</code>)", re.DOTALL)
@@ -34,16 +37,19 @@ _ESCAPED_BR = re.compile(r"&lt;br\s*/?&gt;", re.IGNORECASE)
 # comrak keeps a link to a URL it refuses (javascript:, data:...) with an empty href: it stays text, as its words.
 _REFUSED_LINK = re.compile(r'<a href="">(.*?)</a>', re.DOTALL)
 _line_breaks: ContextVar[bool] = ContextVar("line_breaks", default=False)
+_latex_left: ContextVar[list[int] | None] = ContextVar("latex_left", default=None)
 
 
 @contextmanager
-def line_breaks(enabled: bool) -> Iterator[None]:
-    """Inside the block, a single newline in a paragraph is a line break (as the chat sites show answers)."""
-    token = _line_breaks.set(enabled)
+def conversation(line_breaks: bool) -> Iterator[None]:
+    """Inside the block (one conversation's render): a single newline in a paragraph is a line break, or not,
+    and the texts share one budget of characters scanned for `\\(` math (MAX_LATEX_SCAN)."""
+    breaks, left = _line_breaks.set(line_breaks), _latex_left.set([MAX_LATEX_SCAN])
     try:
         yield
     finally:
-        _line_breaks.reset(token)
+        _line_breaks.reset(breaks)
+        _latex_left.reset(left)
 
 
 @lru_cache(maxsize=8)
@@ -66,14 +72,25 @@ def _options(latex: bool, breaks: bool) -> dict[str, Any]:
 
 
 def _latex_scan(source: str) -> int:
-    """The characters comrak scans for `\\)` and `\\]` that never come: the openings after the last closing,
-    each to the end of the text (an upper bound: it stops at the end of its paragraph)."""
+    """At most how many characters comrak scans for `\\)` and `\\]`: each opening, to the end of the text between
+    blank lines it is in (its paragraph ends there at the latest)."""
     scanned = 0
-    for opening, closing in (("\\(", "\\)"), ("\\[", "\\]")):
-        first = source.find(opening, source.rfind(closing) + 1)
-        if first >= 0:
-            scanned += source.count(opening, first) * (len(source) - first)
+    for block in _BLANK_LINE.split(source) if "\\(" in source or "\\[" in source else ():
+        openings = block.count("\\(") + block.count("\\[")
+        scanned += openings * len(block)
     return scanned
+
+
+def _latex_allowed(source: str) -> bool:
+    """Whether `\\( \\)` math may be read in this text: its scan fits what the conversation has left (spent)."""
+    scan = _latex_scan(source)
+    if not scan:
+        return True
+    left = _latex_left.get() or [MAX_LATEX_SCAN]  # outside a conversation (a comment): a budget of its own
+    if scan > left[0]:
+        return False
+    left[0] -= scan
+    return True
 
 
 def _math_slots(rendered: str, slots: list[str], nonce: str) -> str:
@@ -103,7 +120,7 @@ def markdown_to_html(source: str) -> str:
     conversation's budget of formulas, mathml.conversation_budget)."""
     import comrak  # lazy: only the create path renders Markdown
 
-    rendered = comrak.render_markdown(source, **_options(_latex_scan(source) <= MAX_LATEX_SCAN, _line_breaks.get()))
+    rendered = comrak.render_markdown(source, **_options(_latex_allowed(source), _line_breaks.get()))
     if html_depth(rendered) > MAX_DEPTH:
         # Quotes or lists nested hundreds deep (no answer comes near it), superlinear for any HTML parser: the
         # text as written, which is linear whatever it holds.

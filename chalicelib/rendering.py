@@ -100,7 +100,7 @@ def render_messages(request: CreateConversation) -> list[dict[str, Any]]:
 
     _charge(request, Budget())
     breaks = request.source in LINE_BREAK_SOURCES
-    with highlight.conversation_budget(), mathml.conversation_budget(), markup.line_breaks(breaks):
+    with highlight.conversation_budget(), mathml.conversation_budget(), markup.conversation(breaks):
         return _render(request)
 
 

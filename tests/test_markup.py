@@ -24,7 +24,7 @@ def render(source: str, site: str | None = None) -> str:
     from chalicelib.rendering import LINE_BREAK_SOURCES
 
     with highlight.conversation_budget(), mathml.conversation_budget(), \
-            markup.line_breaks(site in LINE_BREAK_SOURCES):
+            markup.conversation(site in LINE_BREAK_SOURCES):
         return markup.markdown_to_html(source)
 
 
@@ -74,14 +74,25 @@ def test_a_link_to_a_refused_url_stays_its_words():
 
 
 def test_unclosed_latex_openers_are_rendered_without_latex_math_in_linear_time():
-    """comrak looks for the end of each `\\(` to the end of its paragraph: 100,000 unclosed ones took 4.5 s."""
+    """comrak looks for the end of each `\\(` to the end of its paragraph: 100,000 unclosed ones took 4.5 s, also
+    when a closing one waits in the next paragraph."""
     from chalicelib import markup
 
-    source = "\\(" * 200_000
-    assert markup._latex_scan(source) > markup.MAX_LATEX_SCAN
-    assert markup._latex_scan("\\(x\\) " * 200_000) == 0  # every one closed: linear, math kept
-    html = render(source, "chatgpt")
-    assert "<math" not in html and html.count("(") == 200_000
+    for source in ("\\(" * 200_000, "\\(" * 200_000 + "\n\n\\)"):
+        assert markup._latex_scan(source) > markup.MAX_LATEX_SCAN
+        html = render(source, "chatgpt")
+        assert "<math" not in html and html.count("(") == 200_000
+    # Ordinary math in ordinary paragraphs is read, the conversation's scans summed against one budget.
+    assert markup._latex_scan("From \\(x\\) to \\[y\\].\n\nAnd \\(z\\).") == 2 * 20 + 1 * 10
+    assert render("From \\(x\\) to \\[y\\].", "chatgpt").count("<math") == 2
+
+
+def test_the_latex_scan_budget_is_the_conversations_not_each_texts():
+    from chalicelib import highlight, markup, mathml
+
+    near = "\\(" * 15_000  # 15,000 openings x 30,000 characters: 450 million, under the budget alone
+    with highlight.conversation_budget(), mathml.conversation_budget(), markup.conversation(True):
+        assert markup._latex_allowed(near) and not markup._latex_allowed(near)  # the second one is past it
 
 
 def test_nesting_deeper_than_any_answer_shows_as_the_text_written():
