@@ -462,6 +462,7 @@ def pathological(client, headers) -> None:
         # Math: the openers scanned for a closing delimiter, and formulas converted to MathML (math budget).
         ("Markdown `\\(` (unclosed inline math) to the budget", md(fill("\\( "))),
         ("Markdown `\\[` (unclosed display math) to the budget", md(fill("\\[ "))),
+        ("Markdown `\\(` unclosed, its `\\)` in the next paragraph", md(fill("\\(", reserve=300) + "\n\n\\)")),
         ("Markdown `$x` (unclosed dollars) to the budget", md(fill("$x "))),
         ("Markdown `$x$` (tiny formulas) to the budget", md(fill("$x$ "))),
         ("Markdown `\\(\\frac{a}{b}\\)` to the budget", md(fill("\\(\\frac{a}{b}\\) "))),
