@@ -19,6 +19,8 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+import comrak
+
 from .complexity import MAX_DEPTH, html_depth
 from .mathml import current_budget
 from .sanitize import clean_html
@@ -54,8 +56,6 @@ def conversation(line_breaks: bool) -> Iterator[None]:
 
 @lru_cache(maxsize=8)
 def _options(latex: bool, breaks: bool) -> dict[str, Any]:
-    import comrak  # lazy: only the create path renders Markdown
-
     extensions = comrak.ExtensionOptions()
     extensions.table = True
     extensions.strikethrough = True
@@ -118,8 +118,6 @@ def _cell_breaks(rendered: str) -> str:
 def markdown_to_html(source: str) -> str:
     """Rendered and sanitized HTML; fenced code keeps its `language-xxx` class; TeX becomes MathML (within the
     conversation's budget of formulas, mathml.conversation_budget)."""
-    import comrak  # lazy: only the create path renders Markdown
-
     rendered = comrak.render_markdown(source, **_options(_latex_allowed(source), _line_breaks.get()))
     if html_depth(rendered) > MAX_DEPTH:
         # Quotes or lists nested hundreds deep (no answer comes near it), superlinear for any HTML parser: the

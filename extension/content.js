@@ -35,8 +35,9 @@
 
   // The tab's title without the site's name after it ("Pretraining a 7B model - Grok").
   const escaped = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const SITE_SUFFIX = new RegExp(`\\s*[-|–]\\s*(${[...site.aliases, site.label].map(escaped).join("|")})\\s*$`, "i");
-  const SITE_NAMES = [...site.aliases, site.label].map((name) => name.toLowerCase());
+  const names = [...site.aliases, site.label];
+  const SITE_SUFFIX = new RegExp(`\\s*[-|–]\\s*(${names.map(escaped).join("|")})\\s*$`, "i");
+  const SITE_NAMES = names.map((name) => name.toLowerCase());
   // A tab titled only by the site ("Gemini") names no conversation.
   const pageTitle = () => {
     const title = document.title.replace(SITE_SUFFIX, "").trim();
