@@ -101,6 +101,13 @@ def _render_document(content: str, block: DocumentBlock) -> str:
 def _document(block: DocumentBlock, user: bool) -> str:
     lines = block.content.count("\n") + 1
     header = f"<header><h3>{_escape(block.title)}</h3></header>"
+    if not block.content.strip():
+        # A card read from a page that showed only its title and kind (Claude's artifact cards): the card as
+        # the page showed it, saying plainly that its content was not shared.
+        kind = f"Code · {block.language}" if block.format == "code" and block.language else (
+            "Code" if block.format == "code" else "Document")
+        return (f'<section class="block document doc-card">{header}'
+                f'<p class="document-kind">{_escape(kind)} · its content was not shared</p></section>')
     if lines <= CARD_LINES:
         return (f'<section class="block document">{header}'
                 f'<div class="document-body">{_render_document(block.content, block)}</div></section>')

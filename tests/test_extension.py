@@ -529,10 +529,18 @@ def test_claude_page_fallback_reads_blocks_too(extension):
     stored = _stored(_share(page))
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
     assert stored["messages"][0]["content"] == [{"type": "text", "text": "Write a haiku about tides."}]
-    (text,) = [b["text"] for b in stored["messages"][3]["content"]]
+    answer = stored["messages"][3]["content"]
+    assert [b["type"] for b in answer] == ["text", "document", "text"]
+    text = answer[0]["text"]
     assert text.startswith("Here it is as code:") and "```python\nprint(\"Moon pulls the sea back\")\n```" in text
     assert "Copy" not in text and re.search(r"^1\.\s+Moon$", text, re.M)
     assert "\npython\n" not in text, text  # the code block's language label is not a paragraph
+    # The artifact's card: a document with the card's title and kind, where the page showed it; no stray lines.
+    assert answer[1] == {"type": "document", "title": "Tide haiku page", "format": "code", "language": "html",
+                         "content": ""}
+    assert answer[2] == {"type": "text", "text": "Open it to see the waves move."}
+    html = stored["messages"][3]["html"]
+    assert "<h3>Tide haiku page</h3>" in html and "Code · html · its content was not shared" in html
     page.close()
 
 

@@ -436,7 +436,8 @@ def test_right_to_left_text_reads_right_to_left_and_code_left_to_right(context):
     created = _create_http({"source": "gemini", "messages": [
         {"role": "user", "content": "ما هو الفرق بين الصلاة في جماعة والصلاة منفردًا؟"},
         {"role": "assistant", "content": "الصلاة في جماعة أفضل.\n\n- البند الأول\n- second item in English\n\n"
-                                         "An English paragraph.\n\n```python\nprint('مرحبا')\n```"}]})
+                                         "An English paragraph.\n\n```python\nprint('مرحبا')\n```\n\n"
+                                         "| الاسم | name |\n|---|---|\n| محمد | Ahmed |"}]})
     page = context.new_page()
     page.goto(f"/c/{created['id']}")
     direction = "el => getComputedStyle(el).direction"
@@ -447,6 +448,13 @@ def test_right_to_left_text_reads_right_to_left_and_code_left_to_right(context):
     assert answer.locator("p", has_text="An English paragraph").evaluate(direction) == "ltr"
     assert answer.locator("pre").evaluate(direction) == "ltr"
     assert page.locator(".msg").first.locator(".body").evaluate(direction) == "rtl"
+    # A right-to-left cell starts at its right edge (a fixed `text-align: left` pulled it to the wrong side).
+    cell = answer.locator("td", has_text="محمد")
+    assert cell.evaluate(direction) == "rtl"
+    assert cell.evaluate("el => getComputedStyle(el).textAlign") in ("start", "right")
+    # An answer's list is a top-level list, marked as the sites mark one (a disc), although the page's
+    # messages are themselves a list.
+    assert answer.locator(".body > ul").evaluate("el => getComputedStyle(el).listStyleType") == "disc"
 
 
 def test_a_long_document_title_wraps_and_its_button_keeps_its_word_at_375_px(browser, chalice_local):

@@ -291,10 +291,35 @@ def test_the_model_is_the_name_the_site_shows_or_nothing(tmp_path, slug, shown):
 @pytest.mark.parametrize("slug, shown", [
     ("claude-3-5-sonnet-20241022", "Claude 3.5 Sonnet"), ("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5"),
     ("claude-opus-4-1-20250805", "Claude Opus 4.1"), ("claude-3-opus-20240229", "Claude 3 Opus"),
-    ("claude-internal-eval", None),
+    ("claude-opus-4-5-20251101", "Claude Opus 4.5"), ("claude-haiku-4-5-20251001", "Claude Haiku 4.5"),
+    ("claude-sonnet-4-20250514", "Claude Sonnet 4"), ("claude-3-7-sonnet-20250219", "Claude 3.7 Sonnet"),
+    ("claude-opus-4-5", "Claude Opus 4.5"), ("claude-internal-eval", None),
 ])
 def test_a_claude_model_is_its_public_name(tmp_path, slug, shown):
     assert read("claude", {**fixture("claude_api_text.json"), "model": slug}, tmp_path)["payload"].get("model") == shown
+
+
+@pytest.mark.parametrize("slug, shown", [
+    ("grok-3", "Grok 3"), ("grok-4", "Grok 4"), ("grok-4-heavy", "Grok 4 Heavy"), ("grok-3-mini", "Grok 3 Mini"),
+    ("grok-4-fast", "Grok 4 Fast"), ("grok-internal-preview", None),
+])
+def test_a_grok_model_is_its_public_name(tmp_path, slug, shown):
+    data = fixture("grok_websearch_citations.json")
+    for response in data["responses"]:
+        response["model"] = slug
+    assert read("grok", data, tmp_path)["payload"].get("model") == shown
+
+
+@pytest.mark.parametrize("slug, shown", [
+    # The API's aliases moved from V3/R1 to V3.1 and V3.2: they do not say which model answered.
+    ("deepseek-chat", None), ("deepseek-reasoner", None), ("", None), ("deepseek-v3.2", "DeepSeek-V3.2"),
+    ("deepseek-r1", "DeepSeek-R1"),
+])
+def test_a_deepseek_model_is_named_only_when_its_version_is_known(tmp_path, slug, shown):
+    data = fixture("deepseek_branches_edits_think.json")
+    for message in data["data"]["biz_data"]["chat_messages"]:
+        message["model"] = slug
+    assert read("deepseek", data, tmp_path)["payload"].get("model") == shown
 
 
 def test_the_conversations_own_date_is_sent_when_the_site_gives_it(tmp_path):

@@ -177,10 +177,46 @@
     return claude(data);
   }
 
-  function pageTurns({ turn }) {
+  // An artifact's card in the page: its title and its kind ("Code · HTML", "Document"). Its content is only in
+  // the side panel, which the page renders when the card is opened, so the card is shared as a document with
+  // its title and kind and no content. The classes are the ones maintained Claude exporters match (2026 markup:
+  // the cell is the one class old and new markup agree on).
+  const ARTIFACT_CELL = ".artifact-block-cell";
+  const MARK = (i) => `\uE000${i}\uE001`;
+
+  function artifactCard(cell) {
+    const lines = [...cell.querySelectorAll(".line-clamp-1")].map((el) => oneLine(el.textContent, 300)).filter(Boolean);
+    const kind = lines[1] || "";
+    const code = /^code\b/i.test(kind);
+    const named = kind.split("·").map((part) => part.trim()).filter(Boolean).pop() || "";
+    return compact({ type: "document", title: cut(lines[0] || "Artifact", 300), format: code ? "code" : "markdown",
+                     language: code ? language(named.toLowerCase().replace(/\s+/g, "")) : undefined, content: "" });
+  }
+
+  // An answer's text and its artifact cards, in the order the page shows them.
+  function answer(el, markdownOf) {
+    const cells = [...el.querySelectorAll(ARTIFACT_CELL)];
+    if (!cells.length) return [{ type: "text", text: markdownOf(el) }];
+    const copy = el.cloneNode(true);
+    [...copy.querySelectorAll(ARTIFACT_CELL)].forEach((cell, i) => {
+      // The card is a button around the cell: the whole button goes, its place kept by a mark.
+      const card = cell.closest('[role="button"]') || cell;
+      card.replaceWith(document.createTextNode(MARK(i)));
+    });
+    const blocks = [];
+    for (const part of markdownOf(copy).split(/(\uE000\d+\uE001)/)) {
+      const i = part.match(/^\uE000(\d+)\uE001$/);
+      if (i && cells[Number(i[1])]) blocks.push(artifactCard(cells[Number(i[1])]));
+      else if (part.trim()) blocks.push({ type: "text", text: part.trim() });
+    }
+    return blocks;
+  }
+
+  function pageTurns({ turn, markdownOf }) {
     return [...document.querySelectorAll('[data-testid="user-message"], .font-claude-response')].map((el) => {
-      const human = el.matches('[data-testid="user-message"]');
-      return turn(human ? "user" : "assistant", el, human ? el.parentElement : null);
+      if (el.matches('[data-testid="user-message"]')) return turn("user", el, el.parentElement);
+      const content = answer(el, markdownOf).filter((b) => b.type !== "text" || b.text);
+      return content.length ? { role: "assistant", content } : null;
     });
   }
 

@@ -135,11 +135,13 @@
     };
   }
 
+  // DeepSeek's app names no model on screen (only its DeepThink switch), its history sends `model: ""`, and
+  // its API's names `deepseek-chat` and `deepseek-reasoner` are aliases that moved from V3 and R1 to V3.1
+  // (August 2025) and V3.2 (December 2025): none of them says which model answered, so none is named.
   function deepseekModel(messages) {
     const named = messages.map((m) => m && m.model).filter((m) => typeof m === "string" && m).pop();
-    if (named === "deepseek-reasoner") return "DeepSeek-R1";
-    if (named === "deepseek-chat") return "DeepSeek-V3";
-    return undefined;  // unknown names are not guessed at
+    const m = String(named || "").match(/^deepseek-(v\d+(?:\.\d+)?|r\d)$/i);
+    return m ? `DeepSeek-${m[1].toUpperCase()}` : undefined;  // only a name that carries its version
   }
 
   // ------------------------------------------------------------------ in the page
