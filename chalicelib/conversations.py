@@ -474,6 +474,34 @@ def token_matches(conversation_id: str, token: str | None) -> bool:
     return tokens.token_matches(token, meta.token_hash)
 
 
+MAX_KEYS_CHECKED = 50  # one BatchGetItem of two keys each
+
+
+def keys_held(pairs: list[tuple[str, str]]) -> dict[str, list[Any]]:
+    """What a browser's stored delete keys still hold, for its "My shares" list: one BatchGetItem.
+
+    `pairs` are (id, key). Answers `held` (the key is that conversation's: its id, current title and
+    visibility, so a retitle made elsewhere shows), `removed` (taken down by the moderators) and `gone`
+    (deleted, or never shared). A key that is not the conversation's is in none of them.
+    """
+    wanted = {cid: token for cid, token in pairs[:MAX_KEYS_CHECKED] if ids.is_valid_id(cid)}
+    if not wanted:
+        return {"held": [], "removed": [], "gone": []}
+    metas: dict[str, ConversationMeta] = {}
+    removed: set[str] = set()
+    for item in ConversationItem.batch_get([(cid, part) for cid in wanted for part in (keys.META, keys.REMOVED)],
+                                           attributes_to_get=["id", "part", "kind", "token_hash", "title",
+                                                              "visibility"]):
+        if isinstance(item, RemovedItem):
+            removed.add(item.id)
+        elif isinstance(item, ConversationMeta):
+            metas[item.id] = item
+    held = [{"id": cid, "title": metas[cid].title, "visibility": metas[cid].visibility}
+            for cid, token in wanted.items() if cid in metas and tokens.token_matches(token, metas[cid].token_hash)]
+    return {"held": held, "removed": [cid for cid in wanted if cid in removed],
+            "gone": [cid for cid in wanted if cid not in metas and cid not in removed]}
+
+
 def remove(owned: Owned, retry: bool = True, also: Callable[[Transaction, ConversationMeta], None] | None = None,
            counted: list[str] | None = None) -> None:
     """Delete a conversation whole, under the condition that its owner is still the one who proved it: one

@@ -34,7 +34,10 @@ def row(meta: ConversationMeta) -> dict[str, Any]:
     """A conversation as a list row (the seed API's shape)."""
     return {"id": meta.id, "title": meta.title, "avatar": links.avatar_url(meta.avatar_key, meta.id),
             "saves": int(meta.saves or 0), "comments": int(meta.comments or 0), "views": int(meta.views or 0),
-            "createdAt": iso(int(meta.created))}
+            "createdAt": iso(int(meta.created)),
+            # Lists read from a full item (Saved) say so when its owner turned comments off; the indexes'
+            # rows do not carry it.
+            **({"commentsOff": True} if getattr(meta, "comments_off", None) else {})}
 
 
 def _index_start(kind: str, cursor: str | None) -> dict[str, Any] | None:
@@ -93,11 +96,12 @@ class _ReadBudget:
         return self.calls >= 0
 
 
-def _search_page(words: list[str], start: str | None, size: int,
-                 budget: _ReadBudget) -> tuple[list[ConversationMeta], str | None]:
+def _search_page(words: list[str], start: str | None, size: int, budget: _ReadBudget,
+                 source: str | None = None) -> tuple[list[ConversationMeta], str | None]:
     """Up to `size` matches, newest first, reading at most SEARCH_PAGE_ENTRIES index entries per Query and
     as many Queries as `budget` allows. When the budget runs out first, the page holds what was found (maybe
-    nothing) and the cursor where reading stopped, so the client can go on or refine its search."""
+    nothing) and the cursor where reading stopped, so the client can go on or refine its search. `source`
+    keeps one assistant's matches, read from the items the page reads anyway: such a page may hold fewer."""
     key_word, condition = _search_plan(words)
     start_key = {"word": {"S": key_word}, "sort": {"S": start}} if start else None
     pages = SearchEntry.query(key_word, scan_index_forward=False, filter_condition=condition,
@@ -124,7 +128,8 @@ def _search_page(words: list[str], start: str | None, size: int,
     if not entries:
         return [], cursor
     found = {m.id: m for m in ConversationMeta.batch_get([(e.id, keys.META) for e in entries])}
-    metas = [found[e.id] for e in entries if e.id in found and found[e.id].list_pk == keys.PUBLIC]
+    metas = [found[e.id] for e in entries if e.id in found and found[e.id].list_pk == keys.PUBLIC
+             and (source is None or found[e.id].source == source)]
     return metas, cursor
 
 
@@ -134,7 +139,8 @@ def list_public(kind: str = "top", page: int | None = None, cursor: str | None =
     """One page of public conversations (rows in the seed API's shape) and the next page's cursor.
 
     `cursor` costs one Query per page. `page` (from 1) walks from the start, so it is capped. `source` (an
-    assistant) lists that assistant's conversations, newest first, from its own sparse index.
+    assistant) lists that assistant's conversations, newest first, from its own sparse index; with a search,
+    that assistant's matches.
     """
     cfg = settings.get()
     if kind not in ("top", "new"):
@@ -142,16 +148,15 @@ def list_public(kind: str = "top", page: int | None = None, cursor: str | None =
     if source is not None:
         if source not in keys.SOURCES:
             raise bad_request(f"source must be one of: {', '.join(keys.SOURCES)}.", "source")
-        if search:
-            raise bad_request("search and source cannot be combined yet.", "source")
-        return _source_page(source, page, cursor, size or cfg.page_size)
+        if not normalize_words(search or ""):
+            return _source_page(source, page, cursor, size or cfg.page_size)
     if page is not None and (page < 1 or page > cfg.max_page):
         raise bad_request(f"page must be between 1 and {cfg.max_page}; use the cursor to go further.", "page")
     size = size or cfg.page_size
     words = normalize_words(search or "")[:MAX_SEARCH_WORDS]
     budget = _ReadBudget(SEARCH_QUERY_BUDGET)
     if words:
-        fetch = lambda c: _search_page(words, _search_start(c), size, budget)  # noqa: E731
+        fetch = lambda c: _search_page(words, _search_start(c), size, budget, source)  # noqa: E731
     else:
         fetch = lambda c: _index_page(kind, _index_start(kind, c), size)  # noqa: E731
     metas, next_cursor = fetch(cursor)

@@ -101,8 +101,8 @@ def spec() -> dict[str, Any]:
 
     models: list[type[BaseModel]] = [
         v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,
-        v.UpdateConversation, v.MediaUpload, v.MediaUploadResponse, v.CreateComment, v.SignUp, v.Credentials,
-        v.PasswordReset]
+        v.UpdateConversation, v.MediaUpload, v.MediaUploadResponse, v.KeyCheck, v.KeysHeld, v.CreateComment,
+        v.SignUp, v.Credentials, v.PasswordReset]
     modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
     _, defs = models_json_schema(modes, ref_template=_REF)
     schemas = defs.get("$defs", {})
@@ -119,8 +119,8 @@ def spec() -> dict[str, Any]:
                "most 5 Queries of index entries per request: a page may then hold fewer rows (even none) and still "
                "have a `Link` to go on; `page` past that budget is a 400 `search_too_broad`."),
         _param("source", "query", {"type": "string", "enum": list(SOURCES)},
-               "Only conversations from this assistant, newest first (one Query of its own index); not combined "
-               "with `search` (400)."),
+               "Only conversations from this assistant, newest first (one Query of its own index); with `search`, "
+               "that assistant's matches (a page may then hold fewer rows)."),
     ]
     paths: dict[str, Any] = {
         "/api/conversations": {
@@ -175,6 +175,12 @@ def spec() -> dict[str, Any]:
                                   "content": {"application/json": {"schema": {"type": "integer"}}}},
                           "400": _error("Bad parameter")},
         }},
+        "/api/keys": {"post": {
+            "summary": "Which of a browser's delete keys still hold a conversation (its \"My shares\" list)",
+            "description": "Up to 50 keys; one read for all. A key that is not its conversation's is in no list.",
+            "requestBody": _body("KeyCheck"),
+            "responses": {"200": _json("KeysHeld"), "400": _error("Invalid input (over 50 keys...)"),
+                          "415": _error("Not JSON"), "429": _error("Rate-limited; see Retry-After")}}},
         "/api/conversations/{id}/key": {"get": {
             "summary": "Whether the bearer token is this conversation's delete key (pages check a key from a link "
                        "before keeping it)",

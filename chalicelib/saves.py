@@ -67,7 +67,8 @@ def list_saved(user_sub: str, cursor: str | None = None, size: int | None = None
 def status(user_sub: str, conversation_ids: list[str], with_owned: bool = False) -> dict[str, list[str]]:
     """Which of these conversations `user_sub` saved (and, `with_owned`, which they own): one BatchGetItem.
 
-    Ownership costs a meta read per id, so only the conversation page (one id) asks for it.
+    Ownership costs a meta read per id: the conversation page asks it for one id, My shares for the (at most
+    50) ids this browser holds keys of, to list those the account owns once.
     """
     wanted = [cid for cid in dict.fromkeys(conversation_ids) if ids.is_valid_id(cid)][:50]
     wanted_keys = [(cid, keys.save_part(user_sub)) for cid in wanted]

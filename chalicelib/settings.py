@@ -53,6 +53,8 @@ class Settings(NamedTuple):
     # Owner edits (PATCH) per client per window: each one draws, stores and invalidates a page.
     edit_limit: int
     edit_window_seconds: int
+    # Key checks (a browser's My shares list, one request per visit of up to 50 keys) per client per window.
+    keys_limit: int
     # A client's views of one conversation count once per this many seconds (of the log's request times).
     view_dedup_seconds: int
     # New views one client may add per window (repeats within an hour are free); more are not counted.
@@ -151,6 +153,7 @@ def get() -> Settings:
         create_window_seconds=_int("CREATE_WINDOW_SECONDS", 600),
         edit_limit=_int("EDIT_LIMIT", 20),
         edit_window_seconds=_int("EDIT_WINDOW_SECONDS", 600),
+        keys_limit=_int("KEYS_LIMIT", 60),
         view_dedup_seconds=_int("VIEW_DEDUP_SECONDS", 3600),
         view_limit=_int("VIEW_LIMIT", 300),
         view_window_seconds=_int("VIEW_WINDOW_SECONDS", 3600),

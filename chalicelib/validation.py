@@ -225,6 +225,32 @@ class UpdateConversation(BaseModel):
         return self
 
 
+class HeldKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(max_length=32)
+    token: str = Field(max_length=200, description="The delete key the create answered.")
+
+
+class KeyCheck(BaseModel):
+    """Body of POST /api/keys: the delete keys a browser holds, to learn which still hold a conversation."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"keys": [{"id": "aB3dE5f", "token": "k3y-from-the-create-answer"}]}]})
+    keys: list[HeldKey] = Field(max_length=50)
+
+
+class HeldConversation(BaseModel):
+    id: str
+    title: str
+    visibility: Literal["unlisted", "public"]
+
+
+class KeysHeld(BaseModel):
+    held: list[HeldConversation] = Field(description="The key is the conversation's: its current title and "
+                                                     "visibility.")
+    removed: list[str] = Field(description="Taken down by the moderators.")
+    gone: list[str] = Field(description="Deleted, or never shared.")
+
+
 class CreateComment(BaseModel):
     """Body of POST /api/conversations/{id}/comments: plain text or light Markdown on one message."""
     model_config = ConfigDict(extra="forbid")
@@ -277,6 +303,8 @@ class ConversationRow(BaseModel):
     comments: int
     views: int
     createdAt: str
+    commentsOff: bool | None = Field(None, description="True when its owner turned comments off (in your saves; "
+                                                       "other lists leave it out).")
 
 
 class RenderedMessage(BaseModel):

@@ -155,3 +155,35 @@ def test_an_export_is_cacheable_only_at_the_urls_a_delete_invalidates(client, qu
     assert answer.status_code == 200
     assert (answer.headers["Cache-Control"] != "no-store") == cached
     assert (path in cdn.conversation_paths(created["id"])) == cached
+
+
+def test_a_browsers_keys_are_checked_in_one_call(client):
+    """POST /api/keys (My shares): which keys still hold a conversation, with its current title; which were
+    taken down; which are gone. A wrong key is in no list: the answer tells a forger nothing it did not know."""
+    from chalicelib import moderation
+
+    def check(pairs: list[dict]):
+        return client.http.post("/api/keys", headers={"content-type": "application/json",
+                                                       "x-forwarded-for": new_ip()},
+                                body=json.dumps({"keys": pairs}))
+
+    held = create(client, chat(title="Still here"))
+    deleted = create(client, chat(title="Deleted since"))
+    removed = create(client, chat(title="Taken down since"))
+    other = create(client, chat(title="Someone else's"))
+    assert _delete(client, deleted).status_code == 204
+    moderation.take_down(removed["id"], "spam", "Spam.")
+    edited = client.http.patch(f"/api/conversations/{held['id']}", headers={
+        "content-type": "application/json", "authorization": f"Bearer {held['deleteToken']}",
+        "x-forwarded-for": new_ip()}, body=json.dumps({"title": "Retitled"}))
+    assert edited.status_code == 200
+    pairs = [{"id": c["id"], "token": c["deleteToken"]} for c in (held, deleted, removed)]
+    pairs.append({"id": other["id"], "token": held["deleteToken"]})  # a key that is not its conversation's
+    pairs.append({"id": "nope!", "token": "x"})  # not an id at all: in no list
+    response = check(pairs)
+    assert response.status_code == 200, response.body
+    assert body_of(response) == {"held": [{"id": held["id"], "title": "Retitled", "visibility": "unlisted"}],
+                                 "removed": [removed["id"]], "gone": [deleted["id"]]}
+    too_many = check([{"id": held["id"], "token": "t"}] * 51)
+    assert too_many.status_code == 400 and body_of(too_many)["error"]["field"] == "keys"
+    assert check([]).status_code == 200 and body_of(check([])) == {"held": [], "removed": [], "gone": []}

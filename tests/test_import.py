@@ -99,6 +99,7 @@ def test_an_export_is_listed_searched_previewed_and_the_chosen_conversations_sha
     page.goto(f"/c/{ids[0]}")
     expect(page.locator("figure.image img")).to_have_count(1)
     page.goto("/mine")
+    expect(page.locator(f"#mine-list .card[data-id='{ids[-1]}']")).to_have_count(1)
     listed = page.locator("#mine-list .card").evaluate_all("cards => cards.map(c => c.dataset.id)")
     assert set(ids) <= set(listed)
 

@@ -177,7 +177,7 @@ def test_delete_from_the_sharing_browser_only(browser, context):
     assert stored[cid]["token"] == created["deleteToken"]  # ...for this browser's storage
     assert page.locator("#delete").is_visible()
     page.goto("/mine")
-    assert page.locator("#mine-list .card-title").all_inner_texts() == ["Delete me from the page"]
+    expect(page.locator("#mine-list .card-title")).to_have_text(["Delete me from the page"])
 
     page.goto(f"/c/{cid}")
     page.locator("#delete").click()
@@ -191,8 +191,8 @@ def test_delete_from_the_sharing_browser_only(browser, context):
     assert requests.get(f"{SITE}/c/{cid}", timeout=30).status_code == 404
     assert requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).status_code == 404
     page.goto("/mine")
+    expect(page.locator("#mine-empty")).to_be_visible()
     assert page.locator("#mine-list .card").count() == 0
-    assert page.locator("#mine-empty").is_visible()
 
 
 def test_delete_from_my_shares(context):
@@ -203,6 +203,12 @@ def test_delete_from_my_shares(context):
     expect(page.locator("#delete")).to_be_visible()
     page.goto("/mine")
     page.get_by_role("button", name="Delete Delete me from my shares").click()
+    # It asks first: Cancel keeps it, with focus back on Delete.
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("button", name="Delete Delete me from my shares")).to_be_focused()
+    assert requests.get(f"{SITE}/api/conversations/{created['id']}", timeout=30).status_code == 200
+    page.get_by_role("button", name="Delete Delete me from my shares").click()
+    page.get_by_role("button", name="Yes, delete it").click()
     page.locator("#status").filter(has_text="Deleted").wait_for()
     assert page.locator("#mine-list .card").count() == 0
     assert requests.get(f"{SITE}/c/{created['id']}", timeout=30).status_code == 404

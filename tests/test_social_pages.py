@@ -120,6 +120,7 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
 
     # Delete the reply.
     panel.get_by_role("button", name="Delete the comment by Flo <i>").last.click()
+    panel.get_by_role("button", name="Yes, delete").click()  # it asks first
     expect(panel.locator(".reply")).to_have_count(0)
     expect(bubbles.nth(1)).to_have_text("1 comment")
     page.keyboard.press("Escape")

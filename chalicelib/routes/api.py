@@ -128,6 +128,18 @@ def check_delete_key(conversation_id: str) -> Response:
     return no_content()
 
 
+@routes.route("/api/keys", methods=["POST"], content_types=["application/json"])
+def check_delete_keys() -> Response:
+    """What a browser's stored keys still hold: its My shares list shows current titles and drops the rest."""
+    from .. import conversations, ratelimit, validation
+
+    request = routes.current_request
+    check = validation.parse_model(validation.KeyCheck, callers.json_body(request))
+    cfg = settings.get()
+    ratelimit.check("keys", callers.client(request), cfg.keys_limit, cfg.edit_window_seconds)
+    return json_response(conversations.keys_held([(k.id, k.token) for k in check.keys]))
+
+
 @routes.route("/api/openapi.json", methods=["GET"])
 def openapi() -> Response:
     from ..openapi import spec

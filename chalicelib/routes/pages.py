@@ -93,8 +93,6 @@ def explore() -> Response:
     source = params.get("source") or None
     if source is not None and source not in pages.SOURCE_NAMES:
         raise bad_request("source is not an assistant this site knows.", "source")
-    if source:
-        q = ""  # one assistant's list is newest first, without a search
     cursor = params.get("cursor") or None
     trail = params["trail"].split(".")[: pages.MAX_TRAIL] if params.get("trail") else []
     try:

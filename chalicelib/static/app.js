@@ -27,6 +27,27 @@
     return `${String(d.getUTCDate()).padStart(2, "0")} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
   };
   const say = (text) => { const status = document.getElementById("status"); if (status) status.textContent = text; };
+  // An action that cannot be undone asks first, in place: `button` gives way to the question, "Yes" and
+  // "Cancel" (Cancel, or Escape, brings the button back with focus on it).
+  const confirmInline = (button, question, yesLabel, onYes) => {
+    const box = document.createElement("span");
+    box.className = "confirm-inline";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", question);
+    const text = document.createElement("span");
+    text.textContent = question;
+    const yes = document.createElement("button");
+    yes.type = "button"; yes.className = "button danger"; yes.textContent = yesLabel;
+    const no = document.createElement("button");
+    no.type = "button"; no.className = "button"; no.textContent = "Cancel";
+    const back = () => { box.replaceWith(button); button.focus(); };
+    no.addEventListener("click", back);
+    box.addEventListener("keydown", (event) => { if (event.key === "Escape") { event.stopPropagation(); back(); } });
+    yes.addEventListener("click", async () => { yes.disabled = true; no.disabled = true; await onYes(); if (box.isConnected) back(); });
+    box.append(text, yes, no);
+    button.replaceWith(box);
+    no.focus();
+  };
 
   // Signed in? The session cookies are HttpOnly; sg_user only says there is one (it grants nothing).
   const signedIn = /(?:^|;\s*)sg_user=[1m](?:;|$)/.test(document.cookie);
@@ -100,18 +121,19 @@
         response = await fetch(`/api/conversations/${encodeURIComponent(id)}`, { method: "DELETE" });
       } catch (e) { return "offline"; }
     }
-    if (response.status === 204 || response.status === 404) {
+    if (response.status === 204 || response.status === 404 || response.status === 410) {
       const store = load(); delete store[id]; save(store);
       // This browser's HTTP cache still holds the page for minutes: fetch it past the cache so the stale
       // copy is replaced (by the 404), and going back to the link shows the truth.
       for (const path of [`/c/${encodeURIComponent(id)}`, `/api/conversations/${encodeURIComponent(id)}`]) {
         fetch(path, { cache: "reload" }).catch(() => {});
       }
-      return "deleted";
+      return response.status === 204 ? "deleted" : "gone";
     }
     return response.status === 403 ? "refused" : "failed";
   }
   const explain = { refused: "The server refused this browser's delete key.",
+                    gone: "It was already gone: deleted, or removed by the moderators. Its link no longer works.",
                     offline: "The server could not be reached; nothing was deleted.",
                     failed: "Deleting failed; please try again.", missing: "This browser has no delete key for it." };
 
@@ -170,7 +192,7 @@
           store[id] = { token: fragment[1], title: page.dataset.title, shortUrl: page.dataset.shortUrl,
                         url: location.origin + location.pathname, savedAt: new Date().toISOString() };
           save(store);
-          document.getElementById("delete").hidden = false;
+          showOwnerTools();
         })
         .catch(() => {});
     }
@@ -180,15 +202,24 @@
     const confirmBox = document.getElementById("delete-confirm");
     // This browser's delete key proves ownership too: the owner's tools, with the key.
     const key = () => (load()[id] ? { Authorization: `Bearer ${load()[id].token}` } : undefined);
-    if (load()[id]) { del.hidden = false; document.getElementById("owner-tools").hidden = false; }
+    const tools = document.getElementById("owner-tools");
+    const offNote = document.getElementById("comments-off");
+    let owner = false;
+    function showOwnerTools() {
+      owner = true;
+      del.hidden = false;
+      tools.hidden = false;
+      offNote.textContent = "Comments are off: readers do not see them; you still do, and can turn them back on below.";
+    }
+    const held = load()[id];
+    if (held) {
+      showOwnerTools();
+      // The page shows the current title: My shares in this browser follows it (a retitle made elsewhere too).
+      if (held.title !== page.dataset.title) { const store = load(); store[id].title = page.dataset.title; save(store); }
+    }
     del.addEventListener("click", () => { confirmBox.hidden = false; document.getElementById("delete-yes").focus(); });
     document.getElementById("delete-no").addEventListener("click", () => { confirmBox.hidden = true; del.focus(); });
-    pageStatus.then((status) => {
-      if (!status.owned.includes(id)) return;
-      del.hidden = false;
-      document.getElementById("owner-tools").hidden = false;
-    });
-    const tools = document.getElementById("owner-tools");
+    pageStatus.then((status) => { if (status.owned.includes(id)) showOwnerTools(); });
     tools.addEventListener("submit", async (event) => {
       event.preventDefault();
       const form = new FormData(tools);
@@ -198,7 +229,11 @@
       if (!answer.ok) { say(`The change failed: ${answer.message}`); return; }
       page.querySelector("h1").textContent = answer.data.title;
       page.querySelector(".visibility").textContent = answer.data.visibility;
-      say(`Saved: “${answer.data.title}”, ${answer.data.visibility}.`);
+      page.dataset.title = answer.data.title;
+      const store = load();
+      if (store[id]) { store[id].title = answer.data.title; save(store); }  // My shares shows the new title
+      offNote.hidden = answer.data.comments !== false;
+      say(`Saved: “${answer.data.title}”, ${answer.data.visibility}, comments ${answer.data.comments === false ? "off" : "on"}.`);
     });
     // Comments its owner turned off are not shown to readers; the owner still sees and manages them.
     const commentsOff = (() => { try { return JSON.parse(document.getElementById("comments-data").textContent).off; }
@@ -207,7 +242,7 @@
     else pageStatus.then((status) => { if (status.owned.includes(id)) setUpComments(page, id); });
     document.getElementById("delete-yes").addEventListener("click", async () => {
       const outcome = await deleteConversation(id);
-      if (outcome !== "deleted") { confirmBox.hidden = true; say(explain[outcome]); return; }
+      if (outcome !== "deleted" && outcome !== "gone") { confirmBox.hidden = true; say(explain[outcome]); return; }
       const gone = document.createElement("p");
       gone.className = "status";
       gone.id = "gone";
@@ -289,20 +324,22 @@
         const remove = document.createElement("button");
         remove.type = "button"; remove.className = "button danger"; remove.textContent = "Delete";
         remove.setAttribute("aria-label", `Delete the comment by ${comment.author}`);
-        remove.addEventListener("click", async () => {
+        remove.addEventListener("click", () => confirmInline(remove, "Delete this comment?", "Yes, delete", async () => {
           const answer = await api("DELETE", `/api/conversations/${encodeURIComponent(id)}/comments/${comment.id}`);
           if (!answer.ok) { panelSay(`Deleting failed: ${answer.message}`); return; }
           panelSay("Comment deleted.");
           await refresh();
           document.getElementById("panel-heading").focus(); // the button that had focus is gone
-        });
+        }));
         actions.append(remove);
       }
-      const report = document.createElement("a");
-      report.className = "button"; report.textContent = "Report"; report.rel = "nofollow";
-      report.href = `/report?conversation=${encodeURIComponent(id)}&comment=${encodeURIComponent(comment.id)}`;
-      report.setAttribute("aria-label", `Report the comment by ${comment.author}`);
-      actions.append(report);
+      if (!comment.mine) {  // one's own comment is deleted, not reported
+        const report = document.createElement("a");
+        report.className = "button"; report.textContent = "Report"; report.rel = "nofollow";
+        report.href = `/report?conversation=${encodeURIComponent(id)}&comment=${encodeURIComponent(comment.id)}`;
+        report.setAttribute("aria-label", `Report the comment by ${comment.author}`);
+        actions.append(report);
+      }
       item.append(actions);
       if (!isReply && comment.replies.length) {
         const replies = document.createElement("ol");
@@ -372,40 +409,86 @@
     if (signedIn && data.count > 0) refresh();
   }
 
-  // My shares.
+  // My shares: what this browser holds the delete keys of. The server says which keys still hold a
+  // conversation (with its current title), which were taken down and which are gone (one request); signed in,
+  // the ones this account owns are left out here, since they are listed above it.
   const mine = document.getElementById("mine-list");
   if (mine) {
-    const render = () => {
-      const store = load();
-      const ids = Object.keys(store).sort((a, b) => (store[b].savedAt || "").localeCompare(store[a].savedAt || ""));
-      mine.replaceChildren(...ids.map((id) => {
-        const entry = store[id];
-        const item = document.createElement("li");
-        item.className = "card";
-        item.dataset.id = id;
-        const body = document.createElement("div");
-        const open = document.createElement("a");
-        open.className = "card-title";
-        open.href = `/c/${encodeURIComponent(id)}`;
-        open.textContent = entry.title || id;
-        const meta = document.createElement("p");
-        meta.className = "meta";
-        meta.textContent = `${entry.shortUrl || ""} · shared ${(entry.savedAt || "").slice(0, 10)}`;
-        const copyButton = document.createElement("button");
-        copyButton.type = "button"; copyButton.className = "button"; copyButton.textContent = "Copy link";
-        copyButton.addEventListener("click", () => copy(entry.shortUrl || open.href, copyButton));
-        const deleteButton = document.createElement("button");
-        deleteButton.type = "button"; deleteButton.className = "button danger"; deleteButton.textContent = "Delete";
-        deleteButton.setAttribute("aria-label", `Delete ${open.textContent}`);
-        deleteButton.addEventListener("click", async () => {
-          const outcome = await deleteConversation(id);
-          if (outcome === "deleted") { say(`Deleted “${open.textContent}”.`); render(); } else say(explain[outcome]);
+    const forget = (id) => { const store = load(); delete store[id]; save(store); };
+    const card = (id, entry, state) => {
+      const item = document.createElement("li");
+      item.className = "card";
+      item.dataset.id = id;
+      const body = document.createElement("div");
+      const title = entry.title || id;
+      const meta = document.createElement("p");
+      meta.className = "meta";
+      if (state === "removed" || state === "refused") {
+        const name = document.createElement("p");
+        name.className = "card-title";
+        name.textContent = title;
+        meta.textContent = state === "removed" ? "Removed by the moderators: its link no longer works."
+                                               : "The server no longer accepts this browser's key for it.";
+        const forgetButton = document.createElement("button");
+        forgetButton.type = "button"; forgetButton.className = "button"; forgetButton.textContent = "Forget";
+        forgetButton.setAttribute("aria-label", `Forget ${title} in this browser`);
+        forgetButton.addEventListener("click", () => {
+          forget(id); item.remove(); say(`Forgot “${title}”.`);
+          document.getElementById("mine-empty").hidden = mine.children.length > 0;
         });
-        body.append(open, meta, copyButton, document.createTextNode(" "), deleteButton);
+        body.append(name, meta, forgetButton);
         item.append(body);
         return item;
-      }));
-      document.getElementById("mine-empty").hidden = ids.length > 0;
+      }
+      const open = document.createElement("a");
+      open.className = "card-title";
+      open.href = `/c/${encodeURIComponent(id)}`;
+      open.textContent = title;
+      meta.textContent = `${entry.shortUrl || ""} · shared ${day(entry.savedAt || new Date().toISOString())}`;
+      const copyButton = document.createElement("button");
+      copyButton.type = "button"; copyButton.className = "button"; copyButton.textContent = "Copy link";
+      copyButton.addEventListener("click", () => copy(entry.shortUrl || open.href, copyButton));
+      const deleteButton = document.createElement("button");
+      deleteButton.type = "button"; deleteButton.className = "button danger"; deleteButton.textContent = "Delete";
+      deleteButton.setAttribute("aria-label", `Delete ${title}`);
+      deleteButton.addEventListener("click", () => confirmInline(
+        deleteButton, `Delete “${title}” for everyone?`, "Yes, delete it", async () => {
+          const outcome = await deleteConversation(id);
+          if (outcome === "deleted" || outcome === "gone") {
+            say(outcome === "deleted" ? `Deleted “${title}”.` : `“${title}”: ${explain.gone}`);
+            item.remove();
+            document.getElementById("mine-empty").hidden = mine.children.length > 0;
+          } else say(explain[outcome]);
+        }));
+      body.append(open, meta, copyButton, document.createTextNode(" "), deleteButton);
+      item.append(body);
+      return item;
+    };
+    const render = async () => {
+      const store = load();
+      const ids = Object.keys(store).sort((a, b) => (store[b].savedAt || "").localeCompare(store[a].savedAt || ""));
+      const states = new Map(ids.map((id) => [id, "held"]));
+      const checked = ids.slice(0, 50);  // the newest: the server checks up to 50 keys at once
+      if (checked.length) {
+        const answer = await api("POST", "/api/keys", { keys: checked.map((id) => ({ id, token: store[id].token })) });
+        if (answer.ok) {
+          const held = new Map(answer.data.held.map((c) => [c.id, c]));
+          for (const id of checked) {
+            if (held.has(id)) { if (held.get(id).title !== store[id].title) store[id].title = held.get(id).title; }
+            else if (answer.data.removed.includes(id)) states.set(id, "removed");
+            else if (answer.data.gone.includes(id)) states.set(id, "gone");
+            else states.set(id, "refused");
+          }
+          // Deleted (here, elsewhere, or by closing the account): nothing left to show or to delete.
+          for (const [id, state] of states) if (state === "gone") delete store[id];
+          save(store);
+        }
+        const owned = signedIn ? (await statusOf(checked, true)).owned : [];
+        owned.forEach((id) => states.set(id, "owned"));
+      }
+      const shown = ids.filter((id) => store[id] && states.get(id) !== "owned" && states.get(id) !== "gone");
+      mine.replaceChildren(...shown.map((id) => card(id, store[id], states.get(id))));
+      document.getElementById("mine-empty").hidden = shown.length > 0;
     };
     render();
   }
