@@ -21,6 +21,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The Fetch standard's "bad ports": browsers refuse them before sending anything (Chromium says
+# ERR_UNSAFE_PORT), so a page could not reach a server there. https://fetch.spec.whatwg.org/#bad-port
+BROWSER_BLOCKED_PORTS = frozenset({
+    0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+    109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526,
+    530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045,
+    4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080})
+
+
+def port_problem(port: int, name: str) -> str | None:
+    """Why `make run` cannot use `port` for `name` (PORT or MOTO_PORT), in a sentence; None when it can."""
+    if port in BROWSER_BLOCKED_PORTS:
+        return (f"{name}={port} is a port browsers refuse to connect to (Chromium's ERR_UNSAFE_PORT): pages "
+                f"could not reach it. Choose another, e.g. {name}={8000 if name == 'PORT' else 5005}.")
+    if port_in_use(port):
+        return f"Port {port} is already in use: stop what is running there (or set {name}=...)."
+    return None
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -27,9 +27,10 @@ def main() -> int:
     parser.add_argument("--rollup-seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    for port in (args.port, args.moto_port):
-        if devstack.port_in_use(port):
-            print(f"Port {port} is already in use: stop what is running there (or set PORT=...).", file=sys.stderr)
+    for port, name in ((args.port, "PORT"), (args.moto_port, "MOTO_PORT")):
+        problem = devstack.port_problem(port, name)
+        if problem:
+            print(problem, file=sys.stderr)
             return 1
     # `kill`/`timeout` send SIGTERM: leave through `finally` so neither server is orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -431,3 +431,28 @@ def test_opening_an_export_again_marks_what_this_browser_shared_from_it(page, tm
     expect(marked).to_have_count(1)
     expect(marked.locator(".import-title")).to_have_text("Create Google Document")
     assert marked.locator(".import-shared").get_attribute("href").endswith(f"/c/{cid}")
+
+
+@pytest.mark.parametrize("kind", ["grok-brackets", "chatgpt-nesting", "chatgpt-endless-conversation"])
+def test_a_crafted_zip_gets_a_sentence_not_a_crashed_tab(page, tmp_path, kind):
+    """A small zip that inflates to tens of MB built to hurt: a Grok export of 60 MB of "[" (61 KB zipped),
+    a conversations.json nesting "[" millions deep, one conversation that never closes. Each ends in a
+    sentence, in seconds, and the page still works."""
+    path = tmp_path / f"{kind}.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        if kind == "grok-brackets":
+            archive.writestr("export/prod-grok-backend.json", "[" * (60 * 2**20))
+        elif kind == "chatgpt-nesting":
+            archive.writestr("conversations.json", '[{"title": "x", "mapping": ' + "[" * (40 * 2**20))
+        else:
+            archive.writestr("conversations.json", '[{"title": "x", "mapping": {}, "note": "' + "a" * (70 * 2**20))
+    assert path.stat().st_size < 200_000
+    page.goto("/import")
+    page.get_by_label("Your export (.zip or conversations.json)").set_input_files(path)
+    expected = ("over 64 MB" if kind == "chatgpt-endless-conversation"
+                else "nests deeper than any chat export does")
+    expect(page.get_by_role("alert")).to_contain_text(expected, timeout=30_000)
+    expect(page.get_by_role("alert")).to_contain_text("cannot be read")
+    # The page still answers: another file can be read.
+    assert page.evaluate("1 + 1") == 2
+    assert page.locator("#import-list-section").is_hidden()

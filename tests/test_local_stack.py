@@ -276,3 +276,22 @@ def test_a_frozen_store_makes_the_page_route_a_503_inside_the_lambda_limit(tmp_p
         assert took < 30, took
     finally:
         devstack.stop(server, moto)
+
+
+@pytest.mark.parametrize("variable, port", [("MOTO_PORT", 5060), ("PORT", 6000)])
+def test_make_run_refuses_a_port_browsers_block_with_a_sentence(variable, port):
+    """Chromium refuses port 5060 (ERR_UNSAFE_PORT) before sending a byte: image uploads to a moto there failed
+    with only "Failed to fetch". `make run` says so at once, naming the port, and starts nothing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    other = "--moto-port" if variable == "PORT" else "--port"
+    flag = "--port" if variable == "PORT" else "--moto-port"
+    result = subprocess.run([sys.executable, "scripts/run_local.py", flag, str(port), other, str(devstack.free_port())],
+                            cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"{variable}={port} is a port browsers refuse to connect to" in result.stderr, result.stderr
+    assert "ERR_UNSAFE_PORT" in result.stderr
+    assert not devstack.port_in_use(port)  # nothing was started there

@@ -140,10 +140,18 @@ function describe(text) {
   return null;
 }
 
+// Bounds that keep a crafted file from costing the tab more than it is worth. Real exports nest a few levels
+// (ChatGPT's deepest is about 10) and a conversation's JSON is at most tens of MB; JSON.parse of millions of
+// nested "[" builds millions of arrays (a 61 KB zip of 60 MB of "[" took the tab down after 7 s), and a
+// conversation that never closes would be collected whole.
+const MAX_DEPTH = 256;
+const MAX_CONVERSATION_CHARS = 64 * 1024 * 1024;
+const TOO_DEEP = "This file cannot be read: its JSON nests deeper than any chat export does.";
+
 async function readConversations(stream, total) {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let depth = 0, inString = false, escaped = false, started = false, ended = false;
-  let collecting = false, parts = [], read = 0, lastReport = 0, notConversations = 0, skipped = 0;
+  let collecting = false, parts = [], collected = 0, read = 0, lastReport = 0, notConversations = 0, skipped = 0;
   const list = [];
   for (;;) {
     const { value, done } = await reader.read();
@@ -168,7 +176,8 @@ async function readConversations(stream, total) {
       if (c === 34) { inString = true; continue; }
       if (c === 123 || c === 91) {
         depth++;
-        if (depth === 2 && c === 123) { collecting = true; start = i; parts = []; }
+        if (depth > MAX_DEPTH) { await reader.cancel(); throw new ImportError(TOO_DEEP); }
+        if (depth === 2 && c === 123) { collecting = true; start = i; parts = []; collected = 0; }
       } else if (c === 125 || c === 93) {
         depth--;
         if (depth === 1 && collecting) {
@@ -186,7 +195,14 @@ async function readConversations(stream, total) {
         }
       }
     }
-    if (collecting) parts.push(value.slice(start));
+    if (collecting) {
+      parts.push(value.slice(start));
+      collected += value.length - start;
+      if (collected > MAX_CONVERSATION_CHARS) {
+        await reader.cancel();
+        throw new ImportError(`This file cannot be read: one of its conversations is over ${MAX_CONVERSATION_CHARS / 1024 / 1024} MB.`);
+      }
+    }
     if (read - lastReport > 1 << 20) {
       lastReport = read;
       postMessage({ type: "progress", done: read, total, found: list.length });
@@ -206,6 +222,22 @@ async function readConversations(stream, total) {
 // within a bound (inflating stops there whatever the zip's directory says), then one conversation at a time.
 const MAX_GROK_EXPORT = 64 * 1024 * 1024;
 
+// Whether `text` nests deeper than MAX_DEPTH outside its strings: one pass, before JSON.parse is let near it.
+function nestsTooDeep(text) {
+  let depth = 0, inString = false, escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === 92) escaped = true;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) { if (++depth > MAX_DEPTH) return true; }
+    else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 async function readGrokExport(entry) {
   const reader = (await entryStream(entry, true)).pipeThrough(new TextDecoderStream()).getReader();
   const parts = [];
@@ -220,8 +252,10 @@ async function readGrokExport(entry) {
     }
     parts.push(value);
   }
+  const text = parts.join("");
+  if (nestsTooDeep(text)) throw new ImportError(TOO_DEEP);
   let data;
-  try { data = JSON.parse(parts.join("")); } catch (e) { throw new ImportError("The Grok export is damaged or cut short."); }
+  try { data = JSON.parse(text); } catch (e) { throw new ImportError("The Grok export is damaged or cut short."); }
   if (!data || !Array.isArray(data.conversations)) throw new ImportError("This JSON is not a Grok export.");
   const list = [];
   let skipped = 0;

@@ -26,6 +26,14 @@
     if (value !== null) { $("import-bar").value = value; $("import-progress-text").textContent = text; }
   };
 
+  // The worker itself failing (a bug, or memory) ends the reading with a sentence, never a page that waits.
+  worker.onerror = (event) => {
+    event.preventDefault();
+    progress(null);
+    say("");
+    fail("This file could not be read as a ChatGPT, Claude, DeepSeek or Grok export.");
+  };
+
   worker.onmessage = ({ data }) => {
     if (data.type === "progress") {
       progress(data.total ? Math.min(99, Math.round((100 * data.done) / data.total)) : 50,
@@ -165,7 +173,13 @@
       const form = new FormData();
       for (const [name, value] of Object.entries(media.upload.fields)) form.append(name, value);
       form.append("file", new Blob([image.bytes], { type: image.contentType }));
-      const sent = await fetch(media.upload.url, { method: "POST", body: form });
+      let sent;
+      try { sent = await fetch(media.upload.url, { method: "POST", body: form }); } catch (e) {
+        // No answer at all: offline, or the browser refused the address (Chromium and Firefox block some
+        // ports, 5060 among them, before any request is sent).
+        const where = new URL(media.upload.url).host;
+        throw new Error(`the upload could not reach storage at ${where}: check your connection, or whether the browser blocks that address`);
+      }
       if (!sent.ok) throw new Error(`storage answered ${sent.status}`);
     }
     return media.id;
