@@ -19,9 +19,10 @@ def rules(style: str) -> list[str]:
 
 def main() -> None:
     dark = "\n".join("  " + line for line in rules("monokai"))
-    generated = "\n".join(rules("default")) + "\n@media (prefers-color-scheme: dark) {\n" + dark + "\n}\n"
-    hand_written = OUT.read_text().split(BEGIN, 1)[0].rstrip("\n")
-    OUT.write_text(f"{hand_written}\n\n{BEGIN}\n{generated}{END}\n")
+    generated = "\n".join(rules("default")) + "\n@media screen and (prefers-color-scheme: dark) {\n" + dark + "\n}\n"
+    before, rest = OUT.read_text().split(BEGIN, 1)
+    after = rest.split(END, 1)[1].strip("\n") if END in rest else ""  # hand-written rules after the block stay
+    OUT.write_text(f"{before.rstrip(chr(10))}\n\n{BEGIN}\n{generated}{END}\n" + (f"\n{after}\n" if after else ""))
 
 
 if __name__ == "__main__":

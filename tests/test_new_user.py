@@ -212,3 +212,53 @@ def test_explore_filters_keep_each_other(page):
     # Back to all assistants keeps the search too.
     assistant.get_by_role("link", name="All assistants").click()
     expect(cards.filter(has_text=title)).to_have_count(2)
+
+
+PRINTED = {"title": "Printing a conversation", "source": "chatgpt", "messages": [
+    {"role": "user", "content": "Show me a long line of code, a table and a link."},
+    {"role": "assistant", "content": [
+        {"type": "reasoning", "title": "Thought for 3 s", "text": "Hidden reasoning stays closed in print."},
+        {"type": "text", "text": "Here is the code:\n\n```python\nvalue = " + " + ".join(["compute_something(x)"] * 12)
+                                 + "\n```\n\n| name | size |\n|---|---|\n| alpha | 1 |\n\nSee the "
+                                 "[Python docs](https://docs.python.org/3/library/functions.html) for more."}]}]}
+
+
+def test_print_media_shows_the_conversation_as_a_document(browser, chalice_local):
+    created = _create_http(PRINTED)
+    context = browser.new_context(base_url=chalice_local, color_scheme="dark")
+    page = context.new_page()
+    page.goto(f"/c/{created['id']}")
+    # The action on the page opens the browser's print dialog (stubbed here: headless has none).
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="Print or save as PDF").click()
+    assert page.evaluate("window.printed") is True
+    page.emulate_media(media="print")
+    visible_controls = page.evaluate("""() => [...document.querySelectorAll('button, nav, header.site, footer.site, form')]
+        .filter(el => el.offsetParent !== null || getComputedStyle(el).display !== 'none' && el.getClientRects().length)
+        .map(el => el.outerHTML.slice(0, 60))""")
+    assert visible_controls == []
+    expect(page.get_by_text("Show me a long line of code")).to_be_visible()
+    expect(page.locator("table")).to_be_visible()
+    # Dark on screen, light on paper.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    # Code wraps instead of being cut at the page's edge.
+    assert page.locator("pre code").evaluate("el => getComputedStyle(el).whiteSpace") == "pre-wrap"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A link's address follows it; the closed reasoning stays closed.
+    after = page.locator(".msg a[href^='https://docs.python.org']").evaluate(
+        "el => getComputedStyle(el, '::after').content")
+    assert "https://docs.python.org/3/library/functions.html" in after
+    assert page.locator("details.block").evaluate("el => el.open") is False
+    # What Chromium's "Save as PDF" makes holds the conversation's words and none of the page's controls.
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    text = " ".join(p.extract_text() for p in pdf.pages)
+    squashed = " ".join(text.split())
+    assert "Printing a conversation" in squashed and "Show me a long line of code" in squashed
+    assert "compute_something(x)" in squashed and "alpha" in squashed
+    assert "docs.python.org/3/library/functions.html" in squashed.replace(" ", "")
+    assert "Copy link" not in squashed and "Print or save as PDF" not in squashed and "Explore" not in squashed
+    context.close()

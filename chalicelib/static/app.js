@@ -198,6 +198,8 @@
     }
     const link = document.getElementById("copy-link");
     link.addEventListener("click", () => copy(link.dataset.copy, link));
+    // The browser's own dialog: "Save as PDF" is one of its printers; the print stylesheet makes it a document.
+    document.getElementById("print").addEventListener("click", () => window.print());
     const del = document.getElementById("delete");
     const confirmBox = document.getElementById("delete-confirm");
     // This browser's delete key proves ownership too: the owner's tools, with the key.
