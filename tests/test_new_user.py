@@ -262,3 +262,50 @@ def test_print_media_shows_the_conversation_as_a_document(browser, chalice_local
     assert "docs.python.org/3/library/functions.html" in squashed.replace(" ", "")
     assert "Copy link" not in squashed and "Print or save as PDF" not in squashed and "Explore" not in squashed
     context.close()
+
+
+def _continue_links(page) -> dict[str, str]:
+    page.get_by_text("Continue in…").click()
+    links = page.locator("#continue-links a")
+    expect(links).to_have_count(4)
+    return {a.inner_text(): a.get_attribute("href") for a in links.all()}
+
+
+def test_continue_in_opens_the_assistants_with_the_conversation(browser, chalice_local):
+    from urllib.parse import parse_qs, urlsplit
+
+    context = browser.new_context(base_url=chalice_local, viewport={"width": 375, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    short = _create_http({"title": "Tides", "messages": [
+        {"role": "user", "content": "Why are there two tides a day?"},
+        {"role": "assistant", "content": "Because the Moon's pull and the Earth's **spin** combine."}]})
+    page.goto(f"/c/{short['id']}")
+    links = _continue_links(page)
+    assert [urlsplit(u)._replace(query="").geturl() for u in links.values()] == [
+        "https://chatgpt.com/", "https://claude.ai/new", "https://grok.com/", "https://www.perplexity.ai/search"]
+    prompt = parse_qs(urlsplit(links["ChatGPT"]).query)["q"][0]
+    assert prompt.startswith('This is a conversation titled "Tides"') and f"/c/{short['id']}" in prompt
+    assert "User: Why are there two tides a day?" in prompt
+    assert "Assistant: Because the Moon's pull and the Earth's spin combine." in prompt  # as shown, not Markdown
+    expect(page.locator("#continue-cut")).to_be_hidden()
+    assert page.get_by_role("link", name="Claude").get_attribute("target") == "_blank"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # open, at 375 px
+    page.screenshot(path=str(ARTIFACTS / "continue-in-375.png"))
+
+    # A long one: the link keeps the newest messages that fit, says so, and Copy as prompt copies it whole.
+    long = _create_http({"title": "A long talk", "messages": [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"Message {i}: " + "words " * 150}
+        for i in range(30)]})
+    page.goto(f"/c/{long['id']}")
+    links = _continue_links(page)
+    for url in links.values():
+        assert len(url) <= 6000
+    prompt = parse_qs(urlsplit(links["Claude"]).query)["q"][0]
+    assert "Message 29:" in prompt and "Message 0:" not in prompt
+    assert "messages are left out; the whole is at" in prompt
+    expect(page.locator("#continue-cut")).to_contain_text("longer than a link can carry")
+    page.get_by_role("button", name="Copy as prompt").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Message 0:" in copied and "Message 29:" in copied
+    context.close()

@@ -198,6 +198,7 @@
     }
     const link = document.getElementById("copy-link");
     link.addEventListener("click", () => copy(link.dataset.copy, link));
+    setUpContinue(page);
     // The browser's own dialog: "Save as PDF" is one of its printers; the print stylesheet makes it a document.
     document.getElementById("print").addEventListener("click", () => window.print());
     const del = document.getElementById("delete");
@@ -251,6 +252,79 @@
       gone.textContent = "This conversation has been deleted. Its link no longer works.";
       page.replaceChildren(gone);
     });
+  }
+
+  // "Continue in…": the assistants whose web app takes a prompt in its URL (each checked against maintained
+  // clients that open it so: docs/pages.md), opened with this conversation as the first message of a new chat.
+  // A URL carries only so much (servers refuse request lines past about 8 KB): past that, the link holds the
+  // newest messages that fit and says so, with this page's address; "Copy as prompt" copies it whole.
+  const CONTINUE_IN = [
+    ["ChatGPT", "https://chatgpt.com/?q="],
+    ["Claude", "https://claude.ai/new?q="],
+    ["Grok", "https://grok.com/?q="],
+    ["Perplexity", "https://www.perplexity.ai/search?q="],
+  ];
+  const MAX_URL = 6000;
+
+  function turnsOf(page) {
+    return [...page.querySelectorAll(".messages > .msg")].map((message) => {
+      const body = message.querySelector(".body").cloneNode(true);
+      // Reasoning and tool steps stay out (closed on the page, and not the conversation itself), as do our buttons.
+      body.querySelectorAll("details.block, .code-bar, .copy-code, button").forEach((el) => el.remove());
+      const role = message.querySelector(".role").textContent.trim();
+      return `${role}: ${body.innerText.trim()}`;
+    });
+  }
+
+  function promptOf(page, turns, from) {
+    const title = page.dataset.title;
+    const where = location.origin + location.pathname;
+    const head = from > 0
+      ? `This is the end of a conversation titled "${title}" (the first ${from} of ${turns.length} messages are left out; the whole is at ${where}). Continue it with me.`
+      : `This is a conversation titled "${title}" (${where}). Continue it with me.`;
+    return `${head}\n\n${turns.slice(from).join("\n\n")}`;
+  }
+
+  function setUpContinue(page) {
+    const menu = document.getElementById("continue");
+    if (!menu) return;
+    menu.hidden = false;
+    menu.addEventListener("toggle", () => {
+      if (!menu.open) return;
+      const turns = turnsOf(page);
+      const links = CONTINUE_IN.map(([name, base]) => {
+        // The newest messages that fit, keeping at least the last one (cut itself when it alone is too long).
+        let from = 0;
+        let url = base + encodeURIComponent(promptOf(page, turns, from));
+        while (url.length > MAX_URL && from < turns.length - 1) {
+          from += 1;
+          url = base + encodeURIComponent(promptOf(page, turns, from));
+        }
+        let cutShort = false;
+        if (url.length > MAX_URL) {
+          let text = promptOf(page, turns, from);
+          while (base.length + encodeURIComponent(text).length > MAX_URL - 20) text = text.slice(0, Math.floor(text.length * 0.9));
+          url = base + encodeURIComponent(`${text} […]`);
+          cutShort = true;
+        }
+        return { name, url, from, cutShort };
+      });
+      document.getElementById("continue-links").replaceChildren(...links.map(({ name, url }) => {
+        const item = document.createElement("li");
+        const a = document.createElement("a");
+        a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer"; a.textContent = name;
+        item.append(a);
+        return item;
+      }));
+      const cut = links[0];
+      const note = document.getElementById("continue-cut");
+      note.hidden = !(cut.from > 0 || cut.cutShort);
+      note.textContent = cut.cutShort
+        ? "This conversation is longer than a link can carry: the links hold its beginning words and this page's address. Copy as prompt copies it whole."
+        : `This conversation is longer than a link can carry: the links hold its last ${turns.length - cut.from} of ${turns.length} messages and this page's address. Copy as prompt copies it whole.`;
+    });
+    const button = document.getElementById("copy-prompt");
+    button.addEventListener("click", () => copy(promptOf(page, turnsOf(page), 0), button));
   }
 
   // Comments: a bubble on each message, and a side panel (a bottom sheet on phones) to read and write.
