@@ -233,7 +233,8 @@ def test_print_media_shows_the_conversation_as_a_document(browser, chalice_local
     page.get_by_role("button", name="Print or save as PDF").click()
     assert page.evaluate("window.printed") is True
     page.emulate_media(media="print")
-    visible_controls = page.evaluate("""() => [...document.querySelectorAll('button, nav, header.site, footer.site, form')]
+    visible_controls = page.evaluate("""() => [
+        ...document.querySelectorAll('button, nav, header.site, footer.site, form, details.menu')]
         .filter(el => el.offsetParent !== null || getComputedStyle(el).display !== 'none' && el.getClientRects().length)
         .map(el => el.outerHTML.slice(0, 60))""")
     assert visible_controls == []
