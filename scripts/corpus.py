@@ -71,7 +71,8 @@ def conversation(rng: random.Random, public_share: float = 0.4) -> dict[str, Any
         else:
             messages.append({"role": "assistant", "content": _answer(rng, subject)})
     source = rng.choice(("chatgpt", "chatgpt", "claude"))
-    models = ("gpt-4o", "o3", "gpt-5") if source == "chatgpt" else ("claude-sonnet-4", "claude-opus-4")
+    # The names the sites show (as the extension sends them), not their API slugs.
+    models = ("GPT-4o", "o3", "GPT-5") if source == "chatgpt" else ("Claude Sonnet 4", "Claude Opus 4")
     model = rng.choice(models)
     return {"title": subject if rng.random() < 0.8 else None, "model": model, "source": source,
             "visibility": "public" if rng.random() < public_share else "unlisted", "messages": messages}

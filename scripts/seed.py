@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 
 DEMOS = [
-    {"title": "Reverse a linked list in Python", "model": "gpt-4o", "source": "chatgpt", "visibility": "public",
+    {"title": "Reverse a linked list in Python", "model": "GPT-4o", "source": "chatgpt", "visibility": "public",
      "messages": [
          {"role": "user", "content": "How do I reverse a singly linked list in Python?"},
          {"role": "assistant", "content": "Walk the list once, re-pointing each node:\n\n```python\n"
           "def reverse(head):\n    prev = None\n    while head:\n"
           "        head.next, prev, head = prev, head, head.next\n"
           "    return prev\n```\n\nIt runs in **O(n)** time and O(1) space."}]},
-    {"title": "Compare DynamoDB and PostgreSQL", "model": "claude-sonnet", "source": "claude", "visibility": "public",
+    {"title": "Compare DynamoDB and PostgreSQL", "model": "Claude Sonnet 4", "source": "claude", "visibility": "public",
      "messages": [
          {"role": "user", "content": "When would I pick DynamoDB over PostgreSQL?"},
          {"role": "assistant", "content": "| | DynamoDB | PostgreSQL |\n|---|---|---|\n"

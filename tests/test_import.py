@@ -54,12 +54,12 @@ def test_an_export_is_listed_searched_previewed_and_the_chosen_conversations_sha
     sent: list[tuple[str, str, bytes]] = []
     page.on("request", lambda r: sent.append((r.method, r.url, r.post_data_buffer or b"")))
     page.goto("/")
-    page.get_by_role("link", name="Share from your ChatGPT or Claude data export").click()
+    page.get_by_role("link", name="Share from your ChatGPT, Claude, DeepSeek or Grok data export").click()
     page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
     expect(page.locator("#status")).to_have_text("7 conversations read from your export, with 1 image.")
     titles = _rows(page)
     assert titles[0] == "Wheelchair ramp design" and titles[-1] == "Oscar for Rental Webshop"  # newest first
-    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2026-01-27 · ChatGPT · 30 turns")
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("27 Jan 2026 · ChatGPT · 30 turns")
 
     page.get_by_label("Search titles").fill("ALTERNATOR")
     assert _rows(page) == ["Alternator upgrade success"]
@@ -120,7 +120,7 @@ def test_a_claude_export_json_is_listed_and_shared_into_the_signed_in_account(pa
     page.get_by_label("Your export (.zip or conversations.json)").set_input_files(export)
     expect(page.locator("#status")).to_have_text("2 conversations read from your export.")
     assert _rows(page) == ["Identifying potential defects", "Create Google Document"]
-    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("2026-04-12 · Claude · 4 turns")
+    expect(page.locator("#import-list li").first.locator(".meta")).to_have_text("12 Apr 2026 · Claude · 4 turns")
     page.get_by_role("checkbox", name="Create Google Document").check()
     page.get_by_role("button", name="Share 1 selected").click()
     expect(page.locator("#import-results li[data-id]")).to_have_count(1, timeout=30_000)
@@ -178,7 +178,7 @@ def _share_the_one_conversation(page, export: Path, title: str, meta: str) -> di
 
 def test_a_grok_export_is_listed_and_shared(page, tmp_path):
     stored = _share_the_one_conversation(page, _grok_export(tmp_path / "grok.zip"), "Pretraining a 7B model",
-                                         "2026-04-02 · Grok · 2 turns")
+                                         "02 Apr 2026 · Grok · 2 turns")
     assert stored["source"] == "grok" and stored["model"] == "Grok 3" and len(stored["messages"]) == 2
     assert sum(b["type"] == "tool" for b in stored["messages"][1]["content"]) == 6
     assert "<grok:" not in json.dumps(stored)
@@ -197,7 +197,7 @@ def test_a_deepseek_export_is_listed_and_shared(page, tmp_path):
         archive.writestr("user.json", json.dumps({"user_id": "u-1", "email": SECRET, "mobile": "+8613800000000"}))
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
-    stored = _share_the_one_conversation(page, path, "test_chat", "2025-11-22 · DeepSeek · 2 turns")
+    stored = _share_the_one_conversation(page, path, "test_chat", "22 Nov 2025 · DeepSeek · 2 turns")
     assert stored["source"] == "deepseek" and [m["role"] for m in stored["messages"]] == ["user", "assistant"]
     assert [b["type"] for b in stored["messages"][1]["content"]] == ["tool", "reasoning", "text"]
     assert "[citation:" not in json.dumps(stored)
@@ -456,3 +456,21 @@ def test_a_crafted_zip_gets_a_sentence_not_a_crashed_tab(page, tmp_path, kind):
     # The page still answers: another file can be read.
     assert page.evaluate("1 + 1") == 2
     assert page.locator("#import-list-section").is_hidden()
+
+
+def test_a_shared_link_can_be_copied_and_the_inputs_read_in_dark_mode(browser, chalice_local, tmp_path):
+    context = browser.new_context(base_url=chalice_local, color_scheme="dark", viewport={"width": 375, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    stored = _share_the_one_conversation(page, _grok_export(tmp_path / "grok.zip"), "Pretraining a 7B model",
+                                         "02 Apr 2026 · Grok · 2 turns")
+    result = page.locator("#import-results li[data-id]")
+    result.get_by_role("button", name="Copy the link to Pretraining a 7B model").click()
+    assert page.evaluate("navigator.clipboard.readText()").endswith(stored["id"])
+    # The search box is as readable as the page in dark mode (it looked disabled: light grey on dark).
+    colours = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
+    body = page.evaluate(f"({colours})(document.body)")
+    assert page.locator("#import-search").evaluate(colours) == body
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(ARTIFACTS / "import-dark-375.png"), full_page=True)
+    context.close()

@@ -310,3 +310,15 @@ def test_continue_in_opens_the_assistants_with_the_conversation(browser, chalice
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "Message 0:" in copied and "Message 29:" in copied
     context.close()
+
+
+def test_the_home_page_names_every_site_and_export_it_reads(page):
+    from chalicelib.pages import SOURCE_NAMES
+
+    page.goto("/")
+    sites = page.locator("#sites").inner_text()
+    for name in SOURCE_NAMES.values():  # the six the extension reads
+        assert name in sites, name
+    exports = page.locator("#exports").inner_text()
+    for name in ("ChatGPT", "Claude", "DeepSeek", "Grok"):  # the four /import reads
+        assert name in exports, name

@@ -20,6 +20,13 @@
   const worker = new Worker(`${main.dataset.worker}&readers=${encodeURIComponent(main.dataset.readers)}`);
 
   const say = (text) => { $("status").textContent = text; };
+  // A date as every page writes one (pages.DAY): "07 Dec 2026", in UTC; "" when there is none that reads.
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const day = (iso) => {
+    const d = new Date(iso || "");
+    if (Number.isNaN(d.getTime())) return "";
+    return `${String(d.getUTCDate()).padStart(2, "0")} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  };
   const fail = (text) => { const box = $("import-error"); box.textContent = text; box.hidden = !text; };
   const progress = (value, text) => {
     $("import-progress").hidden = value === null;
@@ -92,7 +99,7 @@
     label.textContent = r.title;
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = `${(r.date || "").slice(0, 10) || "undated"} · ${SITES[r.site]} · ${r.turns} turn${r.turns === 1 ? "" : "s"}`;
+    meta.textContent = `${day(r.date) || "undated"} · ${SITES[r.site]} · ${r.turns} turn${r.turns === 1 ? "" : "s"}`;
     const before = r.source && shared.get(r.source);
     if (before) {
       meta.append(" · ", Object.assign(document.createElement("a"), { href: before.url, className: "import-shared",
@@ -243,6 +250,15 @@
       item.dataset.id = share.id;
       const link = Object.assign(document.createElement("a"), { className: "card-title", href: share.url, textContent: text });
       const meta = Object.assign(document.createElement("p"), { className: "meta", textContent: share.shortUrl });
+      const copyButton = Object.assign(document.createElement("button"), { type: "button", className: "button",
+                                                                           textContent: "Copy link" });
+      copyButton.setAttribute("aria-label", `Copy the link to ${text}`);
+      copyButton.addEventListener("click", async () => {
+        try { await navigator.clipboard.writeText(share.shortUrl || share.url); copyButton.textContent = "Copied"; }
+        catch (e) { copyButton.textContent = "Copy failed"; }
+        setTimeout(() => { copyButton.textContent = "Copy link"; }, 1500);
+      });
+      meta.append(" ", copyButton);
       item.append(link, meta);
       if (placeholders.length) {
         item.append(Object.assign(document.createElement("p"), { className: "meta import-placeholders",
