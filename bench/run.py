@@ -92,12 +92,17 @@ def main() -> None:
     env = devstack.local_env(port, TABLE_PREFIX="bench", BUCKET_NAME="bench-bucket", TRUSTED_PROXY_HOPS="1",
                              CREATE_LIMIT="100000", MEDIA_LIMIT_PER_HOUR="100000")
     os.environ.update(env)
-    moto = devstack.start_moto(port)
-    try:
-        devstack.create_resources()
-        run(env)
-    finally:
-        devstack.stop(moto)
+    # The stack's own JSON log lines (one per request and job) go to a file: this prints the figures alone.
+    from chalicelib import accesslog
+
+    print("(The stack's log lines: bench/stack.log)", file=sys.stderr)
+    with accesslog.to_file(str(ROOT / "bench/stack.log")):
+        moto = devstack.start_moto(port)
+        try:
+            devstack.create_resources()
+            run(env)
+        finally:
+            devstack.stop(moto)
 
 
 def call_ledger(client, post, headers, rng: random.Random, small: dict, oversized: dict, avatar: str) -> None:

@@ -45,17 +45,22 @@ def main() -> None:
     env = devstack.local_env(moto_port, TABLE_PREFIX="scale", BUCKET_NAME="scale-bucket", CREATE_LIMIT="1000000",
                              SITE_URL=f"http://127.0.0.1:{api_port}")
     os.environ.update(env)
-    moto = devstack.start_moto(moto_port)
-    api = None
-    try:
-        devstack.create_resources()
-        api = devstack.start_chalice(api_port, env)
-        ids = creates(f"http://127.0.0.1:{api_port}", moto.pid)
-        costs_at_size(ids)
-        peak, current = peak_rss_mb(moto.pid)
-        print(f"\nmoto after everything: peak {peak:,.0f} MB, now {current:,.0f} MB")
-    finally:
-        devstack.stop(api, moto)
+    # The stack's own JSON log lines (one per request and job) go to a file: this prints the figures alone.
+    from chalicelib import accesslog
+
+    print("(The stack's log lines: bench/stack-scale.log)", file=sys.stderr)
+    with accesslog.to_file(str(ROOT / "bench/stack-scale.log")):
+        moto = devstack.start_moto(moto_port)
+        api = None
+        try:
+            devstack.create_resources()
+            api = devstack.start_chalice(api_port, env)
+            ids = creates(f"http://127.0.0.1:{api_port}", moto.pid)
+            costs_at_size(ids)
+            peak, current = peak_rss_mb(moto.pid)
+            print(f"\nmoto after everything: peak {peak:,.0f} MB, now {current:,.0f} MB")
+        finally:
+            devstack.stop(api, moto)
 
 
 def creates(site: str, moto_pid: int) -> list[tuple[str, bool]]:

@@ -1,6 +1,8 @@
 """The key layout in chalicelib/keys.py: the sort order every read of a partition relies on."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib import keys
@@ -54,3 +56,19 @@ def test_importing_reads_no_settings_the_first_use_does():
                             cwd=str(Path(__file__).resolve().parents[1]))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["set-after-import-conversations", "http://127.0.0.1:9"]
+
+
+def test_a_benchmark_sends_the_stacks_log_lines_to_a_file_and_prints_figures_alone(tmp_path, capsys):
+    """`make bench` printed the stack's JSON access-log lines among its tables (issue 36)."""
+    from chalicelib import accesslog
+
+    path = tmp_path / "stack.log"
+    with accesslog.to_file(str(path)):
+        accesslog.emit(route="/api/conversations", method="POST", status=201, duration_ms=3.2, request_id="r1",
+                       client="198.51.100.0/24")
+        accesslog.emit_job("fold_views", lines=3)
+    assert capsys.readouterr().out == ""
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["type"] for line in lines] == ["access", "job"] and lines[0]["status"] == 201
+    accesslog.emit_job("after", n=1)  # outside the block: stdout again, as Lambda and `make run` want
+    assert json.loads(capsys.readouterr().out) == {"type": "job", "job": "after", "n": 1}
