@@ -141,8 +141,10 @@ def posted(request: Request) -> tuple[dict[str, str], bool]:
     from . import validation  # lazy: pydantic only for a request with a body
 
     cfg = settings.get()
-    if not sessions.same_origin_write(request.headers.get("origin"), request.headers.get("referer"), cfg.site_url,
-                                      cfg.extension_origins):
+    origin, referer = request.headers.get("origin"), request.headers.get("referer")
+    if not sessions.same_origin_write(origin, referer, cfg.site_url, cfg.extension_origins):
+        if not (origin or "").strip() and not referer:
+            raise ApiError(403, "csrf", sessions.csrf_message(origin, referer, cfg.site_url))
         raise ApiError(403, "csrf", "This form was not sent from this site. Reload the page and try again.")
     raw = raw_body(request)
     if (request.headers.get("content-type") or "").startswith("application/json"):

@@ -104,6 +104,15 @@ def same_origin_write(origin: str | None, referer: str | None, site_url: str,
     return False
 
 
+def csrf_message(origin: str | None, referer: str | None, site_url: str) -> str:
+    """Why a signed-in write was refused: a browser is told to reload; a script that sent neither header (an API
+    client with the session cookies) is told which header to send."""
+    if not (origin or "").strip() and not referer:
+        return (f"A signed-in write needs an `Origin: {_origin_of(site_url)}` header (browsers send it; a script "
+                "must send it itself, see docs/api.md).")
+    return "This request did not come from this site. Reload the page and try again."
+
+
 class Outcome(NamedTuple):
     """Who a request's cookies say the caller is, the Set-Cookie values to answer with, and what went wrong."""
     user: User | None
@@ -125,8 +134,7 @@ def authenticate(cookie_header: str | None, method: str, origin: str | None, ref
     if not has_session(cookies):
         return Outcome(None)
     if method not in SAFE_METHODS and not same_origin_write(origin, referer, site_url, extension_origins):
-        return Outcome(None, error=ApiError(403, "csrf", "This request did not come from this site. "
-                                                         "Reload the page and try again."))
+        return Outcome(None, error=ApiError(403, "csrf", csrf_message(origin, referer, site_url)))
     try:
         try:
             if not cookies.get(SESSION):
