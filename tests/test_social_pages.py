@@ -114,10 +114,13 @@ def test_the_whole_social_flow_in_the_browser(page, browser):
     stranger.locator(".bubble").nth(1).click()
     expect(stranger.locator(".comment").first).to_be_visible()
     expect(stranger.get_by_role("button", name=re.compile("^Delete the comment"))).to_have_count(0)
+    expect(stranger.get_by_role("link", name="Report the comment by Flo <i>").first).to_be_visible()
     expect(stranger.get_by_role("link", name="Sign in to comment")).to_be_visible()
     expect(stranger.locator("#owner-tools")).to_be_hidden()
     stranger.context.close()
 
+    # One's own comments offer Delete, never Report.
+    expect(panel.get_by_role("link", name=re.compile("^Report the comment"))).to_have_count(0)
     # Delete the reply.
     panel.get_by_role("button", name="Delete the comment by Flo <i>").last.click()
     panel.get_by_role("button", name="Yes, delete").click()  # it asks first
