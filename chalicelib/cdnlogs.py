@@ -14,7 +14,7 @@ import io
 import secrets
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -28,8 +28,19 @@ FIELDS = ("date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "c
           "ssl-protocol", "ssl-cipher", "x-edge-response-result-type", "cs-protocol-version", "fle-status",
           "fle-encrypted-fields", "c-port", "time-to-first-byte", "x-edge-detailed-result-type",
           "sc-content-type", "sc-content-len", "sc-range-start", "sc-range-end")
-# A log file is a few MB at most; more than this (compressed or not) is not a CloudFront log.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# CloudFront writes one gzip member a file; a file of concatenated logs has a few. A file of thousands (a
+# crafted one: 4 MB of empty members took 19 s to read) is set aside: each member costs a new decompressor.
+MAX_MEMBERS = 64
+CHUNK = 256 * 1024
+# One line longer than this is not a log line (a file without newlines): the file is set aside.
+MAX_LINE = 64 * 1024
+# CloudFront's files are a few MB; a file that inflates past this is not a log (a compression bomb of
+# newlines would keep the fold busy for nothing): it is set aside there, its lines before that counted.
+MAX_INFLATED = 1024 ** 3
+
+
+class OddFile(ValueError):
+    """A file the fold sets aside (a log line says why): a bad gzip stream, too many members, a runaway line."""
 
 
 class Request(NamedTuple):
@@ -43,10 +54,18 @@ class Request(NamedTuple):
 
 
 def parse(data: bytes) -> Iterator[Request]:
-    """The requests in a log file (gzip or plain), by its `#Fields:` line; lines it cannot read are skipped."""
-    text = _inflate(data).decode("utf-8", "replace")
+    """The requests in a log file (gzip or plain) held in memory; see `parse_stream`."""
+    return parse_stream([data])
+
+
+def parse_stream(chunks: Iterable[bytes]) -> Iterator[Request]:
+    """The requests in a log file (gzip or plain) read chunk by chunk, whatever its size, in memory bounded by
+    a chunk and a line; by its `#Fields:` line (a new one mid-file applies from there on); lines it cannot
+    read are skipped. Lines end at "\n" only (a Unicode line separator inside a user agent is not a line's
+    end). Raises OddFile where the file stops being readable (the requests before it were yielded)."""
     columns: dict[str, int] = {}
-    for line in text.splitlines():
+    for raw in _lines(_inflate_stream(iter(chunks))):
+        line = raw.decode("utf-8", "replace").rstrip("\r")
         if line.startswith("#"):
             if line.startswith("#Fields:"):
                 columns = {name: at for at, name in enumerate(line[len("#Fields:"):].split())}
@@ -57,6 +76,74 @@ def parse(data: bytes) -> Iterator[Request]:
         request = _request(values, columns)
         if request is not None:
             yield request
+
+
+def _lines(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    pending = b""
+    for block in blocks:
+        pending += block
+        *complete, pending = pending.split(b"\n")
+        yield from complete
+        if len(pending) > MAX_LINE:
+            raise OddFile(f"a line of more than {MAX_LINE:,} bytes")
+    if pending:
+        yield pending
+
+
+def _inflate_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """gzip (CloudFront's, of one or a few members) or plain text, inflated as it streams in."""
+    first = next(chunks, b"")
+    if first[:2] != b"\x1f\x8b":
+        if first:
+            yield first
+        yield from chunks
+        return
+    gunzip = _Gunzip()
+    try:
+        yield from gunzip.feed(first)
+        for chunk in chunks:
+            yield from gunzip.feed(chunk)
+        yield from gunzip.finish()
+    except zlib.error as exc:
+        raise OddFile(f"a bad gzip stream ({exc})") from None
+
+
+class _Gunzip:
+    """Inflates gzip members one after another, each piece of output at most CHUNK, within the file's bounds."""
+
+    def __init__(self) -> None:
+        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.members, self.inflated = 1, 0
+
+    def _out(self, out: bytes) -> bytes:
+        self.inflated += len(out)
+        if self.inflated > MAX_INFLATED:
+            raise OddFile(f"more than {MAX_INFLATED:,} bytes inflated")
+        return out
+
+    def feed(self, pending: bytes) -> Iterator[bytes]:
+        while pending:
+            out = self.inflater.decompress(pending, CHUNK)
+            if out:
+                yield self._out(out)
+            if not self.inflater.eof:
+                pending = self.inflater.unconsumed_tail
+                continue
+            # The next member starts in what is left (a copy of at most one chunk: members are few).
+            pending = self.inflater.unused_data
+            if not pending.strip(b"\x00"):
+                return
+            self.members += 1
+            if self.members > MAX_MEMBERS:
+                raise OddFile(f"more than {MAX_MEMBERS} gzip members")
+            self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def finish(self) -> Iterator[bytes]:
+        rest = self.inflater.flush()
+        if rest:
+            yield self._out(rest)
+        if not self.inflater.eof:
+            raise OddFile("a gzip stream cut short")
 
 
 def _request(values: list[str], columns: dict[str, int]) -> Request | None:
@@ -72,20 +159,6 @@ def _request(values: list[str], columns: dict[str, int]) -> Request | None:
     # CloudFront URL-encodes the user agent (and, in some versions, encodes it twice).
     agent = unquote(unquote(field("cs(User-Agent)")))
     return Request(when, field("c-ip"), field("cs-method"), field("cs-uri-stem"), status, agent)
-
-
-def _inflate(data: bytes) -> bytes:
-    """gzip (CloudFront's) or plain text, never more than MAX_FILE_BYTES however the file is built."""
-    if data[:2] != b"\x1f\x8b":
-        return data[:MAX_FILE_BYTES]
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = inflater.decompress(data, MAX_FILE_BYTES)
-    # A file of several gzip members (as concatenated logs are): inflate each, within the same bound.
-    while inflater.eof and inflater.unused_data and len(out) < MAX_FILE_BYTES:
-        rest = inflater.unused_data
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out += inflater.decompress(rest, MAX_FILE_BYTES - len(out))
-    return out
 
 
 def format_file(rows: list[dict[str, str]]) -> bytes:

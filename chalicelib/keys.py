@@ -56,6 +56,7 @@ COMMENT_PREFIX = "~comment#"
 COMMENTS_END = COMMENT_PREFIX + "\uffff"
 PUBLIC = "public"
 PUBLIC_COUNT = "stats#public"
+FOLD_LEASE = "views#lease"  # held by the one view fold running (views.py)
 CDN_PENDING = "cdn#pending"
 
 

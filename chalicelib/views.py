@@ -22,15 +22,15 @@ import logging
 import re
 import time
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from . import keys, settings, stage_secrets
 from .aws import missing_object, s3
-from .cdnlogs import Request, parse
-from .clientip import ip_hash
+from .cdnlogs import CHUNK, OddFile, Request, parse_stream
+from .clientip import ip_hash, network
 from .dynamo import failed_condition
 from .models import ConversationMeta, Counter
 
@@ -64,14 +64,60 @@ class Folded(NamedTuple):
 
 
 def fold(now: float | None = None) -> Folded:
-    """Fold the log files not yet counted into the conversations' views; returns what it did."""
+    """Fold the log files not yet counted into the conversations' views; returns what it did.
+
+    One run at a time (a lease): the hour's record of who was counted is read, added to and written back
+    whole, so two runs at once would each miss the other's clients and count them again. A run that finds
+    the lease held does nothing (`"busy": 1`); the next scheduled run picks up what is left.
+    """
     cfg = settings.get()
-    files = _claim(_log_files())
-    requests = (request for key in files for request in _read(cfg.log_bucket, key))
-    counts, lines = _count(requests, now)
-    updated, dropped, crossed = _apply(counts)
+    lease = _take_lease()
+    if lease is None:
+        return Folded({"files": 0, "lines": 0, "views": 0, "conversations": 0, "dropped": 0, "set_aside": 0,
+                       "busy": 1}, [])
+    try:
+        files = _claim(_log_files())
+        set_aside: list[str] = []
+        requests = (request for key in files for request in _read(cfg.log_bucket, key, set_aside))
+        counts, lines = _count(requests, now)
+        updated, dropped, crossed = _apply(counts)
+    finally:
+        _release_lease(lease)
     return Folded({"files": len(files), "lines": lines, "views": sum(counts.values()) - dropped[1],
-                   "conversations": updated, "dropped": dropped[0]}, crossed)
+                   "conversations": updated, "dropped": dropped[0], "set_aside": len(set_aside), "busy": 0},
+                  crossed)
+
+
+# Longer than the fold's Lambda timeout (900 s): a run that died leaves a lease that lapses on its own.
+LEASE_SECONDS = 20 * 60
+
+
+def _take_lease() -> int | None:
+    """This run's lease (a token), or None while another run holds an unexpired one."""
+    import secrets
+
+    from pynamodb.exceptions import PutError
+
+    token = secrets.randbelow(2**53)
+    now = time.time()
+    expires = datetime.fromtimestamp(now + LEASE_SECONDS, tz=timezone.utc)
+    try:
+        Counter(keys.FOLD_LEASE, n=token, expires=expires).save(
+            condition=Counter.key.does_not_exist() | (Counter.expires < datetime.fromtimestamp(now, tz=timezone.utc)))
+    except PutError as exc:
+        if failed_condition(exc):
+            return None
+        raise
+    return token
+
+
+def _release_lease(token: int) -> None:
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        Counter(keys.FOLD_LEASE).delete(condition=Counter.n == token)
+    except DeleteError:  # lapsed and taken by another run, or the call failed: it lapses on its own
+        _log.warning("The fold's lease was not released", exc_info=True)
 
 
 def _log_files() -> list[str]:
@@ -105,15 +151,25 @@ def _claim(files: list[str]) -> list[str]:
     return claimed
 
 
-def _read(bucket: str, key: str) -> Iterable[Request]:
+def _read(bucket: str, key: str, set_aside: list[str]) -> Iterator[Request]:
+    """The file's requests, streamed from S3 (any size, in bounded memory). A file that stops being readable
+    (a bad gzip stream, thousands of members...) is set aside with a log line, its readable lines counted;
+    one S3 could not hand over goes back to the next run. Neither stops the run."""
     try:
-        data = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = s3().get_object(Bucket=bucket, Key=key)["Body"]
     except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the others
         _log.warning("Log file %s could not be read", key, exc_info=True)
         if not missing_object(exc):  # S3 failed, the file is there: give it back to the next run
             _unclaim(key)
-        return []
-    return parse(data)
+        return
+    try:
+        yield from parse_stream(body.iter_chunks(CHUNK))
+    except OddFile as exc:
+        _log.warning("Log file %s set aside: %s", key, exc)
+        set_aside.append(key)
+    except Exception:  # noqa: BLE001 - S3's stream broke off: its lines so far are counted, the file stays claimed
+        _log.warning("Log file %s could not be read to its end", key, exc_info=True)
+        set_aside.append(key)
 
 
 def _unclaim(key: str) -> None:
@@ -141,7 +197,8 @@ def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], 
         if hour not in seen:
             seen[hour] = _load_seen(hour)
             per_client[hour] = Tally(entry.split(" ", 1)[0] for entry in seen[hour])
-        client = ip_hash(request.ip, salt)
+        # An IPv6 /64 is one client: its owner rotates through its addresses at will.
+        client = ip_hash(network(request.ip), salt)
         entry = f"{client} {page.group(1)}"
         if entry in seen[hour] or per_client[hour][client] >= cfg.view_limit:
             continue

@@ -181,3 +181,90 @@ def test_unknown_and_malformed_ids_are_404(client):
         assert response.status_code == 404 and body_of(response)["error"]["code"] == "not_found"
     response = client.http.delete("/api/conversations/Zzzzzzz", headers={"authorization": "Bearer x"})
     assert response.status_code == 404
+
+
+def test_one_ipv6_64_counts_as_one_client(client, aws):
+    """1,000 GETs from 1,000 addresses of one /64 (a subscriber rotates through them at will) are one view."""
+    from cdn_log_files import hit, put_log
+
+    cid = create(client, chat())["id"]
+    rows = [hit(cid, f"2001:db8:77:1::{i:x}", T0 + 6 * HOUR + i % 3000) for i in range(1, 1001)]
+    rows.append(hit(cid, "2001:db8:77:2::1", T0 + 6 * HOUR + 5))  # another /64: another client
+    put_log(aws, BUCKET, rows)
+    _fold()
+    assert _views(client, cid) == 2
+
+
+def test_odd_files_are_set_aside_and_the_good_ones_count(client, aws):
+    """A corrupt gzip, thousands of empty gzip members, a file cut short: each set aside with a log line,
+    quickly; the good file beside them counts; the run ends normally. A `#Fields:` line mid-file applies
+    from there, and a Unicode line separator inside a field does not end a line."""
+    import gzip
+    import time
+
+    from cdn_log_files import LEGACY_FIELDS, V2_FIELDS, hit, log_file, put_log
+
+    cid = create(client, chat())["id"]
+    good = put_log(aws, BUCKET, [hit(cid, new_ip(), T0 + 7 * HOUR + 1)])
+    # Two field lines in one file: the second (another order) applies to the lines after it.
+    second = hit(cid, new_ip(), T0 + 7 * HOUR + 2)
+    second["cs(Referer)"] = "https://example.test/\u2028page"  # a raw line separator inside a field
+    text = (gzip.decompress(log_file([hit(cid, new_ip(), T0 + 7 * HOUR + 3)], fields=LEGACY_FIELDS)).decode()
+            + "#Fields: " + " ".join(V2_FIELDS) + "\n"
+            + " ".join(second[name] for name in V2_FIELDS) + "\n")
+    second["cs(Referer)"] = "-"
+    aws["s3"].put_object(Bucket=BUCKET, Key="cdn-logs/E2EXAMPLE.2026-07-28-07.mixed.gz",
+                         Body=gzip.compress(text.encode()))
+    legacy_with_separator = hit(cid, new_ip(), T0 + 7 * HOUR + 4)
+    legacy_with_separator["cs(Referer)"] = "https://example.test/\u2028x"
+    put_log(aws, BUCKET, [legacy_with_separator])
+    whole = log_file([hit(cid, new_ip(), T0 + 7 * HOUR + 5)])
+    for name, body in (("corrupt", b"\x1f\x8b\x08\x00" + b"\xff" * 5000),
+                       ("members", whole + gzip.compress(b"", mtime=0) * 200_000),
+                       ("cut", whole[: len(whole) // 2])):
+        aws["s3"].put_object(Bucket=BUCKET, Key=f"cdn-logs/E2EXAMPLE.2026-07-28-07.{name}.gz", Body=body)
+    started = time.monotonic()
+    result = _fold()
+    assert time.monotonic() - started < 20
+    assert result["set_aside"] == 3 and result["busy"] == 0
+    # good (1) + mixed (2: one under each field line) + the separator line (1) + the members file's first (1)
+    assert _views(client, cid) == 5, result
+    assert good
+
+
+def test_a_log_file_past_64_mb_counts_to_its_last_line(client, aws):
+    """Files are streamed, not cut: the one view on the last line of a 70 MB (inflated) file counts."""
+    import gzip
+
+    from cdn_log_files import LEGACY_FIELDS, hit
+
+    busy, last = create(client, chat())["id"], create(client, chat())["id"]
+    line = "\t".join(hit(busy, "198.51.100.7", T0 + 8 * HOUR + 1)[name] for name in LEGACY_FIELDS) + "\n"
+    filler = line * (70 * 2**20 // len(line))
+    tail = "\t".join(hit(last, new_ip(), T0 + 8 * HOUR + 2)[name] for name in LEGACY_FIELDS) + "\n"
+    body = gzip.compress(("#Version: 1.0\n#Fields: " + " ".join(LEGACY_FIELDS) + "\n" + filler + tail).encode(),
+                         compresslevel=1)
+    aws["s3"].put_object(Bucket=BUCKET, Key="cdn-logs/E2EXAMPLE.2026-07-28-08.big.gz", Body=body)
+    result = _fold()
+    assert result["lines"] >= len(filler) // len(line) + 1
+    assert (_views(client, busy), _views(client, last)) == (1, 1)
+
+
+def test_two_folds_at_once_count_exactly(client, aws):
+    """The hour's record of who was counted is read and written whole: two runs at once each missed the
+    other's clients (2 of 5 rounds double-counted). One run at a time (a lease); the other does nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cdn_log_files import hit, put_log
+
+    for round_ in range(3):
+        cid = create(client, chat())["id"]
+        ip = new_ip()
+        base = T0 + (9 + round_) * HOUR
+        for i in range(6):  # one client in six files of the same hour: one view
+            put_log(aws, BUCKET, [hit(cid, ip, base + i), hit(cid, new_ip(), base + 100 + i)])
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: _fold(), range(2)))
+        _fold()  # whatever the busy one left
+        assert _views(client, cid) == 7, results
+        assert sorted(r["busy"] for r in results) in ([0, 0], [0, 1])
