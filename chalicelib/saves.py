@@ -7,9 +7,9 @@ changes nothing, so the count can neither drift under concurrent clicks nor coun
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import ids, keys, settings
+from . import ids, keys, settings, views
 from .dynamo import ConditionsFailed, Transaction
 from .errors import ApiError, not_found
 from .listings import by_user_page, row
@@ -21,17 +21,31 @@ def _count(conversation_id: str) -> int:
     return int(meta.saves or 0)
 
 
-def set_saved(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> dict[str, Any]:
-    """Save (or unsave) a conversation for `user_sub`: idempotent; returns {saved, saves}."""
-    _write(conversation_id, user_sub, saved, now)
+# The published page prints the save count: it is drawn again when the count crosses one of these, up or
+# down (as the view count is, from 10 on: a save is rarer than a view, so the first ones count too).
+STEPS = (1, 2, 5) + views.STEPS
+
+
+class SaveOutcome(NamedTuple):
+    answer: dict[str, Any]  # {saved, saves}
+    crossed: bool  # the count crossed a step: the page is worth drawing again
+
+
+def set_saved(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> SaveOutcome:
+    """Save (or unsave) a conversation for `user_sub`: idempotent; answers {saved, saves}, and whether the
+    count crossed a step (the caller draws the page again)."""
+    changed = _write(conversation_id, user_sub, saved, now)
     try:
-        return {"saved": saved, "saves": _count(conversation_id)}
+        count = _count(conversation_id)
     except ConversationMeta.DoesNotExist:
         raise not_found() from None
+    before = count - 1 if saved else count + 1
+    return SaveOutcome({"saved": saved, "saves": count}, changed and views.crossed_step(before, count, STEPS))
 
 
-def _write(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> None:
-    """The save item and the count change, together and conditionally; already so is not an error."""
+def _write(conversation_id: str, user_sub: str, saved: bool, now: float | None = None) -> bool:
+    """The save item and the count change, together and conditionally; already so is not an error (False:
+    nothing changed)."""
     if not ids.is_valid_id(conversation_id):
         raise not_found()
     item = SaveItem(conversation_id, keys.save_part(user_sub), user_key=keys.saver(user_sub),
@@ -49,6 +63,8 @@ def _write(conversation_id: str, user_sub: str, saved: bool, now: float | None =
         if "conversation" in exc.names:
             raise not_found() from None
         # Only the save's condition: already in the state asked for, which is what idempotent means here.
+        return False
+    return True
 
 
 def list_saved(user_sub: str, cursor: str | None = None, size: int | None = None) -> tuple[list[dict[str, Any]],

@@ -53,9 +53,10 @@ def is_bot(user_agent: str) -> bool:
     return bool(BOT_RE.search(user_agent.strip()))
 
 
-def crossed_step(before: int, after: int) -> bool:
-    """Whether a count went past a 1-2-5 step (the printed count is worth drawing again)."""
-    return any(before < step <= after for step in STEPS)
+def crossed_step(before: int, after: int, steps: tuple[int, ...] = STEPS) -> bool:
+    """Whether a count went past a 1-2-5 step, up or down (the printed count is worth drawing again)."""
+    low, high = sorted((before, after))
+    return any(low < step <= high for step in steps)
 
 
 class Folded(NamedTuple):

@@ -268,3 +268,28 @@ def test_two_folds_at_once_count_exactly(client, aws):
         _fold()  # whatever the busy one left
         assert _views(client, cid) == 7, results
         assert sorted(r["busy"] for r in results) in ([0, 0], [0, 1])
+
+
+def test_a_save_that_crosses_a_step_draws_the_page_again(client, aws):
+    """The page prints the save count: drawn again at 1, 2, 5, 10... up or down, never per save."""
+    import json
+
+    from test_accounts import sign_up
+
+    cid = create(client, chat(visibility="public"))["id"]
+
+    def printed() -> str:
+        html = aws["s3"].get_object(Bucket=BUCKET, Key=f"pages/c/{cid}")["Body"].read().decode()
+        return html.split('class="count">', 1)[1].split("<", 1)[0]
+
+    people = [sign_up(client, f"Saver {i}") for i in range(3)]
+    counts = []
+    for person in people:
+        answer = person.call("POST", f"/api/conversations/{cid}/save")
+        assert answer.status_code == 200
+        counts.append((json.loads(answer.body)["saves"], printed()))
+    assert counts == [(1, "1"), (2, "2"), (3, "2")]  # 3 is no step: the page still says 2
+    assert people[0].call("POST", f"/api/conversations/{cid}/save").status_code == 200  # again: no change
+    people[2].call("DELETE", f"/api/conversations/{cid}/save")
+    people[1].call("DELETE", f"/api/conversations/{cid}/save")  # 3 -> 2 (it says 2), then 2 -> 1 crosses 2: drawn
+    assert printed() == "1"

@@ -11,11 +11,14 @@ routes = Routes(__name__)
 
 @routes.route("/api/conversations/{conversation_id}/save", methods=["POST", "DELETE"], content_types=ANY_BODY)
 def save_conversation(conversation_id: str) -> Response:
-    from .. import saves
+    from .. import published, saves
 
     request = routes.current_request
     user = callers.signed_in_user(request)
-    return json_response(saves.set_saved(conversation_id, user.sub, request.method == "POST"))
+    outcome = saves.set_saved(conversation_id, user.sub, request.method == "POST")
+    if outcome.crossed:
+        published.publish_after_change(conversation_id)  # the page prints the count: drawn again at a step
+    return json_response(outcome.answer)
 
 
 @routes.route("/api/conversations/{conversation_id}/comments", methods=["GET"])
