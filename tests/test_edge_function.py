@@ -60,7 +60,6 @@ def test_without_a_site_domain_the_link_stays_on_the_host_it_came_to():
 
 def test_it_leaves_the_apps_seven_letter_routes_to_the_app_and_answers_as_the_app_does(monkeypatch):
     from app import app
-
     from chalicelib import settings
 
     seven = {path.strip("/") for path in app.routes if re.fullmatch(r"/[0-9A-Za-z]{7}", path)}
