@@ -1,14 +1,14 @@
 """Dropping a conversation's pages from CloudFront when it is deleted or its owner edits it.
 
-Pages are cached at the edge for a day (`s-maxage=86400`), so without this "delete" would not hold for up
-to a day. One CreateInvalidation per change, of exact paths only: CloudFront runs at most 15 invalidations
-with a wildcard at once (past that it refuses them) but 3,000 paths of exact ones. The paths are the
-conversation's every cacheable URL: its page, its short link, its API answer and its exports (each format
-is its own cache entry: `format` is in the cache key). An invalidation CloudFront refuses (throttled, over
-its limits, unreachable) is not a log line: its paths go to a durable queue (one counters item) that the
-scheduled job sends again until CloudFront takes them. CloudFront's first 1,000 paths a month are free, then
-$0.005 each. Locally (no DISTRIBUTION_ID) nothing is called; the paths are recorded in INVALIDATED so tests
-can see what would have been.
+Published pages are cached at the edge for five minutes (`published.PAGE_CACHE`: `s-maxage=300`), exports for five
+and API answers for one, and a short link's 301 for a year in browsers; without this a delete would not hold until
+those ran out. One CreateInvalidation per change, of exact paths only: CloudFront runs at most 15 invalidations
+with a wildcard at once (past that it refuses them) but 3,000 paths of exact ones. The paths are the conversation's
+every cacheable URL: its page, its short link, its API answer and its exports (each format is its own cache entry:
+`format` is in the cache key). An invalidation CloudFront refuses (throttled, over its limits, unreachable) is not
+a log line: its paths go to a durable queue (one counters item) that the scheduled job sends again until CloudFront
+takes them. CloudFront's first 1,000 paths a month are free, then $0.005 each. Locally (no DISTRIBUTION_ID) nothing
+is called; the paths are recorded in INVALIDATED so tests can see what would have been.
 """
 from __future__ import annotations
 

@@ -144,7 +144,20 @@ def republish_pages(stage: str) -> None:
           f"({counts['gone']} of deleted conversations removed) in {time.monotonic() - started:.0f} s.")
 
 
+def refuse_other_regions() -> None:
+    """Stop before any AWS write outside us-east-1 (the stack's CloudFrontRegion rule would refuse it anyway,
+    after the first steps): CloudFront's log delivery and certificates are made there only."""
+    import boto3
+
+    region = boto3.session.Session().region_name
+    if region != "us-east-1":
+        sys.exit(f"The stack deploys in us-east-1 only (this session's region is {region or 'not set'}): "
+                 "CloudFront's access-log delivery and its certificates can only be created there. "
+                 "Set AWS_DEFAULT_REGION=us-east-1 and run it again; nothing was created.")
+
+
 def deploy(args: argparse.Namespace) -> None:
+    refuse_other_regions()
     domains = {"SiteDomain": args.site_domain, "ShortDomain": args.short_domain,
                "CertificateArn": args.certificate_arn, "HostedZoneId": args.hosted_zone_id,
                "AbuseEmail": args.abuse_email}
@@ -172,6 +185,11 @@ def destroy(args: argparse.Namespace) -> None:
     cloudformation = _cloudformation()
     outputs = {o["OutputKey"]: o["OutputValue"] for o in
                cloudformation.describe_stacks(StackName=stack_name(args.stage))["Stacks"][0].get("Outputs", [])}
+    # The log bucket goes with the stack (DeletionPolicy: Delete), which CloudFormation cannot do while it
+    # holds objects: empty it first, or the delete ends DELETE_FAILED.
+    if outputs.get("LogBucketName"):
+        logs = boto3.resource("s3").Bucket(outputs["LogBucketName"])
+        logs.objects.all().delete()
     cloudformation.delete_stack(StackName=stack_name(args.stage))
     cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack_name(args.stage))
     if not args.delete_data:
@@ -209,6 +227,7 @@ def deploy_single(args: argparse.Namespace) -> None:
 
     if not args.artifact_bucket:
         sys.exit("deploy-single needs ARTIFACT_BUCKET: an existing bucket for the Lambda code.")
+    refuse_other_regions()
     package(args)
     out = ROOT / "dist" / f"package-{args.stage}"
     code = (out / "deployment.zip").read_bytes()

@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "ApiCachePolicy", "StaticCachePolicy", "SecurityHeaders",
                  "PageHeaders", "Distribution",
                  "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
-                 "AccessLogDestination", "AccessLogDelivery"}
+                 "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
 # It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
 # by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
@@ -357,3 +357,60 @@ def test_cloudfront_logs_go_to_a_private_expiring_bucket_in_w3c():
     assert all(log_bucket["PublicAccessBlockConfiguration"].values())
     assert log_bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] <= 14
     assert "cdn-logs" in resources["AccessLogDestination"]["Properties"]["DestinationResourceArn"][1]
+
+
+def test_the_stack_refuses_any_region_but_us_east_1_before_creating_anything(monkeypatch):
+    """CloudFront's log delivery source can only be made in us-east-1: elsewhere the CDN pass failed and rolled
+    back. The template's rule refuses the stack up front, and the deploy script stops before any AWS write."""
+    from scripts import deploy
+
+    (assertion,) = _template()["Rules"]["CloudFrontRegion"]["Assertions"]
+    assert "us-east-1" in assertion["AssertDescription"]
+    assert TEMPLATE.read_text().count('Assert: !Equals [!Ref "AWS::Region", us-east-1]') == 1
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with pytest.raises(SystemExit) as refused:
+        deploy.refuse_other_regions()
+    assert "us-east-1 only" in str(refused.value) and "eu-west-1" in str(refused.value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    deploy.refuse_other_regions()  # goes on
+    assert "eu-west-1" not in (ROOT / "docs" / "deploying.md").read_text()
+
+
+def test_the_log_delivery_pins_the_fields_the_fold_reads():
+    delivery = _template()["Resources"]["AccessLogDelivery"]["Properties"]
+    needed = {"date", "time", "c-ip", "cs-method", "cs-uri-stem", "sc-status", "cs(User-Agent)"}
+    assert needed <= set(delivery["RecordFields"])
+
+
+def test_destroy_empties_the_log_bucket_before_deleting_the_stack(monkeypatch):
+    """The log bucket goes with the stack, which CloudFormation cannot do while it holds files (DELETE_FAILED)."""
+    import argparse
+    import types
+
+    from scripts import deploy
+
+    steps: list[str] = []
+
+    class Stacks:
+        def describe_stacks(self, StackName):
+            return {"Stacks": [{"Outputs": [{"OutputKey": "LogBucketName", "OutputValue": "logs-b"},
+                                            {"OutputKey": "TablePrefix", "OutputValue": "p"},
+                                            {"OutputKey": "BucketName", "OutputValue": "b"}]}]}
+
+        def delete_stack(self, StackName):
+            steps.append("delete stack")
+
+        def get_waiter(self, name):
+            return types.SimpleNamespace(wait=lambda **_: steps.append("waited"))
+
+    class Bucket:
+        def __init__(self, name: str) -> None:
+            self.objects = types.SimpleNamespace(all=lambda: types.SimpleNamespace(
+                delete=lambda: steps.append(f"emptied {name}")))
+
+    monkeypatch.setattr(deploy, "_cloudformation", Stacks)
+    monkeypatch.setattr(deploy.subprocess, "run", lambda *a, **k: None)
+    import boto3
+    monkeypatch.setattr(boto3, "resource", lambda service: types.SimpleNamespace(Bucket=Bucket))
+    deploy.destroy(argparse.Namespace(stage="dev", delete_data=False))
+    assert steps == ["emptied logs-b", "delete stack", "waited"]
