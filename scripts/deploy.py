@@ -35,6 +35,36 @@ def stack_name(stage: str) -> str:
     return f"sharegpt-{stage}-infra"
 
 
+# The stage's settings the stack's outputs give (both ways of deploying): setting -> output. Those of the CDN
+# exist once the API is behind it.
+OUTPUT_SETTINGS = {"TABLE_PREFIX": "TablePrefix", "BUCKET_NAME": "BucketName", "COGNITO_USER_POOL_ID": "UserPoolId",
+                   "COGNITO_CLIENT_ID": "UserPoolClientId", "SECRETS_ARN": "SecretsArn",
+                   "ALERT_TOPIC_ARN": "AlertTopicArn", "SITE_URL": "SiteUrl", "SHORT_URL": "ShortUrl",
+                   "MEDIA_BASE_URL": "MediaBaseUrl", "DISTRIBUTION_ID": "DistributionId",
+                   "LOG_BUCKET": "LogBucketName"}
+
+
+def single_stack_settings(template: dict[str, Any]) -> dict[str, Any]:
+    """The merged template (`chalice package --merge-template`) with every function's settings taken from the
+    stack itself, as `make deploy` writes them from its outputs: the user pool, the CDN's URLs and id, and the
+    log bucket the view fold reads (without it, a single-stack deploy never counted a view). Pure."""
+    template = json.loads(json.dumps(template))
+    outputs = template.get("Outputs", {})
+    variables: dict[str, Any] = {}
+    for setting, output in OUTPUT_SETTINGS.items():
+        if output not in outputs:
+            continue
+        value = outputs[output]["Value"]
+        condition = outputs[output].get("Condition")
+        variables[setting] = {"Fn::If": [condition, value, {"Ref": "AWS::NoValue"}]} if condition else value
+    variables["TRUSTED_PROXY_HOPS"] = {"Fn::If": ["HasApi", "1", {"Ref": "AWS::NoValue"}]}  # CloudFront
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            env = resource.setdefault("Properties", {}).setdefault("Environment", {}).setdefault("Variables", {})
+            env.update(variables)
+    return template
+
+
 def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -> dict[str, Any]:
     """The stage's settings from the stack's outputs (pure: returns a new config)."""
     config = json.loads(json.dumps(config))
@@ -233,7 +263,10 @@ def deploy_single(args: argparse.Namespace) -> None:
     code = (out / "deployment.zip").read_bytes()
     key = f"sharegpt/{args.stage}/{hashlib.sha256(code).hexdigest()}.zip"
     boto3.client("s3").put_object(Bucket=args.artifact_bucket, Key=key, Body=code)
-    template = (out / "sam.yaml").read_text().replace("./deployment.zip", f"s3://{args.artifact_bucket}/{key}")
+    from cfnlint.decode import cfn_yaml  # reads CloudFormation's YAML tags as their long forms
+
+    merged = (out / "sam.yaml").read_text().replace("./deployment.zip", f"s3://{args.artifact_bucket}/{key}")
+    template = json.dumps(single_stack_settings(cfn_yaml.loads(merged)))
     cloudformation = _cloudformation()
     name = f"sharegpt-{args.stage}"
     params = [{"ParameterKey": "Stage", "ParameterValue": args.stage}]
@@ -245,7 +278,8 @@ def deploy_single(args: argparse.Namespace) -> None:
         ChangeSetType="UPDATE" if _stack_exists(cloudformation, name) else "CREATE")
     cloudformation.get_waiter("change_set_create_complete").wait(ChangeSetName=change_set["Id"])
     cloudformation.execute_change_set(ChangeSetName=change_set["Id"])
-    print(f"Deploying stack {name}; then run again with API_ORIGIN_DOMAIN=<the RestAPI host> for the CDN.")
+    print(f"Deploying stack {name}; then run again with API_ORIGIN_DOMAIN=<the RestAPI host> for the CDN "
+          "(its settings, the user pool's and the log bucket's, come from the stack itself).")
 
 
 def _stack_exists(cloudformation: Any, name: str) -> bool:

@@ -58,6 +58,21 @@ def test_cfn_lint_passes_on_the_single_stack_package(tmp_path):
     assert all(name in merged for name in ("ConversationsTable", "RestAPI", "FoldViews", "RetryInvalidations"))
     result = subprocess.run([str(BIN / "cfn-lint"), str(out / "sam.yaml")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+    # What `make deploy-single` deploys: the functions' settings from the stack itself. The view fold reads
+    # the log bucket (a single-stack deploy used to count no view), accounts the user pool.
+    from cfnlint.decode import cfn_yaml
+
+    from scripts.deploy import single_stack_settings
+
+    deployed = single_stack_settings(cfn_yaml.loads(merged))
+    fold_env = deployed["Resources"]["FoldViews"]["Properties"]["Environment"]["Variables"]
+    assert fold_env["LOG_BUCKET"] == {"Fn::If": ["HasApi", {"Ref": "LogBucket"}, {"Ref": "AWS::NoValue"}]}
+    api_env = deployed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api_env["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"} and api_env["STAGE"] == "dev"
+    assert api_env["SITE_URL"]["Fn::If"][0] == "HasApi"
+    (out / "deployed.json").write_text(__import__("json").dumps(deployed))
+    result = subprocess.run([str(BIN / "cfn-lint"), str(out / "deployed.json")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
