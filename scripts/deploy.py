@@ -28,7 +28,37 @@ from scripts.policy import render  # noqa: E402
 CONFIG = ROOT / ".chalice" / "config.json"
 TEMPLATE = ROOT / "infra" / "stack.yaml"
 CHALICE = Path(sys.executable).parent / "chalice"
-THROTTLE_RATE, THROTTLE_BURST = 50, 100  # requests per second per stage: a bill ceiling, raise when needed
+# API Gateway throttles (requests a second, burst), per kind of route: a ceiling on the bill and on Lambda's
+# concurrency (the account's default is 1,000: rate x seconds a request takes), never the readers' path, which
+# is CloudFront's (pages, short links, images: no API Gateway). Stage-wide, everything else: pages drawn by
+# the app (home, Explore, the /c/ fallback when a page is not published yet), signed-in status calls, reads.
+THROTTLE_RATE, THROTTLE_BURST = 300, 600
+ROUTE_THROTTLES = {
+    # A create renders and sanitizes up to 5 MB (under 1.5 s at worst): 50 a second is at most ~75 Lambdas
+    # busy, far above 100k creates a day (1.2 a second on average); each client is limited far lower anyway.
+    ("/api/conversations", "POST"): (50, 100),
+    # Image upload tickets: one per image of a create.
+    ("/api/media", "POST"): (100, 200),
+    # The page a CDN miss draws and publishes (a few ms warm, 0.3 s cold): a burst of first views of a page
+    # that went viral before it was published, at most.
+    ("/c/{conversation_id}", "GET"): (200, 400),
+    # The short link reaches the app only without the CDN's function (a deployment without the CDN).
+    ("/{conversation_id}", "GET"): (200, 400),
+    # Sign-in and sign-up call Cognito (whose own quotas are lower): rate-limited per client in the app too.
+    ("/signin", "POST"): (20, 40),
+    ("/signup", "POST"): (10, 20),
+}
+
+
+def throttle_operations() -> list[dict[str, str]]:
+    """API Gateway's patch operations for the stage: the stage-wide ceiling, then each route's own."""
+    ops = [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(THROTTLE_RATE)},
+           {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(THROTTLE_BURST)}]
+    for (path, method), (rate, burst) in ROUTE_THROTTLES.items():
+        escaped = path.replace("~", "~0").replace("/", "~1")  # a resource path inside a patch path (RFC 6901)
+        ops += [{"op": "replace", "path": f"/{escaped}/{method}/throttling/rateLimit", "value": str(rate)},
+                {"op": "replace", "path": f"/{escaped}/{method}/throttling/burstLimit", "value": str(burst)}]
+    return ops
 
 
 def stack_name(stage: str) -> str:
@@ -152,9 +182,8 @@ def throttle(stage: str, api_stage: str) -> None:
 
     deployed = json.loads((ROOT / ".chalice" / "deployed" / f"{stage}.json").read_text())
     rest_api_id = next(r["rest_api_id"] for r in deployed["resources"] if r["resource_type"] == "rest_api")
-    boto3.client("apigateway").update_stage(restApiId=rest_api_id, stageName=api_stage, patchOperations=[
-        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(THROTTLE_RATE)},
-        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(THROTTLE_BURST)}])
+    boto3.client("apigateway").update_stage(restApiId=rest_api_id, stageName=api_stage,
+                                            patchOperations=throttle_operations())
 
 
 def republish_pages(stage: str) -> None:

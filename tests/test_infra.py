@@ -429,3 +429,19 @@ def test_destroy_empties_the_log_bucket_before_deleting_the_stack(monkeypatch):
     monkeypatch.setattr(boto3, "resource", lambda service: types.SimpleNamespace(Bucket=Bucket))
     deploy.destroy(argparse.Namespace(stage="dev", delete_data=False))
     assert steps == ["emptied logs-b", "delete stack", "waited"]
+
+
+def test_throttles_are_sized_per_kind_of_route_and_name_real_routes():
+    """The whole API shared 50 requests a second: short-link misses, fallback draws and status calls took
+    from each other. Each kind of route has its own ceiling, on a path and method the app really has."""
+    from app import app
+    from scripts import deploy
+
+    ops = deploy.throttle_operations()
+    assert ops[0] == {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(deploy.THROTTLE_RATE)}
+    for (path, method), (rate, burst) in deploy.ROUTE_THROTTLES.items():
+        assert method in app.routes[path], (path, method)
+        assert 0 < rate <= deploy.THROTTLE_RATE and rate <= burst
+        escaped = path.replace("/", "~1")
+        assert {"op": "replace", "path": f"/{escaped}/{method}/throttling/rateLimit", "value": str(rate)} in ops
+    assert deploy.ROUTE_THROTTLES[("/api/conversations", "POST")][0] < deploy.THROTTLE_RATE
