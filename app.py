@@ -26,6 +26,7 @@ from chalicelib.errors import ApiError
 from chalicelib.routes import accounts, api, moderation, pages, social
 
 app = Chalice(app_name="sharegpt")
+app.api.binary_types.append("image/x-icon")  # /favicon.ico under `make run` (deployed, CloudFront serves it)
 for area in (pages, api, social, accounts, moderation):
     app.register_blueprint(area.routes)
 

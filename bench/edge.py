@@ -25,7 +25,9 @@ S3_GET = 0.0004 / 1000
 EDGE_HIT_RATIO = 0.90  # /c/* answered from the edge cache (s-maxage 300 s; popular pages)
 FIRST_VISITS = 0.25  # views by a browser that does not hold our static files yet (immutable, a year)
 VIEWS_PER_FOLDED_UPDATE = 8  # counted views per conversation-hour: one update each (Zipf traffic, measured below)
-STATIC = ("app.js", "app.css", "icon.svg")
+# What a first visit fetches besides the page: the stylesheet, the script, and the icon every browser asks
+# for on its own (/favicon.ico, from the bucket at the edge).
+STATIC = ("app.js", "app.css", "favicon.ico")
 
 
 def edge_ledger(client: Any, conversation_id: str, line: Any) -> None:
@@ -103,9 +105,13 @@ def page_bytes(client: Any, conversation_id: str) -> int:
 
 
 def static_bytes() -> int:
-    from chalicelib import pages
+    from chalicelib import pages, sitefiles
 
-    return sum(len(gzip.compress(pages.static_file(name)[0], 6)) for name in STATIC)  # type: ignore[index]
+    def body(name: str) -> bytes:
+        found = pages.static_file(name)
+        return found[0] if found else sitefiles.files()[name].body
+
+    return sum(len(gzip.compress(body(name), 6)) for name in STATIC)
 
 
 def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float:

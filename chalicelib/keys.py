@@ -189,6 +189,11 @@ def page_object(conversation_id: str) -> str:
 CDN_LOGS = "cdn-logs/"
 
 
+def site_object(name: str) -> str:
+    """The bucket key of a root file of the site (`/favicon.ico`, `/robots.txt`), served by CloudFront."""
+    return f"site/{name}"
+
+
 def log_claim(log_key: str) -> str:
     """The counters item that says a CDN log file was folded into the view counts (once, ever)."""
     return f"cdnlog#{log_key}"

@@ -72,7 +72,8 @@ _ACTION = {"type": "object", "required": ["conversation", "action"], "properties
 
 
 # Routes that read no database (and the short link, which also needs no origin secret).
-_NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/api/openapi.json", "/import"}
+_NO_DATABASE = {"/{id}", "/static/{name}", "/identicons/{name}", "/robots.txt", "/favicon.ico", "/api/openapi.json",
+                "/import"}
 # Routes that take a body of any type (a button): every other refuses one it does not read (415).
 _ANY_BODY = {"/api/conversations/{id}/save"}
 
@@ -373,9 +374,14 @@ def spec() -> dict[str, Any]:
         "/mine": {"get": _page("Conversations shared while signed in, and those this browser holds keys for")},
         "/sitemap.xml": {"get": {"summary": "Sitemap of public conversations",
                                  "responses": {"200": {"description": "XML", "content": {"application/xml": {}}}}}},
-        "/robots.txt": {"get": {"summary": "Robots rules", "responses": {"200": {"description": "Text"}}}},
+        "/robots.txt": {"get": {"summary": "Robots rules (deployed, CloudFront serves it from the bucket)",
+                                "responses": {"200": {"description": "Text"}}}},
+        "/favicon.ico": {"get": {"summary": "The site's icon, 16, 32 and 48 px (deployed, CloudFront serves it "
+                                            "from the bucket)",
+                                 "responses": {"200": {"description": "An ICO",
+                                                       "content": {"image/x-icon": {}}}}}},
         "/static/{name}": {"get": {
-            "summary": "The site's own CSS, JS and icon (immutable, versioned by content hash)",
+            "summary": "The site's own CSS and JS (immutable, versioned by content hash)",
             "parameters": [_param("name", "path", {"type": "string"}, "File name.")],
             "responses": {"200": {"description": "The file"}, "404": _error("No such file")}}},
     }

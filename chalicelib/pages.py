@@ -251,6 +251,3 @@ def sitemap_xml(entries: list[tuple[str, str]]) -> str:
             f"<url><loc>{xml_escape(site)}/</loc></url><url><loc>{xml_escape(site)}/explore</loc></url>{urls}</urlset>\n")
 
 
-def robots_txt() -> str:
-    site = settings.get().site_url
-    return f"User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /mine\nSitemap: {site}/sitemap.xml\n"

@@ -194,9 +194,10 @@ def republish_pages(stage: str) -> None:
 
     env = json.loads(CONFIG.read_text())["stages"][stage].get("environment_variables", {})
     os.environ.update({k: str(v) for k, v in env.items()})
-    from chalicelib import published, settings
+    from chalicelib import published, settings, sitefiles
 
     settings.get.cache_clear()
+    print(f"Site files: {', '.join(sitefiles.publish())} (served by CloudFront at the site's root).")
     started = time.monotonic()
     counts = published.republish()
     print(f"Pages: {counts['pages']} published, {counts['published']} drawn again "

@@ -445,3 +445,41 @@ def test_throttles_are_sized_per_kind_of_route_and_name_real_routes():
         escaped = path.replace("/", "~1")
         assert {"op": "replace", "path": f"/{escaped}/{method}/throttling/rateLimit", "value": str(rate)} in ops
     assert deploy.ROUTE_THROTTLES[("/api/conversations", "POST")][0] < deploy.THROTTLE_RATE
+
+
+def test_the_favicon_and_robots_are_served_from_the_bucket_at_the_edge_never_by_lambda(client, aws):
+    """`/favicon.ico` matched the short-link route and answered a 404 from Lambda every time. Both root files
+    are objects under site/ (published by `make deploy`), served by their own behaviours; the app answers
+    the same two paths for `make run`."""
+    import io
+
+    import awscalls
+    from conftest import BUCKET
+    from PIL import Image
+
+    from chalicelib import sitefiles
+
+    config = _distribution()
+    site = next(o for o in config["Origins"] if o["Id"] == "site")
+    assert site["OriginPath"] == "/site" and "OriginAccessControlId" in site
+    for path in ("/favicon.ico", "/robots.txt"):
+        behaviour = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == path)
+        assert behaviour["TargetOriginId"] == "site" and behaviour["CachePolicyId"] == CACHING_OPTIMIZED
+    assert '${Bucket.Arn}/site/*' in TEMPLATE.read_text().split("Sid: CloudFrontReadsPublicObjects", 1)[1]
+    assert "sitefiles.publish()" in (ROOT / "scripts" / "deploy.py").read_text()  # the deploy stores them
+    with awscalls.paused():  # the deployer's call, not the app's
+        keys = sitefiles.publish()
+    assert keys == ["site/favicon.ico", "site/robots.txt"]
+    stored = aws["s3"].get_object(Bucket=BUCKET, Key="site/favicon.ico")
+    assert stored["ContentType"] == "image/x-icon" and "max-age=604800" in stored["CacheControl"]
+    icon = Image.open(io.BytesIO(stored["Body"].read()))
+    assert icon.format == "ICO" and {(16, 16), (32, 32), (48, 48)} <= set(icon.info["sizes"])
+    # As Chromium asks for it (binary answers need an Accept that takes them, in API Gateway as here).
+    local = client.http.get("/favicon.ico", headers={
+        "accept": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"})
+    assert local.status_code == 200 and local.headers["Content-Type"] == "image/x-icon"
+    robots = client.http.get("/robots.txt")
+    assert robots.status_code == 200 and "Disallow: /api/" in robots.body.decode()
+    # The pages name no icon of their own (browsers ask /favicon.ico): two static files, CSS and script.
+    page = client.http.get("/").body.decode()
+    assert re.findall(r'(?:href|src)="(/static/[^"?]+)', page) == ["/static/app.css", "/static/app.js"]

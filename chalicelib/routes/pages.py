@@ -157,10 +157,23 @@ def sitemap() -> Response:
 
 @routes.route("/robots.txt", methods=["GET"])
 def robots() -> Response:
-    from .. import pages
+    """For `make run`: deployed, CloudFront serves it from the bucket (sitefiles.py), never this route."""
+    return _site_file("robots.txt")
 
-    return Response(pages.robots_txt(), headers={"Content-Type": "text/plain; charset=utf-8",
-                                                 "Cache-Control": "public, max-age=86400"})
+
+@routes.route("/favicon.ico", methods=["GET"])
+def favicon() -> Response:
+    """For `make run`: deployed, CloudFront serves it from the bucket (sitefiles.py), never this route."""
+    return _site_file("favicon.ico")
+
+
+def _site_file(name: str) -> Response:
+    from .. import sitefiles
+
+    found = sitefiles.files()[name]
+    # Chalice sends text as str and only its binary types as bytes.
+    body = found.body.decode() if found.content_type.startswith("text/") else found.body
+    return Response(body, headers={"Content-Type": found.content_type, "Cache-Control": found.cache_control})
 
 
 @routes.route("/static/{name}", methods=["GET"])
