@@ -63,11 +63,46 @@ class Call:
     request_bytes: int
     response_bytes: int
     rru: float = 0.0
-    wru: float = 0.0
+    wru: float = 0.0  # the table's own writes
+    index_wru: float = 0.0  # the global secondary indexes' writes the change caused
 
     @property
     def dollars(self) -> float:
-        return self.rru * PRICE_RRU + self.wru * PRICE_WRU + PRICE_S3.get(self.operation, 0.0)
+        return (self.rru * PRICE_RRU + (self.wru + self.index_wru) * PRICE_WRU
+                + PRICE_S3.get(self.operation, 0.0))
+
+
+@dataclass
+class Index:
+    keys: tuple[str, ...]
+    projected: tuple[str, ...] | None  # None: ALL
+
+
+def _entry(index: Index, table_keys: tuple[str, ...], item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What `index` holds of `item` (None: the item is not in it)."""
+    if not item or not all(k in item for k in index.keys):
+        return None
+    names = set(table_keys) | set(index.keys) | (set(index.projected) if index.projected is not None else set(item))
+    return {k: v for k, v in item.items() if k in names}
+
+
+def index_writes(indexes: list[Index], table_keys: tuple[str, ...], before: dict[str, Any] | None,
+                 after: dict[str, Any] | None) -> float:
+    """Write units a change of one item costs its table's global secondary indexes, as DynamoDB bills them:
+    an item entering or leaving an index is one write of its projected size; a change of an index's key is
+    two (the old entry deleted, the new one put); a change of a projected attribute alone is one."""
+    units = 0.0
+    for index in indexes:
+        old, new = _entry(index, table_keys, before), _entry(index, table_keys, after)
+        if old is None and new is None:
+            continue
+        if old is None or new is None:
+            units += wru(item_size(old or new))
+        elif any(old.get(k) != new.get(k) for k in index.keys):
+            units += wru(item_size(old)) + wru(item_size(new))
+        elif old != new:
+            units += wru(max(item_size(old), item_size(new)))
+    return units
 
 
 def _ops(names: list[str]) -> str:
@@ -88,7 +123,8 @@ class Ledger:
             "ops": _ops([f"{c.service}:{c.operation}" for c in self.calls]),
             "bytes": sum(c.request_bytes + c.response_bytes for c in self.calls),
             "rru": sum(c.rru for c in self.calls),
-            "wru": sum(c.wru for c in self.calls),
+            "wru": sum(c.wru + c.index_wru for c in self.calls),
+            "index_wru": sum(c.index_wru for c in self.calls),
             "usd_per_million": sum(c.dollars for c in self.calls) * 1_000_000,
         }
 
@@ -136,15 +172,52 @@ def _costs(operation: str, params: dict[str, Any], parsed: dict[str, Any],
     return 0, 0
 
 
-class _LedgerListener(callrecorder.Listener):
-    """Sizes the items a write replaces before it is sent, and prices each call once it ended."""
+def _written_items(operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(table, key or whole item) of each item a write touches; the caller keeps the table's key of it."""
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        return [(params["TableName"], params.get("Key") or params["Item"])]
+    if operation == "TransactWriteItems":
+        out = []
+        for entry in params["TransactItems"]:
+            (kind, body), = entry.items()
+            if kind != "ConditionCheck":
+                out.append((body["TableName"], body.get("Key") or body["Item"]))
+        return out
+    if operation == "BatchWriteItem":
+        return [(table, r.get("PutRequest", {}).get("Item") or r["DeleteRequest"]["Key"])
+                for table, requests in params["RequestItems"].items() for r in requests]
+    return []
 
-    def __init__(self, ledger: Ledger, raw_get: Any) -> None:
-        self.ledger, self.get = ledger, raw_get
+
+class _LedgerListener(callrecorder.Listener):
+    """Reads the items a write changes before it is sent and after (their sizes, and what their indexes
+    hold), and prices each call once it ended."""
+
+    def __init__(self, ledger: Ledger, raw_get: Any, describe: Any) -> None:
+        self.ledger, self.get, self.describe = ledger, raw_get, describe
+        self.tables: dict[str, tuple[tuple[str, ...], list[Index]]] = {}
+
+    def _indexes(self, table: str) -> tuple[tuple[str, ...], list[Index]]:
+        if table not in self.tables:
+            found = self.describe(TableName=table)["Table"]
+            indexes = [Index(tuple(k["AttributeName"] for k in g["KeySchema"]),
+                             None if g["Projection"]["ProjectionType"] == "ALL"
+                             else tuple(g["Projection"].get("NonKeyAttributes", [])))
+                       for g in found.get("GlobalSecondaryIndexes", [])]
+            self.tables[table] = (tuple(k["AttributeName"] for k in found["KeySchema"]), indexes)
+        return self.tables[table]
+
+    def _items(self, call: callrecorder.Call) -> list[dict[str, Any] | None]:
+        found = []
+        for table, body in _written_items(call.operation, call.params):
+            table_keys = self._indexes(table)[0]
+            found.append(self.get(TableName=table, Key={k: body[k] for k in table_keys}).get("Item"))
+        return found
 
     def before(self, call: callrecorder.Call) -> None:
         if call.service == "dynamodb":
             call.notes["sizes"] = self._sizes_before(call.operation, call.params)
+            call.notes["before"] = self._items(call)
 
     def _sizes_before(self, operation: str, params: dict[str, Any]) -> dict[int, int]:
         if operation in ("PutItem", "UpdateItem", "DeleteItem"):
@@ -174,11 +247,17 @@ class _LedgerListener(callrecorder.Listener):
                                           _json_size(call.parsed), 0, write))
             return
         read, write = _costs(call.operation, call.params, call.parsed, sizes) if dynamodb else (0, 0)
+        index = 0.0
+        if dynamodb and call.notes.get("before") is not None:
+            written = _written_items(call.operation, call.params)
+            for (table, _), before, after in zip(written, call.notes["before"], self._items(call), strict=True):
+                table_keys, indexes = self._indexes(table)
+                index += index_writes(indexes, table_keys, before, after)
         response_bytes = _json_size({k: v for k, v in call.parsed.items() if k != "ResponseMetadata"})
         if call.operation == "GetObject":
             response_bytes = int(call.parsed.get("ContentLength", 0))
         self.ledger.calls.append(Call(call.service, call.operation, _json_size(call.params), response_bytes,
-                                      read, write))
+                                      read, write, index))
 
 
 @contextmanager
@@ -192,5 +271,5 @@ def recording() -> Iterator[Ledger]:
     cfg = settings.get()
     raw = callrecorder.ignore(boto3.client("dynamodb", endpoint_url=cfg.aws_endpoint, region_name=cfg.region))
     ledger = Ledger()
-    with callrecorder.listening(_LedgerListener(ledger, raw.get_item)):
+    with callrecorder.listening(_LedgerListener(ledger, raw.get_item, raw.describe_table)):
         yield ledger

@@ -124,12 +124,12 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
         ("POST create (+ avatar already stored)", lambda: post({**conversation(10_000, rng), "avatarUrl": avatar})),
     ]
     print("## AWS call ledger per request (DynamoDB request units from item sizes; S3 request prices)\n")
-    print("| request | calls | operations | bytes | RRU | WRU | $ per million |")
+    print("| request | calls | operations | bytes | RRU | WRU (of which index writes) | $ per million |")
     print("|---|---|---|---|---|---|---|")
 
     def line(name, s):
-        print(f"| {name} | {s['calls']} | {s['ops']} | {s['bytes']:,} | {s['rru']:g} | {s['wru']:g} | "
-              f"{s['usd_per_million']:.2f} |")
+        print(f"| {name} | {s['calls']} | {s['ops']} | {s['bytes']:,} | {s['rru']:g} | "
+              f"{s['wru']:g} ({s.get('index_wru', 0):g}) | {s['usd_per_million']:.2f} |")
 
     for name, action in cases:
         with recording() as ledger:

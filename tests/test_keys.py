@@ -72,3 +72,26 @@ def test_a_benchmark_sends_the_stacks_log_lines_to_a_file_and_prints_figures_alo
     assert [line["type"] for line in lines] == ["access", "job"] and lines[0]["status"] == 201
     accesslog.emit_job("after", n=1)  # outside the block: stdout again, as Lambda and `make run` want
     assert json.loads(capsys.readouterr().out) == {"type": "job", "job": "after", "n": 1}
+
+
+def test_the_ledger_counts_index_writes_as_dynamodb_bills_them():
+    """`views` is a key of `top` and projected into three more indexes: a fold's update costs 4-6 write units,
+    not the 1 the ledger counted (bench/ledger.py)."""
+    from bench.ledger import Index, index_writes
+
+    keys = ("id", "part")
+    top = Index(("list_pk", "views"), ("kind", "title"))
+    new = Index(("list_pk", "created"), ("kind", "title", "views"))
+    mine = Index(("user_key", "created"), ("views",))
+    base = {"id": {"S": "AbC12xY"}, "part": {"S": "meta"}, "list_pk": {"S": "public"}, "created": {"N": "1"},
+            "views": {"N": "9"}, "title": {"S": "T"}, "body": {"S": "x" * 3000}}
+    seen = {**base, "views": {"N": "10"}}
+    # top: its key changed (delete + put); new: a projected attribute changed (one put); mine: not in it.
+    assert index_writes([top, new, mine], keys, base, seen) == 3
+    owned = {**base, "user_key": {"S": "owner#1"}}
+    assert index_writes([top, new, mine], keys, owned, {**owned, "views": {"N": "10"}}) == 4
+    assert index_writes([top, new], keys, base, {**base, "body": {"S": "y"}}) == 0  # nothing projected changed
+    assert index_writes([top, new], keys, None, base) == 2  # a create enters both
+    assert index_writes([top, new], keys, base, None) == 2  # a delete leaves both
+    unlisted = {k: v for k, v in base.items() if k != "list_pk"}
+    assert index_writes([top, new], keys, base, unlisted) == 2  # unlisting leaves both
