@@ -57,6 +57,7 @@ COMMENTS_END = COMMENT_PREFIX + "\uffff"
 PUBLIC = "public"
 PUBLIC_COUNT = "stats#public"
 FOLD_LEASE = "views#lease"  # held by the one view fold running (views.py)
+FOLD_JOURNAL = "views#journal"  # names the batch a fold counted and has not finished applying (views.py)
 CDN_PENDING = "cdn#pending"
 
 

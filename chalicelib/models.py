@@ -135,6 +135,8 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     # a suspended owner): the reason. The owner cannot list it again until a moderator restores it.
     held = UnicodeAttribute(null=True)
     comments_off = NumberAttribute(null=True)  # 1: its owner turned comments off (kept, shown only to them)
+    # The view fold's batch that last added to `views`: applying a batch again (a run resumed) adds nothing.
+    fold_batch = UnicodeAttribute(null=True)
     # Bumped by every write that changes what its published page shows (edits, holds, comments); the page
     # object carries the revision it was drawn from, and a publisher that finds a newer one draws again.
     rev = NumberAttribute(null=True)

@@ -7,12 +7,15 @@ once per client per conversation per hour (of the request's time), and at most `
 client per hour. Clients are salted hashes of their addresses, as everywhere else; raw addresses stay in the
 log files (private, expired after days) and are never stored.
 
-Idempotent: each file is claimed (a conditional put of one counters item, kept past the logs' expiry) before
-it is counted, so a file folded twice, or by two runs at once, counts once. A run that dies after claiming
-loses those files' views rather than counting them twice. Who was counted in which hour is kept between
-runs in one small object per hour (`views/seen/<hour>.json.gz`), since an hour's requests arrive in
-several files and CloudFront may deliver some late. A deleted conversation's views are dropped (the update
-requires the conversation), never recreating it.
+Exact and resumable. One run at a time (a lease). A run reads the files no run has claimed, counts them
+in memory, then writes what it will do as a journal (`views/journal/<batch>.json.gz` and a counters item
+naming it): the files, the new views per conversation, and the clients it newly counted per hour. Only then
+does it claim the files, add to the hours' records of counted clients (`views/seen/<hour>.json.gz`: an
+hour's requests arrive in several files, some late) and add the views, each update marked with the batch
+(`fold_batch`), so applying a batch again adds nothing. A run that stops before its journal leaves nothing
+(the next one reads the same files); one that stops after leaves the journal, which the next run finishes
+first. A deleted conversation's views are dropped (the update requires the conversation), never
+recreating it.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import gzip
 import json
 import logging
 import re
+import secrets
 import time
 from collections import Counter as Tally
 from collections.abc import Iterable, Iterator
@@ -75,18 +79,82 @@ def fold(now: float | None = None) -> Folded:
     lease = _take_lease()
     if lease is None:
         return Folded({"files": 0, "lines": 0, "views": 0, "conversations": 0, "dropped": 0, "set_aside": 0,
-                       "busy": 1}, [])
+                       "busy": 1, "resumed": 0}, [])
     try:
-        files = _claim(_log_files())
+        resumed = _resume()
+        files = _unclaimed(_log_files())
         set_aside: list[str] = []
-        requests = (request for key in files for request in _read(cfg.log_bucket, key, set_aside))
-        counts, lines = _count(requests, now)
-        updated, dropped, crossed = _apply(counts)
+        failed: list[str] = []
+        requests = (request for key in files for request in _read(cfg.log_bucket, key, set_aside, failed))
+        counts, lines, added = _count(requests, now)
+        batch = Journal(secrets.token_hex(8), [f for f in files if f not in failed], dict(counts),
+                        {hour: sorted(entries) for hour, entries in added.items()})
+        updated, dropped, crossed = _commit(batch)
     finally:
         _release_lease(lease)
-    return Folded({"files": len(files), "lines": lines, "views": sum(counts.values()) - dropped[1],
-                   "conversations": updated, "dropped": dropped[0], "set_aside": len(set_aside), "busy": 0},
-                  crossed)
+    return Folded({"files": len(batch.files), "lines": lines, "views": sum(counts.values()) - dropped[1],
+                   "conversations": updated, "dropped": dropped[0], "set_aside": len(set_aside), "busy": 0,
+                   "resumed": resumed}, sorted(set(crossed)))
+
+
+class Journal(NamedTuple):
+    """What one batch of the fold will do, written before any of it is: its files (to claim), the new views
+    per conversation, and the clients newly counted per hour."""
+    batch: str
+    files: list[str]
+    counts: dict[str, int]
+    seen: dict[int, list[str]]
+
+
+def _journal_key(batch: str) -> str:
+    return f"views/journal/{batch}.json.gz"
+
+
+def _commit(journal: Journal) -> tuple[int, tuple[int, int], list[str]]:
+    """Write the journal (the point past which the batch will be done), then do it."""
+    if not journal.files:
+        return 0, (0, 0), []
+    s3().put_object(Bucket=settings.get().bucket, Key=_journal_key(journal.batch),
+                    Body=gzip.compress(json.dumps(journal._asdict()).encode(), mtime=0),
+                    ContentType="application/json", ContentEncoding="gzip")
+    Counter(keys.FOLD_JOURNAL, state=journal.batch).save()
+    return _finish(journal)
+
+
+def _finish(journal: Journal) -> tuple[int, tuple[int, int], list[str]]:
+    """Claim the batch's files, add its clients to the hours' records and its views to the conversations,
+    then drop the journal. Every step may run twice (a resumed batch): claims are puts, records are unions,
+    and an update marked with the batch adds nothing the second time."""
+    expires = datetime.fromtimestamp(time.time() + CLAIM_SECONDS, tz=timezone.utc)
+    with Counter.batch_write() as claims:
+        for key in journal.files:
+            claims.save(Counter(keys.log_claim(key), expires=expires))
+    for hour, entries in journal.seen.items():
+        _store_seen(int(hour), _load_seen(int(hour)) | set(entries))
+    outcome = _apply(Tally(journal.counts), journal.batch)
+    Counter(keys.FOLD_JOURNAL).delete()
+    s3().delete_object(Bucket=settings.get().bucket, Key=_journal_key(journal.batch))
+    return outcome
+
+
+def _resume() -> int:
+    """Finish the batch a run journaled and did not finish (it stopped, or failed an AWS call): 1 if there
+    was one."""
+    try:
+        pointer = Counter.get(keys.FOLD_JOURNAL, consistent_read=True)
+    except Counter.DoesNotExist:
+        return 0
+    try:
+        data = json.loads(gzip.decompress(s3().get_object(Bucket=settings.get().bucket,
+                                                          Key=_journal_key(str(pointer.state)))["Body"].read()))
+    except Exception as exc:
+        if not missing_object(exc):
+            raise  # S3 failed: the journal stays for the next run
+        # Finished already but for the pointer (the object goes last): nothing left to do.
+        Counter(keys.FOLD_JOURNAL).delete()
+        return 0
+    _finish(Journal(data["batch"], data["files"], data["counts"], {int(h): e for h, e in data["seen"].items()}))
+    return 1
 
 
 # Longer than the fold's Lambda timeout (900 s): a run that died leaves a lease that lapses on its own.
@@ -129,39 +197,26 @@ def _log_files() -> list[str]:
     return found
 
 
-def _claim(files: list[str]) -> list[str]:
-    """The files no run has counted yet, each now claimed by this run (a file two runs race for goes to one).
-    Claims already made are read in batches of 100 first, so the hourly run does not write for old files."""
-    from pynamodb.exceptions import PutError
-
+def _unclaimed(files: list[str]) -> list[str]:
+    """The files no run has counted yet: their claims read in batches of 100 (the lease makes this run the
+    only one; the batch claims its files once its journal is written)."""
     done: set[str] = set()
     for start in range(0, len(files), 100):
         batch = [keys.log_claim(key) for key in files[start:start + 100]]
         done |= {item.key for item in Counter.batch_get(batch, attributes_to_get=["key"])}
-    expires = datetime.fromtimestamp(time.time() + CLAIM_SECONDS, tz=timezone.utc)
-    claimed = []
-    for key in files:
-        if keys.log_claim(key) in done:
-            continue
-        try:
-            Counter(keys.log_claim(key), expires=expires).save(condition=Counter.key.does_not_exist())
-            claimed.append(key)
-        except PutError as exc:
-            if not failed_condition(exc):
-                raise
-    return claimed
+    return [key for key in files if keys.log_claim(key) not in done]
 
 
-def _read(bucket: str, key: str, set_aside: list[str]) -> Iterator[Request]:
+def _read(bucket: str, key: str, set_aside: list[str], failed: list[str]) -> Iterator[Request]:
     """The file's requests, streamed from S3 (any size, in bounded memory). A file that stops being readable
     (a bad gzip stream, thousands of members...) is set aside with a log line, its readable lines counted;
-    one S3 could not hand over goes back to the next run. Neither stops the run."""
+    one S3 could not hand over is left unclaimed, for the next run. Neither stops the run."""
     try:
         body = s3().get_object(Bucket=bucket, Key=key)["Body"]
     except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the others
         _log.warning("Log file %s could not be read", key, exc_info=True)
-        if not missing_object(exc):  # S3 failed, the file is there: give it back to the next run
-            _unclaim(key)
+        if not missing_object(exc):  # S3 failed, the file is there: the next run reads it
+            failed.append(key)
         return
     try:
         yield from parse_stream(body.iter_chunks(CHUNK))
@@ -173,19 +228,13 @@ def _read(bucket: str, key: str, set_aside: list[str]) -> Iterator[Request]:
         set_aside.append(key)
 
 
-def _unclaim(key: str) -> None:
-    try:
-        Counter(keys.log_claim(key)).delete()
-    except Exception:  # noqa: BLE001 - then its views are lost, as with a run that dies after claiming
-        _log.exception("Log file %s stays claimed, uncounted", key)
-
-
-def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], int]:
-    """New views per conversation, and how many log lines were read."""
+def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], int, dict[int, set[str]]]:
+    """New views per conversation, how many log lines were read, and the clients newly counted per hour."""
     cfg = settings.get()
     salt = stage_secrets.ip_hash_salt()
     hour_of = cfg.view_dedup_seconds
     seen: dict[int, set[str]] = {}
+    added: dict[int, set[str]] = {}
     per_client: dict[int, Tally[str]] = {}
     counts: Tally[str] = Tally()
     lines = 0
@@ -196,7 +245,7 @@ def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], 
             continue
         hour = int(request.when // hour_of)
         if hour not in seen:
-            seen[hour] = _load_seen(hour)
+            seen[hour], added[hour] = _load_seen(hour), set()
             per_client[hour] = Tally(entry.split(" ", 1)[0] for entry in seen[hour])
         # An IPv6 /64 is one client: its owner rotates through its addresses at will.
         client = ip_hash(network(request.ip), salt)
@@ -204,11 +253,10 @@ def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], 
         if entry in seen[hour] or per_client[hour][client] >= cfg.view_limit:
             continue
         seen[hour].add(entry)
+        added[hour].add(entry)
         per_client[hour][client] += 1
         counts[page.group(1)] += 1
-    for hour, entries in seen.items():
-        _store_seen(hour, entries)
-    return counts, lines
+    return counts, lines, {hour: entries for hour, entries in added.items() if entries}
 
 
 def _seen_key(hour: int) -> str:
@@ -231,32 +279,40 @@ def _store_seen(hour: int, entries: set[str]) -> None:
                     ContentType="application/json", ContentEncoding="gzip")
 
 
-def _apply(counts: Tally[str]) -> tuple[int, tuple[int, int], list[str]]:
+def _apply(counts: Tally[str], batch: str) -> tuple[int, tuple[int, int], list[str]]:
     """One conditional update per conversation, 16 at a time (DynamoDB has no batched update, and
     BatchWriteItem replaces items without a condition). Returns (conversations updated, (deleted ones, their
     views), the conversations whose count crossed a step)."""
     if not counts:
         return 0, (0, 0), []
     with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(counts))) as pool:
-        outcomes = list(pool.map(_add_views, counts.items()))
+        outcomes = list(pool.map(lambda item: _add_views(item, batch), counts.items()))
     dropped = [(cid, n) for (cid, n), after in zip(counts.items(), outcomes, strict=True) if after is None]
     crossed = [cid for (cid, n), after in zip(counts.items(), outcomes, strict=True)
                if after is not None and crossed_step(after - n, after)]
     return len(counts) - len(dropped), (len(dropped), sum(n for _, n in dropped)), crossed
 
 
-def _add_views(item: tuple[str, int]) -> int | None:
-    """Add `n` views to a conversation that still exists; its new count, or None if it is gone."""
+def _add_views(item: tuple[str, int], batch: str) -> int | None:
+    """Add `n` views to a conversation that still exists, once for this batch; its count after the batch,
+    or None if it is gone."""
     from pynamodb.exceptions import UpdateError
 
     conversation_id, n = item
     meta = ConversationMeta(conversation_id, keys.META)
     try:
-        meta.update(actions=[ConversationMeta.views.add(n)], condition=ConversationMeta.part.exists())
+        meta.update(actions=[ConversationMeta.views.add(n), ConversationMeta.fold_batch.set(batch)],
+                    condition=ConversationMeta.part.exists() & (ConversationMeta.fold_batch.does_not_exist()
+                                                                | (ConversationMeta.fold_batch != batch)))
     except UpdateError as exc:
-        if failed_condition(exc):
+        if not failed_condition(exc):
+            raise
+        try:  # gone, or this batch's views are in already (a resumed batch)
+            found = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
+                                         attributes_to_get=["views", "fold_batch"])
+        except ConversationMeta.DoesNotExist:
             return None
-        raise
+        return int(found.views or 0)
     return int(meta.views or 0)
 
 

@@ -28,6 +28,7 @@ from conftest import (
     ARTIFACTS,
     BUCKET,
     JPEG_DATA_URI,
+    TABLE_PREFIX,
     body_of,
     chat,
     cloudfront_distribution,
@@ -365,8 +366,14 @@ def _fold_act(sweep: Sweep, state: dict[str, Any]) -> int:
 
 def _fold_settled(sweep: Sweep, state: dict[str, Any]) -> list[str]:
     views = int(_metas(sweep)[state["created"]["id"]]["views"]["N"])
-    # A run that dies after claiming a file loses its views, by design (views.py); never counted twice.
-    return [] if views <= 10 else [f"10 views counted as {views}"]
+    if views > 10:
+        return [f"10 views counted as {views}"]
+    # Nothing is lost either: what a failed run left (an unclaimed file, a journal) the next scheduled run
+    # counts, once a lease whose release failed has lapsed (done here at once), and exactly.
+    sweep.aws["dynamodb"].delete_item(TableName=f"{TABLE_PREFIX}-counters", Key={"key": {"S": "views#lease"}})
+    _fold_act(sweep, state)
+    views = int(_metas(sweep)[state["created"]["id"]]["views"]["N"])
+    return [] if views == 10 else [f"10 views counted as {views} after the next run"]
 
 
 def _publish_setup(sweep: Sweep, n: int) -> dict[str, Any]:

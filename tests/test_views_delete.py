@@ -293,3 +293,49 @@ def test_a_save_that_crosses_a_step_draws_the_page_again(client, aws):
     people[2].call("DELETE", f"/api/conversations/{cid}/save")
     people[1].call("DELETE", f"/api/conversations/{cid}/save")  # 3 -> 2 (it says 2), then 2 -> 1 crosses 2: drawn
     assert printed() == "1"
+
+
+@pytest.mark.parametrize("stop_at", ["before the journal", "after the journal", "half-way through the updates"])
+def test_a_fold_stopped_half_way_then_run_again_counts_exactly(client, aws, monkeypatch, stop_at):
+    """A run that stops loses nothing and counts nothing twice: before its journal nothing is written (the
+    next run reads the same files); after it, the next run finishes the batch first, and an update the
+    stopped run made is not made again (each is marked with its batch)."""
+    from cdn_log_files import hit, put_log
+
+    from chalicelib import views
+
+    ids = [create(client, chat())["id"] for _ in range(4)]
+    base = T0 + (20 + ["before the journal", "after the journal", "half-way through the updates"].index(stop_at)) \
+        * HOUR
+    put_log(aws, BUCKET, [hit(cid, new_ip(), base + i) for i, cid in enumerate(ids * 3)])  # 3 views each
+
+    class Stopped(Exception):
+        pass
+
+    real_add = views._add_views
+    done: list[str] = []
+
+    def stop(*args, **kwargs):
+        raise Stopped
+
+    def add_then_stop(item, batch):
+        if len(done) >= 2:
+            raise Stopped
+        done.append(item[0])
+        return real_add(item, batch)
+
+    if stop_at == "before the journal":
+        monkeypatch.setattr(views, "_commit", stop)
+    elif stop_at == "after the journal":
+        monkeypatch.setattr(views, "_finish", stop)
+    else:
+        monkeypatch.setattr(views, "UPDATE_THREADS", 1)
+        monkeypatch.setattr(views, "_add_views", add_then_stop)
+    with pytest.raises(Stopped):
+        _fold()
+    monkeypatch.undo()
+    again = _fold()
+    assert again["busy"] == 0 and again["resumed"] == (0 if stop_at == "before the journal" else 1)
+    assert [_views(client, cid) for cid in ids] == [3, 3, 3, 3]
+    _fold()  # and nothing more, ever
+    assert [_views(client, cid) for cid in ids] == [3, 3, 3, 3]
