@@ -25,6 +25,14 @@ S3_GET = 0.0004 / 1000
 EDGE_HIT_RATIO = 0.90  # /c/* answered from the edge cache (s-maxage 300 s; popular pages)
 FIRST_VISITS = 0.25  # views by a browser that does not hold our static files yet (immutable, a year)
 VIEWS_PER_FOLDED_UPDATE = 8  # counted views per conversation-hour: one update each (Zipf traffic, measured below)
+SHORT_LINK_ARRIVALS = 0.5  # views that come through the short link (shared links are short): a 301 first
+CF_FUNCTION_PER_RUN = 0.10 / 1_000_000  # CloudFront Functions, per invocation
+REDIRECT_BYTES = 350  # a 301 with its headers
+# A create's compute (us-east-1 list prices): Lambda x86 per GB-second and per request, API Gateway REST.
+LAMBDA_GB_SECOND = 0.0000166667
+LAMBDA_REQUEST = 0.20 / 1_000_000
+LAMBDA_GB = 0.5  # the API function's memory (.chalice/config.json: 512 MB)
+API_GATEWAY_REQUEST = 3.50 / 1_000_000
 # What a first visit fetches besides the page: the stylesheet, the script, and the icon every browser asks
 # for on its own (/favicon.ico, from the bucket at the edge).
 STATIC = ("app.js", "app.css", "favicon.ico")
@@ -136,19 +144,24 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
          f"{fold['index_wru']:g} of them index writes, for {fold['conversations']} updates)",
          million / VIEWS_PER_FOLDED_UPDATE * per_update * WRU_PRICE),
         ("fold reads (log files: one S3 GET per ~5 MB file, claims: BatchGet) and its hourly Lambda", 0.01),
+        (f"short-link arrivals ({SHORT_LINK_ARRIVALS:.0%} of views): the 301 from the CloudFront Function at the "
+         f"edge (a request, a function run, {REDIRECT_BYTES} B and a log line; no Lambda)",
+         million * SHORT_LINK_ARRIVALS * (CF_PER_REQUEST + CF_FUNCTION_PER_RUN + REDIRECT_BYTES / 1e9 * CF_PER_GB
+                                          + LOG_LINE_BYTES / 1e9 * LOG_DELIVERY_PER_GB)),
         ("Lambda, API Gateway, DynamoDB for an anonymous view", 0.0),
     ]
     total = sum(cost for _, cost in rows)
     static_share = FIRST_VISITS * len(STATIC) / (1 + FIRST_VISITS * len(STATIC))  # of the log lines
-    page_and_counting = total - rows[3][1] - rows[4][1] * static_share
+    short_links = next(cost for name, cost in rows if name.startswith("short-link arrivals"))
+    page_and_counting = total - rows[3][1] - rows[4][1] * static_share - short_links
     print("\n## Cost per million page views (anonymous readers; list prices, us-east-1 / CloudFront US+EU)\n")
     print("| part | $ per million views |")
     print("|---|---|")
     for name, cost in rows:
         print(f"| {name} | {cost:.2f} |")
-    print(f"| **the page and its counting** (all but the static files and their log lines) | "
+    print(f"| **the page and its counting** (all but the static files, their log lines and the short links) | "
           f"**{page_and_counting:.2f}** |")
-    print(f"| **total, with first-visit static files** | **{total:.2f}** |")
+    print(f"| **all in: with first-visit static files and short-link arrivals** | **{total:.2f}** |")
     print(f"\nAssumptions: edge hit ratio {EDGE_HIT_RATIO:.0%}; {FIRST_VISITS:.0%} of views from a browser without "
           f"our static files cached; CloudFront ${CF_PER_REQUEST * 10_000:.4f} per 10,000 HTTPS requests and "
           f"${CF_PER_GB}/GB out; vended-log delivery ${LOG_DELIVERY_PER_GB}/GB; DynamoDB on-demand "
@@ -156,6 +169,37 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
           f"{total + million * 0.25 * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB):.2f}; "
           "each static file is a request ($1.00 per million) before it is bytes.")
     return page_and_counting
+
+
+def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_usd: float, n: int = 30) -> float:
+    """Dollars per million creates (a public 10 KB conversation), line by line: the AWS calls the ledger
+    measured (index writes included), the Lambda time measured here in-process, API Gateway and CloudFront."""
+    timings = []
+    for _ in range(n):
+        body = make_conversation(10_000, rng, visibility="public")
+        started = time.perf_counter()
+        post(body)
+        timings.append(time.perf_counter() - started)
+    seconds = sorted(timings)[len(timings) // 2]
+    million = 1_000_000
+    request_bytes = 12_000  # a 10 KB conversation's JSON, with headers
+    rows = [
+        ("DynamoDB and S3 (the call ledger's public create: transaction, search entries, counters, its index "
+         "writes, the page and the card)", ledger_usd),
+        (f"Lambda ({seconds * 1000:.0f} ms median here, {LAMBDA_GB:g} GB; and its request)",
+         million * (seconds * LAMBDA_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST)),
+        ("API Gateway (REST, per request)", million * API_GATEWAY_REQUEST),
+        ("CloudFront (the request and about 12 KB in; the answer is small)",
+         million * (CF_PER_REQUEST + request_bytes / 1e9 * 0.02)),
+    ]
+    total = sum(cost for _, cost in rows)
+    print("\n## Cost per million creates (a public 10 KB conversation; list prices, us-east-1)\n")
+    print("| part | $ per million creates |")
+    print("|---|---|")
+    for name, cost in rows:
+        print(f"| {name} | {cost:.2f} |")
+    print(f"| **all in** | **{total:.2f}** |")
+    return total
 
 
 def republish_rate(post: Any, rng: random.Random, make_conversation: Any, n: int = 200) -> None:

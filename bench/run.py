@@ -131,10 +131,12 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
         print(f"| {name} | {s['calls']} | {s['ops']} | {s['bytes']:,} | {s['rru']:g} | "
               f"{s['wru']:g} ({s.get('index_wru', 0):g}) | {s['usd_per_million']:.2f} |")
 
+    measured = {}
     for name, action in cases:
         with recording() as ledger:
             action()
-        line(name, ledger.summary())
+        measured[name] = ledger.summary()
+        line(name, measured[name])
     social_ledger(client, post, headers, rng, line)
     image_ledger(client, post, headers, rng, line)
     victim = post(conversation(10_000, rng, visibility="public"))
@@ -146,6 +148,8 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
     public = [post(conversation(2_000, rng, visibility="public"))["id"] for _ in range(100)]
     fold = edge.fold_ledger(public, line, rng)
     edge.cost_model(client, small["id"], fold)
+    edge.create_cost(post, rng, conversation,
+                     measured["POST create (public, 10 KB, 6 title words)"]["usd_per_million"])
     edge.delete_paths(client, post, rng, conversation)
     edge.republish_rate(post, rng, conversation)
 
