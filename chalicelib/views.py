@@ -49,6 +49,31 @@ CLAIM_SECONDS = 14 * 86400
 # The page is drawn again when its count crosses one of these (10, 20, 50, 100, 200, 500, ...): never per view.
 STEPS = tuple(m * 10 ** e for e in range(1, 10) for m in (1, 2, 5))
 UPDATE_THREADS = 16
+# Updates a second, at most. The `top` and `new` indexes share one partition key (`public`): an update of a
+# public conversation's views writes three units there (`top`'s entry deleted and put, `new`'s rewritten),
+# and a partition takes 1,000 write units a second. 300 a second is 900 units: an hour of 10 million views a
+# day (about 52,000 updates) is folded in three minutes, under the limit (docs/performance.md).
+UPDATES_PER_SECOND = 300
+
+
+class Pace:
+    """At most `rate` calls a second across threads: each `wait()` takes the next slot (a clock and a sleep
+    that tests may replace)."""
+
+    def __init__(self, rate: float, clock: Any = time.monotonic, sleep: Any = time.sleep) -> None:
+        import threading
+
+        self.interval, self.clock, self.sleep = 1.0 / rate, clock, sleep
+        self.lock = threading.Lock()
+        self.next = clock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = self.clock()
+            slot = max(self.next, now)
+            self.next = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
 _log = logging.getLogger(__name__)
 
 
@@ -85,9 +110,10 @@ def fold(now: float | None = None) -> Folded:
         files = _unclaimed(_log_files())
         set_aside: list[str] = []
         failed: list[str] = []
-        requests = (request for key in files for request in _read(cfg.log_bucket, key, set_aside, failed))
+        read: list[str] = []
+        requests = _within_budget(files, cfg.log_bucket, set_aside, failed, read)
         counts, lines, added = _count(requests, now)
-        batch = Journal(secrets.token_hex(8), [f for f in files if f not in failed], dict(counts),
+        batch = Journal(secrets.token_hex(8), [f for f in read if f not in failed], dict(counts),
                         {hour: sorted(entries) for hour, entries in added.items()})
         updated, dropped, crossed = _commit(batch)
     finally:
@@ -95,6 +121,24 @@ def fold(now: float | None = None) -> Folded:
     return Folded({"files": len(batch.files), "lines": lines, "views": sum(counts.values()) - dropped[1],
                    "conversations": updated, "dropped": dropped[0], "set_aside": len(set_aside), "busy": 0,
                    "resumed": resumed}, sorted(set(crossed)))
+
+
+# A run reads files for at most this long, then journals and applies what it read: the rest waits for the
+# next run, so a big backlog is folded over several runs, each inside the Lambda's 900 s, rather than by
+# runs that time out before their journal and start over. (The updates after it take a few minutes at most.)
+READ_SECONDS = 480.0
+
+
+def _within_budget(files: list[str], bucket: str, set_aside: list[str], failed: list[str],
+                   read: list[str]) -> Iterator[Request]:
+    """The requests of `files` in order, stopping before a file once READ_SECONDS have gone (after the first):
+    `read` names the files begun (a file begun is read to its end)."""
+    started = time.monotonic()
+    for key in files:
+        if read and time.monotonic() - started > READ_SECONDS:  # the first file is always read
+            return
+        read.append(key)
+        yield from _read(bucket, key, set_aside, failed)
 
 
 class Journal(NamedTuple):
@@ -285,8 +329,14 @@ def _apply(counts: Tally[str], batch: str) -> tuple[int, tuple[int, int], list[s
     views), the conversations whose count crossed a step)."""
     if not counts:
         return 0, (0, 0), []
+    pace = Pace(UPDATES_PER_SECOND)
+
+    def add(item: tuple[str, int]) -> int | None:
+        pace.wait()
+        return _add_views(item, batch)
+
     with ThreadPoolExecutor(max_workers=min(UPDATE_THREADS, len(counts))) as pool:
-        outcomes = list(pool.map(lambda item: _add_views(item, batch), counts.items()))
+        outcomes = list(pool.map(add, counts.items()))
     dropped = [(cid, n) for (cid, n), after in zip(counts.items(), outcomes, strict=True) if after is None]
     crossed = [cid for (cid, n), after in zip(counts.items(), outcomes, strict=True)
                if after is not None and crossed_step(after - n, after)]

@@ -95,3 +95,25 @@ def test_the_ledger_counts_index_writes_as_dynamodb_bills_them():
     assert index_writes([top, new], keys, base, None) == 2  # a delete leaves both
     unlisted = {k: v for k, v in base.items() if k != "list_pk"}
     assert index_writes([top, new], keys, base, unlisted) == 2  # unlisting leaves both
+
+
+def test_the_folds_pace_keeps_the_public_partition_under_its_write_limit():
+    """300 updates a second at most (900 write units on the shared `public` partition of `top` and `new`,
+    whose limit is 1,000), whatever the threads: slots are handed out one interval apart."""
+    from chalicelib.views import UPDATES_PER_SECOND, Pace
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    pace = Pace(UPDATES_PER_SECOND, clock=lambda: now[0], sleep=sleep)
+    for _ in range(UPDATES_PER_SECOND * 2):  # two seconds' worth at once: the last waits about two seconds
+        pace.wait()
+    assert slept and abs(max(slept) - (2 - 1 / UPDATES_PER_SECOND)) < 1e-6
+    now[0] = 200.0  # idle for a while: the next one goes at once
+    slept.clear()
+    pace.wait()
+    assert slept == []
+    assert UPDATES_PER_SECOND * 3 <= 1000  # three units an update on the partition, under its 1,000 a second

@@ -339,3 +339,23 @@ def test_a_fold_stopped_half_way_then_run_again_counts_exactly(client, aws, monk
     assert [_views(client, cid) for cid in ids] == [3, 3, 3, 3]
     _fold()  # and nothing more, ever
     assert [_views(client, cid) for cid in ids] == [3, 3, 3, 3]
+
+
+def test_a_backlog_is_folded_over_several_runs_each_within_its_reading_budget(client, aws, monkeypatch):
+    """A run reads files for READ_SECONDS at most, then journals and applies what it read; the files it did
+    not reach wait, unclaimed, for the next run (which would otherwise time out and start over)."""
+    from cdn_log_files import hit, put_log
+
+    from chalicelib import views
+
+    cid = create(client, chat())["id"]
+    for i in range(3):
+        put_log(aws, BUCKET, [hit(cid, new_ip(), T0 + 30 * HOUR + i)])
+    monkeypatch.setattr(views, "READ_SECONDS", 0.0)  # the budget is spent once the first file is read
+    first = _fold()
+    assert first["files"] == 1 and _views(client, cid) == 1
+    second = _fold()
+    assert second["files"] == 1 and _views(client, cid) == 2
+    monkeypatch.undo()
+    _fold()
+    assert _views(client, cid) == 3
