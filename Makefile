@@ -5,7 +5,7 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test test-fast check bench bench-scale rollup extension deploy destroy package deploy-single clean
+.PHONY: install browser-deps run test test-fast check bench bench-scale rollup republish extension deploy destroy package deploy-single clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -95,7 +95,14 @@ extension:
 ## Fold the access logs under cdn-logs/ into the view counts now, against the `make run` stack.
 rollup: install
 	$(PY) -c "import os; from scripts.devstack import local_env; os.environ.update(local_env($(MOTO_PORT))); \
-	from chalicelib import views; print(views.summary(views.fold()))"
+	from chalicelib import jobs, views; print(views.summary(jobs.fold_views()))"
+
+## Draw every page of the `make run` stack again, as a deploy does: queue them (SQS, in moto), then work the
+## queue here with the republish Lambda's own code (no Lambda polls moto's queue).
+republish: install
+	$(PY) -c "import os; from scripts.devstack import local_env; os.environ.update(local_env($(MOTO_PORT))); \
+	from chalicelib import published; print(published.enqueue_republish(stale_only=False)); \
+	print(published.drain_republish_queue())"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache tests/artifacts

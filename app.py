@@ -15,6 +15,7 @@ them, so the short-link redirect starts cold in about the time of `import chalic
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -83,6 +84,26 @@ def retry_invalidations(event: Any) -> None:
     from chalicelib import accesslog, cleanup
 
     accesslog.emit_job("cleanup", **cleanup.drain())
+
+
+@app.lambda_function(name="republish_pages")
+def republish_pages(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A republish worker: the pages named by each message of the republish queue (fed by a deploy),
+    drawn again; at most 20 workers at once (the queue's event source mapping in infra/stack.yaml). A message
+    that fails comes back (and after three tries rests in the dead-letter queue); the others are done."""
+    from chalicelib import accesslog, published
+
+    failures = []
+    done = {"pages": 0, "published": 0, "gone": 0}
+    for record in event.get("Records", []):
+        try:
+            for name, n in published.handle_republish_message(record["body"]).items():
+                done[name] += n
+        except Exception:
+            logging.getLogger(__name__).exception("Republish message %s failed", record.get("messageId"))
+            failures.append({"itemIdentifier": record.get("messageId")})
+    accesslog.emit_job("republish", **done, failed=len(failures))
+    return {"batchItemFailures": failures}
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -216,10 +216,14 @@ def republish_rate(post: Any, rng: random.Random, make_conversation: Any, n: int
     started = time.perf_counter()
     counts = published.republish()
     seconds = time.perf_counter() - started
+    per_minute = counts["published"] / seconds * 60
+    workers = 20  # the queue's MaximumConcurrency (infra/stack.yaml)
     print(f"\nRepublish after a deploy: {counts['pages']:,} pages listed, {counts['published']:,} drawn again in "
-          f"{seconds:.1f} s: {counts['published'] / seconds * 60:,.0f} pages a minute against moto (a BatchGet "
+          f"{seconds:.1f} s: {per_minute:,.0f} pages a minute for one worker against moto (a BatchGet "
           "of the conversations per 100 pages; a HEAD, a consistent Query, a PUT and a consistent GetItem per "
-          "stale page).")
+          f"stale page). A deploy queues the pages and {workers} republish_pages Lambdas draw them: "
+          f"{per_minute * workers:,.0f} pages a minute in the model, a million in "
+          f"{1_000_000 / (per_minute * workers):.0f} minutes (DynamoDB and S3 take far more than this asks).")
 
 
 def delete_paths(client: Any, post: Any, rng: random.Random, make_conversation: Any) -> None:

@@ -68,3 +68,9 @@ def cloudfront() -> Any:
 def sns() -> Any:
     """Alerts to the moderators (alerts.py)."""
     return _client("sns")
+
+
+@lru_cache(maxsize=1)
+def sqs() -> Any:
+    """The republish queue (published.py): fed by a deploy, drained by its Lambda (or `make republish`)."""
+    return _client("sqs")

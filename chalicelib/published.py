@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -156,36 +157,119 @@ def _missing(exc: Exception) -> bool:
 def republish(stale_only: bool = True) -> dict[str, int]:
     """Publish again every page drawn by other templates than this code's (all of them without
     `stale_only`), and remove every page whose conversation is gone, taken down or held for child safety
-    (an orphan, whatever drew it): run by `make deploy` after a deploy. Lists the pages (one call per 1,000),
-    reads their conversations' state (one BatchGet per 100), and each live one's template version (a HEAD).
+    (an orphan, whatever drew it), here, one after another (what the queue's workers do in parallel: see
+    `enqueue_republish`). Lists the pages (one call per 1,000), reads their conversations' state (one
+    BatchGet per 100), and each live one's template version (a HEAD).
     Returns {"pages": seen, "published": drawn again, "gone": orphans removed}."""
-    cfg = settings.get()
-    current = pages.template_version()
     counts = {"pages": 0, "published": 0, "gone": 0}
+    for chunk in _page_chunks():
+        for name, n in republish_ids(chunk, stale_only).items():
+            counts[name] += n
+    return counts
+
+
+def _page_chunks(size: int = 100) -> Iterator[list[str]]:
+    """The published pages' ids, `size` at a time (one listing call per 1,000)."""
+    cfg = settings.get()
     prefix = keys.page_object("")
     for listing in s3().get_paginator("list_objects_v2").paginate(Bucket=cfg.bucket, Prefix=prefix):
         found = [obj["Key"][len(prefix):] for obj in listing.get("Contents", [])]
-        counts["pages"] += len(found)
-        for start in range(0, len(found), 100):
-            chunk = found[start:start + 100]
-            live = _live(chunk)
-            for conversation_id in chunk:
-                if conversation_id not in live:
-                    cleanup.remove_page(conversation_id)
-                    counts["gone"] += 1
-                    continue
-                if stale_only:
-                    head = s3().head_object(Bucket=cfg.bucket, Key=keys.page_object(conversation_id))
-                    if head.get("Metadata", {}).get("template") == current:
-                        continue
-                try:
-                    publish(conversation_id)
-                    counts["published"] += 1
-                except ApiError as exc:
-                    if exc.status not in (404, 410, 451):
-                        raise
-                    counts["gone"] += 1  # went meanwhile: publish removed its page
+        for start in range(0, len(found), size):
+            yield found[start:start + size]
+
+
+def republish_ids(conversation_ids: list[str], stale_only: bool = True) -> dict[str, int]:
+    """One chunk of a republish: remove the pages of conversations gone or held, draw again the stale ones
+    (all of them without `stale_only`). Safe to run twice (a queue message delivered again)."""
+    cfg = settings.get()
+    current = pages.template_version()
+    counts = {"pages": len(conversation_ids), "published": 0, "gone": 0}
+    live = _live(conversation_ids)
+    for conversation_id in conversation_ids:
+        if conversation_id not in live:
+            cleanup.remove_page(conversation_id)
+            counts["gone"] += 1
+            continue
+        if stale_only:
+            head = s3().head_object(Bucket=cfg.bucket, Key=keys.page_object(conversation_id))
+            if head.get("Metadata", {}).get("template") == current:
+                continue
+        try:
+            publish(conversation_id)
+            counts["published"] += 1
+        except ApiError as exc:
+            if exc.status not in (404, 410, 451):
+                raise
+            counts["gone"] += 1  # went meanwhile: publish removed its page
     return counts
+
+
+# A message names this many pages: a worker draws them in well under its timeout (about 50 a second
+# measured against moto), and a deploy of a million pages sends 1,000 batches of ten messages.
+IDS_PER_MESSAGE = 100
+
+
+def enqueue_republish(stale_only: bool = True) -> dict[str, int]:
+    """Queue every published page for the republish workers (a deploy runs this: one listing call per
+    1,000 pages and one SendMessageBatch per 1,000). The workers are the `republish_pages` Lambda, at most
+    20 at once (infra/stack.yaml), or `drain_republish_queue` locally. Returns {"pages", "messages"}."""
+    import json
+
+    queue = republish_queue_url()
+    counts = {"pages": 0, "messages": 0}
+    batch: list[dict[str, str]] = []
+    for chunk in _page_chunks(IDS_PER_MESSAGE):
+        counts["pages"] += len(chunk)
+        batch.append({"Id": str(len(batch)), "MessageBody": json.dumps({"ids": chunk, "staleOnly": stale_only})})
+        if len(batch) == 10:
+            _send(queue, batch)
+            counts["messages"] += len(batch)
+            batch = []
+    if batch:
+        _send(queue, batch)
+        counts["messages"] += len(batch)
+    return counts
+
+
+def _send(queue: str, batch: list[dict[str, str]]) -> None:
+    from .aws import sqs
+
+    answer = sqs().send_message_batch(QueueUrl=queue, Entries=batch)
+    if answer.get("Failed"):
+        raise RuntimeError(f"{len(answer['Failed'])} republish messages were refused: {answer['Failed'][:1]}")
+
+
+def republish_queue_url() -> str:
+    from .aws import sqs
+
+    return str(sqs().get_queue_url(QueueName=settings.get().republish_queue)["QueueUrl"])
+
+
+def handle_republish_message(body: str) -> dict[str, int]:
+    """What a worker does with one message: its pages, republished (the Lambda's and the local drain's code)."""
+    import json
+
+    message = json.loads(body)
+    return republish_ids([str(i) for i in message["ids"]], bool(message.get("staleOnly", True)))
+
+
+def drain_republish_queue(wait_seconds: int = 1) -> dict[str, int]:
+    """Work the queue here until it is empty (`make republish` against `make run`'s moto, where no Lambda
+    polls it): the same handling as the Lambda's, a message deleted once done."""
+    from .aws import sqs
+
+    queue = republish_queue_url()
+    counts = {"pages": 0, "published": 0, "gone": 0, "messages": 0}
+    while True:
+        answer = sqs().receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds)
+        messages = answer.get("Messages", [])
+        if not messages:
+            return counts
+        for message in messages:
+            for name, n in handle_republish_message(message["Body"]).items():
+                counts[name] += n
+            sqs().delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            counts["messages"] += 1
 
 
 def _live(conversation_ids: list[str]) -> set[str]:

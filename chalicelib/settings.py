@@ -80,6 +80,8 @@ class Settings(NamedTuple):
     user_pool_id: str
     user_pool_client_id: str
     user_pool_name: str
+    # The republish queue (published.enqueue_republish): `<table prefix>-republish`, as infra/stack.yaml names it.
+    republish_queue: str
     jwks_url: str
     # Only the local stage confirms sign-ups itself (moto sends no email).
     auto_confirm_signup: bool
@@ -171,6 +173,7 @@ def get() -> Settings:
         user_pool_id=pool_id,
         user_pool_client_id=_str("COGNITO_CLIENT_ID", ""),
         user_pool_name=_str("COGNITO_POOL_NAME", f"sharegpt-{stage}"),
+        republish_queue=_str("REPUBLISH_QUEUE", f"{_str('TABLE_PREFIX', f'sharegpt-{stage}')}-republish"),
         jwks_url=_str("COGNITO_JWKS_URL", f"{endpoint}/{{pool}}/.well-known/jwks.json" if endpoint else
                       f"https://cognito-idp.{region}.amazonaws.com/{{pool}}/.well-known/jwks.json"),
         auto_confirm_signup=stage == "local",

@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "ApiCachePolicy", "StaticCachePolicy", "SecurityHeaders",
                  "PageHeaders", "Distribution",
                  "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
-                 "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction"}
+                 "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction", "RepublishWorkers"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
 # It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
 # by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
@@ -67,6 +67,7 @@ def test_cfn_lint_passes_on_the_single_stack_package(tmp_path):
     deployed = single_stack_settings(cfn_yaml.loads(merged))
     fold_env = deployed["Resources"]["FoldViews"]["Properties"]["Environment"]["Variables"]
     assert fold_env["LOG_BUCKET"] == {"Fn::If": ["HasApi", {"Ref": "LogBucket"}, {"Ref": "AWS::NoValue"}]}
+    assert deployed["Resources"]["RepublishWorkers"]["Properties"]["FunctionName"] == {"Ref": "RepublishPages"}
     api_env = deployed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert api_env["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"} and api_env["STAGE"] == "dev"
     assert api_env["SITE_URL"]["Fn::If"][0] == "HasApi"
@@ -483,3 +484,60 @@ def test_the_favicon_and_robots_are_served_from_the_bucket_at_the_edge_never_by_
     # The pages name no icon of their own (browsers ask /favicon.ico): two static files, CSS and script.
     page = client.http.get("/").body.decode()
     assert re.findall(r'(?:href|src)="(/static/[^"?]+)', page) == ["/static/app.css", "/static/app.js"]
+
+
+def test_a_deploy_republishes_through_a_queue_drained_by_bounded_parallel_workers(client, aws):
+    """`republish` ran on the deployer's machine at 1,600 pages a minute (a month of pages took a day). A
+    deploy now queues the pages (a message per 100) and the republish_pages Lambda draws them, at most 20 at
+    once; here its handler, called as Lambda calls it, works what the queue holds, and the pages are new."""
+    import json as jsonlib
+
+    import awscalls
+    from conftest import BUCKET, chat, create
+
+    from app import republish_pages
+    from chalicelib import published, settings
+    from chalicelib.aws import sqs
+
+    resources = _template()["Resources"]
+    queue = resources["RepublishQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
+    workers = resources["RepublishWorkers"]["Properties"]
+    assert workers["ScalingConfig"]["MaximumConcurrency"] == 20 and workers["BatchSize"] == 1
+    assert workers["FunctionName"] == ("Sub", "sharegpt-${Stage}-republish_pages")  # chalice's name for it
+    config = jsonlib.loads((ROOT / ".chalice" / "config.json").read_text())
+    for stage in ("dev", "prod"):
+        timeout = config["stages"][stage]["lambda_functions"]["republish_pages"]["lambda_timeout"]
+        assert queue["VisibilityTimeout"] >= 6 * timeout  # what AWS asks of a queue a Lambda polls
+    assert "enqueue_republish()" in (ROOT / "scripts" / "deploy.py").read_text()
+
+    # Pages drawn by an older template: the deploy's queueing, then the workers.
+    ids = [create(client, chat(title=f"Republished {i}"))["id"] for i in range(3)]
+    for cid in ids:
+        page = aws["s3"].get_object(Bucket=BUCKET, Key=f"pages/c/{cid}")
+        aws["s3"].put_object(Bucket=BUCKET, Key=f"pages/c/{cid}", Body=page["Body"].read(),
+                             ContentType=page["ContentType"], Metadata={"template": "an-older-one"})
+    with awscalls.paused():  # the deployer's calls
+        queued = published.enqueue_republish()
+        url = sqs().get_queue_url(QueueName=settings.get().republish_queue)["QueueUrl"]
+    assert queued["pages"] >= 3 and queued["messages"] >= 1
+    drawn = 0
+    while True:
+        with awscalls.paused():  # Lambda's poller, not the app
+            messages = sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            answer = republish_pages({"Records": [{"messageId": message["MessageId"], "body": message["Body"]}]},
+                                     None)
+            assert answer == {"batchItemFailures": []}
+            drawn += 1
+            with awscalls.paused():
+                sqs().delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert drawn == queued["messages"]
+    for cid in ids:
+        head = aws["s3"].head_object(Bucket=BUCKET, Key=f"pages/c/{cid}")
+        assert head["Metadata"]["template"] != "an-older-one"
+    # A message that cannot be worked comes back alone (the batch's others are done).
+    failed = republish_pages({"Records": [{"messageId": "m-1", "body": "not json"}]}, None)
+    assert failed == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
