@@ -155,10 +155,15 @@ def costs_at_size(created: list[tuple[str, bool]]) -> None:
           f"files in {time.perf_counter() - t:,.1f} s.\n")
     print("| job | ms | AWS calls | RRU |")
     print("|---|---|---|---|")
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = measure(f"fold of {lines:,} log lines over {len(ids):,} conversations", views.fold)
-    print(f"\n{views.summary(result)}.")
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n{views.summary(result.counts)}. Peak memory of this process: {before:,.0f} MB before the fold, "
+          f"{after:,.0f} MB after it (the fold's peak, when it is the largest).")
     again = measure("the same fold again (every file already claimed)", views.fold)
-    print(f"\n{views.summary(again)}.")
+    print(f"\n{views.summary(again.counts)}.")
 
 
 if __name__ == "__main__":
