@@ -232,15 +232,15 @@ def test_odd_files_are_set_aside_and_the_good_ones_count(client, aws):
     assert good
 
 
-def test_a_log_file_past_64_mb_counts_to_its_last_line(client, aws):
-    """Files are streamed, not cut: the one view on the last line of a 70 MB (inflated) file counts."""
+def test_a_100_mb_log_file_counts_to_its_last_line(client, aws):
+    """Files are streamed, not cut: the one view on the last line of a 100 MB (inflated) file counts."""
     import gzip
 
     from cdn_log_files import LEGACY_FIELDS, hit
 
     busy, last = create(client, chat())["id"], create(client, chat())["id"]
     line = "\t".join(hit(busy, "198.51.100.7", T0 + 8 * HOUR + 1)[name] for name in LEGACY_FIELDS) + "\n"
-    filler = line * (70 * 2**20 // len(line))
+    filler = line * (100 * 2**20 // len(line))
     tail = "\t".join(hit(last, new_ip(), T0 + 8 * HOUR + 2)[name] for name in LEGACY_FIELDS) + "\n"
     body = gzip.compress(("#Version: 1.0\n#Fields: " + " ".join(LEGACY_FIELDS) + "\n" + filler + tail).encode(),
                          compresslevel=1)
