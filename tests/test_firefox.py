@@ -334,3 +334,34 @@ def test_the_package_is_what_make_extension_builds(firefox_package):
     assert {"content.js", "sites/common.js", "sites/grok.js", "vendor/turndown.js", "options.html"} <= names
     assert shutil.which("firefox-esr")
     assert requests.get(f"{SITE}/robots.txt", timeout=10).status_code == 200
+
+
+def test_a_conversation_prints_as_a_document_and_continues_elsewhere_in_firefox(firefox, chalice_local):
+    """The page's print stylesheet and its Continue in… menu, in Firefox: Firefox's own print to PDF holds the
+    conversation's words and none of the page's controls, and the menu's links carry the conversation."""
+    import base64
+    import io
+    from urllib.parse import parse_qs, urlsplit
+
+    from pypdf import PdfReader
+
+    created = requests.post(f"{SITE}/api/conversations", timeout=30, json={
+        "title": "Printed in Firefox", "messages": [
+            {"role": "user", "content": "Why is the sky blue?"},
+            {"role": "assistant", "content": "Rayleigh scattering: see [the article](https://en.wikipedia.org/wiki/"
+                                             "Rayleigh_scattering).\n\n```python\nprint('blue')\n```"}]}).json()
+    firefox.navigate(f"{SITE}/c/{created['id']}")
+    firefox.wait_for("document.getElementById('continue') && !document.getElementById('continue').hidden")
+    firefox.click("document.querySelector('#continue summary').getBoundingClientRect().toJSON()")
+    links = firefox.wait_for("[...document.querySelectorAll('#continue-links a')].map(a => [a.textContent, a.href])")
+    named = dict(links)
+    assert list(named) == ["ChatGPT", "Claude", "Grok", "Perplexity"]
+    prompt = parse_qs(urlsplit(named["Claude"]).query)["q"][0]
+    assert "User: Why is the sky blue?" in prompt and f"/c/{created['id']}" in prompt
+    pdf = firefox.send("browsingContext.print", {"context": firefox.context, "background": True})["data"]
+    pages = PdfReader(io.BytesIO(base64.b64decode(pdf))).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert "Printed in Firefox" in text and "Why is the sky blue?" in text and "print('blue')" in text
+    assert "en.wikipedia.org/wiki/Rayleigh_scattering" in text.replace(" ", "")  # the link's address, printed
+    for control in ("Copy link", "Print or save as PDF", "Continue in", "Explore", "Report abuse"):
+        assert control not in text, control
