@@ -19,6 +19,7 @@ transaction, and sees it.
 """
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from . import cleanup, comments, conversations, ids, keys, links, pages, settings
-from .aws import s3
+from .aws import s3, sqs
 from .errors import ApiError, not_found, under_review
 from .models import ConversationMeta
 
@@ -213,8 +214,6 @@ def enqueue_republish(stale_only: bool = True) -> dict[str, int]:
     """Queue every published page for the republish workers (a deploy runs this: one listing call per
     1,000 pages and one SendMessageBatch per 1,000). The workers are the `republish_pages` Lambda, at most
     20 at once (infra/stack.yaml), or `drain_republish_queue` locally. Returns {"pages", "messages"}."""
-    import json
-
     queue = republish_queue_url()
     counts = {"pages": 0, "messages": 0}
     batch: list[dict[str, str]] = []
@@ -232,23 +231,17 @@ def enqueue_republish(stale_only: bool = True) -> dict[str, int]:
 
 
 def _send(queue: str, batch: list[dict[str, str]]) -> None:
-    from .aws import sqs
-
     answer = sqs().send_message_batch(QueueUrl=queue, Entries=batch)
     if answer.get("Failed"):
         raise RuntimeError(f"{len(answer['Failed'])} republish messages were refused: {answer['Failed'][:1]}")
 
 
 def republish_queue_url() -> str:
-    from .aws import sqs
-
     return str(sqs().get_queue_url(QueueName=settings.get().republish_queue)["QueueUrl"])
 
 
 def handle_republish_message(body: str) -> dict[str, int]:
     """What a worker does with one message: its pages, republished (the Lambda's and the local drain's code)."""
-    import json
-
     message = json.loads(body)
     return republish_ids([str(i) for i in message["ids"]], bool(message.get("staleOnly", True)))
 
@@ -256,8 +249,6 @@ def handle_republish_message(body: str) -> dict[str, int]:
 def drain_republish_queue(wait_seconds: int = 1) -> dict[str, int]:
     """Work the queue here until it is empty (`make republish` against `make run`'s moto, where no Lambda
     polls it): the same handling as the Lambda's, a message deleted once done."""
-    from .aws import sqs
-
     queue = republish_queue_url()
     counts = {"pages": 0, "published": 0, "gone": 0, "messages": 0}
     while True:
