@@ -32,9 +32,17 @@ async function render() {
         catch (e) { say("Copying failed.", true); }
       }),
       button("Open", () => ext.tabs.create({ url: `${share.url}#token=${share.deleteToken}` })),
-      button("Delete", async () => {
-        const answer = await ext.runtime.sendMessage({ type: "delete", id: share.id });
-        if (answer.ok) { say(`Deleted “${share.title}”.`); render(); } else say(answer.error.message, true);
+      // Deleting cannot be undone: the first click asks, in place (the site's pages ask the same way).
+      button("Delete", (event) => {
+        const ask = event.currentTarget;
+        const yes = button("Yes, delete", async () => {
+          const answer = await ext.runtime.sendMessage({ type: "delete", id: share.id });
+          if (answer.ok) { say(`Deleted “${share.title}”.`); render(); } else say(answer.error.message, true);
+        }, "danger");
+        const no = button("Cancel", () => { yes.remove(); no.remove(); ask.hidden = false; ask.focus(); });
+        ask.hidden = true;
+        ask.after(yes, no);
+        no.focus();
       }, "danger"));
     item.append(title, meta, actions);
     return item;

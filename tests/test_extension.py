@@ -831,6 +831,10 @@ def test_popup_lists_copies_and_deletes(extension):
     item.get_by_role("button", name="Copy: Popup managed share").click()
     assert popup.evaluate("navigator.clipboard.readText()") == f"http://s.test/{cid}"
     item.get_by_role("button", name="Delete: Popup managed share").click()
+    item.get_by_role("button", name="Cancel: Popup managed share").click()  # it asks first: nothing deleted
+    assert requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).status_code == 200
+    item.get_by_role("button", name="Delete: Popup managed share").click()
+    item.get_by_role("button", name="Yes, delete: Popup managed share").click()
     popup.locator("#status").filter(has_text="Deleted").wait_for()
     assert popup.locator(f"li[data-id='{cid}']").count() == 0
     assert requests.get(f"{SITE}/api/conversations/{cid}", timeout=30).status_code == 404
