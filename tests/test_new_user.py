@@ -280,7 +280,8 @@ def test_continue_in_opens_the_assistants_with_the_conversation(browser, chalice
     page = context.new_page()
     short = _create_http({"title": "Tides", "messages": [
         {"role": "user", "content": "Why are there two tides a day?"},
-        {"role": "assistant", "content": "Because the Moon's pull and the Earth's **spin** combine."}]})
+        {"role": "assistant", "content": "Because the Moon's pull and the Earth's **spin** combine.\n\n"
+                                         "Twice a day, each place passes under both bulges."}]})
     page.goto(f"/c/{short['id']}")
     links = _continue_links(page)
     assert [urlsplit(u)._replace(query="").geturl() for u in links.values()] == [
@@ -288,7 +289,9 @@ def test_continue_in_opens_the_assistants_with_the_conversation(browser, chalice
     prompt = parse_qs(urlsplit(links["ChatGPT"]).query)["q"][0]
     assert prompt.startswith('This is a conversation titled "Tides"') and f"/c/{short['id']}" in prompt
     assert "User: Why are there two tides a day?" in prompt
-    assert "Assistant: Because the Moon's pull and the Earth's spin combine." in prompt  # as shown, not Markdown
+    # As shown (not Markdown), a paragraph a line.
+    assert "Assistant: Because the Moon's pull and the Earth's spin combine.\n" in prompt
+    assert "\nTwice a day, each place passes under both bulges." in prompt
     expect(page.locator("#continue-cut")).to_be_hidden()
     assert page.get_by_role("link", name="Claude").get_attribute("target") == "_blank"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # open, at 375 px

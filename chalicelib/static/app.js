@@ -207,9 +207,7 @@
     const key = () => (load()[id] ? { Authorization: `Bearer ${load()[id].token}` } : undefined);
     const tools = document.getElementById("owner-tools");
     const offNote = document.getElementById("comments-off");
-    let owner = false;
     function showOwnerTools() {
-      owner = true;
       del.hidden = false;
       tools.hidden = false;
       offNote.textContent = "Comments are off: readers do not see them; you still do, and can turn them back on below.";
@@ -267,13 +265,17 @@
   const MAX_URL = 6000;
 
   function turnsOf(page) {
-    return [...page.querySelectorAll(".messages > .msg")].map((message) => {
-      const body = message.querySelector(".body").cloneNode(true);
-      // Reasoning and tool steps stay out (closed on the page, and not the conversation itself), as do our buttons.
-      body.querySelectorAll("details.block, .code-bar, .copy-code, button").forEach((el) => el.remove());
-      const role = message.querySelector(".role").textContent.trim();
-      return `${role}: ${body.innerText.trim()}`;
-    });
+    // The text as the page lays it out (innerText: paragraphs and list items on lines of their own), without
+    // reasoning and tool steps (closed on the page, and not the conversation itself) or our buttons: hidden for
+    // the moment of reading, in the same frame.
+    const skipped = [...page.querySelectorAll(".messages .body :is(details.block, .code-bar, .copy-code, button)")];
+    skipped.forEach((el) => el.classList.add("prompt-skip"));
+    try {
+      return [...page.querySelectorAll(".messages > .msg")].map((message) =>
+        `${message.querySelector(".role").textContent.trim()}: ${message.querySelector(".body").innerText.trim()}`);
+    } finally {
+      skipped.forEach((el) => el.classList.remove("prompt-skip"));
+    }
   }
 
   function promptOf(page, turns, from) {
