@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import ARTIFACTS, SITE, chat, new_ip
+from conftest import ARTIFACTS, SITE, chat, new_ip, serious_violations
 from playwright.sync_api import expect
 from test_pages import _create_http
 from test_social_pages import _sign_up
@@ -79,6 +79,7 @@ def test_comments_off_is_said_to_readers_owner_and_savers(page, browser):
     tools.get_by_role("button", name="Save changes").click()
     expect(page.locator("#status")).to_have_text("Saved: “Quiet conversation”, public, comments off.")
     expect(page.locator("#comments-off")).to_contain_text("readers do not see them")
+    assert serious_violations(page) == []
     # A reader (the commenter too) is told why there are no comments.
     reader.goto(f"/c/{created['id']}")
     reader.reload()  # past this browser's minute of cache, as a reader arriving later
@@ -135,6 +136,7 @@ def test_deleting_what_is_already_gone_says_so(page):
                            headers={"Authorization": f"Bearer {created['deleteToken']}"}, timeout=30)
     assert gone.status_code == 204
     page.get_by_role("button", name="Delete Deleted elsewhere").click()
+    assert serious_violations(page) == []  # the question asked in place
     page.get_by_role("button", name="Yes, delete it").click()
     expect(page.locator("#status")).to_contain_text("already gone")
     expect(page.locator("#status")).not_to_contain_text("Deleted “")
@@ -203,6 +205,7 @@ def test_explore_filters_keep_each_other(page):
     cards = page.locator(".card-title")
     expect(cards.filter(has_text=title)).to_have_count(1)
     assert cards.filter(has_text=title).get_attribute("href") == f"/c/{mine['id']}"
+    assert serious_violations(page) == []  # Top shown as not available, the note, both filters
     # A new search keeps the assistant.
     page.get_by_label("Search titles").fill(title.split()[1])
     page.get_by_role("button", name="Search").click()
@@ -296,6 +299,7 @@ def test_continue_in_opens_the_assistants_with_the_conversation(browser, chalice
     assert page.get_by_role("link", name="Claude").get_attribute("target") == "_blank"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # open, at 375 px
     page.screenshot(path=str(ARTIFACTS / "continue-in-375.png"))
+    assert serious_violations(page) == []  # the menu open
 
     # A long one: the link keeps the newest messages that fit, says so, and Copy as prompt copies it whole.
     long = _create_http({"title": "A long talk", "messages": [
