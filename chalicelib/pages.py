@@ -161,7 +161,9 @@ def explore_page(tab: str, q: str, rows: list[dict[str, Any]], cursor: str | Non
         prev_href = _explore_href(tab, q, previous or None, trail[:-1], source)
     return _render("explore.html", section="explore", tab=tab, q=q, rows=_with_age(rows), next_href=next_href,
                    prev_href=prev_href, canonical=f"{settings.get().site_url}/explore", source=source,
-                   source_names=SOURCE_NAMES)
+                   source_names=SOURCE_NAMES,
+                   # The order and assistant links keep the search (and each other): the first page of each.
+                   filtered=lambda to_tab, to_source: _explore_href(to_tab, q, None, [], to_source))
 
 
 def home_page(count: int, latest: list[dict[str, Any]], top: list[dict[str, Any]],

@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import time
 from collections import Counter as Tally
 from collections.abc import Iterable, Iterator
@@ -61,8 +62,6 @@ class Pace:
     that tests may replace)."""
 
     def __init__(self, rate: float, clock: Any = time.monotonic, sleep: Any = time.sleep) -> None:
-        import threading
-
         self.interval, self.clock, self.sleep = 1.0 / rate, clock, sleep
         self.lock = threading.Lock()
         self.next = clock()
@@ -207,8 +206,6 @@ LEASE_SECONDS = 20 * 60
 
 def _take_lease() -> int | None:
     """This run's lease (a token), or None while another run holds an unexpired one."""
-    import secrets
-
     from pynamodb.exceptions import PutError
 
     token = secrets.randbelow(2**53)

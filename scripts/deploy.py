@@ -105,24 +105,13 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
     config = json.loads(json.dumps(config))
     env = config["stages"][stage].setdefault("environment_variables", {})
     env["STAGE"] = stage
-    env["TABLE_PREFIX"] = outputs["TablePrefix"]
-    env["BUCKET_NAME"] = outputs["BucketName"]
-    env["COGNITO_USER_POOL_ID"] = outputs["UserPoolId"]
-    env["COGNITO_CLIENT_ID"] = outputs["UserPoolClientId"]
-    # Only the secret's ARN: its value stays in Secrets Manager, read by the app once per process.
-    env["SECRETS_ARN"] = outputs["SecretsArn"]
-    if "AlertTopicArn" in outputs:
-        env["ALERT_TOPIC_ARN"] = outputs["AlertTopicArn"]
+    # The same mapping a single-stack deploy sets from the stack itself (single_stack_settings). The secret
+    # is there by its ARN only: its value stays in Secrets Manager, read by the app once per process.
+    env.update({setting: outputs[output] for setting, output in OUTPUT_SETTINGS.items() if output in outputs})
     env.pop("IP_HASH_SALT", None)
     env.pop("ORIGIN_VERIFY_SECRET", None)
     if "SiteUrl" in outputs:  # the CDN exists: it is the site, and the one proxy in front of API Gateway
-        env["SITE_URL"] = outputs["SiteUrl"]
-        env["SHORT_URL"] = outputs["ShortUrl"]
-        env["MEDIA_BASE_URL"] = outputs["MediaBaseUrl"]
         env["TRUSTED_PROXY_HOPS"] = "1"
-        env["DISTRIBUTION_ID"] = outputs["DistributionId"]
-        if "LogBucketName" in outputs:  # CloudFront's access logs: the view fold reads them
-            env["LOG_BUCKET"] = outputs["LogBucketName"]
     config["stages"][stage]["iam_policy_file"] = f"policy-{stage}.json"
     config["stages"][stage]["autogen_policy"] = False
     return config
