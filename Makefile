@@ -5,9 +5,9 @@ PORT      ?= 8000
 MOTO_PORT ?= 5005
 STAMP     := $(VENV)/.installed
 
-.PHONY: install browser-deps run test test-fast check bench bench-scale rollup republish extension deploy destroy package deploy-single clean
+.PHONY: install browser-deps run test test-fast check bench bench-scale rollup republish dataset extension deploy destroy package deploy-single clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-dataset.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	# chalice pins pip<26.3 and packaging calls `pip download`: never upgrade pip here.
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
@@ -103,6 +103,12 @@ republish: install
 	$(PY) -c "import os; from scripts.devstack import local_env; os.environ.update(local_env($(MOTO_PORT))); \
 	from chalicelib import published; print(published.enqueue_republish(stale_only=False)); \
 	print(published.drain_republish_queue())"
+
+## Write today's snapshot of the open dataset now, against the `make run` stack (then served at /dataset/...);
+## DATASET_COOLING_HOURS=0 includes donations given a moment ago (default 24, as `make run` uses).
+dataset: install
+	$(PY) -c "import os, json; from scripts.devstack import local_env; os.environ.update(local_env($(MOTO_PORT))); \
+	from chalicelib import dataset; print(json.dumps(dataset.apply_removals())); print(json.dumps(dataset.snapshot()))"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache tests/artifacts

@@ -20,14 +20,15 @@ import os
 import time
 from typing import Any
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import accesslog, callers, http
 from chalicelib.errors import ApiError
 from chalicelib.routes import accounts, api, moderation, pages, social
 
 app = Chalice(app_name="sharegpt")
-app.api.binary_types.append("image/x-icon")  # /favicon.ico under `make run` (deployed, CloudFront serves it)
+# /favicon.ico and the dataset's Parquet under `make run` (deployed, CloudFront serves them from the bucket).
+app.api.binary_types.extend(["image/x-icon", "application/vnd.apache.parquet"])
 for area in (pages, api, social, accounts, moderation):
     app.register_blueprint(area.routes)
 
@@ -104,6 +105,26 @@ def republish_pages(event: dict[str, Any], context: Any) -> dict[str, Any]:
             failures.append({"itemIdentifier": record.get("messageId")})
     accesslog.emit_job("republish", **done, failed=len(failures))
     return {"batchItemFailures": failures}
+
+
+@app.schedule(Cron(30, 3, "*", "*", "?", "*"))
+def dataset_snapshot(event: Any) -> None:
+    """Write the day's snapshot of the open dataset (the donations past their cooling-off day, scrubbed, as
+    Parquet) and delete the snapshots past their retention. Its function carries the pyarrow layer."""
+    from chalicelib import accesslog, dataset
+
+    figures = dataset.snapshot()
+    accesslog.emit_job("dataset_snapshot", **{k: v for k, v in figures.items() if k != "expired"},
+                       expired=len(figures["expired"]))
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def dataset_removals(event: Any) -> None:
+    """Take conversations deleted, taken down or held for child safety out of the snapshots still served,
+    within the hour (one read when none wait)."""
+    from chalicelib import accesslog, dataset
+
+    accesslog.emit_job("dataset_removals", **dataset.apply_removals())
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import cards, ids, keys, leftovers, links, pixels, references, settings, tokens
+from . import cards, donations, ids, keys, leftovers, links, pixels, references, settings, tokens
 from .aws import s3
 from .dynamo import ConditionsFailed, Transaction, failed_condition
 from .errors import ApiError, not_found, unavailable_from, under_review
@@ -28,7 +28,7 @@ from .words import index_words
 if TYPE_CHECKING:
     from .avatars import Avatar
     from .media import Image
-    from .validation import CreateConversation
+    from .validation import CreateConversation, DatasetConsent
 
 # A DynamoDB item holds 400 KB; leave room for the key and attribute names.
 INLINE_BODY_LIMIT = 380_000
@@ -88,6 +88,7 @@ def store(request: CreateConversation, share: Share, images: dict[str, Image], a
             list_pk=keys.PUBLIC if public else None, source_pk=keys.source_list(share.source) if public else None,
             body_key=body_key, user_key=keys.owner(owner) if owner else None,
             media_keys={image.key for image in images.values()} or None)
+        _donate(meta, request.dataset, share.messages, created)
         stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else share.body,
                                        s3_key=body_key)
         tx = Transaction()
@@ -255,14 +256,65 @@ def _unchanged_since(meta: ConversationMeta) -> Any:
 
 
 class Edit(NamedTuple):
-    answer: dict[str, Any]  # {id, title, visibility, comments}
-    changed: bool  # False: nothing was written (the page stays as it is)
+    answer: dict[str, Any]  # {id, title, visibility, comments, dataset}
+    changed: bool  # False: the page stays as it is (nothing was written, or only the donation)
     old_card: str | None  # the card of the old title, to remove
 
 
+# `dataset=KEEP_DONATION`: the edit leaves the donation as it is (None withdraws it).
+KEEP_DONATION: Any = object()
+
+
+def _donate(meta: ConversationMeta, consent: DatasetConsent | None, messages: list[dict[str, Any]],
+            now_ms: int) -> None:
+    """Mark `meta` donated under `consent` now (nothing when None)."""
+    if consent is None:
+        return
+    gift = donations.donation(consent, messages)
+    meta.donated, meta.dataset_license, meta.dataset_attribution = now_ms, gift.license, gift.attribution
+    meta.dataset_digest, meta.dataset_shard = gift.digest, gift.shard
+    meta.dataset_pk = keys.dataset_list(gift.shard)
+
+
+def _donation_actions(meta: ConversationMeta, dataset: DatasetConsent | None) -> list[Any]:
+    """The meta item's writes for a donation given, changed (license, attribution: its cooling-off day goes
+    on) or withdrawn (None); [] when it changes nothing. `meta` is changed to match, for the answer."""
+    if dataset is None:
+        if not meta.dataset_pk:
+            return []
+        meta.dataset_pk = meta.donated = None
+        return [ConversationMeta.dataset_pk.remove(), ConversationMeta.donated.remove(),
+                ConversationMeta.dataset_license.remove(), ConversationMeta.dataset_attribution.remove()]
+    attribution = dataset.attribution if dataset.license == "CC-BY-4.0" else None
+    if meta.dataset_pk and meta.dataset_license == dataset.license and meta.dataset_attribution == attribution:
+        return []
+    actions = [ConversationMeta.dataset_license.set(dataset.license),
+               ConversationMeta.dataset_attribution.set(attribution) if attribution else
+               ConversationMeta.dataset_attribution.remove()]
+    if not meta.dataset_pk:  # given now: its cooling-off day starts now
+        _donate(meta, dataset, read_messages(meta), int(time.time() * 1000))
+        actions += [ConversationMeta.donated.set(meta.donated), ConversationMeta.dataset_digest.set(
+            meta.dataset_digest), ConversationMeta.dataset_shard.set(meta.dataset_shard),
+            ConversationMeta.dataset_pk.set(meta.dataset_pk)]
+    meta.dataset_license, meta.dataset_attribution = dataset.license, attribution
+    return actions
+
+
+def read_messages(meta: ConversationMeta) -> list[dict[str, Any]]:
+    """A conversation's stored messages (its body item, or the S3 object of an oversized one)."""
+    try:
+        body = ConversationBody.get(meta.id, keys.BODY)
+    except DoesNotExist:
+        raise not_found() from None
+    data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
+    return decode_body(data)
+
+
 def update(conversation_id: str, user_sub: str | None, *, title: str | None = None,
-           visibility: str | None = None, comments: bool | None = None, token: str | None = None) -> Edit:
-    """Change the title and/or visibility of a conversation its owner shared; listings and search follow.
+           visibility: str | None = None, comments: bool | None = None, token: str | None = None,
+           dataset: DatasetConsent | None = KEEP_DONATION) -> Edit:
+    """Change the title, visibility, comments setting or donation of a conversation its owner shared;
+    listings and search follow.
 
     One transaction: the meta item (conditional on the owner and on the version read), the search entries
     and the public count. An edit that lost a race reads again and is applied once more; a second loss is
@@ -273,10 +325,12 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
         new_title = derive_title(title, None) if title is not None else meta.title
         new_visibility = visibility or meta.visibility
         new_comments = not meta.comments_off if comments is None else comments
-        if new_title == meta.title and new_visibility == meta.visibility and new_comments != bool(meta.comments_off):
+        donation_actions = [] if dataset is KEEP_DONATION else _donation_actions(meta, dataset)
+        page_changes = not (new_title == meta.title and new_visibility == meta.visibility
+                            and new_comments != bool(meta.comments_off))
+        if not page_changes and not donation_actions:
             # Nothing changes: nothing is written, drawn, stored or invalidated.
-            return Edit({"id": conversation_id, "title": new_title, "visibility": new_visibility,
-                         "comments": new_comments}, False, None)
+            return Edit(_edit_answer(meta, new_title, new_visibility, new_comments), False, None)
         # Held by the moderators: the owner may change the setting, not list it before they decide.
         was_public, now_public = meta.list_pk == keys.PUBLIC, new_visibility == keys.PUBLIC and not meta.held
         old_words = set(meta.words or ())
@@ -287,7 +341,9 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
                    ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
                    _source_listed(meta, now_public),
-                   ConversationMeta.version.set(int(meta.version or 0) + 1), ConversationMeta.rev.add(1)]
+                   ConversationMeta.version.set(int(meta.version or 0) + 1), *donation_actions]
+        if page_changes:  # what the published page shows: a publisher that finds a newer rev draws again
+            actions.append(ConversationMeta.rev.add(1))
         if comments is not None:
             actions.append(ConversationMeta.comments_off.remove() if comments else ConversationMeta.comments_off.set(1))
         if card:
@@ -305,9 +361,13 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
         if not _commit_edit(tx, meta, card[0] if card else None, new_title, new_visibility, last=attempt == 1):
             continue  # another edit (or a delete) won: read again
         old_card = meta.card_key if card and meta.card_key and meta.card_key != card[0] else None
-        return Edit({"id": conversation_id, "title": new_title, "visibility": new_visibility,
-                     "comments": new_comments}, True, old_card)
+        return Edit(_edit_answer(meta, new_title, new_visibility, new_comments), page_changes, old_card)
     raise AssertionError("unreachable")
+
+
+def _edit_answer(meta: ConversationMeta, title: str, visibility: str, comments: bool) -> dict[str, Any]:
+    return {"id": meta.id, "title": title, "visibility": visibility, "comments": comments,
+            "dataset": donations.described(meta)}
 
 
 def _commit_edit(tx: Transaction, meta: ConversationMeta, card_key: str | None, title: str, visibility: str,
@@ -376,6 +436,8 @@ def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | No
             tx.put(SearchEntry(word, sort, id=conversation_id, words=words))
         if (meta.list_pk == keys.PUBLIC) != listed:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1 if listed else -1)])
+        if reason == "child_safety":
+            forget_donation(tx, meta)
         try:
             tx.commit()
             return True
@@ -539,6 +601,7 @@ def remove(owned: Owned, retry: bool = True, also: Callable[[Transaction, Conver
               actions=leftovers.actions([keys.page_object(conversation_id), meta.body_key, meta.card_key],
                                         releases, links.conversation_paths(conversation_id) + card,
                                         rest=bool(saves or comments) or not retry))
+    forget_donation(tx, meta)
     if also:
         also(tx, meta)
     try:
@@ -557,6 +620,15 @@ def remove(owned: Owned, retry: bool = True, also: Callable[[Transaction, Conver
             if isinstance(exc, TransactWriteError) and not _unavailable(exc):
                 raise ApiError(409, "conflict", CONFLICT) from None
             raise
+
+
+def forget_donation(tx: Transaction, meta: ConversationMeta) -> None:
+    """A conversation ever donated, removed or held for child safety: the snapshots still served lose it too
+    (the quarter-hourly job rewrites the shard that may hold it: dataset.apply_removals), in the same
+    transaction as the change, so no failure between them can leave it published."""
+    if meta.dataset_shard is not None:
+        tx.update(Counter(keys.DATASET_REMOVALS),
+                  actions=[Counter.removals.add({f"{int(meta.dataset_shard)}/{meta.id}"})])
 
 
 def _removed(conversation_id: str) -> bool:

@@ -100,7 +100,7 @@ def _text(message: dict[str, Any]) -> str:
 _LINK_RE = re.compile(r"https?://[^\s<>]{1,2000}")
 
 
-def _fence(code: str, language: str | None = None) -> str:
+def fenced(code: str, language: str | None = None) -> str:
     """A fenced block no line of `code` can close: the fence is longer than any backtick run inside."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -120,9 +120,9 @@ def _block_markdown(block: dict[str, Any]) -> str:
     if kind == "reasoning":
         return _collapsed(block.get("title") or "Reasoning", block.get("text", ""))
     if kind == "code":
-        output = f"\n\nOutput:\n\n{_fence(block['output'])}" if block.get("output") else ""
+        output = f"\n\nOutput:\n\n{fenced(block['output'])}" if block.get("output") else ""
         return _collapsed(f"Ran {block.get('language') or ''} code".replace("  ", " "),
-                          _fence(block.get("code", ""), block.get("language")) + output)
+                          fenced(block.get("code", ""), block.get("language")) + output)
     if kind == "tool":
         links = "\n".join(f"- <{link['url']}>" + (f" {_inline(link['title'])}" if link.get("title") else "")
                           for link in block.get("links", []) if _LINK_RE.fullmatch(link.get("url", "")))
@@ -130,7 +130,7 @@ def _block_markdown(block: dict[str, Any]) -> str:
     if kind == "document":
         body = block.get("content", "")
         if block.get("format") == "code":
-            body = _fence(body, block.get("language"))
+            body = fenced(body, block.get("language"))
         return f"**{_inline(block.get('title', 'Document'))}**\n\n{body}"
     if kind == "image":
         if block.get("media"):  # the published image, by its absolute (immutable) URL

@@ -15,6 +15,9 @@ conversations (hash `id`, range `part`): one partition per conversation.
   `~removed`                      a moderators' takedown's tombstone (RemovedItem): the id answers 410, is
                                   never drawn again, and its owner's `user_key` shows the statement in /mine.
   A conversation the moderators hold out of listings carries `held` (the reason) on `meta`.
+  A conversation donated to the open dataset carries `dataset_pk` = `dataset#<shard>` on `meta` (the sparse
+  `dataset` GSI, by `donated` ms): the snapshot job reads one shard per Query. The shard is of the
+  conversation's text (`dataset_shard`, kept after a withdrawal), so near-duplicates share one shard.
 moderation (hash `pk`, range `sk`):
     `case#<id>#<comment id or ->` / `case`       what was reported about one target (CaseItem); while open it
                                                  carries `queue_pk` = "open" and `queue_sort` = `<severity>#
@@ -42,7 +45,8 @@ S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` 
   published page, HTML), and locally `cdn-logs/` (the W3C access-log files `make run` writes as CloudFront would;
   deployed, CloudFront writes them to the stage's log bucket), and `views/seen/<hour>.json.gz` (which clients
   the view fold counted for which conversation in that hour, as salted hashes). avatars/, media/, cards/ and
-  pages/ are public through the CDN; uploads/, bodies/, views/ and logs never are.
+  pages/ are public through the CDN; uploads/, bodies/, views/ and logs never are. `dataset/<day>/` holds a
+  snapshot of the open dataset (Parquet shards and README.md) and `dataset/latest.json` names the latest: public.
 
 Plain functions of plain values: importing this module costs nothing (rate limits load it on every write).
 """
@@ -59,6 +63,31 @@ PUBLIC_COUNT = "stats#public"
 FOLD_LEASE = "views#lease"  # held by the one view fold running (views.py)
 FOLD_JOURNAL = "views#journal"  # names the batch a fold counted and has not finished applying (views.py)
 CDN_PENDING = "cdn#pending"
+# The open dataset (dataset.py): `DATASET_SHARDS` Parquet shards a snapshot, by the donation's text;
+# `dataset#removals` lists the `<shard>/<id>` of taken-down conversations whose served shards the
+# quarter-hourly job rewrites without them.
+DATASET_SHARDS = 16
+DATASET_REMOVALS = "dataset#removals"
+DATASET_PREFIX = "dataset/"
+DATASET_LATEST = "dataset/latest.json"
+
+
+def dataset_shard(digest: str) -> int:
+    """The snapshot shard of a donation whose text hashes to `digest` (hex)."""
+    return int(digest[:8], 16) % DATASET_SHARDS
+
+
+def dataset_list(shard: int) -> str:
+    return f"dataset#{shard:02d}"
+
+
+def dataset_object(day: str, name: str) -> str:
+    """A snapshot's file: `dataset/<YYYY-MM-DD>/<name>` (shards, README.md)."""
+    return f"{DATASET_PREFIX}{day}/{name}"
+
+
+def dataset_shard_name(shard: int) -> str:
+    return f"data/train-{shard:05d}-of-{DATASET_SHARDS:05d}.parquet"
 
 
 def cleanup(conversation_id: str) -> str:

@@ -92,6 +92,17 @@ class SourceIndex(GlobalSecondaryIndex["ConversationMeta"]):
     created = NumberAttribute(range_key=True)
 
 
+class DatasetIndex(GlobalSecondaryIndex["ConversationMeta"]):
+    """The conversations donated to the open dataset, one partition per snapshot shard, oldest donation
+    first: a shard's worker reads what it needs from here and only the bodies from the table."""
+    class Meta:
+        index_name = "dataset"
+        projection = IncludeProjection(["kind", "title", "source", "model", "created", "held", "dataset_license",
+                                        "dataset_attribution", "dataset_digest", "body_key"])
+    dataset_pk = UnicodeAttribute(hash_key=True)
+    donated = NumberAttribute(range_key=True)
+
+
 class UserIndex(GlobalSecondaryIndex["ConversationItem"]):
     class Meta:
         index_name = "by_user"
@@ -140,9 +151,20 @@ class ConversationMeta(ConversationItem, discriminator="meta"):
     # Bumped by every write that changes what its published page shows (edits, holds, comments); the page
     # object carries the revision it was drawn from, and a publisher that finds a newer one draws again.
     rev = NumberAttribute(null=True)
+    # Donated to the open dataset (dataset.py): when (epoch ms: its cooling-off day starts), under which
+    # license (SPDX) and with what attribution; `dataset_pk` while donated (the sparse `dataset` GSI);
+    # `dataset_digest` of its text and `dataset_shard`, kept once ever donated, so a takedown finds the
+    # snapshot shards that may hold it even after a withdrawal.
+    donated = NumberAttribute(null=True)
+    dataset_license = UnicodeAttribute(null=True)
+    dataset_attribution = UnicodeAttribute(null=True)
+    dataset_pk = UnicodeAttribute(null=True)
+    dataset_digest = UnicodeAttribute(null=True)
+    dataset_shard = NumberAttribute(null=True)
     new_index = NewIndex()
     top_index = TopIndex()
     source_index = SourceIndex()
+    dataset_index = DatasetIndex()
 
 
 class RemovedItem(ConversationItem, discriminator="removed"):
@@ -192,6 +214,8 @@ class Counter(Model):
     published = UnicodeAttribute(null=True)
     looks = UnicodeAttribute(null=True)
     hashes = UnicodeSetAttribute(null=True)
+    # On `dataset#removals`: `<shard>/<id>` of taken-down conversations to remove from served snapshots.
+    removals = UnicodeSetAttribute(null=True)
 
 
 class QueueIndex(GlobalSecondaryIndex["CaseItem"]):

@@ -103,7 +103,7 @@ def spec() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         v.CreateConversation, v.CreatedResponse, v.ConversationRow, v.Conversation, v.ErrorResponse,
         v.UpdateConversation, v.MediaUpload, v.MediaUploadResponse, v.KeyCheck, v.KeysHeld, v.CreateComment,
-        v.SignUp, v.Credentials, v.PasswordReset]
+        v.SignUp, v.Credentials, v.PasswordReset, v.DonationPreview]
     modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
     _, defs = models_json_schema(modes, ref_template=_REF)
     schemas = defs.get("$defs", {})
@@ -182,6 +182,30 @@ def spec() -> dict[str, Any]:
             "requestBody": _body("KeyCheck"),
             "responses": {"200": _json("KeysHeld"), "400": _error("Invalid input (over 50 keys...)"),
                           "415": _error("Not JSON"), "429": _error("Rate-limited; see Retry-After")}}},
+        "/api/conversations/{id}/dataset": {"get": {
+            "summary": "Its owner's preview of what the open dataset would publish of it, scrubbed, and the "
+                       "donation's state (signed in, or the delete key as `Authorization: Bearer`)",
+            "parameters": [_ID], "security": [{"session": []}, {"deleteToken": []}],
+            "responses": {"200": _json("DonationPreview"), "401": _error("Not signed in"),
+                          "403": _error("Not the owner"), "404": _error("Unknown"),
+                          "429": _error("Too many previews from this client; see Retry-After")}}},
+        "/dataset": {"get": _page("The open dataset: the latest snapshot, how to load it, donate and withdraw")},
+        "/dataset/latest.json": {"get": {
+            "summary": "The latest snapshot's manifest: date, rows, bytes, the card and the Parquet files' paths",
+            "responses": {"200": _object("`{date, rows, bytes, card, files, licenses, sources}`"),
+                          "404": _error("No snapshot yet")}}},
+        "/dataset/{day}/{name}": {"get": {
+            "summary": "A snapshot's dataset card (`README.md`, with the Hugging Face Hub's YAML header)",
+            "parameters": [_param("day", "path", {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}, "The date."),
+                           _param("name", "path", {"type": "string", "enum": ["README.md"]}, "The file.")],
+            "responses": {"200": {"description": "Markdown", "content": {"text/markdown": {"schema": {
+                "type": "string"}}}}, "404": _error("No such snapshot or file")}}},
+        "/dataset/{day}/data/{name}": {"get": {
+            "summary": "One Parquet shard of a snapshot (`train-<n>-of-<shards>.parquet`)",
+            "parameters": [_param("day", "path", {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}, "The date."),
+                           _param("name", "path", {"type": "string"}, "The shard's file name.")],
+            "responses": {"200": {"description": "Parquet", "content": {"application/vnd.apache.parquet": {
+                "schema": {"type": "string", "format": "binary"}}}}, "404": _error("No such snapshot or file")}}},
         "/api/conversations/{id}/key": {"get": {
             "summary": "Whether the bearer token is this conversation's delete key (pages check a key from a link "
                        "before keeping it)",
@@ -205,11 +229,16 @@ def spec() -> dict[str, Any]:
                                                    "or CDN paths) are not removed yet; send the DELETE again to "
                                                    "finish (Retry-After), or they go within minutes. Or "
                                                    "`unavailable`: nothing was deleted")}},
-            "patch": {"summary": "Change the title, visibility or comments on/off (owner: signed in, or the delete "
-                                 "key as `Authorization: Bearer`)", "parameters": [_ID],
+            "patch": {"summary": "Change the title, visibility, comments on/off or the donation to the open dataset "
+                                 "(owner: signed in, or the delete key as `Authorization: Bearer`)",
+                      "description": "`\"dataset\": {\"license\": \"CC0-1.0\" | \"CC-BY-4.0\", \"attribution\"?}` "
+                                     "donates it (or changes the license; its cooling-off day goes on), `\"dataset\": "
+                                     "null` withdraws it from every later snapshot. A donation alone draws no page.",
+                      "parameters": [_ID],
                       "security": [{"session": []}, {"deleteToken": []}], "requestBody": _body("UpdateConversation"),
-                      "responses": {"200": _object("The new title, visibility and comments setting (an edit "
-                                                   "that changes nothing writes and publishes nothing)"),
+                      "responses": {"200": _object("`{id, title, visibility, comments, dataset}`: the new settings "
+                                                   "(`dataset` null when not donated; an edit that changes nothing "
+                                                   "writes and publishes nothing)"),
                                     "400": _error("Invalid input"),
                                     "401": _error("Not signed in"), "403": _error("Not the owner, or CSRF"),
                                     "404": _error("Unknown"), "409": _error("Changed meanwhile: retry"),

@@ -187,6 +187,19 @@ def report_page(conversation: str, comment: str, *, error: str | None = None, se
                    sent=sent, fields=fields or {}, reasons=REPORT_PHRASES, title=title)
 
 
+def dataset_page(latest: dict[str, Any] | None) -> str:
+    """/dataset: the latest snapshot's figures, how to load it, how to donate and withdraw."""
+    cfg = settings.get()
+    size = None
+    if latest:
+        size = next(f"{latest['bytes'] / unit:.1f} {name}" for unit, name in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"),
+                                                                               (1, "B")) if latest["bytes"] >= unit
+                    or unit == 1)
+    return _render("dataset.html", canonical=f"{cfg.site_url}/dataset", latest=latest, size=size,
+                   site_url=cfg.site_url, source_names=SOURCES, section="dataset",
+                   cooling=f"{cfg.dataset_cooling_hours:g}", retention=cfg.dataset_retention_days)
+
+
 def abuse_page() -> str:
     return _render("abuse.html", canonical=f"{settings.get().site_url}/abuse", abuse_email=settings.get().abuse_email)
 

@@ -115,6 +115,10 @@ class Settings(NamedTuple):
     aws_connect_timeout: float
     aws_read_timeout: float
     aws_max_attempts: int
+    # The open dataset (dataset.py): a donation enters a snapshot only this long after it was given (the
+    # donor's cooling-off day), and a snapshot is served this many days before it expires.
+    dataset_cooling_hours: float
+    dataset_retention_days: int
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -196,4 +200,6 @@ def get() -> Settings:
         aws_connect_timeout=float(_str("AWS_CONNECT_TIMEOUT", "2")),
         aws_read_timeout=float(_str("AWS_READ_TIMEOUT", "5")),
         aws_max_attempts=_int("AWS_MAX_ATTEMPTS", 3),
+        dataset_cooling_hours=float(_str("DATASET_COOLING_HOURS", "24")),
+        dataset_retention_days=_int("DATASET_RETENTION_DAYS", 30),
     )

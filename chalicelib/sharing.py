@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from . import avatars, cards, cdn, cleanup, conversations, ids, links, media, published, rendering, settings, validation
 from .conversations import Stored
+from .donations import described, row
 from .errors import ApiError, cleanup_pending, unavailable_from
 from .media import Image
 
@@ -19,7 +20,7 @@ _log = logging.getLogger(__name__)
 
 
 def create(raw: bytes, owner: str | None = None, *, now: float | None = None,
-           new_id: Callable[[], str] = ids.new_id) -> dict[str, str]:
+           new_id: Callable[[], str] = ids.new_id) -> dict[str, object]:
     """Share a conversation from a create request's body: validate, resolve its media, render, store,
     publish. Returns {id, url, shortUrl, deleteToken}; `owner` (a user sub) is who shared it while signed in.
     A share is whole or not at all: a 400 for bad input, a 503 if anything of it could not be stored."""
@@ -31,8 +32,10 @@ def create(raw: bytes, owner: str | None = None, *, now: float | None = None,
     stored = conversations.store(request, share, images, avatar, owner=owner, now=now, new_id=new_id)
     _store_objects(stored, images, avatar, share.card)
     published.publish_new(stored.conversation)
-    return {"id": stored.id, "url": links.conversation_url(stored.id), "shortUrl": links.short_url(stored.id),
-            "deleteToken": stored.token}
+    answer: dict[str, object] = {"id": stored.id, "url": links.conversation_url(stored.id),
+                                 "shortUrl": links.short_url(stored.id), "deleteToken": stored.token}
+    donated = described(stored.owned.meta)
+    return answer | ({"dataset": donated} if donated else {})
 
 
 def _store_objects(stored: Stored, images: dict[str, Image], avatar: avatars.Avatar | None,
@@ -56,18 +59,29 @@ def _store_objects(stored: Stored, images: dict[str, Image], avatar: avatars.Ava
 
 
 def update(conversation_id: str, user_sub: str | None, *, title: str | None = None, visibility: str | None = None,
-           comments: bool | None = None, token: str | None = None) -> dict[str, object]:
-    """Its owner changes the title, visibility or comments setting: stored (listings and search follow),
-    then the old title's card removed, the page published again, and the edge's copies invalidated. A change
-    that changes nothing writes, draws and invalidates nothing."""
+           comments: bool | None = None, token: str | None = None,
+           dataset: validation.DatasetConsent | None = conversations.KEEP_DONATION) -> dict[str, object]:
+    """Its owner changes the title, visibility, comments setting or donation: stored (listings and search
+    follow), then the old title's card removed, the page published again, and the edge's copies invalidated.
+    A change that changes nothing writes, draws and invalidates nothing; a donation alone draws nothing."""
     edit = conversations.update(conversation_id, user_sub, title=title, visibility=visibility, comments=comments,
-                                token=token)
+                                token=token, dataset=dataset)
     if edit.changed:
         # The old title must not live on in a preview.
         old_card = cleanup.remove_object(conversation_id, edit.old_card) if edit.old_card else []
         published.publish_after_change(conversation_id)  # before the invalidation: the edge fetches the new one
         cdn.invalidate_conversation(conversation_id, also=old_card)
     return edit.answer
+
+
+def dataset_preview(conversation_id: str, token: str | None, user_sub: str | None = None) -> dict[str, object]:
+    """For its owner only: the donation as stored and exactly what the open dataset would publish of the
+    conversation (its row, scrubbed), with how many of each placeholder the scrubbing put in."""
+    meta = conversations.authorise(conversation_id, user_sub, token,
+                                   "Only the person who shared this conversation can preview its donation.").meta
+    preview = row(meta, conversations.read_messages(meta))
+    created = preview.row["created"].isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {"dataset": described(meta), "row": preview.row | {"created": created}, "scrubbed": preview.found}
 
 
 def delete(conversation_id: str, token: str | None, user_sub: str | None = None) -> None:

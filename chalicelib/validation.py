@@ -156,6 +156,36 @@ def _one_of_items_or_messages(schema: dict) -> None:
     schema["oneOf"] = [{"required": ["items"]}, {"required": ["messages"]}]
 
 
+DATASET_LICENSES = ("CC0-1.0", "CC-BY-4.0")
+
+
+class DatasetConsent(BaseModel):
+    """A donation to the open dataset: public in its daily snapshots (downloadable, used to train and study
+    models), scrubbed of e-mail addresses, phone numbers, IP addresses, card numbers and secrets first (not of
+    names or street addresses), 24 hours after it is given; withdrawable from later snapshots at any time."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"license": "CC-BY-4.0", "attribution": "Ada L."}, {"license": "CC0-1.0"}]})
+    license: Literal["CC0-1.0", "CC-BY-4.0"] = Field(description="SPDX identifier of the license it is given under.")
+    attribution: str | None = Field(None, min_length=1, max_length=100,
+                                    description="With CC-BY-4.0: the name to credit (none: credited as anonymous).")
+
+    @field_validator("attribution")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("an attribution is a name: leave it out to be credited as anonymous")
+        return value
+
+    @model_validator(mode="after")
+    def _only_with_by(self) -> DatasetConsent:
+        if self.attribution is not None and self.license != "CC-BY-4.0":
+            raise ValueError("an attribution goes with CC-BY-4.0 only: CC0-1.0 asks for none")
+        return self
+
+
 class CreateConversation(BaseModel):
     """Body of POST /api/conversations: exactly one of `items` or `messages`."""
     model_config = ConfigDict(extra="ignore", json_schema_extra=_one_of_items_or_messages)
@@ -168,6 +198,7 @@ class CreateConversation(BaseModel):
                                             "with a time zone), shown beside the share date; between 2015 and now.")
     items: list[SeedItem] | None = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
     messages: list[Message] | None = Field(None, json_schema_extra={"minItems": 1, "maxItems": 2000})
+    dataset: DatasetConsent | None = Field(None, description="Also donate it to the open dataset (off unless sent).")
 
     @field_validator("startedAt", mode="before")
     @classmethod
@@ -214,14 +245,20 @@ class UpdateConversation(BaseModel):
     """Body of PATCH /api/conversations/{id} (owner only): what to change; what is left out stays."""
     # At least one field, none of them null: the schema says so, and the check below holds to it.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-    title: str | SkipJsonSchema[None] = Field(None, max_length=2000)
+    # The bound on the text, not the union: pydantic applies a union-wide max_length to null too (a TypeError).
+    title: Annotated[str, Field(max_length=2000)] | SkipJsonSchema[None] = None
     visibility: Literal["unlisted", "public"] | SkipJsonSchema[None] = None
     comments: StrictBool | SkipJsonSchema[None] = None  # false: comments off (kept, shown only to the owner)
+    dataset: DatasetConsent | None = Field(None, description="Donate it to the open dataset (or change the "
+                                           "license); `null` withdraws it from every later snapshot.")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateConversation:
-        if not self.model_fields_set or any(getattr(self, name) is None for name in self.model_fields_set):
-            raise ValueError("send `title`, `visibility`, `comments` or several (none of them null)")
+        nullable = {"dataset"}
+        if not self.model_fields_set or any(getattr(self, name) is None
+                                            for name in self.model_fields_set - nullable):
+            raise ValueError("send `title`, `visibility`, `comments`, `dataset` or several (only `dataset` "
+                             "may be null)")
         return self
 
 
@@ -288,11 +325,28 @@ class PasswordReset(BaseModel):
     password: str | None = Field(None, min_length=8, max_length=256)
 
 
+class Donated(BaseModel):
+    """A donation to the open dataset, as its owner reads it."""
+    license: Literal["CC0-1.0", "CC-BY-4.0"]
+    attribution: str | None
+    donatedAt: str = Field(description="When it was given (ISO 8601).")
+    includedFrom: str = Field(description="The first moment a snapshot may hold it: its cooling-off day ends.")
+
+
 class CreatedResponse(BaseModel):
     id: str
     url: str
     shortUrl: str
     deleteToken: str = Field(description="Shown once; send it as `Authorization: Bearer <token>` to delete.")
+    dataset: Donated | None = Field(None, description="Present when it was donated to the open dataset.")
+
+
+class DonationPreview(BaseModel):
+    """For its owner: the donation's state and the row the open dataset would publish, scrubbed."""
+    dataset: Donated | None = Field(description="null: not donated (the preview shows what a donation would hold).")
+    row: dict[str, Any] = Field(description="The snapshot's row: id, source, model, created, license, "
+                                            "attribution, title, messages (typed blocks), conversations (from/value).")
+    scrubbed: dict[str, int] = Field(description="Placeholders put in, by kind (EMAIL, PHONE, IP, CARD, SECRET).")
 
 
 class ConversationRow(BaseModel):

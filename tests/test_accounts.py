@@ -328,7 +328,8 @@ def test_the_owner_changes_title_and_visibility_and_listings_follow(client, ann)
     assert not found("zebrafish")
     response = ann.call("PATCH", f"/api/conversations/{cid}", {"visibility": "public", "title": "Loud okapi notes"})
     assert response.status_code == 200 and body_of(response) == {"id": cid, "title": "Loud okapi notes",
-                                                                 "visibility": "public", "comments": True}
+                                                                 "visibility": "public", "comments": True,
+                                                                 "dataset": None}
     assert found("okapi") and not found("zebrafish")
     assert cid in [r["id"] for r in body_of(client.http.get("/api/conversations?type=new"))]
     assert body_of(client.http.get(f"/api/conversations/{cid}"))["title"] == "Loud okapi notes"

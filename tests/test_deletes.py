@@ -107,7 +107,8 @@ def test_an_edit_that_changes_nothing_stores_draws_and_invalidates_nothing(clien
         "authorization": f"Bearer {created['deleteToken']}", "content-type": "application/json",
         "x-forwarded-for": new_ip()})
     assert answer.status_code == 200
-    assert body_of(answer) == {"id": created["id"], "title": "Same title", "visibility": "public", "comments": True}
+    assert body_of(answer) == {"id": created["id"], "title": "Same title", "visibility": "public", "comments": True,
+                              "dataset": None}
     calls = [(operation, brief.get("TableName")) for _, operation, brief in awscalls.RECORDED[start:]]
     assert not [c for c in calls if c[0] in ("PutObject", "DeleteObject", "TransactWriteItems", "CreateInvalidation")]
     assert calls == [("UpdateItem", f"{TABLE_PREFIX}-counters"), ("GetItem", f"{TABLE_PREFIX}-conversations")]

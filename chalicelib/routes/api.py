@@ -89,7 +89,7 @@ def export_conversation(conversation_id: str) -> Response:
 
 @routes.route("/api/conversations/{conversation_id}", methods=["PATCH"], content_types=["application/json"])
 def update_conversation(conversation_id: str) -> Response:
-    from .. import ratelimit, sharing, validation
+    from .. import conversations, ratelimit, sharing, validation
 
     request = routes.current_request
     cfg = settings.get()
@@ -98,8 +98,10 @@ def update_conversation(conversation_id: str) -> Response:
     change = validation.parse_model(validation.UpdateConversation, callers.json_body(request))
     # Each edit draws, stores and invalidates a page: a client may not make that free to repeat.
     ratelimit.check("edit", callers.client(request), cfg.edit_limit, cfg.edit_window_seconds)
+    donation = change.dataset if "dataset" in change.model_fields_set else conversations.KEEP_DONATION
     return json_response(sharing.update(conversation_id, user.sub if user else None, title=change.title,
-                                              visibility=change.visibility, comments=change.comments, token=token))
+                                        visibility=change.visibility, comments=change.comments, token=token,
+                                        dataset=donation))
 
 
 @routes.route("/api/conversations/{conversation_id}", methods=["DELETE"])
@@ -112,6 +114,20 @@ def delete_conversation(conversation_id: str) -> Response:
     owner = None if token else callers.optional_user(request)
     sharing.delete(conversation_id, token or None, owner.sub if owner else None)
     return no_content()
+
+
+@routes.route("/api/conversations/{conversation_id}/dataset", methods=["GET"])
+def preview_donation(conversation_id: str) -> Response:
+    """Its owner's preview of what the open dataset publishes of it (scrubbed), and the donation's state."""
+    from .. import ratelimit, sharing
+
+    request = routes.current_request
+    token = callers.bearer_token(request)
+    owner = None if token else callers.signed_in_user(request)
+    cfg = settings.get()
+    # Scrubbing a long conversation is real work: as bounded per client as an edit.
+    ratelimit.check("preview", callers.client(request), cfg.edit_limit, cfg.edit_window_seconds)
+    return json_response(sharing.dataset_preview(conversation_id, token or None, owner.sub if owner else None))
 
 
 @routes.route("/api/conversations/{conversation_id}/key", methods=["GET"])

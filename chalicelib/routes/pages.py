@@ -13,6 +13,8 @@ from ..ids import is_valid_id
 
 routes = Routes(__name__)
 _IDENTICON_RE = re.compile(r"([0-9A-Za-z]{1,64})\.svg")
+_DATASET_FILE_RE = re.compile(r"latest\.json|\d{4}-\d{2}-\d{2}/(README\.md|data/train-\d{5}-of-\d{5}\.parquet)")
+PARQUET = "application/vnd.apache.parquet"
 
 
 @routes.route("/")
@@ -174,6 +176,47 @@ def _site_file(name: str) -> Response:
     # Chalice sends text as str and only its binary types as bytes.
     body = found.body.decode() if found.content_type.startswith("text/") else found.body
     return Response(body, headers={"Content-Type": found.content_type, "Cache-Control": found.cache_control})
+
+
+@routes.route("/dataset", methods=["GET"])
+def dataset_page() -> Response:
+    from .. import dataset, pages
+
+    return html_response(pages.dataset_page(dataset.latest()), cache="public, max-age=300")
+
+
+@routes.route("/dataset/latest.json", methods=["GET"])
+def dataset_manifest() -> Response:
+    """For `make run`: deployed, CloudFront serves /dataset/* from the bucket, never these routes."""
+    return _dataset_file("latest.json")
+
+
+@routes.route("/dataset/{day}/{name}", methods=["GET"])
+def dataset_card(day: str, name: str) -> Response:
+    return _dataset_file(f"{day}/{name}")
+
+
+@routes.route("/dataset/{day}/data/{name}", methods=["GET"])
+def dataset_shard(day: str, name: str) -> Response:
+    return _dataset_file(f"{day}/data/{name}")
+
+
+def _dataset_file(name: str) -> Response:
+    from .. import keys, settings
+    from ..aws import missing_object, s3
+
+    if not _DATASET_FILE_RE.fullmatch(name):
+        raise not_found("file")
+    try:
+        found = s3().get_object(Bucket=settings.get().bucket, Key=keys.DATASET_PREFIX + name)
+    except Exception as exc:
+        if missing_object(exc):
+            raise not_found("file") from None
+        raise
+    content_type = found.get("ContentType", "application/octet-stream")
+    body = found["Body"].read()
+    return Response(body if content_type == PARQUET else body.decode("utf-8"), headers={
+        "Content-Type": content_type, "Cache-Control": found.get("CacheControl", "public, max-age=300")})
 
 
 @routes.route("/static/{name}", methods=["GET"])

@@ -1,0 +1,351 @@
+"""The open dataset's snapshots: the donated conversations, scrubbed, as Parquet anyone can load.
+
+A snapshot is `dataset/<YYYY-MM-DD>/` in the stage bucket, served by the CDN at `/dataset/...`:
+`data/train-<shard>-of-<shards>.parquet` (one row per conversation: donations.row), `README.md` (the dataset
+card, with the Hugging Face Hub's YAML header), then `dataset/latest.json` naming the files, written last so it
+never names a file that is not there. The daily job writes one; `make dataset` runs it at once.
+
+What a snapshot holds: every conversation donated at least `DATASET_COOLING_HOURS` ago that is still donated
+(its `dataset_pk`: a withdrawal removes it), still exists (a delete or takedown removes the item) and is not
+held by the moderators; of near-duplicates (the same first prompt and answers: donations.digest, which also
+picks the shard) the first donated.
+
+Bounded whatever the dataset's size: each shard is one Query of the sparse `dataset` index read page by page,
+bodies fetched 25 at a time, rows written as row groups of at most ~32 MB of text to a temporary file and
+uploaded from it; shards are written in parallel (threads here; each is independent, so a larger stage fans
+them out). A takedown, a child-safety hold or a delete of a donated conversation queues `<shard>/<id>` in the
+same transaction (conversations.forget_donation); `apply_removals`, every quarter-hour, rewrites that shard of
+every snapshot still served without it and invalidates its path at the edge. Snapshots older than
+`DATASET_RETENTION_DAYS` are deleted.
+
+pyarrow writes the Parquet (requirements-dataset.txt says why); it is a Lambda layer of the job's functions
+only, so nothing here is imported by a route.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from collections import Counter as Tally
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import cdn, keys, settings
+from .aws import missing_object, s3
+from .donations import BLOCK_FIELDS, row
+from .models import ConversationBody, ConversationMeta, Counter
+from .rendering import decode_body
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_log = logging.getLogger(__name__)
+BODIES_PER_READ = 25  # a body may be 380 KB compressed (more from S3): 25 keep a read's memory bounded
+ROW_GROUP_CHARS = 32 * 1024 * 1024
+PARALLEL_SHARDS = 8
+CACHE = "public, max-age=3600"  # a rewrite after a takedown is invalidated at the edge as well
+LICENSE_IDS = {"CC0-1.0": "cc0-1.0", "CC-BY-4.0": "cc-by-4.0"}  # SPDX to the Hub's license ids
+
+
+def schema() -> pa.Schema:
+    import pyarrow as pa  # lazy: the dataset layer's
+
+    string = pa.string()
+    block = pa.struct([(name, pa.bool_() if name == "spoken" else pa.int64() if name in ("size", "width", "height")
+                        else string) for name in BLOCK_FIELDS]
+                      + [("links", pa.list_(pa.struct([("url", string), ("title", string)])))])
+    return pa.schema([
+        ("id", string), ("source", string), ("model", string), ("created", pa.timestamp("ms", tz="UTC")),
+        ("license", string), ("attribution", string), ("title", string),
+        ("messages", pa.list_(pa.struct([("role", string), ("blocks", pa.list_(block))]))),
+        ("conversations", pa.list_(pa.struct([("from", string), ("value", string)]))),
+    ])
+
+
+class ShardResult(NamedTuple):
+    shard: int
+    key: str | None  # the object written (None: the shard held nothing)
+    rows: int
+    bytes: int
+    duplicates: int
+    tally: dict[str, dict[str, int]]  # {"source": {...}, "model": {...}, "license": {...}, "scrubbed": {...}}
+
+
+def _today(now: float) -> str:
+    return datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
+
+
+def snapshot(now: float | None = None) -> dict[str, Any]:
+    """Write today's snapshot (every shard, the card, then latest.json) and expire old ones; the figures."""
+    now = time.time() if now is None else now
+    day = _today(now)
+    cutoff = int((now - settings.get().dataset_cooling_hours * 3600) * 1000)
+    with ThreadPoolExecutor(PARALLEL_SHARDS) as pool:
+        results = list(pool.map(lambda shard: write_shard(day, shard, cutoff), range(keys.DATASET_SHARDS)))
+    written = [r for r in results if r.key]
+    tally = _merge([r.tally for r in results])
+    rows, size = sum(r.rows for r in results), sum(r.bytes for r in results)
+    card_key = keys.dataset_object(day, "README.md")
+    _put(card_key, card(day, rows, size, tally).encode("utf-8"), "text/markdown; charset=utf-8")
+    latest = {"date": day, "rows": rows, "bytes": size, "card": f"/{card_key}",
+              "files": [f"/{r.key}" for r in written], "licenses": tally.get("license", {}),
+              "sources": tally.get("source", {})}
+    _put(keys.DATASET_LATEST, json.dumps(latest, indent=1).encode("utf-8"), "application/json",
+         cache="public, max-age=300")
+    cdn.invalidate([f"/{keys.DATASET_LATEST}"], f"dataset-{day}")
+    expired = expire(now)
+    return {"date": day, "rows": rows, "bytes": size, "shards": len(written),
+            "duplicates": sum(r.duplicates for r in results), "expired": expired}
+
+
+def _merge(tallies: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    merged: dict[str, Tally[str]] = {}
+    for tally in tallies:
+        for name, counts in tally.items():
+            merged.setdefault(name, Tally()).update(counts)
+    return {name: dict(counts.most_common()) for name, counts in merged.items()}
+
+
+def _donations(shard: int, cutoff: int) -> Iterator[ConversationMeta]:
+    """The shard's donations older than `cutoff` (ms), oldest first, not held; one index Query read by pages."""
+    for meta in ConversationMeta.dataset_index.query(keys.dataset_list(shard), ConversationMeta.donated <= cutoff):
+        if not meta.held:
+            yield meta
+
+
+def _with_bodies(metas: Iterator[ConversationMeta]) -> Iterator[tuple[ConversationMeta, list[dict[str, Any]]]]:
+    """Each donation with its messages: bodies read BODIES_PER_READ at a time (one BatchGet)."""
+    batch: list[ConversationMeta] = []
+
+    def flush() -> Iterator[tuple[ConversationMeta, list[dict[str, Any]]]]:
+        bodies = {b.id: b for b in ConversationBody.batch_get([(m.id, keys.BODY) for m in batch])}
+        for meta in batch:
+            body = bodies.get(meta.id)
+            if body is None:  # deleted since the index was read
+                continue
+            data = (s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key
+                    else body.data)
+            yield meta, decode_body(data)
+        batch.clear()
+
+    for meta in metas:
+        batch.append(meta)
+        if len(batch) == BODIES_PER_READ:
+            yield from flush()
+    if batch:
+        yield from flush()
+
+
+def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
+    """One shard of the day's snapshot, streamed: rows written as row groups to a temporary file, then put."""
+    import pyarrow as pa  # lazy: the dataset layer's
+    import pyarrow.parquet as pq
+
+    seen: set[str] = set()
+    tally: dict[str, Tally[str]] = {name: Tally() for name in ("source", "model", "license", "scrubbed")}
+    rows = duplicates = 0
+    key = keys.dataset_object(day, keys.dataset_shard_name(shard))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "shard.parquet")
+        with pq.ParquetWriter(path, schema(), compression="zstd") as writer:
+            group: list[dict[str, Any]] = []
+            chars = 0
+            for meta, messages in _with_bodies(_donations(shard, cutoff)):
+                if meta.dataset_digest in seen:
+                    duplicates += 1
+                    continue
+                seen.add(meta.dataset_digest or meta.id)
+                made = row(meta, messages)
+                group.append(made.row)
+                rows += 1
+                chars += sum(len(m["value"]) for m in made.row["conversations"]) * 3  # blocks hold it again
+                for name, value in (("source", meta.source), ("model", meta.model), ("license", meta.dataset_license)):
+                    tally[name][value or "unknown"] += 1
+                tally["scrubbed"].update(made.found)
+                if chars >= ROW_GROUP_CHARS:
+                    writer.write_table(pa.Table.from_pylist(group, schema=writer.schema))
+                    group, chars = [], 0
+            if group:
+                writer.write_table(pa.Table.from_pylist(group, schema=writer.schema))
+        if not rows:
+            return ShardResult(shard, None, 0, 0, duplicates, {})
+        size = os.path.getsize(path)
+        _upload(path, key)
+    return ShardResult(shard, key, rows, size, duplicates, {name: dict(t) for name, t in tally.items()})
+
+
+def _put(key: str, body: bytes, content_type: str, cache: str = CACHE) -> None:
+    s3().put_object(Bucket=settings.get().bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache)
+
+
+def _upload(path: str, key: str) -> None:
+    # upload_file: a multipart upload past 8 MB, parts in parallel, from the file (never the whole in memory).
+    s3().upload_file(path, settings.get().bucket, key,
+                     ExtraArgs={"ContentType": "application/vnd.apache.parquet", "CacheControl": CACHE})
+
+
+# ---------------------------------------------------------------- withdrawal's reach: takedowns, retention
+
+def served_days() -> list[str]:
+    """The snapshots in the bucket, oldest first."""
+    listing = s3().get_paginator("list_objects_v2").paginate(
+        Bucket=settings.get().bucket, Prefix=keys.DATASET_PREFIX, Delimiter="/")
+    return sorted(p["Prefix"][len(keys.DATASET_PREFIX):-1] for page in listing for p in page.get("CommonPrefixes", []))
+
+
+def expire(now: float | None = None) -> list[str]:
+    """Delete the snapshots older than the retention; the days deleted."""
+    now = time.time() if now is None else now
+    oldest = _today(now - settings.get().dataset_retention_days * 86400)
+    gone = [day for day in served_days() if day < oldest]
+    bucket = settings.get().bucket
+    for day in gone:  # a day at a time, so about 17 objects a day: one DeleteObject each
+        prefix = f"{keys.DATASET_PREFIX}{day}/"
+        for page in s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for found in page.get("Contents", []):
+                s3().delete_object(Bucket=bucket, Key=found["Key"])
+    return gone
+
+
+def apply_removals() -> dict[str, int]:
+    """Rewrite every served shard that may hold a queued removal (a takedown, a child-safety hold, a delete)
+    without it, invalidate those files at the edge, then take the entries done off the queue. One read when
+    nothing waits."""
+    try:
+        queued = set(Counter.get(keys.DATASET_REMOVALS, consistent_read=True).removals or ())
+    except Counter.DoesNotExist:
+        queued = set()
+    if not queued:
+        return {"removals": 0, "rewritten": 0, "rows_removed": 0}
+    by_shard: dict[int, set[str]] = {}
+    for entry in queued:
+        number, _, conversation_id = entry.partition("/")
+        by_shard.setdefault(int(number), set()).add(conversation_id)
+    rewritten, removed, paths = 0, 0, []
+    for day in served_days():
+        for shard, ids in sorted(by_shard.items()):
+            key = keys.dataset_object(day, keys.dataset_shard_name(shard))
+            dropped = rewrite_without(key, ids)
+            if dropped is not None:
+                rewritten += 1
+                removed += dropped
+                paths.append(f"/{key}")
+    if paths:
+        cdn.invalidate(paths, "dataset-removals")
+    Counter(keys.DATASET_REMOVALS).update(actions=[Counter.removals.delete(queued)])
+    return {"removals": len(queued), "rewritten": rewritten, "rows_removed": removed}
+
+
+def rewrite_without(key: str, ids: set[str]) -> int | None:
+    """The shard `key` again without the rows of `ids`, a row group at a time; how many rows went (None: no
+    such file). A shard without any of them is left as it is."""
+    import pyarrow.compute as pc  # lazy: the dataset layer's
+    import pyarrow.parquet as pq
+
+    bucket = settings.get().bucket
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = os.path.join(folder, "old.parquet"), os.path.join(folder, "new.parquet")
+        try:
+            s3().download_file(bucket, key, source)
+        except Exception as exc:
+            if missing_object(exc):
+                return None
+            raise
+        reader = pq.ParquetFile(source)
+        drop = list(ids)
+        dropped = 0
+        with pq.ParquetWriter(target, reader.schema_arrow, compression="zstd") as writer:
+            for group in range(reader.num_row_groups):
+                table = reader.read_row_group(group)
+                keep = pc.invert(pc.is_in(table["id"], value_set=_strings(drop)))
+                kept = table.filter(keep)
+                dropped += table.num_rows - kept.num_rows
+                writer.write_table(kept)
+        if dropped:
+            _upload(target, key)
+    return dropped
+
+
+def _strings(values: list[str]) -> Any:
+    import pyarrow as pa  # lazy: the dataset layer's
+
+    return pa.array(values, pa.string())
+
+
+# ---------------------------------------------------------------- the dataset card
+
+def card(day: str, rows: int, size: int, tally: dict[str, dict[str, int]]) -> str:
+    """README.md of a snapshot: the Hub's YAML header (licenses present, task, size, the Parquet config),
+    then what is in it, how it was scrubbed and what scrubbing cannot do, and how to withdraw."""
+    import yaml  # lazy: detect-secrets' dependency, only here
+
+    licenses = tally.get("license", {})
+    header = {
+        "pretty_name": "ShareGPT open dataset",
+        "license": [LICENSE_IDS[name] for name in sorted(licenses) if name in LICENSE_IDS] or ["cc0-1.0"],
+        "task_categories": ["text-generation"],
+        "tags": ["conversational", "chat", "sharegpt"],
+        "size_categories": [_size_category(rows)],
+        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}],
+    }
+    site = settings.get().site_url
+    lines = [
+        "---", yaml.safe_dump(header, sort_keys=False).strip(), "---", "",
+        f"# ShareGPT open dataset, snapshot of {day}", "",
+        f"{rows:,} conversations people shared on {site} and chose to donate, each under the license they "
+        f"picked, in {size:,} bytes of Parquet. Every row: `id`, `source` (the assistant's site), `model`, "
+        "`created`, `license` (SPDX), `attribution` (the name a CC-BY-4.0 donor asked to be credited as, or "
+        "null), `title`, `messages` (each turn's role and typed blocks: text, reasoning, code runs, tool steps "
+        "with their links, documents, images and files by name) and `conversations` (ShareGPT's "
+        "`from`/`value` turns, human and gpt, as FastChat and Axolotl read them).", "",
+        "```python", "from datasets import load_dataset",
+        f'ds = load_dataset("parquet", data_files="{site}/dataset/{day}/data/train-*.parquet")',
+        'print(ds["train"][0]["conversations"])', "```", "",
+        "## Licenses", "",
+        *[f"- {name}: {n:,}" for name, n in licenses.items()],
+        "", "Each row carries its own license: with CC-BY-4.0, credit the `attribution` (or \"anonymous\").", "",
+        "## By assistant and model", "",
+        *[f"- {name}: {n:,}" for name, n in tally.get("source", {}).items()],
+        "", *[f"- {name}: {n:,}" for name, n in tally.get("model", {}).items()], "",
+        "## Scrubbing, and its limits", "",
+        "Before publication every text is scrubbed, and what is found becomes a typed placeholder: e-mail "
+        "addresses `[EMAIL]`, phone numbers `[PHONE]` (Google's libphonenumber rules), IP addresses `[IP]`, "
+        "payment card numbers `[CARD]` (Luhn-checked), secrets and tokens `[SECRET]` (the key formats of "
+        "detect-secrets' plugins, and secret query parameters in links). In this snapshot: " +
+        (", ".join(f"{name} {n:,}" for name, n in tally.get("scrubbed", {}).items()) or "nothing found") + ".",
+        "", "**Names, street addresses and other personal details written in prose are not detected.** Images "
+        "are named, never included: a picture cannot be scrubbed. Of near-duplicates (the same first prompt "
+        "and answers) the first donated is kept.", "",
+        "## Consent and withdrawal", "",
+        "A conversation is here only because the person who shared it donated it, after a cooling-off period "
+        f"of {settings.get().dataset_cooling_hours:g} hours. Donors can withdraw at any time from the "
+        "conversation's page or their list of shares: it is left out of every later snapshot. A conversation "
+        "deleted, or removed by the moderators, is also removed from the snapshots still served (within the "
+        f"hour); snapshots are deleted after {settings.get().dataset_retention_days} days.", "",
+    ]
+    return "\n".join(lines)
+
+
+def _size_category(rows: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if rows < limit:
+            return label
+    return "10M<n<100M"
+
+
+def latest() -> dict[str, Any] | None:
+    """The manifest of the latest snapshot (None before the first)."""
+    try:
+        body = s3().get_object(Bucket=settings.get().bucket, Key=keys.DATASET_LATEST)["Body"].read()
+    except Exception as exc:
+        if missing_object(exc):
+            return None
+        raise
+    found: dict[str, Any] = json.loads(body)
+    return found
+
