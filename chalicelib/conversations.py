@@ -542,9 +542,9 @@ MAX_KEYS_CHECKED = 50  # one BatchGetItem of two keys each
 def keys_held(pairs: list[tuple[str, str]]) -> dict[str, list[Any]]:
     """What a browser's stored delete keys still hold, for its "My shares" list: one BatchGetItem.
 
-    `pairs` are (id, key). Answers `held` (the key is that conversation's: its id, current title and
-    visibility, so a retitle made elsewhere shows), `removed` (taken down by the moderators) and `gone`
-    (deleted, or never shared). A key that is not the conversation's is in none of them.
+    `pairs` are (id, key). Answers `held` (the key is that conversation's: its id, current title,
+    visibility and donation's license, so a change made elsewhere shows), `removed` (taken down by the
+    moderators) and `gone` (deleted, or never shared). A key that is not the conversation's is in none of them.
     """
     wanted = {cid: token for cid, token in pairs[:MAX_KEYS_CHECKED] if ids.is_valid_id(cid)}
     if not wanted:
@@ -553,12 +553,13 @@ def keys_held(pairs: list[tuple[str, str]]) -> dict[str, list[Any]]:
     removed: set[str] = set()
     for item in ConversationItem.batch_get([(cid, part) for cid in wanted for part in (keys.META, keys.REMOVED)],
                                            attributes_to_get=["id", "part", "kind", "token_hash", "title",
-                                                              "visibility"]):
+                                                              "visibility", "dataset_pk", "dataset_license"]):
         if isinstance(item, RemovedItem):
             removed.add(item.id)
         elif isinstance(item, ConversationMeta):
             metas[item.id] = item
-    held = [{"id": cid, "title": metas[cid].title, "visibility": metas[cid].visibility}
+    held = [{"id": cid, "title": metas[cid].title, "visibility": metas[cid].visibility,
+             "dataset": metas[cid].dataset_license if metas[cid].dataset_pk else None}
             for cid, token in wanted.items() if cid in metas and tokens.token_matches(token, metas[cid].token_hash)]
     return {"held": held, "removed": [cid for cid in wanted if cid in removed],
             "gone": [cid for cid in wanted if cid not in metas and cid not in removed]}

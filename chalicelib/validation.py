@@ -279,6 +279,8 @@ class HeldConversation(BaseModel):
     id: str
     title: str
     visibility: Literal["unlisted", "public"]
+    dataset: Literal["CC0-1.0", "CC-BY-4.0"] | None = Field(description="The license it is donated to the open "
+                                                                         "dataset under; null: not donated.")
 
 
 class KeysHeld(BaseModel):

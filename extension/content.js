@@ -398,6 +398,19 @@
     });
     const unlisted = element("input", { type: "radio", name: "visibility", value: "unlisted", checked: true });
     const publicRadio = element("input", { type: "radio", name: "visibility", value: "public" });
+    // The open dataset: off unless chosen, with the license and one sentence of what it means.
+    const donate = element("input", { type: "checkbox", id: "sgpt-donate" });
+    const license = element("select", { id: "sgpt-license", disabled: true },
+      element("option", { value: "CC0-1.0", textContent: "CC0-1.0: no conditions" }),
+      element("option", { value: "CC-BY-4.0", textContent: "CC-BY-4.0: credit me" }));
+    const attribution = element("input", { type: "text", id: "sgpt-attribution", maxLength: 100, disabled: true,
+                                           placeholder: "Name to credit (optional)" });
+    const donation = () => {
+      license.disabled = !donate.checked;
+      attribution.disabled = !donate.checked || license.value !== "CC-BY-4.0";
+    };
+    donate.addEventListener("change", donation);
+    license.addEventListener("change", donation);
     const status = element("div", { className: "status" });
     const shareButton = element("button", { type: "button", className: "primary", textContent: "Share" });
     dialog.replaceChildren(
@@ -408,6 +421,12 @@
       element("fieldset", {}, element("legend", { textContent: "Who can see it" }),
               element("label", {}, unlisted, element("span", { textContent: "Unlisted: only people with the link" })),
               element("label", {}, publicRadio, element("span", { textContent: "Public: also listed on Explore" }))),
+      element("fieldset", { className: "dataset" }, element("legend", { textContent: "Open dataset" }),
+              element("label", {}, donate, element("span", { textContent: "Also donate to the open dataset" })),
+              element("p", { className: "muted", textContent: "Public and downloadable, used to train and study models, even if unlisted; " +
+                "e-mails, phone numbers, IPs, card numbers and keys are scrubbed, names and addresses are not. It is published a day " +
+                "later; you can withdraw it from later snapshots at any time." }),
+              element("label", { htmlFor: "sgpt-license", textContent: "License" }), license, attribution),
       element("p", { className: "muted", textContent: `Server: ${config.server}` }),
       status,
       element("div", { className: "row" }, element("button", { type: "button", textContent: "Cancel", onclick: closeDialog }), shareButton));
@@ -419,6 +438,10 @@
       let payload = { title: title.value, model: conversation.model || undefined, source: conversation.source,
                       startedAt: conversation.startedAt || undefined, visibility: publicRadio.checked ? "public" : "unlisted" };
       payload[conversation.messages ? "messages" : "items"] = chosen;
+      if (donate.checked) {
+        payload.dataset = { license: license.value };
+        if (license.value === "CC-BY-4.0" && attribution.value.trim()) payload.dataset.attribution = attribution.value.trim();
+      }
       if (conversation.messages && !steps.checked) payload = globalThis.ShareReaders.withoutSteps(payload);
       if (conversation.messages && !payload.messages.length) {
         status.replaceChildren(showError(new ShareError("empty", "Choose at least one message with something to show.")));
@@ -444,7 +467,7 @@
       const answer = await ext.runtime.sendMessage({ type: "share", payload });
       shareButton.disabled = false;
       if (!answer.ok) { status.replaceChildren(showError(answer.error)); return; }
-      const { id, shortUrl, url, deleteToken } = answer.share;
+      const { id, shortUrl, url, deleteToken, dataset } = answer.share;
       const copy = element("button", { type: "button", className: "primary", textContent: "Copy link" });
       copy.addEventListener("click", trusted(async () => {
         try { await navigator.clipboard.writeText(shortUrl); copy.textContent = "Copied"; }
@@ -457,6 +480,7 @@
       link.dataset.id = id;
       dialog.replaceChildren(element("h2", { textContent: "Shared" }), link,
         element("p", { className: "muted", textContent: payload.visibility === "public" ? "Public: listed on Explore." : "Unlisted: only people with the link can see it." }),
+        ...(dataset ? [element("p", { className: "muted donated", textContent: `Donated under ${dataset.license}: in the open dataset's snapshots from ${new Date(dataset.includedFrom).toLocaleString()}. Open the page to preview what is published, or to withdraw.` })] : []),
         element("div", { className: "row" }, element("button", { type: "button", textContent: "Close", onclick: closeDialog }), open, copy));
       copy.focus();
     }));

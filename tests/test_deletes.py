@@ -176,14 +176,15 @@ def test_a_browsers_keys_are_checked_in_one_call(client):
     moderation.take_down(removed["id"], "spam", "Spam.")
     edited = client.http.patch(f"/api/conversations/{held['id']}", headers={
         "content-type": "application/json", "authorization": f"Bearer {held['deleteToken']}",
-        "x-forwarded-for": new_ip()}, body=json.dumps({"title": "Retitled"}))
+        "x-forwarded-for": new_ip()}, body=json.dumps({"title": "Retitled", "dataset": {"license": "CC0-1.0"}}))
     assert edited.status_code == 200
     pairs = [{"id": c["id"], "token": c["deleteToken"]} for c in (held, deleted, removed)]
     pairs.append({"id": other["id"], "token": held["deleteToken"]})  # a key that is not its conversation's
     pairs.append({"id": "nope!", "token": "x"})  # not an id at all: in no list
     response = check(pairs)
     assert response.status_code == 200, response.body
-    assert body_of(response) == {"held": [{"id": held["id"], "title": "Retitled", "visibility": "unlisted"}],
+    assert body_of(response) == {"held": [{"id": held["id"], "title": "Retitled", "visibility": "unlisted",
+                                           "dataset": "CC0-1.0"}],
                                  "removed": [removed["id"]], "gone": [deleted["id"]]}
     too_many = check([{"id": held["id"], "token": "t"}] * 51)
     assert too_many.status_code == 400 and body_of(too_many)["error"]["field"] == "keys"

@@ -207,10 +207,13 @@
     const key = () => (load()[id] ? { Authorization: `Bearer ${load()[id].token}` } : undefined);
     const tools = document.getElementById("owner-tools");
     const offNote = document.getElementById("comments-off");
+    const donationForm = document.getElementById("donation");
+    let donationShown = false;
     function showOwnerTools() {
       del.hidden = false;
       tools.hidden = false;
       offNote.textContent = "Comments are off: readers do not see them; you still do, and can turn them back on below.";
+      if (!donationShown) { donationShown = true; setUpDonation(id, donationForm, key, say); }
     }
     const held = load()[id];
     if (held) {
@@ -249,6 +252,61 @@
       gone.id = "gone";
       gone.textContent = "This conversation has been deleted. Its link no longer works.";
       page.replaceChildren(gone);
+    });
+  }
+
+  // The owner's donation to the open dataset: its state and the scrubbed row come from the owner-only preview
+  // (the published page cannot hold them); the preview's text is shown as text, never as markup.
+  async function setUpDonation(id, form, key, say) {
+    const path = `/api/conversations/${encodeURIComponent(id)}/dataset`;
+    const state = form.querySelector("#donation-state");
+    const fields = () => {
+      const donate = form.elements.donate.checked;
+      form.elements.license.disabled = !donate;
+      form.elements.attribution.disabled = !donate || form.elements.license.value !== "CC-BY-4.0";
+    };
+    const show = (answer) => {
+      const given = answer.dataset;
+      form.elements.donate.checked = Boolean(given);
+      if (given) {
+        form.elements.license.value = given.license;
+        form.elements.attribution.value = given.attribution || "";
+        const from = new Date(given.includedFrom);
+        state.textContent = from > new Date()
+          ? `Donated under ${given.license}: published from ${day(from)} (until then, read below what will be, and change your mind).`
+          : `Donated under ${given.license}: in the open dataset's snapshots since ${day(from)}.`;
+      } else {
+        state.textContent = "Not donated.";
+      }
+      const turns = form.querySelector(".preview-turns");
+      turns.replaceChildren(...answer.row.conversations.map((turn) => {
+        const item = document.createElement("li");
+        const who = document.createElement("strong");
+        who.textContent = turn.from === "human" ? "Human: " : "Assistant: ";
+        const text = document.createElement("span");
+        text.textContent = turn.value;
+        item.append(who, text);
+        return item;
+      }));
+      fields();
+    };
+    const read = await api("GET", path, undefined, key());
+    if (!read.ok) return;
+    form.hidden = false;
+    show(read.data);
+    form.elements.donate.addEventListener("change", fields);
+    form.elements.license.addEventListener("change", fields);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const license = form.elements.license.value;
+      const attribution = form.elements.attribution.value.trim();
+      const dataset = form.elements.donate.checked
+        ? { license, ...(license === "CC-BY-4.0" && attribution ? { attribution } : {}) } : null;
+      const answer = await api("PATCH", `/api/conversations/${encodeURIComponent(id)}`, { dataset }, key());
+      if (!answer.ok) { say(`The change failed: ${answer.message}`); return; }
+      say(answer.data.dataset ? `Donated under ${answer.data.dataset.license}.` : "Not donated: later snapshots leave it out.");
+      const again = await api("GET", path, undefined, key());
+      if (again.ok) show(again.data);
     });
   }
 
@@ -526,6 +584,12 @@
       const copyButton = document.createElement("button");
       copyButton.type = "button"; copyButton.className = "button"; copyButton.textContent = "Copy link";
       copyButton.addEventListener("click", () => copy(entry.shortUrl || open.href, copyButton));
+      // Donating (or withdrawing) happens on its page, where the owner reads the scrubbed preview first.
+      const donation = document.createElement("a");
+      donation.className = "button";
+      donation.href = `/c/${encodeURIComponent(id)}#donation`;
+      donation.textContent = entry.dataset ? `Donated (${entry.dataset})` : "Donate to the dataset";
+      donation.setAttribute("aria-label", `${entry.dataset ? "Donation of" : "Donate"} ${title}: open its dataset settings`);
       const deleteButton = document.createElement("button");
       deleteButton.type = "button"; deleteButton.className = "button danger"; deleteButton.textContent = "Delete";
       deleteButton.setAttribute("aria-label", `Delete ${title}`);
@@ -538,7 +602,7 @@
             document.getElementById("mine-empty").hidden = mine.children.length > 0;
           } else say(explain[outcome]);
         }));
-      body.append(open, meta, copyButton, document.createTextNode(" "), deleteButton);
+      body.append(open, meta, copyButton, document.createTextNode(" "), donation, document.createTextNode(" "), deleteButton);
       item.append(body);
       return item;
     };
@@ -552,7 +616,7 @@
         if (answer.ok) {
           const held = new Map(answer.data.held.map((c) => [c.id, c]));
           for (const id of checked) {
-            if (held.has(id)) { if (held.get(id).title !== store[id].title) store[id].title = held.get(id).title; }
+            if (held.has(id)) { store[id].title = held.get(id).title; store[id].dataset = held.get(id).dataset; }
             else if (answer.data.removed.includes(id)) states.set(id, "removed");
             else if (answer.data.gone.includes(id)) states.set(id, "gone");
             else states.set(id, "refused");

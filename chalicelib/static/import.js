@@ -311,7 +311,8 @@
         return;
       }
       placeholders.push(...failed.map(({ name, why }) => ({ name, why: `upload failed: ${why}` })));
-      const body = globalThis.ShareReaders.withMedia({ ...payload, visibility: options.visibility }, uploaded);
+      const body = globalThis.ShareReaders.withMedia({ ...payload, visibility: options.visibility,
+                                                       ...(options.dataset ? { dataset: options.dataset } : {}) }, uploaded);
       const share = await create(body, label);
       keep(share, r.title, r.source);
       result(item, r.title, share, placeholders, null);
@@ -336,8 +337,12 @@
     if (!chosen.length) { say("Choose at least one conversation first."); return; }
     busy = true;
     $("import-go").disabled = true;
+    const license = $("import-license").value;
+    const attribution = $("import-attribution").value.trim();
     const options = { visibility: document.querySelector('input[name="import-visibility"]:checked').value,
-                      withImages: $("import-images").checked };
+                      withImages: $("import-images").checked,
+                      dataset: $("import-donate").checked
+                        ? { license, ...(license === "CC-BY-4.0" && attribution ? { attribution } : {}) } : null };
     let done = 0;
     for (const r of chosen) {
       const label = `Sharing ${done + 1} of ${chosen.length}: ${r.title}`;
