@@ -278,7 +278,7 @@ def extension(playwright, chalice_local, tmp_path_factory):
     context.close()
 
 
-def _share(page, *, uncheck=(), public=False, title=None) -> str:
+def _share(page, *, uncheck=(), public=False, title=None, donate=None) -> str:
     page.get_by_role("button", name="Share this conversation").click()
     dialog = page.get_by_role("dialog")
     dialog.locator("#sgpt-title").wait_for()
@@ -289,6 +289,11 @@ def _share(page, *, uncheck=(), public=False, title=None) -> str:
         boxes.nth(index).uncheck()
     if public:
         dialog.get_by_label("Public: also listed on Explore").check()
+    if donate:
+        dialog.get_by_label("Also donate to the open dataset").check()
+        dialog.get_by_label("License").select_option(donate[0])
+        if donate[1]:
+            dialog.locator("#sgpt-attribution").fill(donate[1])
     dialog.get_by_role("button", name="Share", exact=True).click()
     link = dialog.locator(".link")
     link.wait_for()
@@ -322,6 +327,29 @@ def test_share_stores_exactly_the_visible_chatgpt_branch(extension):
     assert page.evaluate("navigator.clipboard.readText()") == f"http://s.test/{cid}"
     listed = requests.get(f"{SITE}/api/conversations", params={"type": "new"}, timeout=30).json()
     assert cid not in {r["id"] for r in listed}
+    page.close()
+
+
+def test_a_share_can_be_donated_to_the_open_dataset_in_the_dialog(extension, aws):
+    """Issue 35: off unless ticked; ticked, the license and attribution chosen reach the server, and the
+    dialog says when it is published."""
+    from conftest import TABLE_PREFIX
+
+    def stored_donation(cid: str) -> dict:
+        item = aws["dynamodb"].get_item(TableName=f"{TABLE_PREFIX}-conversations",
+                                        Key={"id": {"S": cid}, "part": {"S": "meta"}})["Item"]
+        return {k: v.get("S") or v.get("N") for k, v in item.items() if k.startswith("dataset_") or k == "donated"}
+
+    page = extension.new_page()
+    page.goto(f"https://chatgpt.com/c/{CHATGPT_ID}")
+    plain = _share(page)
+    assert stored_donation(plain) == {}
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
+    donated = _share(page, donate=("CC-BY-4.0", "Ada L."))
+    expect(page.get_by_role("dialog").locator(".donated")).to_contain_text("Donated under CC-BY-4.0")
+    found = stored_donation(donated)
+    assert (found["dataset_license"], found["dataset_attribution"]) == ("CC-BY-4.0", "Ada L.")
+    assert found["dataset_pk"].startswith("dataset#") and found["donated"]
     page.close()
 
 

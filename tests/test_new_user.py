@@ -329,3 +329,38 @@ def test_the_home_page_names_every_site_and_export_it_reads(page):
     exports = page.locator("#exports").inner_text()
     for name in ("ChatGPT", "Claude", "DeepSeek", "Grok"):  # the four /import reads
         assert name in exports, name
+
+
+def test_the_owner_donates_from_the_page_after_reading_the_scrubbed_preview(page):
+    """Issue 35: the owner's controls show the donation (off), the scrubbed text as text, then donate and
+    withdraw; My shares says it is donated."""
+    created = _create_http(chat(title="Donate from the page") | {"messages": [
+        {"role": "user", "content": "Write to <b>ada@example.org</b> or call +44 20 7946 0958."},
+        {"role": "assistant", "content": "I will not keep ada@example.org."}]})
+    _open_as_owner(page, created)
+    form = page.get_by_role("form", name="Open dataset")
+    expect(form).to_be_visible()
+    expect(form.locator("#donation-state")).to_have_text("Not donated.")
+    expect(form.get_by_label("License")).to_be_disabled()
+    form.locator("summary").click()
+    preview = form.locator(".preview-turns")
+    expect(preview).to_contain_text("[EMAIL]")
+    expect(preview).to_contain_text("[PHONE]")
+    expect(preview).not_to_contain_text("ada@example.org")
+    assert preview.locator("b").count() == 0  # the text is text: nothing of it became markup
+    expect(preview).to_contain_text("<b>[EMAIL]</b>")
+    form.get_by_label("Also donate to the open dataset").check()
+    form.get_by_label("License").select_option("CC-BY-4.0")
+    form.get_by_label("Credit as (CC-BY-4.0, optional)").fill("Ada L.")
+    form.get_by_role("button", name="Save donation").click()
+    expect(page.locator("#status")).to_have_text("Donated under CC-BY-4.0.")
+    expect(form.locator("#donation-state")).to_contain_text("Donated under CC-BY-4.0: published from")
+    page.goto("/mine")
+    expect(page.get_by_role("link", name="Donation of Donate from the page: open its dataset settings")) \
+        .to_have_text("Donated (CC-BY-4.0)")
+    page.goto(f"/c/{created['id']}#donation")
+    form = page.get_by_role("form", name="Open dataset")
+    form.get_by_label("Also donate to the open dataset").uncheck()
+    form.get_by_role("button", name="Save donation").click()
+    expect(page.locator("#status")).to_have_text("Not donated: later snapshots leave it out.")
+    assert serious_violations(page) == []
