@@ -30,3 +30,17 @@ def test_ordinary_numbers_are_left_alone():
     text = ("Python 3.11.4 came out in 2023; we met at 12:30:45 on 2026-12-07. Order #1234567, 1,250 users, "
             "ISBN 978-3-16-148410-0, a 1234 5678 9012 3456 that fails the Luhn check, and 999.999.999.999.")
     assert scrub(text) == (text, {})
+
+
+def test_a_text_of_numbers_costs_a_bounded_number_of_parses(monkeypatch):
+    """Prose full of number-like runs: libphonenumber is asked at most PHONE_PARSES times (then each run of 7 to
+    15 digits is replaced unparsed, erring on the donor's side), so the work stays linear in the text."""
+    from chalicelib import scrub as module
+
+    calls = []
+    real = module.phonenumbers.parse
+    monkeypatch.setattr(module.phonenumbers, "parse", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(module, "PHONE_PARSES", 600)
+    out = module.scrub("411 4111 x " * 1000)
+    assert len(calls) <= 600 + len(module.PHONE_REGIONS)
+    assert out.text.count("[PHONE]") == 1000 - (600 // len(module.PHONE_REGIONS))
