@@ -2,7 +2,8 @@
 
 deploy:  1. deploy infra/stack.yaml (tables, bucket; the CDN too once the API exists)
          2. write the stack's outputs into the stage's environment in .chalice/config.json and render the
-            stage's IAM policy (.chalice/policy-<stage>.json) with the stack's exact ARNs
+            stage's IAM policy (.chalice/policy-<stage>.json) with the stack's exact ARNs; build and publish
+            the open dataset jobs' pyarrow layer and name it in their settings
          3. chalice deploy --stage STAGE
          4. on the first deploy, a second pass: the CDN in front of the new API, then the settings that name it
          5. API Gateway stage throttling
@@ -74,11 +75,20 @@ OUTPUT_SETTINGS = {"TABLE_PREFIX": "TablePrefix", "BUCKET_NAME": "BucketName", "
                    "LOG_BUCKET": "LogBucketName"}
 
 
-def single_stack_settings(template: dict[str, Any]) -> dict[str, Any]:
+def single_stack_settings(template: dict[str, Any], layer: tuple[str, str] | None = None) -> dict[str, Any]:
     """The merged template (`chalice package --merge-template`) with every function's settings taken from the
     stack itself, as `make deploy` writes them from its outputs: the user pool, the CDN's URLs and id, and the
-    log bucket the view fold reads (without it, a single-stack deploy never counted a view). Pure."""
+    log bucket the view fold reads (without it, a single-stack deploy never counted a view); and, given the
+    (bucket, key) of the dataset layer's zip, that layer as a resource of the stack, on the dataset jobs. Pure."""
     template = json.loads(json.dumps(template))
+    if layer:
+        template["Resources"]["DatasetLayer"] = {"Type": "AWS::Lambda::LayerVersion", "Properties": {
+            "Content": {"S3Bucket": layer[0], "S3Key": layer[1]}, "CompatibleArchitectures": ["x86_64"],
+            "Description": "pyarrow, for the open dataset's jobs (scripts/deploy.py builds it)"}}
+        for name in DATASET_FUNCTIONS:
+            resource = "".join(part.title() for part in name.split("_"))  # dataset_snapshot: DatasetSnapshot
+            if resource in template["Resources"]:
+                template["Resources"][resource]["Properties"]["Layers"] = [{"Ref": "DatasetLayer"}]
     outputs = template.get("Outputs", {})
     variables: dict[str, Any] = {}
     for setting, output in OUTPUT_SETTINGS.items():
@@ -115,6 +125,79 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
     config["stages"][stage]["iam_policy_file"] = f"policy-{stage}.json"
     config["stages"][stage]["autogen_policy"] = False
     return config
+
+
+# The open dataset's jobs (app.py) write Parquet with pyarrow, which the API's package never holds: a Lambda
+# layer of their own, built here for Lambda's Linux, published per content and named in their settings.
+DATASET_FUNCTIONS = ("dataset_snapshot", "dataset_removals")
+# Lambda's python3.11 and older run on Amazon Linux 2 (glibc 2.26), which takes manylinux2014 wheels only: the
+# last of pyarrow's is 20.0.0. python3.12 and newer run on Amazon Linux 2023 (glibc 2.34): the version the tests
+# use (requirements-dataset.txt). The writer's calls (dataset.py) are in both; tests/test_infra.py writes a
+# shard with the built layer.
+LAYER_WHEELS = {(3, 11): ("manylinux2014_x86_64", "pyarrow==20.0.0")}
+DEFAULT_LAYER_WHEELS = ("manylinux_2_28_x86_64", "pyarrow==26.0.1")
+# pyarrow's parts the writer never loads (RPC, tests, C++ headers and sources, Cython sources); its libraries
+# that pyarrow.lib links (Substrait, S3, Acero...) stay.
+LAYER_STRIP = ("pyarrow/tests", "pyarrow/include", "pyarrow/src", "pyarrow/libarrow_flight.so*",
+               "pyarrow/_flight*.so", "pyarrow/*.pyx", "pyarrow/*.pxd", "pyarrow/includes")
+
+
+def build_dataset_layer(out: Path) -> Path:
+    """The dataset functions' layer as a zip (`python/` inside, as Lambda expects), for Linux x86_64 and this
+    Python (the runtime chalice deploys with): downloaded from PyPI as manylinux wheels, then stripped."""
+    import shutil
+    import zipfile
+
+    target = out / "dataset-layer" / "python"
+    shutil.rmtree(target.parent, ignore_errors=True)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    platform, requirement = LAYER_WHEELS.get(sys.version_info[:2], DEFAULT_LAYER_WHEELS)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+                    "--platform", platform, "--python-version", version, "--implementation", "cp",
+                    "--only-binary=:all:", requirement, "-t", str(target)], check=True)
+    for pattern in LAYER_STRIP:
+        for path in target.glob(pattern):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    archive = out / "dataset-layer.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(target.rglob("*")):
+            if path.is_file():
+                zipped.write(path, path.relative_to(target.parent))
+    return archive
+
+
+def with_dataset_layer(config: dict[str, Any], stage: str, layer_arn: str) -> dict[str, Any]:
+    """The stage's config with the dataset functions given the layer, 15 minutes and 2 GB (pure)."""
+    config = json.loads(json.dumps(config))
+    functions = config["stages"][stage].setdefault("lambda_functions", {})
+    for name in DATASET_FUNCTIONS:
+        functions.setdefault(name, {}).update({"layers": [layer_arn], "lambda_timeout": 900,
+                                               "lambda_memory_size": 2048})
+    return config
+
+
+def publish_dataset_layer(stage: str, bucket: str) -> str:
+    """Build the layer, put it in the stage bucket by its hash and publish a version (a new one only when its
+    content changed); its ARN."""
+    import hashlib
+
+    import boto3
+
+    archive = build_dataset_layer(ROOT / "dist")
+    data = archive.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"sharegpt-{stage}-dataset"
+    lambda_client = boto3.client("lambda")
+    for version in lambda_client.list_layer_versions(LayerName=name).get("LayerVersions", []):
+        if version.get("Description") == digest:
+            return str(version["LayerVersionArn"])
+    key = f"layers/dataset-{digest}.zip"
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
+    made = lambda_client.publish_layer_version(
+        LayerName=name, Description=digest, Content={"S3Bucket": bucket, "S3Key": key},
+        CompatibleRuntimes=[f"python{sys.version_info.major}.{sys.version_info.minor}"],
+        CompatibleArchitectures=["x86_64"])
+    return str(made["LayerVersionArn"])
 
 
 def _cloudformation():
@@ -221,6 +304,9 @@ def deploy(args: argparse.Namespace) -> None:
     existing_api = api_domain(args.stage)
     outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": existing_api, "ApiStageName": api_stage})
     write_settings(args.stage, outputs)
+    layer = publish_dataset_layer(args.stage, outputs["BucketName"])
+    configured = with_dataset_layer(json.loads(CONFIG.read_text()), args.stage, layer)
+    CONFIG.write_text(json.dumps(configured, indent=2) + "\n")
     chalice_deploy(args.stage)
     new_api = api_domain(args.stage)
     if new_api != existing_api or "SiteUrl" not in outputs:
@@ -292,7 +378,10 @@ def deploy_single(args: argparse.Namespace) -> None:
     from cfnlint.decode import cfn_yaml  # reads CloudFormation's YAML tags as their long forms
 
     merged = (out / "sam.yaml").read_text().replace("./deployment.zip", f"s3://{args.artifact_bucket}/{key}")
-    template = json.dumps(single_stack_settings(cfn_yaml.loads(merged)))
+    layer = build_dataset_layer(ROOT / "dist").read_bytes()
+    layer_key = f"sharegpt/{args.stage}/dataset-layer-{hashlib.sha256(layer).hexdigest()}.zip"
+    boto3.client("s3").put_object(Bucket=args.artifact_bucket, Key=layer_key, Body=layer)
+    template = json.dumps(single_stack_settings(cfn_yaml.loads(merged), (args.artifact_bucket, layer_key)))
     cloudformation = _cloudformation()
     name = f"sharegpt-{args.stage}"
     params = [{"ParameterKey": "Stage", "ParameterValue": args.stage}]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import awscalls
 import pytest
+from conftest import ARTIFACTS
 
 from scripts import devstack
 from scripts.policy import render
@@ -64,7 +65,19 @@ def test_cfn_lint_passes_on_the_single_stack_package(tmp_path):
 
     from scripts.deploy import single_stack_settings
 
-    deployed = single_stack_settings(cfn_yaml.loads(merged))
+    deployed = single_stack_settings(cfn_yaml.loads(merged), ("artifacts", "dataset-layer.zip"))
+    for job in ("DatasetSnapshot", "DatasetRemovals"):
+        assert deployed["Resources"][job]["Properties"]["Layers"] == [{"Ref": "DatasetLayer"}]
+        assert deployed["Resources"][job]["Properties"]["Timeout"] == 900
+    # The open dataset's pyarrow is in no function's package: its jobs get a layer (the next test).
+    import zipfile
+
+    with zipfile.ZipFile(out / "deployment.zip") as package:
+        names = package.namelist()
+        unpacked = sum(info.file_size for info in package.infolist())
+    assert not any(name.startswith("pyarrow/") for name in names)
+    assert any(name.startswith("phonenumbers/") for name in names)  # the owner's preview scrubs
+    (ARTIFACTS / "package-size.txt").write_text(str(unpacked))
     fold_env = deployed["Resources"]["FoldViews"]["Properties"]["Environment"]["Variables"]
     assert fold_env["LOG_BUCKET"] == {"Fn::If": ["HasApi", {"Ref": "LogBucket"}, {"Ref": "AWS::NoValue"}]}
     assert deployed["Resources"]["RepublishWorkers"]["Properties"]["FunctionName"] == {"Ref": "RepublishPages"}
@@ -203,6 +216,44 @@ def test_deploy_writes_the_stack_outputs_into_the_stage_settings():
     assert (env2["SITE_URL"], env2["SHORT_URL"], env2["TRUSTED_PROXY_HOPS"], env2["DISTRIBUTION_ID"]) == (
         "https://s.example", "https://x.example", "1", "E123")
     assert env2["LOG_BUCKET"] == "logs-1"  # the view fold reads CloudFront's logs there
+
+
+def test_the_dataset_layer_writes_a_shard_and_fits_beside_the_package(tmp_path):
+    """`make deploy` builds the dataset jobs' layer for Lambda's Linux (pyarrow, stripped of what the writer
+    never loads): with it first on the path, the job's own schema writes and rewrites a shard, and layer plus
+    package stay inside Lambda's 250 MB unpacked."""
+    import json
+    import zipfile
+
+    from scripts.deploy import DATASET_FUNCTIONS, build_dataset_layer, with_dataset_layer
+
+    archive = build_dataset_layer(tmp_path)
+    with zipfile.ZipFile(archive) as layer:
+        unpacked = sum(info.file_size for info in layer.infolist())
+        assert all(name.startswith("python/") for name in layer.namelist())
+    check = (
+        "import io, pyarrow, pyarrow.parquet as pq, pyarrow.compute as pc\n"
+        "from chalicelib import dataset\n"
+        "row = {'id': 'a', 'conversations': [{'from': 'human', 'value': 'x'}],\n"
+        "       'messages': [{'role': 'user', 'blocks': [{'type': 'text', 'text': 'x', 'links': None}]}]}\n"
+        "buffer = io.BytesIO()\n"
+        "with pq.ParquetWriter(buffer, dataset.schema(), compression='zstd') as writer:\n"
+        "    writer.write_table(pyarrow.Table.from_pylist([row, row | {'id': 'b'}], schema=writer.schema))\n"
+        "group = pq.ParquetFile(io.BytesIO(buffer.getvalue())).read_row_group(0)\n"
+        "kept = group.filter(pc.invert(pc.is_in(group['id'], value_set=dataset._strings(['b']))))\n"
+        "print(pyarrow.__file__, kept.num_rows)\n")
+    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path / "dataset-layer" / "python")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "dataset-layer" / "python" / "pyarrow" / "__init__.py"), "1"]
+    package = ARTIFACTS / "package-size.txt"
+    if package.exists():  # written by the packaging test in the same run
+        assert unpacked + int(package.read_text()) < 250 * 10**6
+    assert unpacked < 150 * 10**6
+    config = with_dataset_layer(json.loads((ROOT / ".chalice" / "config.json").read_text()), "prod", "arn:layer:1")
+    for name in DATASET_FUNCTIONS:
+        assert config["stages"]["prod"]["lambda_functions"][name]["layers"] == ["arn:layer:1"]
+        assert config["stages"]["prod"]["lambda_functions"][name]["lambda_timeout"] == 900
 
 
 def test_the_view_fold_may_run_longer_than_a_request():
