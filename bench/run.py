@@ -100,9 +100,68 @@ def main() -> None:
         moto = devstack.start_moto(port)
         try:
             devstack.create_resources()
-            run(env)
+            run_dataset(env) if os.environ.get("BENCH_ONLY") == "dataset" else run(env)
         finally:
             devstack.stop(moto)
+
+
+def run_dataset(env: dict[str, str]) -> None:
+    """`BENCH_ONLY=dataset`: the open dataset's snapshot job, then the cold starts it must not change."""
+    from chalice.test import Client
+
+    from app import app
+
+    rng = random.Random(7)
+    with Client(app, stage_name="local") as client:
+        def post(payload: dict) -> dict:
+            response = client.http.post("/api/conversations", body=json.dumps(payload), headers={
+                "content-type": "application/json", "x-forwarded-for": "198.18.0.1"})
+            assert response.status_code == 201, response.body
+            return json.loads(response.body)
+
+        dataset_snapshot(post, rng, int(os.environ.get("BENCH_DATASET_N", "400")))
+        cid = post(conversation(2_000, rng))["id"]
+    for name, ms in cold_start(env, cid)[:4]:
+        print(f"  cold start, {name}: {ms:.0f} ms")
+
+
+def dataset_snapshot(post, rng: random.Random, n: int) -> None:
+    """The snapshot job over `n` donated conversations of 10 KB (a tenth shared twice): wall time, rows a
+    second, peak memory of the process, AWS calls by operation, bytes written; then the model for 1M."""
+    import resource
+    from collections import Counter as Tally
+
+    from chalicelib import dataset
+
+    licenses = [{"license": "CC0-1.0"}, {"license": "CC-BY-4.0", "attribution": "A. Donor"}]
+    for i in range(n):
+        body = conversation(10_000, rng, visibility="public", title=f"Donated number {i}")
+        post({**body, "dataset": licenses[i % 2]})
+        if i % 10 == 0:
+            post({**body, "title": f"Shared again {i}", "dataset": licenses[0]})
+    class Count(callrecorder.Listener):
+        def __init__(self) -> None:
+            self.calls: Tally[str] = Tally()
+
+        def after(self, call: callrecorder.Call) -> None:
+            self.calls[call.operation] += 1
+
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with callrecorder.listening(Count()) as counted:
+        started = time.perf_counter()
+        figures = dataset.snapshot(now=time.time() + 25 * 3600)
+        seconds = time.perf_counter() - started
+    calls = counted.calls
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n### The open dataset's snapshot ({n} donations of 10 KB, {n // 10} shared twice; moto, one process)\n")
+    print(f"  rows {figures['rows']}, duplicates left out {figures['duplicates']}, shards {figures['shards']}, "
+          f"{figures['bytes']:,} bytes of Parquet")
+    print(f"  {seconds:.1f} s: {figures['rows'] / seconds:.0f} rows/s; process peak {peak:.0f} MB "
+          f"(before the job {peak_before:.0f} MB)")
+    print("  AWS calls: " + ", ".join(f"{op} {k}" for op, k in sorted(calls.items())))
+    per_row = seconds / max(figures["rows"], 1)
+    print(f"  model, 1M donations: {per_row * 1e6 / 3600:.1f} h of one process; 16 shards in parallel "
+          f"{per_row * 1e6 / 16 / 60:.0f} min each")
 
 
 def call_ledger(client, post, headers, rng: random.Random, small: dict, oversized: dict, avatar: str) -> None:

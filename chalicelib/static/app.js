@@ -589,7 +589,8 @@
       donation.className = "button";
       donation.href = `/c/${encodeURIComponent(id)}#donation`;
       donation.textContent = entry.dataset ? `Donated (${entry.dataset})` : "Donate to the dataset";
-      donation.setAttribute("aria-label", `${entry.dataset ? "Donation of" : "Donate"} ${title}: open its dataset settings`);
+      // The accessible name starts with the visible words (WCAG 2.5.3), then says which conversation.
+      donation.setAttribute("aria-label", `${donation.textContent}: ${title}`);
       const deleteButton = document.createElement("button");
       deleteButton.type = "button"; deleteButton.className = "button danger"; deleteButton.textContent = "Delete";
       deleteButton.setAttribute("aria-label", `Delete ${title}`);
