@@ -30,12 +30,11 @@ import tempfile
 import time
 from collections import Counter as Tally
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import cdn, keys, settings
-from .aws import missing_object, s3
+from .aws import missing_object, s3, sqs
 from .donations import BLOCK_FIELDS, row
 from .models import ConversationBody, ConversationMeta, Counter
 from .rendering import decode_body
@@ -45,8 +44,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 BODIES_PER_READ = 25  # a body may be 380 KB compressed (more from S3): 25 keep a read's memory bounded
-ROW_GROUP_CHARS = 32 * 1024 * 1024
-PARALLEL_SHARDS = 8
+ROW_GROUP_CHARS = 8 * 1024 * 1024  # of text: a row group's arrays take a few times that
 CACHE = "public, max-age=3600"  # a rewrite after a takedown is invalidated at the edge as well
 LICENSE_IDS = {"CC0-1.0": "cc0-1.0", "CC-BY-4.0": "cc-by-4.0"}  # SPDX to the Hub's license ids
 
@@ -80,26 +78,95 @@ def _today(now: float) -> str:
 
 
 def snapshot(now: float | None = None) -> dict[str, Any]:
-    """Write today's snapshot (every shard, the card, then latest.json) and expire old ones; the figures."""
+    """Today's snapshot written here and now: queued, then the queue worked in this process (`make dataset`,
+    tests); the figures. Deployed, the daily schedule only queues it (start_snapshot) and the shard workers
+    write it, at most DATASET_WORKERS at once."""
+    started = start_snapshot(now)
+    drain_queue()
+    return finished(started["date"])
+
+
+def start_snapshot(now: float | None = None) -> dict[str, Any]:
+    """Queue today's snapshot: one message per shard (10 per SendMessageBatch) naming the day and the
+    cooling-off cutoff; a run of the same day again starts its tally again."""
     now = time.time() if now is None else now
     day = _today(now)
     cutoff = int((now - settings.get().dataset_cooling_hours * 3600) * 1000)
-    with ThreadPoolExecutor(PARALLEL_SHARDS) as pool:
-        results = list(pool.map(lambda shard: write_shard(day, shard, cutoff), range(keys.DATASET_SHARDS)))
-    written = [r for r in results if r.key]
-    tally = _merge([r.tally for r in results])
-    rows, size = sum(r.rows for r in results), sum(r.bytes for r in results)
+    Counter(keys.dataset_run(day), n=0, expires=timedelta(days=7)).save()
+    queue = queue_url()
+    bodies = [json.dumps({"day": day, "cutoff": cutoff, "shard": shard, "now": now})
+              for shard in range(keys.DATASET_SHARDS)]
+    for first in range(0, len(bodies), 10):
+        answer = sqs().send_message_batch(QueueUrl=queue, Entries=[
+            {"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[first:first + 10])])
+        if answer.get("Failed"):
+            raise RuntimeError(f"{len(answer['Failed'])} dataset messages were refused: {answer['Failed'][:1]}")
+    return {"date": day, "shards": len(bodies)}
+
+
+def handle_shard_message(body: str) -> dict[str, Any]:
+    """What a shard worker does with one message: write its shard, record its figures, and when it is the
+    last shard of the day to finish, write the card and latest.json and expire old snapshots. A message
+    worked twice writes the same shard again and counts once (a set of shards done, not a sum)."""
+    message = json.loads(body)
+    day, shard = str(message["day"]), int(message["shard"])
+    result = write_shard(day, shard, int(message["cutoff"]))
+    part = {"key": result.key, "rows": result.rows, "bytes": result.bytes, "duplicates": result.duplicates,
+            "tally": result.tally}
+    Counter(keys.dataset_part(day, shard), state=json.dumps(part), expires=timedelta(days=7)).save()
+    run = Counter(keys.dataset_run(day))
+    run.update(actions=[Counter.conversations.add({str(shard)})])
+    if len(run.conversations or ()) == keys.DATASET_SHARDS:
+        finish(day, float(message.get("now", time.time())))
+    return {"shard": shard, "rows": result.rows}
+
+
+def finish(day: str, now: float) -> dict[str, Any]:
+    """The day's card and manifest from every shard's figures (one BatchGet), then old snapshots expired."""
+    parts = [json.loads(c.state or "{}") for c in Counter.batch_get(
+        [keys.dataset_part(day, shard) for shard in range(keys.DATASET_SHARDS)], consistent_read=True)]
+    tally = _merge([p.get("tally", {}) for p in parts])
+    rows, size = sum(p.get("rows", 0) for p in parts), sum(p.get("bytes", 0) for p in parts)
     card_key = keys.dataset_object(day, "README.md")
     _put(card_key, card(day, rows, size, tally).encode("utf-8"), "text/markdown; charset=utf-8")
     latest = {"date": day, "rows": rows, "bytes": size, "card": f"/{card_key}",
-              "files": [f"/{r.key}" for r in written], "licenses": tally.get("license", {}),
+              "files": sorted(f"/{p['key']}" for p in parts if p.get("key")), "licenses": tally.get("license", {}),
               "sources": tally.get("source", {})}
     _put(keys.DATASET_LATEST, json.dumps(latest, indent=1).encode("utf-8"), "application/json",
          cache="public, max-age=300")
     cdn.invalidate([f"/{keys.DATASET_LATEST}"], f"dataset-{day}")
-    expired = expire(now)
-    return {"date": day, "rows": rows, "bytes": size, "shards": len(written),
-            "duplicates": sum(r.duplicates for r in results), "expired": expired}
+    figures = {"date": day, "rows": rows, "bytes": size, "shards": len(latest["files"]),
+               "duplicates": sum(p.get("duplicates", 0) for p in parts), "expired": expire(now)}
+    Counter(keys.dataset_run(day)).update(actions=[Counter.state.set(json.dumps(figures))])
+    return figures
+
+
+def finished(day: str) -> dict[str, Any]:
+    """The figures of a day's snapshot once every shard is done (raises while it is not)."""
+    run = Counter.get(keys.dataset_run(day), consistent_read=True)
+    if not run.state:
+        raise RuntimeError(f"The snapshot of {day} is not finished: {len(run.conversations or ())} shards done")
+    found: dict[str, Any] = json.loads(run.state)
+    return found
+
+
+def queue_url() -> str:
+    return str(sqs().get_queue_url(QueueName=settings.get().dataset_queue)["QueueUrl"])
+
+
+def drain_queue(wait_seconds: int = 1) -> int:
+    """Work the dataset queue here until it is empty (`make dataset` and tests, where no Lambda polls moto's
+    queue): the shard workers' own handling, a message deleted once done; how many were worked."""
+    queue, worked = queue_url(), 0
+    while True:
+        messages = sqs().receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                         WaitTimeSeconds=wait_seconds).get("Messages", [])
+        if not messages:
+            return worked
+        for message in messages:
+            handle_shard_message(message["Body"])
+            sqs().delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            worked += 1
 
 
 def _merge(tallies: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:

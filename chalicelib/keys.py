@@ -37,7 +37,9 @@ counters (hash `key`, TTL `expires`): `rl#<scope>#<client>#<window>` rate-limit 
   removes it; an image's counter also keeps its width, height and size), `cleanup#<id>`, what the removal
   of a conversation still has to do outside the tables (S3 objects, shared objects, CDN paths: cleanup.py),
   and `cdn#pending`, the durable queue the five-minute job drains: the paths CloudFront refused to invalidate
-  and the conversations whose cleanup did not finish.
+  and the conversations whose cleanup did not finish; for the open dataset, `dataset#removals` (the
+  `<shard>/<id>` to rewrite out of served snapshots), `dataset#run#<day>` (a snapshot's shards done, then its
+  figures) and `dataset#part#<day>#<shard>` (one shard's figures).
 S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` (oversized bodies),
   `uploads/<sha256>.<ext>` (an image as its sharer's browser uploaded it: private, expires after a day),
   `media/<sha256>.<ext>` (the published image, metadata stripped; the hash is of the upload), and
@@ -63,10 +65,10 @@ PUBLIC_COUNT = "stats#public"
 FOLD_LEASE = "views#lease"  # held by the one view fold running (views.py)
 FOLD_JOURNAL = "views#journal"  # names the batch a fold counted and has not finished applying (views.py)
 CDN_PENDING = "cdn#pending"
-# The open dataset (dataset.py): `DATASET_SHARDS` Parquet shards a snapshot, by the donation's text;
-# `dataset#removals` lists the `<shard>/<id>` of taken-down conversations whose served shards the
-# quarter-hourly job rewrites without them.
-DATASET_SHARDS = 16
+# The open dataset (dataset.py): `DATASET_SHARDS` Parquet shards a snapshot, by the donation's text (64: at
+# 1M donations, ~16,000 rows a shard, one worker's few minutes); `dataset#removals` lists the `<shard>/<id>`
+# of conversations removed or held whose served shards the quarter-hourly job rewrites without them.
+DATASET_SHARDS = 64
 DATASET_REMOVALS = "dataset#removals"
 DATASET_PREFIX = "dataset/"
 DATASET_LATEST = "dataset/latest.json"
@@ -75,6 +77,16 @@ DATASET_LATEST = "dataset/latest.json"
 def dataset_shard(digest: str) -> int:
     """The snapshot shard of a donation whose text hashes to `digest` (hex)."""
     return int(digest[:8], 16) % DATASET_SHARDS
+
+
+def dataset_run(day: str) -> str:
+    """The counters item of a day's snapshot: the shards done (`conversations`), then its figures (`state`)."""
+    return f"dataset#run#{day}"
+
+
+def dataset_part(day: str, shard: int) -> str:
+    """The counters item of one shard of a day's snapshot: its figures (`state`, JSON)."""
+    return f"dataset#part#{day}#{shard:02d}"
 
 
 def dataset_list(shard: int) -> str:

@@ -119,6 +119,8 @@ class Settings(NamedTuple):
     # donor's cooling-off day), and a snapshot is served this many days before it expires.
     dataset_cooling_hours: float
     dataset_retention_days: int
+    # The queue of a snapshot's shards (dataset.start_snapshot): `<table prefix>-dataset`, as the stack names it.
+    dataset_queue: str
 
     def table(self, name: str) -> str:
         return f"{self.table_prefix}-{name}"
@@ -202,4 +204,5 @@ def get() -> Settings:
         aws_max_attempts=_int("AWS_MAX_ATTEMPTS", 3),
         dataset_cooling_hours=float(_str("DATASET_COOLING_HOURS", "24")),
         dataset_retention_days=_int("DATASET_RETENTION_DAYS", 30),
+        dataset_queue=_str("DATASET_QUEUE", f"{_str('TABLE_PREFIX', f'sharegpt-{stage}')}-dataset"),
     )

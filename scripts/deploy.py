@@ -104,9 +104,10 @@ def single_stack_settings(template: dict[str, Any], layer: tuple[str, str] | Non
             env.update(variables)
     # In one stack the republish worker is a resource of it (named by CloudFormation): the queue's mapping
     # names it by reference, where the two-pass deploy names the function `chalice deploy` made.
-    workers = template["Resources"].get("RepublishWorkers")
-    if workers and "RepublishPages" in template["Resources"]:
-        workers["Properties"]["FunctionName"] = {"Ref": "RepublishPages"}
+    for mapping, function in (("RepublishWorkers", "RepublishPages"), ("DatasetWorkers", "DatasetShards")):
+        workers = template["Resources"].get(mapping)
+        if workers and function in template["Resources"]:
+            workers["Properties"]["FunctionName"] = {"Ref": function}
     return template
 
 
@@ -129,7 +130,7 @@ def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -
 
 # The open dataset's jobs (app.py) write Parquet with pyarrow, which the API's package never holds: a Lambda
 # layer of their own, built here for Lambda's Linux, published per content and named in their settings.
-DATASET_FUNCTIONS = ("dataset_snapshot", "dataset_removals")
+DATASET_FUNCTIONS = ("dataset_shards", "dataset_removals")
 # Lambda's python3.11 and older run on Amazon Linux 2 (glibc 2.26), which takes manylinux2014 wheels only: the
 # last of pyarrow's is 20.0.0. python3.12 and newer run on Amazon Linux 2023 (glibc 2.34): the version the tests
 # use (requirements-dataset.txt). The writer's calls (dataset.py) are in both; tests/test_infra.py writes a

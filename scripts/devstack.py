@@ -94,6 +94,7 @@ def create_resources() -> None:
     create_user_pool(settings.get().user_pool_name)
     # The republish queue (no Lambda polls it here: `make republish` drains it with the worker's code).
     aws.sqs().create_queue(QueueName=settings.get().republish_queue)
+    aws.sqs().create_queue(QueueName=settings.get().dataset_queue)  # the dataset's shards (`make dataset`)
     client = aws.s3()
     bucket = settings.get().bucket
     if bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:

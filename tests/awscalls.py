@@ -19,7 +19,7 @@ _lock = threading.Lock()
 
 def _brief(operation: str, params: dict[str, Any]) -> dict[str, Any]:
     brief = {k: params[k] for k in ("TableName", "IndexName", "Bucket", "Key", "Range", "UserPoolId", "SecretId",
-                                    "DistributionId", "TopicArn") if k in params}
+                                    "DistributionId", "TopicArn", "QueueUrl", "QueueName") if k in params}
     if operation in ("BatchGetItem", "BatchWriteItem"):
         brief["Tables"] = sorted(params.get("RequestItems", {}))
     if operation == "TransactWriteItems":

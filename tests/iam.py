@@ -52,13 +52,21 @@ def required(service: str, operation: str, brief: dict[str, Any]) -> list[tuple[
         if operation in COGNITO_PUBLIC or operation in COGNITO_LOCAL_ONLY:
             return []
         return [(f"cognito-idp:{operation}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{brief['UserPoolId']}")]
-    if service == "secretsmanager":
-        return [(f"secretsmanager:{operation}", brief["SecretId"])]
-    if service == "sns":
-        return [(f"sns:{operation}", brief["TopicArn"])]
-    if service == "cloudfront":
-        return [(f"cloudfront:{operation}", f"arn:aws:cloudfront::{ACCOUNT}:distribution/{brief['DistributionId']}")]
+    if service in _RESOURCE:
+        action = "SendMessage" if operation == "SendMessageBatch" else operation  # IAM has no SendMessageBatch
+        return [(f"{service}:{action}", _RESOURCE[service](brief))]
     return [(f"{service}:{operation}", "*")]
+
+
+# Services whose calls name one resource: the ARN each call's parameters give.
+_RESOURCE = {
+    "secretsmanager": lambda brief: brief["SecretId"],
+    "sns": lambda brief: brief["TopicArn"],
+    "cloudfront": lambda brief: f"arn:aws:cloudfront::{ACCOUNT}:distribution/{brief['DistributionId']}",
+    # A queue by its URL (.../<account>/<name>) or its name.
+    "sqs": lambda brief: f"arn:aws:sqs:{REGION}:{ACCOUNT}:"
+                         + (brief.get("QueueName") or brief["QueueUrl"].rstrip("/").rsplit("/", 1)[-1]),
+}
 
 
 def allowed(policy: dict[str, Any], action: str, resource: str) -> bool:

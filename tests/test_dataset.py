@@ -268,3 +268,38 @@ def test_old_snapshots_expire(donated, aws):
     _, _, manifest = donated
     assert dataset.expire() == ["2020-01-01"]
     assert manifest["date"] in dataset.served_days() and "2020-01-01" not in dataset.served_days()
+
+
+def test_the_daily_job_fans_out_a_message_per_shard_and_the_last_worker_finishes(donated, aws):
+    """Deployed, the schedule only queues (one message per shard); each `dataset_shards` Lambda writes its
+    shard, and the one that completes the set writes the card and latest.json. A message worked twice counts
+    once; a message that fails comes back alone."""
+    import awscalls
+
+    from app import dataset_shards
+    from chalicelib import dataset, keys
+    from chalicelib.aws import sqs
+
+    started = dataset.start_snapshot(now=time.time() + 3 * 86400)
+    assert started["shards"] == keys.DATASET_SHARDS
+    with awscalls.paused():  # Lambda's poller, not the app
+        url = dataset.queue_url()
+        records = []
+        while True:
+            got = sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                break
+            records += got
+            for message in got:
+                sqs().delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert len(records) == keys.DATASET_SHARDS
+    events = [{"Records": [{"messageId": m["MessageId"], "body": m["Body"]}]} for m in records]
+    for event in events[:-1] + events[:1]:  # every shard but one, and the first one again
+        assert dataset_shards(event, None) == {"batchItemFailures": []}
+    with pytest.raises(RuntimeError, match="not finished"):
+        dataset.finished(started["date"])
+    assert dataset_shards(events[-1], None) == {"batchItemFailures": []}
+    assert dataset.finished(started["date"])["rows"] == dataset.latest()["rows"]
+    assert dataset.latest()["date"] == started["date"]
+    failed = dataset_shards({"Records": [{"messageId": "m-1", "body": "not json"}]}, None)
+    assert failed == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}

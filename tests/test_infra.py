@@ -26,7 +26,8 @@ BIN = Path(sys.executable).parent
 CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "ApiCachePolicy", "StaticCachePolicy", "SecurityHeaders",
                  "PageHeaders", "Distribution",
                  "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
-                 "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction", "RepublishWorkers"}
+                 "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction", "RepublishWorkers",
+                 "DatasetWorkers"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
 # It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
 # by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
@@ -66,9 +67,12 @@ def test_cfn_lint_passes_on_the_single_stack_package(tmp_path):
     from scripts.deploy import single_stack_settings
 
     deployed = single_stack_settings(cfn_yaml.loads(merged), ("artifacts", "dataset-layer.zip"))
-    for job in ("DatasetSnapshot", "DatasetRemovals"):
+    for job in ("DatasetShards", "DatasetRemovals"):
         assert deployed["Resources"][job]["Properties"]["Layers"] == [{"Ref": "DatasetLayer"}]
         assert deployed["Resources"][job]["Properties"]["Timeout"] == 900
+    assert "Layers" not in deployed["Resources"]["DatasetSnapshot"]["Properties"]  # it only queues the shards
+    assert deployed["Resources"]["DatasetWorkers"]["Properties"]["FunctionName"] == {"Ref": "DatasetShards"}
+    assert deployed["Resources"]["DatasetWorkers"]["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 16}
     # The open dataset's pyarrow is in no function's package: its jobs get a layer (the next test).
     import zipfile
 
