@@ -369,9 +369,11 @@ def card(day: str, rows: int, size: int, tally: dict[str, dict[str, int]]) -> st
         "null), `title`, `messages` (each turn's role and typed blocks: text, reasoning, code runs, tool steps "
         "with their links, documents, images and files by name) and `conversations` (ShareGPT's "
         "`from`/`value` turns, human and gpt, as FastChat and Axolotl read them).", "",
-        "```python", "from datasets import load_dataset",
-        f'ds = load_dataset("parquet", data_files="{site}/dataset/{day}/data/train-*.parquet")',
-        'print(ds["train"][0]["conversations"])', "```", "",
+        "```python", "import datasets, requests",
+        f'files = ["{site}" + f for f in requests.get("{site}/dataset/latest.json").json()["files"]]',
+        'ds = datasets.load_dataset("parquet", data_files=files)', "```", "",
+        "(That is the latest snapshot; this one's files are `data/train-*.parquet` beside this card, which is "
+        "also how the Hub reads the folder.)", "",
         "## Licenses", "",
         *[f"- {name}: {n:,}" for name, n in licenses.items()],
         "", "Each row carries its own license: with CC-BY-4.0, credit the `attribution` (or \"anonymous\").", "",

@@ -190,8 +190,8 @@ def test_the_snapshot_holds_exactly_the_donations_past_their_day_still_given(don
 
 def test_datasets_loads_it_and_fastchat_keeps_what_it_should(donated, aws, tmp_path, monkeypatch):
     made, _, manifest = donated
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # Not HF_HUB_OFFLINE: huggingface_hub reads it once, at import, and would then refuse the HTTP test's URLs.
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     files = []
     for n, data in enumerate(_shards(aws, manifest)):
@@ -303,3 +303,20 @@ def test_the_daily_job_fans_out_a_message_per_shard_and_the_last_worker_finishes
     assert dataset.latest()["date"] == started["date"]
     failed = dataset_shards({"Records": [{"messageId": "m-1", "body": "not json"}]}, None)
     assert failed == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+
+
+def test_a_researcher_loads_the_latest_snapshot_over_http_in_three_lines(donated, chalice_local, tmp_path,
+                                                                         monkeypatch):
+    """The three lines the /dataset page and the card give, against `chalice local` serving /dataset/... as the
+    CDN does (a glob cannot list files over HTTP: latest.json names them)."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    import requests
+    from datasets import load_dataset
+
+    site = chalice_local
+    files = [site + f for f in requests.get(f"{site}/dataset/latest.json", timeout=30).json()["files"]]
+    ds = load_dataset("parquet", data_files=files, cache_dir=str(tmp_path / "cache"))
+    assert ds["train"].num_rows == requests.get(f"{site}/dataset/latest.json", timeout=30).json()["rows"] > 0
+    page = requests.get(f"{site}/dataset", timeout=30).text
+    assert "/dataset/latest.json" in page and 'requests.get(' in page

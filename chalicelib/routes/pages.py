@@ -185,38 +185,44 @@ def dataset_page() -> Response:
     return html_response(pages.dataset_page(dataset.latest()), cache="public, max-age=300")
 
 
-@routes.route("/dataset/latest.json", methods=["GET"])
+@routes.route("/dataset/latest.json", methods=["GET", "HEAD"])
 def dataset_manifest() -> Response:
     """For `make run`: deployed, CloudFront serves /dataset/* from the bucket, never these routes."""
     return _dataset_file("latest.json")
 
 
-@routes.route("/dataset/{day}/{name}", methods=["GET"])
+@routes.route("/dataset/{day}/{name}", methods=["GET", "HEAD"])
 def dataset_card(day: str, name: str) -> Response:
     return _dataset_file(f"{day}/{name}")
 
 
-@routes.route("/dataset/{day}/data/{name}", methods=["GET"])
+@routes.route("/dataset/{day}/data/{name}", methods=["GET", "HEAD"])
 def dataset_shard(day: str, name: str) -> Response:
     return _dataset_file(f"{day}/data/{name}")
 
 
 def _dataset_file(name: str) -> Response:
+    """The file as S3 answers it through the CDN: GET, and HEAD (readers such as fsspec ask a file's size
+    first)."""
     from .. import keys, settings
     from ..aws import missing_object, s3
 
     if not _DATASET_FILE_RE.fullmatch(name):
         raise not_found("file")
+    head = routes.current_request.method == "HEAD"
     try:
-        found = s3().get_object(Bucket=settings.get().bucket, Key=keys.DATASET_PREFIX + name)
+        key = {"Bucket": settings.get().bucket, "Key": keys.DATASET_PREFIX + name}
+        found = s3().head_object(**key) if head else s3().get_object(**key)
     except Exception as exc:
         if missing_object(exc):
             raise not_found("file") from None
         raise
     content_type = found.get("ContentType", "application/octet-stream")
+    headers = {"Content-Type": content_type, "Cache-Control": found.get("CacheControl", "public, max-age=300")}
+    if head:  # `chalice local` sets the length of what is sent (nothing); S3 and the CDN give the file's
+        return Response(b"" if content_type == PARQUET else "", headers=headers)
     body = found["Body"].read()
-    return Response(body if content_type == PARQUET else body.decode("utf-8"), headers={
-        "Content-Type": content_type, "Cache-Control": found.get("CacheControl", "public, max-age=300")})
+    return Response(body if content_type == PARQUET else body.decode("utf-8"), headers=headers)
 
 
 @routes.route("/static/{name}", methods=["GET"])
