@@ -68,6 +68,8 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
     if cookies:
         response.headers["Set-Cookie"] = cookies
         response.headers["Cache-Control"] = http.NO_STORE
+    if event.method == "HEAD":  # headers only, errors too (API Gateway drops them; `chalice local` would not)
+        response.body = b"" if isinstance(response.body, bytes) else ""
     context = event.context or {}
     request_id = context.get("requestId") or os.urandom(16).hex()
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

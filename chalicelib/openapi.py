@@ -96,6 +96,14 @@ def _common_answers(paths: dict[str, Any]) -> None:
             responses.setdefault("500", _error("`internal`: a failure of ours, without details (HTML for pages)"))
 
 
+def _with_head(item: dict[str, Any]) -> dict[str, Any]:
+    """A file's GET, and its HEAD: the same answer without a body (readers ask a file's size first)."""
+    get = item["get"]
+    head = {"summary": get["summary"] + ": its headers only", "responses": {
+        status: {"description": answer["description"]} for status, answer in get["responses"].items()}}
+    return item | {"head": head | ({"parameters": get["parameters"]} if "parameters" in get else {})}
+
+
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
     """The whole document (built once per process)."""
@@ -190,22 +198,22 @@ def spec() -> dict[str, Any]:
                           "403": _error("Not the owner"), "404": _error("Unknown"),
                           "429": _error("Too many previews from this client; see Retry-After")}}},
         "/dataset": {"get": _page("The open dataset: the latest snapshot, how to load it, donate and withdraw")},
-        "/dataset/latest.json": {"get": {
+        "/dataset/latest.json": _with_head({"get": {
             "summary": "The latest snapshot's manifest: date, rows, bytes, the card and the Parquet files' paths",
             "responses": {"200": _object("`{date, rows, bytes, card, files, licenses, sources}`"),
-                          "404": _error("No snapshot yet")}}},
-        "/dataset/{day}/{name}": {"get": {
+                          "404": _error("No snapshot yet")}}}),
+        "/dataset/{day}/{name}": _with_head({"get": {
             "summary": "A snapshot's dataset card (`README.md`, with the Hugging Face Hub's YAML header)",
             "parameters": [_param("day", "path", {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}, "The date."),
                            _param("name", "path", {"type": "string", "enum": ["README.md"]}, "The file.")],
             "responses": {"200": {"description": "Markdown", "content": {"text/markdown": {"schema": {
-                "type": "string"}}}}, "404": _error("No such snapshot or file")}}},
-        "/dataset/{day}/data/{name}": {"get": {
+                "type": "string"}}}}, "404": _error("No such snapshot or file")}}}),
+        "/dataset/{day}/data/{name}": _with_head({"get": {
             "summary": "One Parquet shard of a snapshot (`train-<n>-of-<shards>.parquet`)",
             "parameters": [_param("day", "path", {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}, "The date."),
                            _param("name", "path", {"type": "string"}, "The shard's file name.")],
             "responses": {"200": {"description": "Parquet", "content": {"application/vnd.apache.parquet": {
-                "schema": {"type": "string", "format": "binary"}}}}, "404": _error("No such snapshot or file")}}},
+                "schema": {"type": "string", "format": "binary"}}}}, "404": _error("No such snapshot or file")}}}),
         "/api/conversations/{id}/key": {"get": {
             "summary": "Whether the bearer token is this conversation's delete key (pages check a key from a link "
                        "before keeping it)",

@@ -163,10 +163,12 @@ class DatasetConsent(BaseModel):
     """A donation to the open dataset: public in its daily snapshots (downloadable, used to train and study
     models), scrubbed of e-mail addresses, phone numbers, IP addresses, card numbers and secrets first (not of
     names or street addresses), 24 hours after it is given; withdrawable from later snapshots at any time."""
+    # The schema says what the check below does: an attribution only with CC-BY-4.0.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"license": "CC-BY-4.0", "attribution": "Ada L."}, {"license": "CC0-1.0"}]})
+        {"license": "CC-BY-4.0", "attribution": "Ada L."}, {"license": "CC0-1.0"}],
+        "if": {"properties": {"license": {"const": "CC0-1.0"}}}, "then": {"not": {"required": ["attribution"]}}})
     license: Literal["CC0-1.0", "CC-BY-4.0"] = Field(description="SPDX identifier of the license it is given under.")
-    attribution: str | None = Field(None, min_length=1, max_length=100,
+    attribution: str | None = Field(None, min_length=1, max_length=100, pattern=r"\S",
                                     description="With CC-BY-4.0: the name to credit (none: credited as anonymous).")
 
     @field_validator("attribution")
