@@ -33,9 +33,9 @@ LAMBDA_GB_SECOND = 0.0000166667
 LAMBDA_REQUEST = 0.20 / 1_000_000
 LAMBDA_GB = 0.5  # the API function's memory (.chalice/config.json: 512 MB)
 API_GATEWAY_REQUEST = 3.50 / 1_000_000
-# What a first visit fetches besides the page: the stylesheet, the script, and the icon every browser asks
-# for on its own (/favicon.ico, from the bucket at the edge).
-STATIC = ("app.js", "app.css", "favicon.ico")
+# What a first visit fetches besides the page: the script. The stylesheet is inline (its bytes are in the
+# page's) and the icon a data: URI in the page, so browsers do not ask /favicon.ico.
+STATIC = ("app.js",)
 
 
 def edge_ledger(client: Any, conversation_id: str, line: Any) -> None:

@@ -89,7 +89,10 @@ def csp() -> str:
     media = origin(cfg.media_base_url)
     media = "" if media == origin(cfg.site_url) else media
     # connect-src: the bucket, where the import page uploads images with a presigned POST (nothing else).
-    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'{media}"
+    # style-src: the one inline stylesheet, by its hash (pages.style_source); img-src data: for the inline icon.
+    from .pages import style_source  # lazy: only pages carry a CSP
+
+    return (f"default-src 'none'; script-src 'self'; style-src 'self' {style_source()}; img-src 'self' data:{media}"
             f"; connect-src 'self'{origin(cfg.upload_url)}; worker-src 'self'; form-action 'self'; base-uri 'none'"
             "; frame-ancestors 'none'; object-src 'none'")
 

@@ -24,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chalicelib import pages  # noqa: E402
 from scripts.policy import render  # noqa: E402
 
 CONFIG = ROOT / ".chalice" / "config.json"
@@ -303,6 +304,8 @@ def deploy(args: argparse.Namespace) -> None:
                "AbuseEmail": args.abuse_email}
     api_stage = json.loads(CONFIG.read_text())["stages"][args.stage].get("api_gateway_stage", "api")
     existing_api = api_domain(args.stage)
+    # The pages' inline stylesheet by its hash, for the CSP the CDN gives published pages.
+    domains["PageStyleHash"] = pages.style_source()
     outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": existing_api, "ApiStageName": api_stage})
     write_settings(args.stage, outputs)
     layer = publish_dataset_layer(args.stage, outputs["BucketName"])
@@ -385,7 +388,8 @@ def deploy_single(args: argparse.Namespace) -> None:
     template = json.dumps(single_stack_settings(cfn_yaml.loads(merged), (args.artifact_bucket, layer_key)))
     cloudformation = _cloudformation()
     name = f"sharegpt-{args.stage}"
-    params = [{"ParameterKey": "Stage", "ParameterValue": args.stage}]
+    params = [{"ParameterKey": "Stage", "ParameterValue": args.stage},
+              {"ParameterKey": "PageStyleHash", "ParameterValue": pages.style_source()}]
     if args.api_origin_domain:
         params.append({"ParameterKey": "ApiOriginDomain", "ParameterValue": args.api_origin_domain})
     change_set = cloudformation.create_change_set(

@@ -245,7 +245,10 @@ def test_the_dataset_layer_writes_a_shard_and_fits_beside_the_package(tmp_path):
         "    writer.write_table(pyarrow.Table.from_pylist([row, row | {'id': 'b'}], schema=writer.schema))\n"
         "group = pq.ParquetFile(io.BytesIO(buffer.getvalue())).read_row_group(0)\n"
         "kept = group.filter(pc.invert(pc.is_in(group['id'], value_set=dataset._strings(['b']))))\n"
-        "print(pyarrow.__file__, kept.num_rows)\n")
+        "print(pyarrow.__file__, kept.num_rows, flush=True)\n"
+        # pyarrow 20's thread pools can abort the interpreter's own teardown ("terminate called without an
+        # active exception"), after the work is done; a Lambda's process is not torn down between invocations.
+        "import os; os._exit(0)\n")
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(tmp_path / "dataset-layer" / "python")})
     assert result.returncode == 0, result.stderr
@@ -396,8 +399,12 @@ def test_the_pages_behaviour_sends_exactly_the_headers_the_app_sends(monkeypatch
     headers = _template()["Resources"]["PageHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
         "SecurityHeadersConfig"]
     bucket, region = "sharegpt-prod-123456789012-eu-west-1", "eu-west-1"
+    from chalicelib import pages
+
     csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"][1].replace("${Bucket}", bucket).replace(
-        "${AWS::Region}", region)
+        "${AWS::Region}", region).replace("${PageStyleHash}", pages.style_source())
+    deploy = (ROOT / "scripts" / "deploy.py").read_text()
+    assert deploy.count("pages.style_source()") == 2  # both ways of deploying pass it to the stack
     for name in ("AWS_ENDPOINT_URL", "UPLOAD_URL", "MEDIA_BASE_URL", "AVATAR_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STAGE", "prod")
@@ -536,9 +543,14 @@ def test_the_favicon_and_robots_are_served_from_the_bucket_at_the_edge_never_by_
     assert local.status_code == 200 and local.headers["Content-Type"] == "image/x-icon"
     robots = client.http.get("/robots.txt")
     assert robots.status_code == 200 and "Disallow: /api/" in robots.body.decode()
-    # The pages name no icon of their own (browsers ask /favicon.ico): two static files, CSS and script.
+    # A page references one static file, its script: the stylesheet is inline (allowed by its hash) and the
+    # icon a data: URI, so browsers never ask /favicon.ico (crawlers may).
+    from chalicelib import pages
+
     page = client.http.get("/").body.decode()
-    assert re.findall(r'(?:href|src)="(/static/[^"?]+)', page) == ["/static/app.css", "/static/app.js"]
+    assert re.findall(r'(?:href|src)="(/[^"?]*)', page).count("/static/app.js") == 1
+    assert re.findall(r'(?:href|src)="(/static/[^"?]+)', page) == ["/static/app.js"]
+    assert '<link rel="icon" href="data:image/svg+xml,' in page and f"<style>{pages.inline_css()}</style>" in page
 
 
 def test_a_deploy_republishes_through_a_queue_drained_by_bounded_parallel_workers(client, aws):
