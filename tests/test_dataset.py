@@ -320,3 +320,27 @@ def test_a_researcher_loads_the_latest_snapshot_over_http_in_three_lines(donated
     assert ds["train"].num_rows == requests.get(f"{site}/dataset/latest.json", timeout=30).json()["rows"] > 0
     page = requests.get(f"{site}/dataset", timeout=30).text
     assert "/dataset/latest.json" in page and 'requests.get(' in page
+
+
+def test_an_oversized_donation_is_read_from_s3_by_the_preview_and_the_snapshot(client, aws):
+    """A body past what an item holds lives in S3: the preview and the shard worker read it there."""
+    import base64
+    import os
+
+    from chalicelib import dataset, keys
+    from chalicelib.models import ConversationMeta
+
+    blob = base64.b64encode(os.urandom(600_000)).decode()  # incompressible: past the item's 380 KB
+    created = create(client, {"title": "A long paste", "messages": [
+        {"role": "user", "content": "Summarise this, and write back to big@example.org."},
+        {"role": "assistant", "content": blob}], "dataset": {"license": "CC0-1.0"}})
+    meta = ConversationMeta.get(created["id"], keys.META)
+    assert meta.body_key  # stored in S3
+    preview = body_of(_preview(client, created["id"], created["deleteToken"]))
+    assert "[EMAIL]" in preview["row"]["conversations"][0]["value"]
+    assert len(preview["row"]["conversations"][1]["value"]) > 700_000
+    result = dataset.write_shard("2099-01-01", int(meta.dataset_shard), int(time.time() * 1000) + 1000)
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(io.BytesIO(aws["s3"].get_object(Bucket=BUCKET, Key=result.key)["Body"].read())).to_pylist()
+    assert created["id"] in [row["id"] for row in rows]
