@@ -21,8 +21,13 @@ _NEXT_RE = re.compile(r"/(?!/)[\x21-\x7e]{0,500}")
 
 
 def client(request: Request) -> str:
-    """The caller as a salted hash of its address: rate limits and view de-duplication key on it."""
-    return ip_hash(address(request), stage_secrets.ip_hash_salt())
+    """The caller as a salted hash of its network, which every rate limit keys on: an IPv6 caller is its /64
+    (one subscriber's block, whose 2^64 addresses a person rotates through at will), an IPv4 caller its
+    address."""
+    ip = address(request)
+    if ":" in ip:  # only IPv6 callers load `ipaddress` (clientip.network), off IPv4 requests' import path
+        ip = clientip.network(ip)
+    return ip_hash(ip, stage_secrets.ip_hash_salt())
 
 
 def network(request: Request) -> str:

@@ -296,6 +296,23 @@ def test_create_is_rate_limited_per_client(client, aws, monkeypatch):
         settings.get.cache_clear()
 
 
+def test_the_create_limit_holds_across_an_ipv6_64(client, monkeypatch):
+    """One subscriber's /64 holds 2^64 addresses: a new address each request is the same client."""
+    from chalicelib import settings
+
+    monkeypatch.setenv("CREATE_LIMIT", "3")
+    settings.get.cache_clear()
+    try:
+        for host in range(1, 4):
+            assert post_json(client, chat(), ip=f"2001:db8:35:1::{host:x}").status_code == 201
+        refused = post_json(client, chat(), ip="2001:db8:35:1:ffff:ffff:ffff:fffe")
+        _assert_error(refused, 429, "rate_limited")
+        assert post_json(client, chat(), ip="2001:db8:35:2::1").status_code == 201  # the next /64: another client
+    finally:
+        monkeypatch.undo()
+        settings.get.cache_clear()
+
+
 def test_the_conversations_own_date_is_kept_and_shown_beside_the_share_date(client):
     created = create(client, {**chat(), "startedAt": "2023-03-14T09:30:00+01:00"})
     got = body_of(client.http.get(f"/api/conversations/{created['id']}"))
