@@ -405,6 +405,7 @@
       element("option", { value: "CC-BY-4.0", textContent: "CC-BY-4.0: credit me" }));
     const attribution = element("input", { type: "text", id: "sgpt-attribution", maxLength: 100, disabled: true,
                                            placeholder: "Name to credit (optional)" });
+    attribution.setAttribute("aria-label", "Name to credit under CC-BY-4.0 (optional)");
     const donation = () => {
       license.disabled = !donate.checked;
       attribution.disabled = !donate.checked || license.value !== "CC-BY-4.0";
