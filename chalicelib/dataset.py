@@ -3,7 +3,9 @@
 A snapshot is `dataset/<YYYY-MM-DD>/` in the stage bucket, served by the CDN at `/dataset/...`:
 `data/train-<shard>-of-<shards>.parquet` (one row per conversation: donations.row), `README.md` (the dataset
 card, with the Hugging Face Hub's YAML header), then `dataset/latest.json` naming the files, written last so it
-never names a file that is not there. The daily job writes one; `make dataset` runs it at once.
+never names a file that is not there. The daily schedule queues one message per shard; `dataset_shards`
+workers write them and the last of the day writes the card and the manifest. `make dataset` queues and works
+them at once, in one process.
 
 What a snapshot holds: every conversation donated at least `DATASET_COOLING_HOURS` ago that is still donated
 (its `dataset_pk`: a withdrawal removes it), still exists (a delete or takedown removes the item) and is not
@@ -11,15 +13,16 @@ held by the moderators; of near-duplicates (the same first prompt and answers: d
 picks the shard) the first donated.
 
 Bounded whatever the dataset's size: each shard is one Query of the sparse `dataset` index read page by page,
-bodies fetched 25 at a time, rows written as row groups of at most ~32 MB of text to a temporary file and
-uploaded from it; shards are written in parallel (threads here; each is independent, so a larger stage fans
-them out). A takedown, a child-safety hold or a delete of a donated conversation queues `<shard>/<id>` in the
-same transaction (conversations.forget_donation); `apply_removals`, every quarter-hour, rewrites that shard of
+bodies fetched 25 at a time, rows written as row groups of about 8 MB of text to a temporary file and
+uploaded from it; shards are independent, so the workers write them in parallel (16 at once). A takedown,
+a child-safety hold or a delete of a donated conversation queues `<shard>/<id>` in the same transaction
+(conversations.forget_donation); `apply_removals`, every quarter-hour, rewrites that shard of
 every snapshot still served without it and invalidates its path at the edge. Snapshots older than
 `DATASET_RETENTION_DAYS` are deleted.
 
-pyarrow writes the Parquet (requirements-dataset.txt says why); it is a Lambda layer of the job's functions
-only, so nothing here is imported by a route.
+pyarrow writes the Parquet (requirements-dataset.txt says why); it is a Lambda layer of the writing functions
+only, and imported inside the functions that write or rewrite: the /dataset page reads latest.json through
+this module without it.
 """
 from __future__ import annotations
 
