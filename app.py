@@ -139,7 +139,9 @@ def dataset_shards(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def dataset_removals(event: Any) -> None:
     """Take conversations deleted, taken down or held for child safety out of the snapshots still served,
-    within the hour (one read when none wait)."""
+    within the hour (one read when none wait). One run at a time (reserved concurrency 1 in the config): two
+    overlapping runs that read the queue at different moments could each upload a shard missing only their own
+    removals."""
     from chalicelib import accesslog, dataset
 
     accesslog.emit_job("dataset_removals", **dataset.apply_removals())

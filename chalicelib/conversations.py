@@ -194,8 +194,13 @@ def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str,
         raise not_found()
     if meta.held == "child_safety":
         raise under_review()
+    return as_read(meta, body_messages(body))
+
+
+def body_messages(body: ConversationBody) -> list[dict[str, Any]]:
+    """The messages a body item holds, or the S3 object of an oversized one it points at."""
     data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
-    return as_read(meta, decode_body(data))
+    return decode_body(data)
 
 
 def _explain_gone(conversation_id: str) -> None:
@@ -306,8 +311,7 @@ def read_messages(meta: ConversationMeta) -> list[dict[str, Any]]:
         body = ConversationBody.get(meta.id, keys.BODY)
     except DoesNotExist:
         raise not_found() from None
-    data = s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key else body.data
-    return decode_body(data)
+    return body_messages(body)
 
 
 def update(conversation_id: str, user_sub: str | None, *, title: str | None = None,

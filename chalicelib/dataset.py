@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import cdn, keys, settings
 from .aws import missing_object, s3, sqs
+from .conversations import body_messages
 from .donations import BLOCK_FIELDS, row
 from .models import ConversationBody, ConversationMeta, Counter
-from .rendering import decode_body
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -197,9 +197,7 @@ def _with_bodies(metas: Iterator[ConversationMeta]) -> Iterator[tuple[Conversati
             body = bodies.get(meta.id)
             if body is None:  # deleted since the index was read
                 continue
-            data = (s3().get_object(Bucket=settings.get().bucket, Key=body.s3_key)["Body"].read() if body.s3_key
-                    else body.data)
-            yield meta, decode_body(data)
+            yield meta, body_messages(body)
         batch.clear()
 
     for meta in metas:
@@ -218,6 +216,7 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
     seen: set[str] = set()
     tally: dict[str, Tally[str]] = {name: Tally() for name in ("source", "model", "license", "scrubbed")}
     rows = duplicates = 0
+    written: list[str] = []
     key = keys.dataset_object(day, keys.dataset_shard_name(shard))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "shard.parquet")
@@ -229,6 +228,7 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
                     duplicates += 1
                     continue
                 seen.add(meta.dataset_digest or meta.id)
+                written.append(meta.id)
                 made = row(meta, messages)
                 group.append(made.row)
                 rows += 1
@@ -245,7 +245,25 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
             return ShardResult(shard, None, 0, 0, duplicates, {})
         size = os.path.getsize(path)
         _upload(path, key)
+    # Checked after it is stored, as a page is: a conversation deleted, held or withdrawn while the shard was
+    # written may have queued its removal before this file existed (the rewrite then found nothing to do).
+    gone = set(written) - _still_donated(written)
+    if gone:
+        rewrite_without(key, gone)
+        rows -= len(gone)
     return ShardResult(shard, key, rows, size, duplicates, {name: dict(t) for name, t in tally.items()})
+
+
+def _still_donated(ids: list[str]) -> set[str]:
+    """Which of these conversations are still donated and not held: consistent BatchGets of their meta items."""
+    still: set[str] = set()
+    for first in range(0, len(ids), 100):
+        for meta in ConversationMeta.batch_get([(cid, keys.META) for cid in ids[first:first + 100]],
+                                               consistent_read=True,
+                                               attributes_to_get=["id", "part", "kind", "held", "dataset_pk"]):
+            if meta.dataset_pk and not meta.held:
+                still.add(meta.id)
+    return still
 
 
 def _put(key: str, body: bytes, content_type: str, cache: str = CACHE) -> None:

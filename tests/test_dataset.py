@@ -344,3 +344,35 @@ def test_an_oversized_donation_is_read_from_s3_by_the_preview_and_the_snapshot(c
 
     rows = pq.read_table(io.BytesIO(aws["s3"].get_object(Bucket=BUCKET, Key=result.key)["Body"].read())).to_pylist()
     assert created["id"] in [row["id"] for row in rows]
+
+
+def test_a_conversation_deleted_while_its_shard_is_written_is_not_in_it(client, monkeypatch):
+    """The shard is checked after it is stored: a delete that queued its removal before the file existed (the
+    quarter-hourly rewrite then found nothing) is taken out by the writer itself."""
+    import pyarrow.parquet as pq
+
+    from chalicelib import dataset, keys
+    from chalicelib.aws import s3
+    from chalicelib.models import ConversationMeta
+
+    created = create(client, _chat("Deleted mid-write", "Gone before the upload.") | {
+        "dataset": {"license": "CC0-1.0"}})
+    shard = int(ConversationMeta.get(created["id"], keys.META).dataset_shard)
+    upload = dataset._upload
+    deletes = []
+
+    def delete_first(path: str, key: str) -> None:
+        if deletes:  # the writer's own rewrite, after the check
+            return upload(path, key)
+        deletes.append(1)
+        deleted = client.http.delete(f"/api/conversations/{created['id']}", headers={
+            "authorization": f"Bearer {created['deleteToken']}", "x-forwarded-for": new_ip()})
+        assert deleted.status_code == 204
+        dataset.apply_removals()  # runs now, before the file exists: nothing to rewrite
+        upload(path, key)
+
+    monkeypatch.setattr(dataset, "_upload", delete_first)
+    result = dataset.write_shard("2099-03-03", shard, int(time.time() * 1000) + 1000)
+    monkeypatch.setattr(dataset, "_upload", upload)
+    body = s3().get_object(Bucket=BUCKET, Key=result.key)["Body"].read()
+    assert created["id"] not in [r["id"] for r in pq.read_table(io.BytesIO(body)).to_pylist()]
