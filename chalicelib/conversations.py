@@ -68,6 +68,11 @@ def store(request: CreateConversation, share: Share, images: dict[str, Image], a
 
     for attempt in range(MAX_ID_ATTEMPTS):
         conversation_id = new_id()
+        # A taken-down conversation's id is never drawn again: its link must keep answering 410. One
+        # consistent read (1 read unit) rather than a check in the transaction (2 write units): the id is
+        # random, so only a takedown of this very id between the read and the commit could slip through.
+        if taken_down(conversation_id):
+            continue
         body_key = None
         if len(share.body) > INLINE_BODY_LIMIT:
             # Random suffix: a colliding id must never overwrite another conversation's body.
@@ -93,12 +98,9 @@ def store(request: CreateConversation, share: Share, images: dict[str, Image], a
                                        s3_key=body_key)
         tx = Transaction()
         tx.put(meta, condition=ConversationItem.id.does_not_exist(), name="id")
-        # A taken-down conversation's id is never drawn again: its link must keep answering 410.
-        tx.check(RemovedItem(conversation_id, keys.REMOVED), RemovedItem.id.does_not_exist(), name="removed")
         tx.put(stored_body)
-        for word in words:
-            tx.put(SearchEntry(word, keys.search_sort(created, conversation_id), id=conversation_id,
-                               words=set(words)))
+        # The search entries are not in the transaction (index_new writes them after, at half the price):
+        # `meta.words` names them, so every removal and edit finds them whether they exist yet or not.
         if public:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1)])
         _count_references(tx, conversation_id, avatar_key, images)
@@ -155,6 +157,35 @@ def _created(conversation_id: str, token_hash: str) -> bool:
     except DoesNotExist:
         return False
     return found.token_hash == token_hash
+
+
+def index_new(meta: ConversationMeta) -> None:
+    """Make a conversation just stored findable: its search entries, in batches (one write unit each, where
+    its transaction would have paid two), then one consistent read of its meta item. An edit, a hold or a
+    removal that came between the transaction and these writes worked from `meta.words` and may have run
+    before them: the entries are then brought in line with what the conversation is now (none if it is gone),
+    so no entry outlives its conversation or names a title it no longer has."""
+    written = set(meta.words or ())
+    if not written:
+        return
+    sort = keys.search_sort(int(meta.created), meta.id)
+    with SearchEntry.batch_write() as batch:
+        for word in sorted(written):
+            batch.save(SearchEntry(word, sort, id=meta.id, words=written))
+    try:
+        now = ConversationMeta.get(meta.id, keys.META, consistent_read=True,
+                                   attributes_to_get=["id", "part", "kind", "words", "version"])
+    except DoesNotExist:
+        current = set()
+    else:
+        if now.version is None:  # never edited nor held: the entries are what it holds
+            return
+        current = set(now.words or ())
+    with SearchEntry.batch_write() as batch:
+        for word in sorted(written - current):
+            batch.delete(SearchEntry(word, sort))
+        for word in sorted(written & current):
+            batch.save(SearchEntry(word, sort, id=meta.id, words=current))
 
 
 # ---------------------------------------------------------------- read

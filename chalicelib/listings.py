@@ -128,8 +128,10 @@ def _search_page(words: list[str], start: str | None, size: int, budget: _ReadBu
     if not entries:
         return [], cursor
     found = {m.id: m for m in ConversationMeta.batch_get([(e.id, keys.META) for e in entries])}
+    # The conversation as it is now decides, not its entry: an entry written after a create's transaction
+    # may briefly outlive a retitle or a removal (conversations.index_new settles it).
     metas = [found[e.id] for e in entries if e.id in found and found[e.id].list_pk == keys.PUBLIC
-             and (source is None or found[e.id].source == source)]
+             and set(words) <= set(found[e.id].words or ()) and (source is None or found[e.id].source == source)]
     return metas, cursor
 
 

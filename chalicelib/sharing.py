@@ -40,11 +40,12 @@ def create(raw: bytes, owner: str | None = None, *, now: float | None = None,
 
 def _store_objects(stored: Stored, images: dict[str, Image], avatar: avatars.Avatar | None,
                    card: bytes | None) -> None:
-    """Put the objects the stored conversation shows: its new images, its avatar, its card. Stored after the
-    references are counted, so no removal can run meanwhile. If one cannot be stored, the conversation is
-    removed again (and with it whatever it alone counted) and the create answers 503: never a share with a
-    missing image the sharer was told is shared."""
+    """Put what the stored conversation needs besides its transaction: its search entries, its new images,
+    its avatar, its card. Stored after the references are counted, so no removal can run meanwhile. If one
+    cannot be stored, the conversation is removed again (and with it whatever it alone counted) and the
+    create answers 503: never a share with a missing image the sharer was told is shared."""
     try:
+        conversations.index_new(stored.owned.meta)
         media.publish(images)
         if avatar:
             avatars.store_avatar(avatar)

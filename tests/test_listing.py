@@ -182,3 +182,59 @@ def test_explore_and_home_cards_name_their_assistant_in_two_calls(client, corpus
     assert 'class="source"' not in card(anonymous)
     home = client.http.get("/").body.decode()
     assert home.count('<span class="source">Gemini (Gemini 3 Pro)</span>') == 1  # in Latest (unviewed: not Top)
+
+
+def _entries_of(aws, cid: str) -> dict[str, set[str]]:
+    from conftest import scan_all
+
+    return {e["word"]["S"]: set(e.get("words", {}).get("SS", [])) for e in scan_all(aws, "search")
+            if e["id"]["S"] == cid}
+
+
+def _search_ids(client, words: str) -> set[str]:
+    response = client.http.get(f"/api/conversations?search={words}")
+    assert response.status_code == 200, response.body
+    return {row["id"] for row in body_of(response)}
+
+
+def test_search_entries_written_after_the_create_follow_what_came_between(client, aws, monkeypatch):
+    """A create's search entries are written after its transaction (half the write units), then settled
+    against the conversation as it is: a retitle, a hold or a delete that came in between leaves no entry of
+    the old title, none of a conversation gone, and the kept words name the new title's words."""
+    from chalicelib import conversations, sharing
+
+    late: list = []
+    monkeypatch.setattr(conversations, "index_new", late.append)  # the create stops after its transaction
+    retitled = share(chat(title="Quokka habitat notes", visibility="public"))
+    deleted = share(chat(title="Quokka burrow census", visibility="public"))
+    held = share(chat(title="Quokka diet habitat", visibility="public"))
+    monkeypatch.undo()
+    sharing.update(retitled["id"], None, title="Numbat habitat notes", token=retitled["deleteToken"])
+    sharing.delete(deleted["id"], deleted["deleteToken"])
+    conversations.set_held(held["id"], "moderators")
+    for meta in late:  # the entries land now, after all three changes
+        conversations.index_new(meta)
+
+    assert _entries_of(aws, retitled["id"]) == {w: {"numbat", "habitat", "notes"}
+                                                for w in ("numbat", "habitat", "notes")}
+    assert _entries_of(aws, deleted["id"]) == {}
+    assert _entries_of(aws, held["id"]) == {}
+    assert _search_ids(client, "quokka") == set()
+    assert _search_ids(client, "numbat+habitat") == {retitled["id"]}
+
+
+def test_search_reads_the_conversation_not_a_stale_entry(client, aws):
+    """Should an entry outlive a retitle (a create that stopped between its writes and its check), the
+    conversation's own words decide: a search for the old word does not find it."""
+    from chalicelib import sharing
+    from chalicelib.keys import search_sort
+    from chalicelib.models import ConversationMeta, SearchEntry
+
+    created = share(chat(title="Wombat field guide", visibility="public"))
+    assert _search_ids(client, "wombat") == {created["id"]}
+    sharing.update(created["id"], None, title="Echidna field guide", token=created["deleteToken"])
+    meta = ConversationMeta.get(created["id"], "meta")
+    SearchEntry("wombat", search_sort(int(meta.created), created["id"]), id=created["id"],
+                words={"wombat", "field", "guide"}).save()  # as a stopped create would leave it
+    assert _search_ids(client, "wombat") == set()
+    assert _search_ids(client, "echidna") == {created["id"]}
