@@ -216,7 +216,8 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
     seen: set[str] = set()
     tally: dict[str, Tally[str]] = {name: Tally() for name in ("source", "model", "license", "scrubbed")}
     rows = duplicates = 0
-    written: list[str] = []
+    # What each row added to the tallies, so a row the check after the upload takes out leaves the card too.
+    written: dict[str, Tally[tuple[str, str]]] = {}
     key = keys.dataset_object(day, keys.dataset_shard_name(shard))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "shard.parquet")
@@ -228,14 +229,16 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
                     duplicates += 1
                     continue
                 seen.add(meta.dataset_digest or meta.id)
-                written.append(meta.id)
                 made = row(meta, messages)
                 group.append(made.row)
                 rows += 1
                 chars += sum(len(m["value"]) for m in made.row["conversations"]) * 3  # blocks hold it again
-                for name, value in (("source", meta.source), ("model", meta.model), ("license", meta.dataset_license)):
-                    tally[name][value or "unknown"] += 1
-                tally["scrubbed"].update(made.found)
+                added = Tally({("source", meta.source or "unknown"): 1, ("model", meta.model or "unknown"): 1,
+                               ("license", meta.dataset_license or "unknown"): 1})
+                added.update({("scrubbed", kind): n for kind, n in made.found.items()})
+                for (name, value), n in added.items():
+                    tally[name][value] += n
+                written[meta.id] = added
                 if chars >= ROW_GROUP_CHARS:
                     writer.write_table(pa.Table.from_pylist(group, schema=writer.schema))
                     group, chars = [], 0
@@ -247,11 +250,16 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
         _upload(path, key)
     # Checked after it is stored, as a page is: a conversation deleted, held or withdrawn while the shard was
     # written may have queued its removal before this file existed (the rewrite then found nothing to do).
-    gone = set(written) - _still_donated(written)
+    gone = set(written) - _still_donated(list(written))
     if gone:
         rewrite_without(key, gone)
         rows -= len(gone)
-    return ShardResult(shard, key, rows, size, duplicates, {name: dict(t) for name, t in tally.items()})
+        for cid in gone:
+            for (name, value), n in written[cid].items():
+                tally[name][value] -= n
+        size = int(s3().head_object(Bucket=settings.get().bucket, Key=key)["ContentLength"])
+    return ShardResult(shard, key, rows, size, duplicates,
+                       {name: {value: n for value, n in t.items() if n > 0} for name, t in tally.items()})
 
 
 def _still_donated(ids: list[str]) -> set[str]:

@@ -375,4 +375,9 @@ def test_a_conversation_deleted_while_its_shard_is_written_is_not_in_it(client, 
     result = dataset.write_shard("2099-03-03", shard, int(time.time() * 1000) + 1000)
     monkeypatch.setattr(dataset, "_upload", upload)
     body = s3().get_object(Bucket=BUCKET, Key=result.key)["Body"].read()
-    assert created["id"] not in [r["id"] for r in pq.read_table(io.BytesIO(body)).to_pylist()]
+    ids = [r["id"] for r in pq.read_table(io.BytesIO(body)).to_pylist()]
+    assert created["id"] not in ids
+    # The card's figures are the file's: the row taken out is not counted, nor are its bytes.
+    assert result.rows == len(ids) and result.bytes == len(body)
+    assert sum(result.tally.get("license", {}).values()) == len(ids)
+    assert sum(result.tally.get("source", {}).values()) == len(ids)
