@@ -171,7 +171,8 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
     return page_and_counting
 
 
-def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_usd: float, n: int = 30) -> float:
+def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_usd: float, n: int = 30,
+                unlisted_usd: float | None = None) -> float:
     """Dollars per million creates (a public 10 KB conversation), line by line: the AWS calls the ledger
     measured (index writes included), the Lambda time measured here in-process, API Gateway and CloudFront."""
     timings = []
@@ -199,6 +200,9 @@ def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_us
     for name, cost in rows:
         print(f"| {name} | {cost:.2f} |")
     print(f"| **all in** | **{total:.2f}** |")
+    if unlisted_usd is not None:  # no search entries, no public count, no listing indexes
+        print(f"| all in, an unlisted create (the call ledger's {unlisted_usd:.2f} for its AWS calls) | "
+              f"{total - ledger_usd + unlisted_usd:.2f} |")
     return total
 
 

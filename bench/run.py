@@ -212,7 +212,8 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
     fold = edge.fold_ledger(public, line, rng)
     edge.cost_model(client, small["id"], fold)
     edge.create_cost(post, rng, conversation,
-                     measured["POST create (public, 10 KB, 6 title words)"]["usd_per_million"])
+                     measured["POST create (public, 10 KB, 6 title words)"]["usd_per_million"],
+                     unlisted_usd=measured["POST create (unlisted, 10 KB)"]["usd_per_million"])
     edge.delete_paths(client, post, rng, conversation)
     edge.republish_rate(post, rng, conversation)
 

@@ -69,8 +69,11 @@ class EdgeLog(callrecorder.Listener):
         if call.status is None or call.status >= 300:
             return
         with self._lock:
-            if call.operation in ("PutObject", "DeleteObject") and call.params.get("Key", "").startswith("pages/c/"):
-                self.events.append((call.operation, call.params["Key"][len("pages/c/"):]))
+            key = call.params.get("Key", "")
+            if call.operation in ("PutObject", "DeleteObject") and key.startswith("pages/c/"):
+                self.events.append((call.operation, key[len("pages/c/"):]))
+            elif call.operation in ("PutObject", "DeleteObject") and key.startswith("dataset/"):
+                self.events.append((call.operation, f"/{key}"))
             elif call.operation == "CreateInvalidation":
                 self.events.append(("invalidate", set(call.params["InvalidationBatch"]["Paths"]["Items"])))
 
@@ -82,6 +85,17 @@ class EdgeLog(callrecorder.Listener):
             if operation == "invalidate" and f"/c/{conversation_id}" in subject:
                 last_invalidation = index
             elif operation != "invalidate" and subject == conversation_id:
+                last_write = index
+        return last_write > last_invalidation
+
+    def file_outlives(self, path: str) -> bool:
+        """Whether an edge copy of a file the CDN serves as it is (`/dataset/...`) could outlive the last
+        invalidation of its path: the file was written after it."""
+        last_write = last_invalidation = -1
+        for index, (operation, subject) in enumerate(self.events):
+            if operation == "invalidate" and path in subject:
+                last_invalidation = index
+            elif subject == path:
                 last_write = index
         return last_write > last_invalidation
 

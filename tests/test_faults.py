@@ -419,6 +419,67 @@ def _republish_settled(sweep: Sweep, state: dict[str, Any]) -> list[str]:
     return [] if head["Metadata"].get("template") == pages.template_version() else ["a stale page stays stale"]
 
 
+def _donated_setup(sweep: Sweep, n: int) -> dict[str, Any]:
+    """A conversation donated to the open dataset (CC0) and a snapshot, taken past its cooling-off day, whose
+    served shard holds it."""
+    from chalicelib import dataset, keys
+
+    created = _created(sweep, {**chat(4, title=f"Sweep donated {n}", visibility="public"),
+                               "dataset": {"license": "CC0-1.0"}})
+    cid = created["id"]
+    with awscalls.paused():
+        dataset.snapshot(now=time.time() + 25 * 3600)
+        shard = int(_metas(sweep)[cid]["dataset_shard"]["N"])
+        path = keys.dataset_object(dataset.latest()["date"], keys.dataset_shard_name(shard))
+    assert cid in _shard_ids(sweep, path), "the snapshot does not hold the donation"
+    return {"n": n, "created": created, "ids": {cid}, "shard": path}
+
+
+def _shard_ids(sweep: Sweep, key: str) -> set[str]:
+    import io
+
+    import pyarrow.parquet as pq
+
+    data = sweep.aws["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    return set(pq.read_table(io.BytesIO(data), columns=["id"]).column("id").to_pylist())
+
+
+def _removals_job(sweep: Sweep, state: dict[str, Any]) -> int:
+    from chalicelib import dataset
+
+    try:
+        dataset.apply_removals()
+        return 200
+    except Exception:  # noqa: BLE001 - the quarter-hourly run failed: the next one comes
+        return 503
+
+
+def _out_of_the_dataset(sweep: Sweep, state: dict[str, Any]) -> list[str]:
+    """Once the quarter-hourly job has run (and the CDN queue drained): the served shard no longer holds it,
+    its edge copy was invalidated after the rewrite, and nothing of it waits in the removals queue."""
+    from chalicelib import cleanup
+
+    cid = state["created"]["id"]
+    _removals_job(sweep, state)
+    cleanup.drain()
+    found = []
+    if cid in _shard_ids(sweep, state["shard"]):
+        found.append(f"{cid} is gone but the served shard {state['shard']} still holds it")
+    if sweep.edge.file_outlives(f"/{state['shard']}"):
+        found.append(f"the edge's copy of {state['shard']} may outlive its rewrite")
+    queue = next((c for c in scan_all(sweep.aws, "counters") if c["key"]["S"] == "dataset#removals"), {})
+    if any(entry.endswith(f"/{cid}") for entry in queue.get("removals", {}).get("SS", [])):
+        found.append(f"{cid} still waits in the dataset's removals queue")
+    return found
+
+
+def _donated_deleted_setup(sweep: Sweep, n: int) -> dict[str, Any]:
+    """A donated conversation in a served shard, deleted by its owner: its removal waits for the job."""
+    state = _donated_setup(sweep, n)
+    assert _delete_act(sweep, state) == 204
+    return state
+
+
 def _nothing(sweep: Sweep, state: dict[str, Any]) -> list[str]:
     return []
 
@@ -447,6 +508,10 @@ PATHS = [
     WritePath("owner delete (image, comment, save)", _delete_setup, _delete_act, _delete_act,
               lambda s, st: _gone(s, st["created"]["id"]), lambda s, st: _gone(s, st["created"]["id"]),
               ok=(204, 404)),
+    WritePath("owner delete of a donation (its shard served), then the removals job", _donated_setup, _delete_act,
+              _delete_act, lambda s, st: _gone(s, st["created"]["id"]), _out_of_the_dataset, ok=(204, 404)),
+    WritePath("the dataset's removals job (a deleted donation's shard)", _donated_deleted_setup, _removals_job,
+              _removals_job, _nothing, _out_of_the_dataset),
     WritePath("account delete", _account_setup, _account_act, _account_retry, _account_promised, _account_promised),
     WritePath("takedown", _takedown_setup, _takedown_act, _takedown_act, _takedown_promised, _takedown_settled),
     WritePath("automatic hold (the corroborating child-safety report)", _hold_setup, _hold_act, _hold_act, _held,
