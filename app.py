@@ -7,6 +7,7 @@ Routes, by area (each a Blueprint in chalicelib/routes/):
   social.py    saves, comments, /api/me/conversations, /api/me/saves, /api/me/status
   accounts.py  sign up, confirm, sign in and out, password reset, /account, /api/me
   moderation.py  reports (/report, /api/reports), the moderators' queue, actions and log, /abuse
+`/api/conversations` also reaches the app through the `share` function's URL (chalicelib/function_url.py).
 Responses and errors are shaped in chalicelib/http.py; who is calling is read in chalicelib/callers.py; the
 domain (chalicelib/*.py) knows nothing of HTTP.
 
@@ -78,6 +79,16 @@ def error_envelope_and_access_log(event: Any, get_response: Any) -> Response:
                    status=response.status_code, duration_ms=(time.perf_counter() - started) * 1000,
                    request_id=request_id, client=None if short_link else callers.client(event))
     return response
+
+
+@app.lambda_function(name="share")
+def share(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`/api/conversations` (the create, and the list on the same path) from CloudFront through this
+    function's URL: the same app and routes, without API Gateway's price per request. Its reserved
+    concurrency (the config) is the ceiling API Gateway's throttle was (docs/performance.md)."""
+    from chalicelib import function_url
+
+    return function_url.handle(app, event, context)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

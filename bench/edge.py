@@ -189,7 +189,8 @@ def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_us
          "writes, the page and the card)", ledger_usd),
         (f"Lambda ({seconds * 1000:.0f} ms median here, {LAMBDA_GB:g} GB; and its request)",
          million * (seconds * LAMBDA_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST)),
-        ("API Gateway (REST, per request)", million * API_GATEWAY_REQUEST),
+        ("API Gateway: none (CloudFront sends /api/conversations to the share function's URL, which has no "
+         "price of its own)", 0.0),
         ("CloudFront (the request and about 12 KB in; the answer is small)",
          million * (CF_PER_REQUEST + request_bytes / 1e9 * 0.02)),
     ]
@@ -200,6 +201,8 @@ def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_us
     for name, cost in rows:
         print(f"| {name} | {cost:.2f} |")
     print(f"| **all in** | **{total:.2f}** |")
+    print(f"| through API Gateway REST instead (as a single-stack deploy does: $3.50 a million requests) | "
+          f"{total + million * API_GATEWAY_REQUEST:.2f} |")
     if unlisted_usd is not None:  # no search entries, no public count, no listing indexes
         print(f"| all in, an unlisted create (the call ledger's {unlisted_usd:.2f} for its AWS calls) | "
               f"{total - ledger_usd + unlisted_usd:.2f} |")

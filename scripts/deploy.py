@@ -38,6 +38,9 @@ THROTTLE_RATE, THROTTLE_BURST = 300, 600
 ROUTE_THROTTLES = {
     # A create renders and sanitizes up to 5 MB (under 1.5 s at worst): 50 a second is at most ~75 Lambdas
     # busy, far above 100k creates a day (1.2 a second on average); each client is limited far lower anyway.
+    # Through the CDN a create reaches the `share` function's URL instead (infra/stack.yaml), whose reserved
+    # concurrency of 75 (.chalice/config.json) is this same ceiling; this one holds where API Gateway serves it
+    # (a single-stack deploy, or a direct call with the origin secret).
     ("/api/conversations", "POST"): (50, 100),
     # Image upload tickets: one per image of a create.
     ("/api/media", "POST"): (100, 200),
@@ -109,7 +112,22 @@ def single_stack_settings(template: dict[str, Any], layer: tuple[str, str] | Non
         workers = template["Resources"].get(mapping)
         if workers and function in template["Resources"]:
             workers["Properties"]["FunctionName"] = {"Ref": function}
+    _without_share_url(template)
     return template
+
+
+def _without_share_url(template: dict[str, Any]) -> None:
+    """In one stack, creates keep API Gateway: the share function's settings name the distribution (the site's
+    URL, its id), which would name the function's URL, a cycle CloudFormation refuses. Its URL, grants and
+    CDN route go, and the function with them (its reserved concurrency would be held for nothing)."""
+    resources = template["Resources"]
+    for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Share"):
+        resources.pop(name, None)
+    distribution = resources.get("Distribution", {}).get("Properties", {}).get("DistributionConfig")
+    if distribution:
+        distribution["Origins"] = [o for o in distribution["Origins"] if o.get("Id") != "share"]
+        distribution["CacheBehaviors"] = [b for b in distribution["CacheBehaviors"]
+                                          if b.get("TargetOriginId") != "share"]
 
 
 def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -> dict[str, Any]:

@@ -66,7 +66,9 @@ def test_cfn_lint_passes_on_the_single_stack_package(tmp_path):
 
     from scripts.deploy import single_stack_settings
 
+    assert "Share" in cfn_yaml.loads(merged)["Resources"]  # the share function, as `chalice package` names it
     deployed = single_stack_settings(cfn_yaml.loads(merged), ("artifacts", "dataset-layer.zip"))
+    assert not {"Share", "ShareUrl"} & set(deployed["Resources"])  # one stack: creates keep API Gateway
     for job in ("DatasetShards", "DatasetRemovals"):
         assert deployed["Resources"][job]["Properties"]["Layers"] == [{"Ref": "DatasetLayer"}]
         assert deployed["Resources"][job]["Properties"]["Timeout"] == 900
@@ -608,3 +610,49 @@ def test_a_deploy_republishes_through_a_queue_drained_by_bounded_parallel_worker
     # A message that cannot be worked comes back alone (the batch's others are done).
     failed = republish_pages({"Records": [{"messageId": "m-1", "body": "not json"}]}, None)
     assert failed == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+
+
+def test_the_create_reaches_the_share_functions_url_not_api_gateway():
+    """Issue 34's $25 a million creates: `/api/conversations` goes from CloudFront to the `share` function's URL
+    (no price per request), with the CDN's origin secret; the URL and its two grants name that function, in
+    the two-pass deploy (one stack keeps API Gateway); its reserved concurrency is the ceiling API Gateway's
+    throttle was."""
+    import json
+    from fnmatch import fnmatchcase
+
+    from app import app
+    from scripts.deploy import single_stack_settings
+
+    config = _distribution()
+    first = next(b for b in config["CacheBehaviors"] if fnmatchcase("/api/conversations", b["PathPattern"]))
+    assert first["PathPattern"] == "/api/conversations" and first["TargetOriginId"] == "share"
+    assert "POST" in first["AllowedMethods"] and first["CachePolicyId"] == ("Ref", "ApiCachePolicy")
+    rest = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*")
+    assert first["OriginRequestPolicyId"] == rest["OriginRequestPolicyId"]  # everything but the Host header
+    assert next(b for b in config["CacheBehaviors"] if fnmatchcase("/api/conversations/abc1234", b["PathPattern"])
+                ) is rest
+    share = next(o for o in config["Origins"] if o["Id"] == "share")
+    assert [h["HeaderName"] for h in share["OriginCustomHeaders"]] == ["X-Origin-Verify"]
+    assert share["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    resources = _template()["Resources"]
+    url = resources["ShareUrl"]["Properties"]
+    assert url["AuthType"] == "NONE" and url["TargetFunctionArn"][1].endswith("function:sharegpt-${Stage}-share")
+    grants = {resources[name]["Properties"]["Action"]: resources[name]["Properties"]
+              for name in ("ShareUrlInvokeUrl", "ShareUrlInvoke")}
+    assert grants["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    assert grants["lambda:InvokeFunction"]["InvokedViaFunctionUrl"] is True
+    assert "share" in {f.name for f in app.pure_lambda_functions}
+    stages = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]
+    for stage in ("dev", "prod"):
+        assert 0 < stages[stage]["lambda_functions"]["share"]["reserved_concurrency"] <= 100
+    # In one stack the function's settings name the distribution, which would name its URL: a cycle. There,
+    # creates keep API Gateway (the default behaviour's /api/* route), and the function is not deployed.
+    merged = {"Resources": {name: {"Type": "x", "Properties": json.loads(json.dumps(resources[name]["Properties"]))}
+                            for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Distribution")}
+              | {"Share": {"Type": "AWS::Serverless::Function", "Properties": {}}}}
+    single = single_stack_settings(merged)["Resources"]
+    assert set(single) == {"Distribution"}
+    kept = single["Distribution"]["Properties"]["DistributionConfig"]
+    assert "share" not in [o["Id"] for o in kept["Origins"]]
+    assert next(b for b in kept["CacheBehaviors"] if fnmatchcase("/api/conversations", b["PathPattern"])
+                )["TargetOriginId"] == "api"

@@ -1,0 +1,74 @@
+"""The share function's door: a Lambda function URL's request as API Gateway's REST proxy event, and back.
+
+CloudFront sends `/api/conversations` (a create, and the list on the same path) to the `share` function's URL
+instead of API Gateway: the same Chalice app answers it, every route check and the middleware included (the
+origin secret, the error envelope, the access log), without API Gateway's $3.50 per million requests. A
+function URL sends its payload format 2.0; Chalice reads the REST API's 1.0, so the event is translated here,
+and the answer back (multi-value headers joined, `Set-Cookie` as the URL's `cookies`). Only the paths in
+ROUTES are served this way: CloudFront sends no other, and anything else is a 404.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+ROUTES = frozenset({"/api/conversations"})
+
+
+def rest_event(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The REST API's proxy event for a function URL's `event`, or None for a path not served this way."""
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    path = event.get("rawPath") or http.get("path") or ""
+    if path not in ROUTES:
+        return None
+    # Header names are lower case in 2.0, repeated headers joined with commas; the cookies come apart.
+    headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    if event.get("cookies"):
+        headers["cookie"] = "; ".join(event["cookies"])
+    query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True)
+    method = str(http.get("method") or "GET").upper()
+    return {
+        "resource": path, "path": path, "httpMethod": method,
+        "headers": headers, "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None, "stageVariables": None,
+        "requestContext": {"resourcePath": path, "httpMethod": method, "path": path, "stage": "$default",
+                           "requestId": context.get("requestId"),
+                           # CloudFront's address: the client's is in X-Forwarded-For, as through API Gateway.
+                           "identity": {"sourceIp": http.get("sourceIp")}},
+        "body": event.get("body"), "isBase64Encoded": bool(event.get("isBase64Encoded")),
+    }
+
+
+def url_response(response: dict[str, Any]) -> dict[str, Any]:
+    """The function URL's answer for the REST proxy answer the app gave: a function URL reads no
+    `multiValueHeaders`, so repeated headers are joined and cookies go in its `cookies` list."""
+    headers = {name: str(value) for name, value in (response.get("headers") or {}).items()
+               if name.lower() != "set-cookie"}
+    cookies = [str(value) for name, value in (response.get("headers") or {}).items() if name.lower() == "set-cookie"]
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        if name.lower() == "set-cookie":
+            cookies += [str(value) for value in values]
+        else:
+            headers[name] = ", ".join(str(value) for value in values)
+    answer: dict[str, Any] = {"statusCode": response.get("statusCode", 200), "headers": headers,
+                              "body": response.get("body") or "",
+                              "isBase64Encoded": bool(response.get("isBase64Encoded"))}
+    if cookies:
+        answer["cookies"] = cookies
+    return answer
+
+
+def handle(app: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer a function URL's request with `app` (the Chalice app, called as API Gateway calls it)."""
+    rest = rest_event(event)
+    if rest is None:
+        body = {"error": {"code": "not_found", "message": "Not found.", "field": None}}
+        return {"statusCode": 404, "headers": {"Content-Type": "application/json", "Cache-Control": "no-store",
+                                               "X-Content-Type-Options": "nosniff"},
+                "body": json.dumps(body), "isBase64Encoded": False}
+    return url_response(app(rest, context))
