@@ -123,11 +123,15 @@ def _without_share_url(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Share"):
         resources.pop(name, None)
+    def unwrapped(item: dict[str, Any]) -> dict[str, Any]:  # {"Fn::If": [condition, item, no value]}
+        found = item.get("Fn::If", [None, item])[1]
+        return found if isinstance(found, dict) else {}
+
     distribution = resources.get("Distribution", {}).get("Properties", {}).get("DistributionConfig")
     if distribution:
-        distribution["Origins"] = [o for o in distribution["Origins"] if o.get("Id") != "share"]
+        distribution["Origins"] = [o for o in distribution["Origins"] if unwrapped(o).get("Id") != "share"]
         distribution["CacheBehaviors"] = [b for b in distribution["CacheBehaviors"]
-                                          if b.get("TargetOriginId") != "share"]
+                                          if unwrapped(b).get("TargetOriginId") != "share"]
 
 
 def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -> dict[str, Any]:
@@ -315,6 +319,29 @@ def refuse_other_regions() -> None:
                  "Set AWS_DEFAULT_REGION=us-east-1 and run it again; nothing was created.")
 
 
+# Functions `chalice deploy` makes that the stack names by name (the share function's URL, the queues'
+# workers). On an upgrade that brings a new one, the stack cannot name it before chalice has made it: it is
+# deployed without them (FunctionsDeployed=no), then chalice, then the stack again.
+STACK_NAMED_FUNCTIONS = ("share", "republish_pages", "dataset_shards")
+
+
+def missing_functions(stage: str) -> list[str]:
+    """Which of the functions the stack names by name do not exist yet in this stage."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    client = boto3.client("lambda")
+    missing = []
+    for name in STACK_NAMED_FUNCTIONS:
+        try:
+            client.get_function_configuration(FunctionName=f"sharegpt-{stage}-{name}")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            missing.append(name)
+    return missing
+
+
 def deploy(args: argparse.Namespace) -> None:
     refuse_other_regions()
     domains = {"SiteDomain": args.site_domain, "ShortDomain": args.short_domain,
@@ -324,16 +351,20 @@ def deploy(args: argparse.Namespace) -> None:
     existing_api = api_domain(args.stage)
     # The pages' inline stylesheet by its hash, for the CSP the CDN gives published pages.
     domains["PageStyleHash"] = pages.style_source()
-    outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": existing_api, "ApiStageName": api_stage})
+    waiting = missing_functions(args.stage) if existing_api else []
+    outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": existing_api, "ApiStageName": api_stage,
+                                        "FunctionsDeployed": "no" if waiting else "yes"})
     write_settings(args.stage, outputs)
     layer = publish_dataset_layer(args.stage, outputs["BucketName"])
     configured = with_dataset_layer(json.loads(CONFIG.read_text()), args.stage, layer)
     CONFIG.write_text(json.dumps(configured, indent=2) + "\n")
     chalice_deploy(args.stage)
     new_api = api_domain(args.stage)
-    if new_api != existing_api or "SiteUrl" not in outputs:
+    if new_api != existing_api or "SiteUrl" not in outputs or waiting:
         # First deploy: the API exists now, so the CDN can front it; then redeploy with the settings naming it.
-        outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": new_api, "ApiStageName": api_stage})
+        # An upgrade that brought a new function: the stack names it now.
+        outputs = deploy_stack(args.stage, {**domains, "ApiOriginDomain": new_api, "ApiStageName": api_stage,
+                                            "FunctionsDeployed": "yes"})
         write_settings(args.stage, outputs)
         chalice_deploy(args.stage)
     throttle(args.stage, api_stage)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import awscalls
 import pytest
@@ -27,7 +28,7 @@ CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "ApiCachePolicy", "S
                  "PageHeaders", "Distribution",
                  "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
                  "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction", "RepublishWorkers",
-                 "DatasetWorkers"}
+                 "DatasetWorkers", "ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
 # It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
 # by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
@@ -298,9 +299,21 @@ def _template() -> dict:
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: (suffix, loader.construct_scalar(node)
-                                                                    if isinstance(node, yaml.ScalarNode) else None))
+    def intrinsic(loader: Loader, suffix: str, node: yaml.Node) -> tuple[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            return suffix, loader.construct_scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return suffix, loader.construct_sequence(node, deep=True)
+        return suffix, loader.construct_mapping(node, deep=True)
+
+    Loader.add_multi_constructor("!", intrinsic)
     return yaml.load(TEMPLATE.read_text(), Loader=Loader)
+
+
+def _as_deployed(items: list) -> list:
+    """A list of the template as the deployed stack has it: each `!If [condition, item, AWS::NoValue]` item as
+    its item (every condition true, as on a deployed stage whose functions exist)."""
+    return [item[1][1] if isinstance(item, tuple) and item[0] == "If" else item for item in items]
 
 
 CACHING_DISABLED, CACHING_OPTIMIZED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -356,9 +369,7 @@ def test_every_query_parameter_the_pages_link_with_is_in_the_cache_key(client):
 def test_the_cdn_serves_images_and_cards_never_uploads():
     """/media/* and /cards/* go to the bucket with the security headers (nosniff); the bucket grants CloudFront
     avatars/, media/ and cards/ only (uploads/ keep their metadata and stay private), and uploads expire."""
-    template = _template()
-    behaviours = {b["PathPattern"]: b for b in
-                  template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+    behaviours = {b["PathPattern"]: b for b in _distribution()["CacheBehaviors"]}
     for path in ("/avatars/*", "/media/*", "/cards/*"):
         assert behaviours[path]["TargetOriginId"] == "avatars"
         assert behaviours[path]["AllowedMethods"] == ["GET", "HEAD"]
@@ -374,7 +385,9 @@ def test_the_cdn_serves_images_and_cards_never_uploads():
 
 
 def _distribution() -> dict:
-    return _template()["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    config = _template()["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    return {**config, "Origins": _as_deployed(config["Origins"]), "CacheBehaviors": _as_deployed(
+        config["CacheBehaviors"])}
 
 
 def test_pages_are_served_from_the_bucket_with_the_api_as_fallback():
@@ -647,7 +660,10 @@ def test_the_create_reaches_the_share_functions_url_not_api_gateway():
         assert 0 < stages[stage]["lambda_functions"]["share"]["reserved_concurrency"] <= 100
     # In one stack the function's settings name the distribution, which would name its URL: a cycle. There,
     # creates keep API Gateway (the default behaviour's /api/* route), and the function is not deployed.
-    merged = {"Resources": {name: {"Type": "x", "Properties": json.loads(json.dumps(resources[name]["Properties"]))}
+    from cfnlint.decode import cfn_yaml
+
+    stack = json.loads(json.dumps(cfn_yaml.loads(TEMPLATE.read_text())))  # as `chalice package` merges it
+    merged = {"Resources": {name: stack["Resources"][name]
                             for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Distribution")}
               | {"Share": {"Type": "AWS::Serverless::Function", "Properties": {}}}}
     single = single_stack_settings(merged)["Resources"]
@@ -656,3 +672,52 @@ def test_the_create_reaches_the_share_functions_url_not_api_gateway():
     assert "share" not in [o["Id"] for o in kept["Origins"]]
     assert next(b for b in kept["CacheBehaviors"] if fnmatchcase("/api/conversations", b["PathPattern"])
                 )["TargetOriginId"] == "api"
+
+
+@pytest.mark.parametrize("missing", [[], ["share"]])
+def test_an_upgrade_that_brings_a_new_function_deploys_the_stack_around_it(monkeypatch, tmp_path, missing):
+    """The stack names some functions `chalice deploy` makes (the share function's URL, the queues' workers).
+    An upgrade bringing a new one would have failed its stack update (no such function yet): the stack goes
+    first without them, then chalice makes the function, then the stack names it."""
+    import argparse
+    import shutil as shell
+
+    from scripts import deploy
+
+    config = tmp_path / "config.json"
+    shell.copy(ROOT / ".chalice" / "config.json", config)
+    steps: list[str] = []
+    monkeypatch.setattr(deploy, "CONFIG", config)
+    monkeypatch.setattr(deploy, "refuse_other_regions", lambda: None)
+    monkeypatch.setattr(deploy, "api_domain", lambda stage: "abc.execute-api.us-east-1.amazonaws.com")
+    monkeypatch.setattr(deploy, "missing_functions", lambda stage: list(missing))
+    monkeypatch.setattr(deploy, "deploy_stack", lambda stage, parameters: steps.append(
+        f"stack functions={parameters['FunctionsDeployed']}") or {"SiteUrl": "https://x", "BucketName": "b"})
+    monkeypatch.setattr(deploy, "write_settings", lambda stage, outputs: None)
+    monkeypatch.setattr(deploy, "publish_dataset_layer", lambda stage, bucket: "arn:layer")
+    monkeypatch.setattr(deploy, "chalice_deploy", lambda stage: steps.append("chalice"))
+    monkeypatch.setattr(deploy, "throttle", lambda stage, api_stage: None)
+    monkeypatch.setattr(deploy, "republish_pages", lambda stage: None)
+    deploy.deploy(argparse.Namespace(stage="dev", site_domain="", short_domain="", certificate_arn="",
+                                     hosted_zone_id="", abuse_email=""))
+    expected = (["stack functions=no", "chalice", "stack functions=yes", "chalice"] if missing else
+                ["stack functions=yes", "chalice"])
+    assert steps == expected
+
+
+def test_every_function_the_stack_names_waits_for_chalice_to_make_it():
+    """What names a function of the app by name is conditional on FunctionsDeployed (HasFunctions), and the
+    deploy checks exactly those functions before its first stack pass."""
+    from app import app
+    from scripts import deploy
+
+    named: dict[str, str] = {}
+    for resource_name, resource in _template()["Resources"].items():
+        for key in ("FunctionName", "TargetFunctionArn"):
+            value = (resource.get("Properties") or {}).get(key)
+            if isinstance(value, tuple) and value[0] == "Sub":
+                named[resource_name] = re.fullmatch(r"(?:arn:.*:function:)?sharegpt-\$\{Stage\}-(\w+)", value[1])[1]
+    assert set(named.values()) == set(deploy.STACK_NAMED_FUNCTIONS)
+    assert set(deploy.STACK_NAMED_FUNCTIONS) <= {f.name for f in app.pure_lambda_functions}
+    for resource_name in named:
+        assert _template()["Resources"][resource_name]["Condition"] == "HasFunctions", resource_name
