@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist
 from . import cdn, keys, references, settings
 from .aws import s3
 from .leftovers import actions
-from .models import ConversationItem, ConversationMeta, Counter, RemovedItem
+from .models import ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
 
 _log = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ def finish(conversation_id: str) -> bool:
         return False
     if work.rest:
         _delete_rest(conversation_id)
+    if work.entries:
+        with SearchEntry.batch_write() as batch:
+            for entry in sorted(work.entries):
+                batch.delete(SearchEntry(*keys.search_entry_key(entry)))
     page = keys.page_object(conversation_id)
     # The page first: it is what readers get.
     for key in sorted(work.objects or (), key=lambda k: (k != page, k)):

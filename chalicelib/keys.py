@@ -139,6 +139,16 @@ def search_sort(created_ms: int, conversation_id: str) -> str:
     return f"{created_ms:013d}#{conversation_id}"
 
 
+def search_entry(word: str, sort: str) -> str:
+    """A search entry named on a removal's cleanup item (a title word holds no space)."""
+    return f"{word} {sort}"
+
+
+def search_entry_key(entry: str) -> tuple[str, str]:
+    word, _, sort = entry.partition(" ")
+    return word, sort
+
+
 def rate_window(scope: str, client: str, window: int) -> str:
     return f"rl#{scope}#{client}#{window}"
 

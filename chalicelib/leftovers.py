@@ -13,14 +13,16 @@ from typing import Any
 from .models import Counter
 
 
-def actions(objects: list[str | None], releases: list[str], paths: list[str], rest: bool) -> list[Any]:
+def actions(objects: list[str | None], releases: list[str], paths: list[str], rest: bool,
+            entries: list[str] | None = None) -> list[Any]:
     """The update a removal's transaction makes to the conversation's cleanup item: add `objects` to delete
     from S3 (Nones skipped), `releases` (shared objects whose reference the transaction counted down), CDN
-    `paths`, and whether saves or comments are left under its key. Added, not put: work an earlier failure
-    left on the item (an old card, a page) stays on it."""
+    `paths`, whether saves or comments are left under its key, and its search `entries` (keys.search_entry).
+    Added, not put: work an earlier failure left on the item (an old card, a page) stays on it."""
     kept = {o for o in objects if o}
     found: list[Any] = [Counter.objects.add(kept)] if kept else []
     found += [Counter.releases.add(set(releases))] if releases else []
     found += [Counter.paths.add(set(paths))] if paths else []
     found += [Counter.rest.set(1)] if rest else []
+    found += [Counter.entries.add(set(entries))] if entries else []
     return found

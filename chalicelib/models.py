@@ -206,6 +206,9 @@ class Counter(Model):
     objects = UnicodeSetAttribute(null=True)
     releases = UnicodeSetAttribute(null=True)
     rest = NumberAttribute(null=True)
+    # On `cleanup#<id>`: its search entries (keys.search_entry), deleted after the removal at one write unit
+    # each rather than two in its transaction (a search skips a match whose conversation is gone meanwhile).
+    entries = UnicodeSetAttribute(null=True)
     # On `cdn#pending`: conversations whose cleanup item waits for the scheduled job; on an image's reference
     # counter: the conversations that show it (a takedown holds the others).
     conversations = UnicodeSetAttribute(null=True)

@@ -238,3 +238,28 @@ def test_search_reads_the_conversation_not_a_stale_entry(client, aws):
                 words={"wombat", "field", "guide"}).save()  # as a stopped create would leave it
     assert _search_ids(client, "wombat") == set()
     assert _search_ids(client, "echidna") == {created["id"]}
+
+
+def test_a_deleted_conversations_entries_go_with_its_cleanup_and_never_find_it(client, aws, monkeypatch):
+    """A delete's transaction no longer holds the search entries (two write units each there): its cleanup
+    deletes them. Until then (a cleanup that failed waits for the five-minute job) a search finds nothing of
+    the conversation, and the job leaves no entry behind."""
+    from chalicelib import cleanup, sharing
+    from chalicelib.errors import ApiError
+
+    created = share(chat(title="Platypus venom spurs", visibility="public"))
+    assert _search_ids(client, "platypus") == {created["id"]}
+    finish = cleanup.finish
+
+    def failing(conversation_id: str) -> bool:
+        raise RuntimeError("S3 is away")
+
+    monkeypatch.setattr(cleanup, "finish", failing)
+    with pytest.raises(ApiError) as pending:
+        sharing.delete(created["id"], created["deleteToken"])
+    assert pending.value.status == 503
+    monkeypatch.setattr(cleanup, "finish", finish)
+    assert set(_entries_of(aws, created["id"])) == {"platypus", "venom", "spurs"}  # waiting for the job
+    assert _search_ids(client, "platypus") == set() and _search_ids(client, "venom+spurs") == set()
+    cleanup.drain()
+    assert _entries_of(aws, created["id"]) == {}
