@@ -152,6 +152,32 @@ def test_the_share_button_appears_and_sharing_creates_the_conversation(open_root
         "How do I add numbers in Python?"
 
 
+def test_a_share_is_donated_to_the_open_dataset_from_the_dialog_in_firefox(open_root_package, chalice_local, aws):
+    """Issue 35 in Firefox: the donation is off until a person ticks it; the license and the name to credit
+    chosen in the dialog reach the server, and the dialog says it is donated."""
+    from conftest import TABLE_PREFIX
+
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    with share_dialog(open_root_package, chalice_local, url, chatgpt) as browser:
+        field = f"{ROOT_OF}.querySelector"
+        assert browser.evaluate(f"!{field}('#sgpt-donate').checked && {field}('#sgpt-license').disabled")
+        browser.click(f"{ROOT_OF}?.querySelector('#sgpt-donate')?.getBoundingClientRect().toJSON()")
+        browser.wait_for(f"{field}('#sgpt-donate').checked && !{field}('#sgpt-license').disabled")
+        # A <select>'s list is not page content to click: chosen as its change event says a person chose it.
+        browser.evaluate(f"(s => (s.value = 'CC-BY-4.0', s.dispatchEvent(new Event('change')), true))"
+                         f"({field}('#sgpt-license'))")
+        browser.wait_for(f"!{field}('#sgpt-attribution').disabled")
+        browser.evaluate(f"(i => (i.value = 'Ada L.', true))({field}('#sgpt-attribution'))")
+        browser.click(SHARE_BUTTON)
+        cid = browser.wait_for(f"{ROOT_OF}?.querySelector('.link')?.dataset.id")
+        said = browser.wait_for(f"{ROOT_OF}?.querySelector('.donated')?.textContent")
+        assert said.startswith("Donated under CC-BY-4.0"), said
+    item = aws["dynamodb"].get_item(TableName=f"{TABLE_PREFIX}-conversations",
+                                    Key={"id": {"S": cid}, "part": {"S": "meta"}})["Item"]
+    assert (item["dataset_license"]["S"], item["dataset_attribution"]["S"]) == ("CC-BY-4.0", "Ada L.")
+    assert item["dataset_pk"]["S"].startswith("dataset#")
+
+
 def test_images_are_fetched_and_uploaded_in_firefox(open_root_package, chalice_local):
     """A user's photo and a generated image, fetched through ChatGPT's download API and uploaded by the
     background straight to storage; the expired third one stays a named placeholder."""
