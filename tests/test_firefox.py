@@ -160,6 +160,7 @@ def test_a_share_is_donated_to_the_open_dataset_from_the_dialog_in_firefox(open_
     url = f"https://chatgpt.com/c/{CHATGPT_ID}"
     with share_dialog(open_root_package, chalice_local, url, chatgpt) as browser:
         field = f"{ROOT_OF}.querySelector"
+        browser.wait_for(f"{ROOT_OF}?.querySelector('.summary')?.textContent")  # the dialog is drawn
         assert browser.evaluate(f"!{field}('#sgpt-donate').checked && {field}('#sgpt-license').disabled")
         browser.click(f"{ROOT_OF}?.querySelector('#sgpt-donate')?.getBoundingClientRect().toJSON()")
         browser.wait_for(f"{field}('#sgpt-donate').checked && !{field}('#sgpt-license').disabled")
