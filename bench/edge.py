@@ -201,7 +201,8 @@ def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_us
     for name, cost in rows:
         print(f"| {name} | {cost:.2f} |")
     print(f"| **all in** | **{total:.2f}** |")
-    print(f"| through API Gateway REST instead (as a single-stack deploy does: $3.50 a million requests) | "
+    print(f"| through API Gateway REST instead (as a single-stack deploy does: ${API_GATEWAY_REQUEST * 1e6:.2f} a "
+          "million requests) | "
           f"{total + million * API_GATEWAY_REQUEST:.2f} |")
     if unlisted_usd is not None:  # no search entries, no public count, no listing indexes
         print(f"| all in, an unlisted create (the call ledger's {unlisted_usd:.2f} for its AWS calls) | "

@@ -35,14 +35,14 @@ def finish(conversation_id: str) -> bool:
         return False
     if work.rest:
         _delete_rest(conversation_id)
-    if work.entries:
-        with SearchEntry.batch_write() as batch:
-            for entry in sorted(work.entries):
-                batch.delete(SearchEntry(*keys.search_entry_key(entry)))
     page = keys.page_object(conversation_id)
     # The page first: it is what readers get.
     for key in sorted(work.objects or (), key=lambda k: (k != page, k)):
         s3().delete_object(Bucket=settings.get().bucket, Key=key)
+    if work.entries:
+        with SearchEntry.batch_write() as batch:
+            for entry in sorted(work.entries):
+                batch.delete(SearchEntry(*keys.search_entry_key(entry)))
     released = [f"/{key}" for key in sorted(work.releases or ()) if references.finish_release(key, conversation_id)]
     paths = set(work.paths or ())
     own = [path for path in cdn.conversation_paths(conversation_id) if path in paths]

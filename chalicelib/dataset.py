@@ -214,9 +214,8 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
     import pyarrow.parquet as pq
 
     seen: set[str] = set()
-    tally: dict[str, Tally[str]] = {name: Tally() for name in ("source", "model", "license", "scrubbed")}
     rows = duplicates = 0
-    # What each row added to the tallies, so a row the check after the upload takes out leaves the card too.
+    # What each row adds to the card's tallies, so a row the check after the upload takes out leaves them too.
     written: dict[str, Tally[tuple[str, str]]] = {}
     key = keys.dataset_object(day, keys.dataset_shard_name(shard))
     with tempfile.TemporaryDirectory() as folder:
@@ -233,11 +232,9 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
                 group.append(made.row)
                 rows += 1
                 chars += sum(len(m["value"]) for m in made.row["conversations"]) * 3  # blocks hold it again
-                added = Tally({("source", meta.source or "unknown"): 1, ("model", meta.model or "unknown"): 1,
-                               ("license", meta.dataset_license or "unknown"): 1})
-                added.update({("scrubbed", kind): n for kind, n in made.found.items()})
-                for (name, value), n in added.items():
-                    tally[name][value] += n
+                added = Tally({("scrubbed", kind): n for kind, n in made.found.items()})
+                added.update([("source", meta.source or "unknown"), ("model", meta.model or "unknown"),
+                              ("license", meta.dataset_license or "unknown")])
                 written[meta.id] = added
                 if chars >= ROW_GROUP_CHARS:
                     writer.write_table(pa.Table.from_pylist(group, schema=writer.schema))
@@ -254,12 +251,14 @@ def write_shard(day: str, shard: int, cutoff: int) -> ShardResult:
     if gone:
         rewrite_without(key, gone)
         rows -= len(gone)
-        for cid in gone:
-            for (name, value), n in written[cid].items():
-                tally[name][value] -= n
         size = int(s3().head_object(Bucket=settings.get().bucket, Key=key)["ContentLength"])
-    return ShardResult(shard, key, rows, size, duplicates,
-                       {name: {value: n for value, n in t.items() if n > 0} for name, t in tally.items()})
+    total: Tally[tuple[str, str]] = Tally()
+    for cid, added in written.items():
+        if cid not in gone:
+            total.update(added)
+    tally = {name: {value: n for (of, value), n in total.items() if of == name}
+             for name in ("source", "model", "license", "scrubbed")}
+    return ShardResult(shard, key, rows, size, duplicates, tally)
 
 
 def _still_donated(ids: list[str]) -> set[str]:

@@ -9,10 +9,12 @@ ROUTES are served this way: CloudFront sends no other, and anything else is a 40
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
+
+from .errors import not_found
+from .http import error_response
 
 ROUTES = frozenset({"/api/conversations"})
 
@@ -67,8 +69,5 @@ def handle(app: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str
     """Answer a function URL's request with `app` (the Chalice app, called as API Gateway calls it)."""
     rest = rest_event(event)
     if rest is None:
-        body = {"error": {"code": "not_found", "message": "Not found.", "field": None}}
-        return {"statusCode": 404, "headers": {"Content-Type": "application/json", "Cache-Control": "no-store",
-                                               "X-Content-Type-Options": "nosniff"},
-                "body": json.dumps(body), "isBase64Encoded": False}
+        return url_response(error_response(not_found("route")).to_dict())
     return url_response(app(rest, context))
