@@ -28,8 +28,9 @@ from chalicelib.errors import ApiError
 from chalicelib.routes import accounts, api, moderation, pages, social
 
 app = Chalice(app_name="sharegpt")
-# /favicon.ico and the dataset's Parquet under `make run` (deployed, CloudFront serves them from the bucket).
-app.api.binary_types.extend(["image/x-icon", "application/vnd.apache.parquet"])
+# /favicon.ico and the dataset's Parquet under `make run` (deployed, CloudFront serves them from the bucket);
+# image/* so that a card drawn on its first request (PNG) goes to a crawler asking for any image.
+app.api.binary_types.extend(["image/x-icon", "application/vnd.apache.parquet", "image/*"])
 for area in (pages, api, social, accounts, moderation):
     app.register_blueprint(area.routes)
 

@@ -3,6 +3,7 @@ model per million page views with its assumptions printed beside it."""
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import time
 from typing import Any
@@ -36,6 +37,10 @@ API_GATEWAY_REQUEST = 3.50 / 1_000_000
 # What a first visit fetches besides the page: the script. The stylesheet is inline (its bytes are in the
 # page's) and the icon a data: URI in the page, so browsers do not ask /favicon.ico.
 STATIC = ("app.js",)
+# Link-preview cards are drawn on the edge's misses: a link unfurled in a chat app or a social site is fetched
+# once by each (they keep their own copy), and at most once per edge location every five minutes.
+CARD_MISSES_PER_CREATE = 2.0
+CARD_MEASURED: dict[str, float] = {}
 
 
 def edge_ledger(client: Any, conversation_id: str, line: Any) -> None:
@@ -171,8 +176,26 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
     return page_and_counting
 
 
+def card_miss(client: Any, conversation_id: str, line: Any, n: int = 15) -> float:
+    """A link-preview card drawn on an edge miss (never stored): its AWS calls (a ledger row) and its Lambda
+    time here; returns dollars per million misses."""
+    path = "/" + json.loads(client.http.get(f"/api/conversations/{conversation_id}").body)["card"].split("/", 3)[3]
+    with recording() as ledger:
+        png = client.http.get(path, headers={"accept": "*/*"}).body
+    summary = ledger.summary()
+    line(f"GET card (an edge miss: drawn, {len(png):,} B of PNG, not stored)", summary)
+    timings = []
+    for _ in range(n):
+        started = time.perf_counter()
+        client.http.get(path, headers={"accept": "*/*"})
+        timings.append(time.perf_counter() - started)
+    seconds = sorted(timings)[len(timings) // 2]
+    CARD_MEASURED.update(ms=seconds * 1000, bytes=len(png))
+    return float(summary["usd_per_million"]) + 1_000_000 * (seconds * LAMBDA_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST)
+
+
 def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_usd: float, n: int = 30,
-                unlisted_usd: float | None = None) -> float:
+                unlisted_usd: float | None = None, card_usd: float = 0.0) -> float:
     """Dollars per million creates (a public 10 KB conversation), line by line: the AWS calls the ledger
     measured (index writes included), the Lambda time measured here in-process, API Gateway and CloudFront."""
     timings = []
@@ -186,13 +209,16 @@ def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_us
     request_bytes = 12_000  # a 10 KB conversation's JSON, with headers
     rows = [
         ("DynamoDB and S3 (the call ledger's public create: transaction, search entries, counters, its index "
-         "writes, the page and the card)", ledger_usd),
+         "writes, the page)", ledger_usd),
         (f"Lambda ({seconds * 1000:.0f} ms median here, {LAMBDA_GB:g} GB; and its request)",
          million * (seconds * LAMBDA_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST)),
         ("API Gateway: none (CloudFront sends /api/conversations to the share function's URL, which has no "
          "price of its own)", 0.0),
         ("CloudFront (the request and about 12 KB in; the answer is small)",
          million * (CF_PER_REQUEST + request_bytes / 1e9 * 0.02)),
+        (f"its link-preview card, drawn on the edge's misses and never stored ({CARD_MISSES_PER_CREATE:g} misses "
+         f"a create assumed; each {CARD_MEASURED.get('ms', 0):.0f} ms of Lambda here, a consistent Query and "
+         "GetItem, through the share function's URL)", CARD_MISSES_PER_CREATE * card_usd),
     ]
     total = sum(cost for _, cost in rows)
     print("\n## Cost per million creates (a public 10 KB conversation; list prices, us-east-1)\n")

@@ -1,21 +1,24 @@
 """Link-preview cards: the 1200×630 PNG a chat app or social site shows for a shared link (`og:image`).
 
-Drawn once with Pillow when a conversation is shared (and again when its owner retitles it), in the DejaVu
-fonts shipped in chalicelib/fonts (Bitstream Vera licence, LICENSE-DejaVu.txt): nothing is fetched to draw
-one. Light theme, big type: it must read at thumbnail size. Stored at `cards/<id>/<hash>.png`, immutable;
-a new title is a new URL, and the old card is deleted and invalidated.
+Drawn with Pillow when asked for (published.card), not when a conversation is shared, and kept by the CDN,
+not in S3: most shared links are unfurled a few times or never, and a card drawn and stored at every create
+was a fifth of the create's price (an S3 PUT, $5 a million, and the drawing). In the DejaVu fonts shipped in
+chalicelib/fonts (Bitstream Vera licence, LICENSE-DejaVu.txt): nothing is fetched to draw one. Light theme,
+big type: it must read at thumbnail size. Its URL, `/cards/<id>/<hash>.png`, is the hash of what it shows: a
+new title is a new URL, and the old one is invalidated. (Cards drawn before lived in S3 under the same
+names; a delete still removes such an object.)
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import keys, settings
-from .aws import s3
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -25,6 +28,10 @@ INK, MUTED, ACCENT, PAPER, PANEL = (17, 24, 39), (75, 85, 99), (16, 163, 127), (
 # What is read of the texts: a card shows a few lines, so a long title costs nothing more.
 MAX_TITLE = 180
 MAX_EXCERPT = 400
+# Part of every card's key: a change of the drawing below gives new URLs (the old ones are cached for a year).
+DESIGN = "1"
+# Drawn when a sharer's text defeats the font machinery: a card without their words beats no card.
+PLAIN_TITLE = "A shared AI conversation"
 
 
 @lru_cache(maxsize=8)
@@ -96,20 +103,18 @@ def render(title: str, model: str | None, source: str | None, excerpt: str) -> b
     return out.getvalue()
 
 
-def draw(title: str, model: str | None, source: str | None, excerpt: str) -> bytes | None:
-    """`render`, or None (logged) if the text defeats the font machinery: a share never fails for its card; its
-    page then names the avatar as its image, as before cards."""
+def draw(title: str, model: str | None, source: str | None, excerpt: str) -> bytes:
+    """`render`; if the text defeats the font machinery (logged), the card without the sharer's words."""
     try:
         return render(title, model, source, excerpt)
     except (OSError, ValueError, RuntimeError):
-        logging.getLogger(__name__).warning("no preview card", exc_info=True)
-        return None
+        logging.getLogger(__name__).warning("a card without its text", exc_info=True)
+        return render(PLAIN_TITLE, None, None, "")
 
 
-def card_key(conversation_id: str, png: bytes) -> str:
-    return keys.card_object(conversation_id, hashlib.sha256(png).hexdigest())
+def card_key(conversation_id: str, title: str, model: str | None, source: str | None) -> str:
+    """Where the conversation's card is (or will be, once asked for): named by what it shows, so a create
+    names it without drawing it. The excerpt is not in the name: a conversation's messages never change."""
+    shown = json.dumps([DESIGN, title, model, source, settings.get().site_url], ensure_ascii=False)
+    return keys.card_object(conversation_id, hashlib.sha256(shown.encode()).hexdigest())
 
-
-def store(key: str, png: bytes) -> None:
-    s3().put_object(Bucket=settings.get().bucket, Key=key, Body=png, ContentType="image/png",
-                    CacheControl="public, max-age=31536000, immutable")

@@ -22,7 +22,7 @@ from .errors import ApiError, not_found, unavailable_from, under_review
 from .listings import iso, row
 from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
 from .reasons import REASON_LABELS
-from .rendering import Share, decode_body, derive_title, seed_items, turn_text
+from .rendering import Share, decode_body, derive_title, seed_items
 from .words import index_words
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def store(request: CreateConversation, share: Share, images: dict[str, Image], a
             except Exception:
                 s3().delete_object(Bucket=cfg.bucket, Key=body_key)  # it may have landed, its answer lost
                 raise
-        card_key = cards.card_key(conversation_id, share.card) if share.card else None
+        card_key = cards.card_key(conversation_id, share.title, share.model, share.source)
         meta = ConversationMeta(
             conversation_id, keys.META, title=share.title, model=share.model, source=share.source,
             avatar_key=avatar_key, card_key=card_key, created=created,
@@ -254,7 +254,7 @@ def as_read(meta: ConversationMeta, messages: list[dict[str, Any]]) -> dict[str,
         "visibility": "unlisted" if meta.held else meta.visibility,
         "commentsOff": bool(meta.comments_off),
         "startedAt": iso(int(meta.started)) if meta.started else None,
-        "card": links.public_object_url(meta.card_key) if meta.card_key else None,
+        "card": links.card_url(meta.card_key) if meta.card_key else None,
         "messages": messages,
         "items": seed_items(messages),
     }
@@ -371,7 +371,7 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
         old_words = set(meta.words or ())
         new_words = set(index_words(new_title)) if now_public else set()
         sort = keys.search_sort(int(meta.created), conversation_id)
-        card = _card(meta, new_title) if new_title != meta.title else None
+        card = cards.card_key(meta.id, new_title, meta.model, meta.source) if new_title != meta.title else None
         actions = [ConversationMeta.title.set(new_title), ConversationMeta.visibility.set(new_visibility),
                    ConversationMeta.words.set(new_words) if new_words else ConversationMeta.words.remove(),
                    ConversationMeta.list_pk.set(keys.PUBLIC) if now_public else ConversationMeta.list_pk.remove(),
@@ -381,8 +381,8 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
             actions.append(ConversationMeta.rev.add(1))
         if comments is not None:
             actions.append(ConversationMeta.comments_off.remove() if comments else ConversationMeta.comments_off.set(1))
-        if card:
-            actions.append(ConversationMeta.card_key.set(card[0]))
+        if card:  # drawn when first asked for, as a new conversation's
+            actions.append(ConversationMeta.card_key.set(card))
         tx = Transaction()
         tx.update(meta, actions=actions, condition=owned & _unchanged_since(meta), name="meta")
         for word in old_words - new_words:
@@ -391,11 +391,9 @@ def update(conversation_id: str, user_sub: str | None, *, title: str | None = No
             tx.put(SearchEntry(word, sort, id=conversation_id, words=new_words))
         if was_public != now_public:
             tx.update(Counter(keys.PUBLIC_COUNT), actions=[Counter.n.add(1 if now_public else -1)])
-        if card:  # before the transaction that points at it: a page never names a card that is not there
-            cards.store(*card)
-        if not _commit_edit(tx, meta, card[0] if card else None, new_title, new_visibility, last=attempt == 1):
+        if not _commit_edit(tx, meta, new_title, new_visibility, last=attempt == 1):
             continue  # another edit (or a delete) won: read again
-        old_card = meta.card_key if card and meta.card_key and meta.card_key != card[0] else None
+        old_card = meta.card_key if card and meta.card_key and meta.card_key != card else None
         return Edit(_edit_answer(meta, new_title, new_visibility, new_comments), page_changes, old_card)
     raise AssertionError("unreachable")
 
@@ -405,19 +403,15 @@ def _edit_answer(meta: ConversationMeta, title: str, visibility: str, comments: 
             "dataset": donations.described(meta)}
 
 
-def _commit_edit(tx: Transaction, meta: ConversationMeta, card_key: str | None, title: str, visibility: str,
-                 last: bool) -> bool:
+def _commit_edit(tx: Transaction, meta: ConversationMeta, title: str, visibility: str, last: bool) -> bool:
     """Commit an owner's edit read from `meta`: True once stored (also when its answer was lost on the way),
-    False when another edit won and this one should read again; a 409 when it lost twice. A card stored for
-    an edit that was not is removed."""
+    False when another edit won and this one should read again; a 409 when it lost twice."""
     try:
         tx.commit()
         return True
     except Exception as exc:
         if not isinstance(exc, ConditionsFailed) and _edited(meta.id, int(meta.version or 0) + 1, title, visibility):
             return True
-        if card_key and card_key != meta.card_key:
-            s3().delete_object(Bucket=settings.get().bucket, Key=card_key)
         if isinstance(exc, ConditionsFailed) and not last:
             return False
         if isinstance(exc, (ConditionsFailed, TransactWriteError)) and not _unavailable(exc):
@@ -442,19 +436,21 @@ def _unavailable(exc: BaseException) -> bool:
 
 # ---------------------------------------------------------------- holds and takedowns (the moderators decide)
 
-def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | None = None) -> bool:
+def set_held(conversation_id: str, reason: str | None,
+             only: frozenset[str] | None = None) -> ConversationMeta | None:
     """Hold a conversation out of every listing (`reason`), or end the hold (None; `only` a hold of these
     reasons): one transaction with its search entries and the public count. A hold is only ever replaced
     by a stricter one (HOLD_RANK): suspending an owner or unlisting never lifts a child-safety
-    hold. Returns whether anything changed; 404 if it does not exist."""
+    hold. Returns the meta item as read before the change (what else to remove: its card), or None if
+    nothing changed; 404 if it does not exist."""
     for _ in range(3):
         meta = _read_meta(conversation_id)
         if (meta.held or None) == reason:
-            return False
+            return None
         if reason is not None and meta.held and HOLD_RANK.get(meta.held, 0) >= HOLD_RANK.get(reason, 0):
-            return False
+            return None
         if reason is None and only is not None and meta.held not in only:
-            return False
+            return None
         listed = reason is None and meta.visibility == keys.PUBLIC
         words = set(index_words(meta.title)) if listed else set()
         sort = keys.search_sort(int(meta.created), conversation_id)
@@ -475,13 +471,13 @@ def set_held(conversation_id: str, reason: str | None, only: frozenset[str] | No
             forget_donation(tx, meta)
         try:
             tx.commit()
-            return True
+            return meta
         except ConditionsFailed:
             continue  # an owner's edit won: read again
         except Exception:
             fresh = _read_meta(conversation_id)  # its answer may have been lost on the way: stored if so
             if (fresh.held or None) == reason and int(fresh.version or 0) == int(meta.version or 0) + 1:
-                return True
+                return meta
             raise
     raise ApiError(409, "conflict", CONFLICT)
 
@@ -536,14 +532,6 @@ def _source_listed(meta: ConversationMeta, listed: bool) -> Any:
     """The `by_source` key follows `list_pk`: listed, and from a known assistant."""
     key = keys.source_list(meta.source) if listed else None
     return ConversationMeta.source_pk.set(key) if key else ConversationMeta.source_pk.remove()
-
-
-def _card(meta: ConversationMeta, title: str) -> tuple[str, bytes] | None:
-    """(key, PNG) of the conversation's card under a new title; its first words are read from the body."""
-    messages = get(meta.id)["messages"]
-    first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
-    png = cards.draw(title, meta.model, meta.source, first_human or "")
-    return (cards.card_key(meta.id, png), png) if png else None
 
 
 # ---------------------------------------------------------------- delete

@@ -1,14 +1,16 @@
 """The share function's door: a Lambda function URL's request as API Gateway's REST proxy event, and back.
 
-CloudFront sends `/api/conversations` (a create, and the list on the same path) to the `share` function's URL
-instead of API Gateway: the same Chalice app answers it, every route check and the middleware included (the
-origin secret, the error envelope, the access log), without API Gateway's $3.50 per million requests. A
-function URL sends its payload format 2.0; Chalice reads the REST API's 1.0, so the event is translated here,
-and the answer back (multi-value headers joined, `Set-Cookie` as the URL's `cookies`). Only the paths in
-ROUTES are served this way: CloudFront sends no other, and anything else is a 404.
+CloudFront sends `/api/conversations` (a create, and the list on the same path) and `/cards/*` (link-preview
+cards, drawn on the edge's misses) to the `share` function's URL instead of API Gateway: the same Chalice app
+answers them, every route check and the middleware included (the origin secret, the error envelope, the
+access log), without API Gateway's $3.50 per million requests. A function URL sends its payload format 2.0;
+Chalice reads the REST API's 1.0, so the event is translated here, and the answer back (multi-value headers
+joined, `Set-Cookie` as the URL's `cookies`). Only the paths in ROUTES are served this way: CloudFront sends
+no other, and anything else is a 404.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,7 +18,9 @@ from urllib.parse import parse_qs
 from .errors import not_found
 from .http import error_response
 
-ROUTES = frozenset({"/api/conversations"})
+# The paths served this way: (the path's pattern, the app's route, as API Gateway names its resource).
+ROUTES = ((re.compile(r"/api/conversations"), "/api/conversations"),
+          (re.compile(r"/cards/(?P<conversation_id>[^/]+)/(?P<name>[^/]+)"), "/cards/{conversation_id}/{name}"))
 
 
 def rest_event(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -24,8 +28,10 @@ def rest_event(event: dict[str, Any]) -> dict[str, Any] | None:
     context = event.get("requestContext") or {}
     http = context.get("http") or {}
     path = event.get("rawPath") or http.get("path") or ""
-    if path not in ROUTES:
+    route = next(((match, resource) for pattern, resource in ROUTES if (match := pattern.fullmatch(path))), None)
+    if route is None:
         return None
+    match, resource = route
     # Header names are lower case in 2.0, repeated headers joined with commas; the cookies come apart.
     headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
     if event.get("cookies"):
@@ -33,12 +39,12 @@ def rest_event(event: dict[str, Any]) -> dict[str, Any] | None:
     query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True)
     method = str(http.get("method") or "GET").upper()
     return {
-        "resource": path, "path": path, "httpMethod": method,
+        "resource": resource, "path": path, "httpMethod": method,
         "headers": headers, "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None, "stageVariables": None,
-        "requestContext": {"resourcePath": path, "httpMethod": method, "path": path, "stage": "$default",
+        "pathParameters": match.groupdict() or None, "stageVariables": None,
+        "requestContext": {"resourcePath": resource, "httpMethod": method, "path": path, "stage": "$default",
                            "requestId": context.get("requestId"),
                            # CloudFront's address: the client's is in X-Forwarded-For, as through API Gateway.
                            "identity": {"sourceIp": http.get("sourceIp")}},

@@ -141,7 +141,8 @@ def reshaped_error(response: Response) -> Response:
 
 def wants_page(path: str | None, accept: str | None) -> bool:
     """A browser asking for a page (not the API, not an asset) gets a readable page, not JSON."""
-    return not (path or "").startswith(("/api/", "/static/", "/identicons/")) and "text/html" in (accept or "")
+    assets = ("/api/", "/static/", "/identicons/", "/cards/")
+    return not (path or "").startswith(assets) and "text/html" in (accept or "")
 
 
 def error_page(response: Response) -> Response:

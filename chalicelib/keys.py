@@ -254,3 +254,10 @@ def log_claim(log_key: str) -> str:
 def card_object(conversation_id: str, digest: str) -> str:
     """A conversation's link-preview card; a new title makes a new URL (the old one is cached for a year)."""
     return f"cards/{conversation_id}/{digest[:16]}.png"
+
+
+def card_object_named(conversation_id: str, name: str) -> str | None:
+    """The card object a request's file name would be (`<16 hex>.png`), or None for a name no card has."""
+    if len(name) != 20 or not name.endswith(".png") or any(c not in "0123456789abcdef" for c in name[:16]):
+        return None
+    return f"cards/{conversation_id}/{name}"

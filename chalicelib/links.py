@@ -32,6 +32,12 @@ def conversation_paths(conversation_id: str) -> list[str]:
             *(f"{export}?format={name}" for name in EXPORT_FORMATS)]
 
 
+def card_url(key: str) -> str:
+    """A link-preview card's URL: on the site, as deployed (the CDN asks the bucket, then the app, which draws
+    a card on its first request), and so locally, where the app stands in for both."""
+    return f"{settings.get().site_url}/{key}"
+
+
 def public_object_url(key: str) -> str:
     """The CDN URL of a public S3 object (media/..., cards/...)."""
     return f"{settings.get().media_base_url}/{key}"

@@ -307,23 +307,25 @@ def _target(conversation_id: str, comment_id: str | None) -> tuple[Any, str | No
 def hold(conversation_id: str, reason: str) -> bool:
     """Keep a conversation out of Explore, search, the sitemap and the count until a moderator restores it;
     for child safety, its page and API also answer 451 meanwhile. Returns whether it was held now."""
-    changed = conversations.set_held(conversation_id, reason)
-    if changed:
+    held = conversations.set_held(conversation_id, reason)
+    if held:
         if reason == "child_safety":
             cleanup.remove_page(conversation_id)  # and its paths; queued if S3 refuses
+            if held.card_key:  # its title and first words must not live on in a preview either
+                cdn.invalidate(cleanup.remove_object(conversation_id, held.card_key), conversation_id)
         else:  # published again as readers may see it now: unlisted, noindex
             published.publish_after_change(conversation_id)
             cdn.invalidate_conversation(conversation_id)
-    return changed
+    return held is not None
 
 
 def release(conversation_id: str, only: frozenset[str] | None = None) -> bool:
     """Undo a hold (`only` those of these reasons): listed again if its owner made it public."""
-    changed = conversations.set_held(conversation_id, None, only=only)
-    if changed:
-        published.publish_after_change(conversation_id)
-        cdn.invalidate_conversation(conversation_id)
-    return changed
+    if conversations.set_held(conversation_id, None, only=only) is None:
+        return False
+    published.publish_after_change(conversation_id)
+    cdn.invalidate_conversation(conversation_id)
+    return True
 
 
 # ---------------------------------------------------------------- the queue

@@ -377,6 +377,16 @@ def spec() -> dict[str, Any]:
             "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {}}},
                           "404": _error("Bad name")},
         }},
+        "/cards/{id}/{name}": _with_head({"get": {
+            "summary": "A conversation's link-preview card (its og:image), drawn on its first request",
+            "parameters": [_ID, _param("name", "path", {"type": "string", "pattern": "^[0-9a-f]{16}\\.png$"},
+                                       "The card's file, as the conversation's page and API name it")],
+            "responses": {"200": {"description": "PNG, 1200×630 (the request's Accept must allow an image)",
+                                  "content": {"image/png": {}}},
+                          "406": _error("The Accept header allows no image"),
+                          "404": _error("Unknown or deleted conversation, or not its card"),
+                          "410": _error("Removed by the moderators"), "451": _error("Under review (child safety)")},
+        }}),
         "/{id}": {"get": {
             "summary": "Short link: redirects to the conversation page",
             "parameters": [_ID],

@@ -16,6 +16,9 @@ again, consistently: gone, or held for child safety, and it removes what it stor
 revision, and it draws again. A removal deletes the object after its transaction; so either the removal's
 delete comes after the publisher's PUT, or the publisher's second read comes after the removal's
 transaction, and sees it.
+
+A conversation's link-preview card is drawn when asked for (`card`), not at its create, and never stored: the
+CDN keeps it.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from . import cleanup, comments, conversations, ids, keys, links, pages, settings
+from . import cards, cleanup, comments, conversations, ids, keys, links, pages, rendering, settings
 from .aws import s3, sqs
 from .errors import ApiError, not_found, under_review
 from .models import ConversationMeta
@@ -37,6 +40,9 @@ from .models import ConversationMeta
 PAGE_CACHE = "public, max-age=60, s-maxage=300"
 # A new conversation's comments, without a read.
 NO_COMMENTS: dict[str, Any] = {"count": 0, "positions": {}}
+# A card as the app answers it: the edge keeps it five minutes, as a page (an answer on its way while the
+# conversation is deleted may reach the edge after the invalidation), and so do browsers and unfurlers.
+CARD_CACHE = "public, max-age=300"
 # A page redrawn this many times because changes kept landing is withdrawn instead (the fallback draws it).
 ROUNDS = 3
 _log = logging.getLogger(__name__)
@@ -271,3 +277,35 @@ def _live(conversation_ids: list[str]) -> set[str]:
         return set()
     return {meta.id for meta in ConversationMeta.batch_get(wanted, attributes_to_get=["id", "part", "kind", "held"])
             if meta.held != "child_safety"}
+
+
+def card(conversation_id: str, name: str) -> bytes:
+    """The PNG of the link-preview card `cards/<id>/<name>`, drawn for the request: one consistent Query reads
+    the conversation (its title and first words). Nothing is stored: the CDN keeps the answer (CARD_CACHE) and
+    a delete or hold invalidates it. 404 unless it is the card the conversation names now (an old title's, or
+    a made-up name), 410 if taken down, 451 while held for child safety; read again after drawing, so a
+    delete, retitle or hold that landed meanwhile answers as it would have."""
+    conversation = card_named(conversation_id, name)
+    key = keys.card_object_named(conversation_id, name)
+    png = cards.draw(conversation["title"], conversation["model"], conversation["source"],
+                     rendering.first_human(conversation["messages"]) or "")
+    try:
+        fresh = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
+                                     attributes_to_get=["id", "part", "card_key", "held"])
+    except DoesNotExist:
+        raise not_found() from None
+    if fresh.held == "child_safety":
+        raise under_review()
+    if fresh.card_key != key:
+        raise not_found("card")
+    return png
+
+
+def card_named(conversation_id: str, name: str) -> dict[str, Any]:
+    """The conversation (as conversations.get returns it) if `name` is its card now; else as `card` raises."""
+    items = conversations.read_partition(conversation_id, keys.META, consistent=True)
+    conversation = conversations.from_items(conversation_id, items)
+    key = keys.card_object_named(conversation_id, name)
+    if key is None or conversation["card"] != links.card_url(key):
+        raise not_found("card")
+    return conversation

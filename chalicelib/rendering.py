@@ -1,4 +1,4 @@
-"""From a create request to what is stored: the title, every message rendered and sanitized once, the card.
+"""From a create request to what is stored: the title, every message rendered and sanitized once.
 
 Also the stored body's encoding (compressed JSON) and the seed API's `items` shape read back from it. The
 renderers (comrak, nh3, Pygments) are imported inside the functions that use them: the read path
@@ -11,7 +11,6 @@ import re
 import zlib
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import cards
 from .text import plain_text
 
 if TYPE_CHECKING:  # pydantic, comrak and nh3 load only on the create path
@@ -36,18 +35,20 @@ class Share(NamedTuple):
     body: bytes  # the messages, encoded as stored
     model: str | None
     source: str | None
-    card: bytes | None  # the link preview's PNG (None if it could not be drawn)
 
 
 def render_share(request: CreateConversation) -> Share:
     """Render a validated request (its images resolved: media.resolve) for storing: its messages, its title
-    (given, or its first human words), its body, and its card."""
+    (given, or its first human words) and its body."""
     messages = render_messages(request)
-    first_human = next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
-    title = derive_title(request.title, first_human)
+    title = derive_title(request.title, first_human(messages))
     model, source = plain_text(request.model, 100) or None, plain_text(request.source, 40) or None
-    return Share(messages, title, encode_body(messages), model, source,
-                 cards.draw(title, model, source, first_human or ""))
+    return Share(messages, title, encode_body(messages), model, source)
+
+
+def first_human(messages: list[dict[str, Any]]) -> str | None:
+    """The text of the first message a person wrote (the default title, the card's excerpt)."""
+    return next((turn_text(m.get("content")) for m in messages if m["role"] == "user"), None)
 
 
 def derive_title(given: str | None, first_human: str | None) -> str:

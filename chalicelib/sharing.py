@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from . import avatars, cards, cdn, cleanup, conversations, ids, links, media, published, rendering, settings, validation
+from . import avatars, cdn, cleanup, conversations, ids, links, media, published, rendering, settings, validation
 from .conversations import Stored
 from .donations import described, row
 from .errors import ApiError, cleanup_pending, unavailable_from
@@ -30,7 +30,7 @@ def create(raw: bytes, owner: str | None = None, *, now: float | None = None,
     avatar = avatars.read_avatar(request.avatarUrl, cfg.max_avatar_bytes) if request.avatarUrl else None
     share = rendering.render_share(request)
     stored = conversations.store(request, share, images, avatar, owner=owner, now=now, new_id=new_id)
-    _store_objects(stored, images, avatar, share.card)
+    _store_objects(stored, images, avatar)
     published.publish_new(stored.conversation)
     answer: dict[str, object] = {"id": stored.id, "url": links.conversation_url(stored.id),
                                  "shortUrl": links.short_url(stored.id), "deleteToken": stored.token}
@@ -38,19 +38,17 @@ def create(raw: bytes, owner: str | None = None, *, now: float | None = None,
     return answer | ({"dataset": donated} if donated else {})
 
 
-def _store_objects(stored: Stored, images: dict[str, Image], avatar: avatars.Avatar | None,
-                   card: bytes | None) -> None:
+def _store_objects(stored: Stored, images: dict[str, Image], avatar: avatars.Avatar | None) -> None:
     """Put what the stored conversation needs besides its transaction: its search entries, its new images,
-    its avatar, its card. Stored after the references are counted, so no removal can run meanwhile. If one
-    cannot be stored, the conversation is removed again (and with it whatever it alone counted) and the
-    create answers 503: never a share with a missing image the sharer was told is shared."""
+    its avatar (its card is drawn when first asked for). Stored after the references are counted, so no
+    removal can run meanwhile. If one cannot be stored, the conversation is removed again (and with it
+    whatever it alone counted) and the create answers 503: never a share with a missing image the sharer was
+    told is shared."""
     try:
         conversations.index_new(stored.owned.meta)
         media.publish(images)
         if avatar:
             avatars.store_avatar(avatar)
-        if stored.owned.meta.card_key and card:
-            cards.store(stored.owned.meta.card_key, card)
     except Exception as exc:  # noqa: BLE001 - whatever failed, the share must not stay half stored
         _log.warning("The objects of %s were not stored; removing it", stored.id, exc_info=True)
         conversations.remove(stored.owned)

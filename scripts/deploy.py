@@ -132,6 +132,9 @@ def _without_share_url(template: dict[str, Any]) -> None:
         distribution["Origins"] = [o for o in distribution["Origins"] if unwrapped(o).get("Id") != "share"]
         distribution["CacheBehaviors"] = [b for b in distribution["CacheBehaviors"]
                                           if unwrapped(b).get("TargetOriginId") != "share"]
+        for behaviour in distribution["CacheBehaviors"]:
+            if isinstance(unwrapped(behaviour).get("TargetOriginId"), dict):  # the function's URL, or API Gateway
+                unwrapped(behaviour)["TargetOriginId"] = "api"
 
 
 def apply_outputs(config: dict[str, Any], stage: str, outputs: dict[str, str]) -> dict[str, Any]:

@@ -136,7 +136,8 @@ def _work_left(stored: Stored) -> list[str]:
 
 
 def _own_objects(stored: Stored) -> list[str]:
-    """A body or card object belongs to a live conversation that names it, and what one names is there."""
+    """A body or card object belongs to a live conversation that names it, and the body or avatar one names is
+    there (a card is drawn on its first request: named before it exists)."""
     found = []
     for key in stored.objects:
         for prefix, attribute in _OWN.items():
@@ -144,7 +145,7 @@ def _own_objects(stored: Stored) -> list[str]:
             if key.startswith(prefix) and (meta is None or meta.get(attribute, {}).get("S") != key):
                 found.append(f"orphan object {key}")
     for cid, meta in stored.metas.items():
-        for attribute in ("body_key", "card_key", "avatar_key"):
+        for attribute in ("body_key", "avatar_key"):
             key = meta.get(attribute, {}).get("S")
             if key and key not in stored.objects:
                 found.append(f"{cid} names a missing {attribute} {key}")

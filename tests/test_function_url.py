@@ -121,11 +121,25 @@ def test_without_the_origin_secret_it_is_refused_and_nothing_is_stored(client, m
         settings.get.cache_clear()
 
 
+def test_a_card_through_it_is_a_png_drawn_for_the_edge(client):
+    """CloudFront sends /cards/* to the URL too (an edge miss draws the card): the route's parameters come
+    from the path, and the PNG goes back base64-encoded, as a function URL's binary answer must."""
+    created = call(url_event("POST", "/api/conversations", body=chat(2, title="A card via URL"),
+                             headers={"x-forwarded-for": new_ip()}))
+    cid = json.loads(created["body"])["id"]
+    path = "/" + body_of(client.http.get(f"/api/conversations/{cid}"))["card"].split("/", 3)[3]
+    answer = call(url_event("GET", path, headers={"accept": "*/*"}))
+    assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
+    assert answer["headers"]["Content-Type"] == "image/png"
+    assert base64.b64decode(answer["body"]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert call(url_event("GET", f"/cards/{cid}/0123456789abcdef.png", headers={"accept": "*/*"}))["statusCode"] == 404
+
+
 def test_other_paths_are_not_served_through_it(client):
     from conftest import nothing_stored
 
     with nothing_stored():
-        for path in ("/api/conversations/abc1234", "/api/me", "/c/abc1234", "/"):
+        for path in ("/api/conversations/abc1234", "/api/me", "/c/abc1234", "/", "/cards/abc1234", "/cards/a/b/c"):
             answer = call(url_event("DELETE" if path.startswith("/api/c") else "GET", path))
             assert answer["statusCode"] == 404 and json.loads(answer["body"])["error"]["code"] == "not_found", path
 

@@ -25,7 +25,7 @@ TEMPLATE = ROOT / "infra" / "stack.yaml"
 BIN = Path(sys.executable).parent
 # Created only on the second pass (ApiOriginDomain set); moto's CloudFormation cannot create them.
 CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "ApiCachePolicy", "StaticCachePolicy", "SecurityHeaders",
-                 "PageHeaders", "Distribution",
+                 "PageHeaders", "CardRequests", "Distribution",
                  "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
                  "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction", "RepublishWorkers",
                  "DatasetWorkers", "ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke"}
@@ -366,18 +366,26 @@ def test_every_query_parameter_the_pages_link_with_is_in_the_cache_key(client):
     assert checked > 10
 
 
-def test_the_cdn_serves_images_and_cards_never_uploads():
-    """/media/* and /cards/* go to the bucket with the security headers (nosniff); the bucket grants CloudFront
-    avatars/, media/ and cards/ only (uploads/ keep their metadata and stay private), and uploads expire."""
-    behaviours = {b["PathPattern"]: b for b in _distribution()["CacheBehaviors"]}
+def test_the_cdn_serves_images_from_the_bucket_and_cards_from_the_app_never_uploads():
+    """/avatars/* and /media/* go to the bucket with the security headers (nosniff); the bucket grants
+    CloudFront avatars/ and media/ (uploads/ keep their metadata and stay private; cards/ is no longer served
+    from it), and uploads expire. /cards/* goes to the app, which draws a card on a miss: the request carries
+    its Accept and nothing else, and no query string can bust the edge's copy."""
+    config = _distribution()
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
     for path in ("/avatars/*", "/media/*", "/cards/*"):
-        assert behaviours[path]["TargetOriginId"] == "avatars"
+        assert behaviours[path]["TargetOriginId"] == (
+            ("If", ["HasFunctions", "share", "api"]) if path == "/cards/*" else "avatars")
         assert behaviours[path]["AllowedMethods"] == ["GET", "HEAD"]
         assert behaviours[path]["ResponseHeadersPolicyId"] == ("Ref", "SecurityHeaders")
+    assert behaviours["/cards/*"]["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # CachingOptimized
+    forwarded = _template()["Resources"]["CardRequests"]["Properties"]["OriginRequestPolicyConfig"]
+    assert forwarded["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Accept"]}
+    assert behaviours["/cards/*"]["OriginRequestPolicyId"] == ("Ref", "CardRequests")
     assert not any("uploads" in path or "bodies" in path for path in behaviours)
     policy = TEMPLATE.read_text().split("Sid: CloudFrontReadsPublicObjects", 1)[1].split("Condition:", 1)[0]
-    assert all(f"/{prefix}/*" in policy for prefix in ("avatars", "media", "cards"))
-    assert "uploads" not in policy and "bodies" not in policy
+    assert all(f"/{prefix}/*" in policy for prefix in ("avatars", "media"))
+    assert "uploads" not in policy and "bodies" not in policy and "/cards/*" not in policy
     rules = devstack.bucket_properties()["LifecycleConfiguration"]["Rules"]
     assert [r for r in rules if "ExpirationInDays" in r] == [
         {"Id": "expire-unreferenced-uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 1},
@@ -672,6 +680,10 @@ def test_the_create_reaches_the_share_functions_url_not_api_gateway():
     assert "share" not in [o["Id"] for o in kept["Origins"]]
     assert next(b for b in kept["CacheBehaviors"] if fnmatchcase("/api/conversations", b["PathPattern"])
                 )["TargetOriginId"] == "api"
+    # Cards go to the function's URL where it exists, else to API Gateway.
+    assert next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/cards/*")["TargetOriginId"] == (
+        "If", ["HasFunctions", "share", "api"])
+    assert next(b for b in kept["CacheBehaviors"] if b["PathPattern"] == "/cards/*")["TargetOriginId"] == "api"
 
 
 @pytest.mark.parametrize("missing", [[], ["share"]])

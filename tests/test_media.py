@@ -277,49 +277,121 @@ def _card_key(aws, conversation_id: str) -> str:
     return item["card_key"]["S"]
 
 
-def test_a_share_gets_a_png_card_that_its_page_announces(client, aws):
+def _get_card(client, key: str, accept: str = "*/*"):
+    return client.http.get(f"/{key}", headers={"accept": accept})
+
+
+def test_a_share_names_its_card_and_a_request_draws_it(client, aws):
+    """A create draws no card (most links are unfurled a few times or never): its page and API name one, and a
+    request for it (deployed: the CDN's miss) draws and answers it. Nothing is stored in S3."""
     from PIL import Image
+
+    from chalicelib import published, settings
 
     made = create(client, {"title": "Streaming responses in aiohttp", "model": "gpt-4o", "source": "chatgpt",
                            "messages": [{"role": "user", "content": "How do I stream a big file?"},
                                         {"role": "assistant", "content": "Use a StreamResponse."}]})
     key = _card_key(aws, made["id"])
     assert key.startswith(f"cards/{made['id']}/") and key.endswith(".png")
-    png = _object(aws, key)
-    with Image.open(io.BytesIO(png)) as card:
-        assert (card.format, card.size) == ("PNG", (1200, 630))
-        # Light theme: mostly white, with dark text drawn on it.
-        colors = card.convert("L").getcolors(1200 * 630)
-        white = sum(count for count, value in colors if value > 240)
-        dark = sum(count for count, value in colors if value < 60)
-        assert white > 0.6 * 1200 * 630 and dark > 2000
-    head = aws["s3"].head_object(Bucket=BUCKET, Key=key)
-    assert head["ContentType"] == "image/png" and "immutable" in head["CacheControl"]
     page = client.http.get(f"/c/{made['id']}").body.decode()
-    from chalicelib import settings
-
-    url = f"{settings.get().media_base_url}/{key}"
+    url = f"{settings.get().site_url}/{key}"
     for tag in (f'<meta property="og:image" content="{url}">', '<meta property="og:image:width" content="1200">',
                 '<meta property="og:image:height" content="630">',
                 '<meta name="twitter:card" content="summary_large_image">'):
         assert tag in page
     assert body_of(client.http.get(f"/api/conversations/{made['id']}"))["card"] == url
 
+    refused = _get_card(client, key, accept="text/html")
+    assert refused.status_code == 406 and body_of(refused)["error"]["field"] == "accept"
+    answer = _get_card(client, key, accept="image/avif,image/webp,image/*")
+    headers = {name.lower(): value for name, value in answer.headers.items()}
+    assert answer.status_code == 200 and headers["content-type"] == "image/png"
+    assert headers["cache-control"] == published.CARD_CACHE  # the edge keeps it; a delete invalidates it
+    with Image.open(io.BytesIO(answer.body)) as card:
+        assert (card.format, card.size) == ("PNG", (1200, 630))
+        # Light theme: mostly white, with dark text drawn on it.
+        colors = card.convert("L").getcolors(1200 * 630)
+        white = sum(count for count, value in colors if value > 240)
+        dark = sum(count for count, value in colors if value < 60)
+        assert white > 0.6 * 1200 * 630 and dark > 2000
+    assert _object(aws, key) is None  # never stored: no PUT per create, none per card
+    assert _get_card(client, key).body == answer.body  # drawn the same every time
+    head = client.http.head(f"/{key}", headers={"accept": "*/*"})
+    assert head.status_code == 200 and not head.body
+    for name in ("0123456789abcdef.png", "card.png", "0123456789ABCDEF.png"):
+        assert _get_card(client, f"cards/{made['id']}/{name}").status_code == 404
+    assert _get_card(client, key.replace(made["id"], "Zz9Zz9Z")).status_code == 404
 
-def test_a_retitle_draws_a_new_card_and_removes_the_old_one_and_delete_removes_it(client, aws):
+
+def test_a_retitle_names_a_new_card_and_invalidates_the_old_one_and_delete_invalidates_it(client, aws):
     from chalicelib import cdn, sharing
 
     made = share(
         {"title": "My old private title", "messages": [{"role": "user", "content": "hello"}]}, owner="sub-card")
     old = _card_key(aws, made["id"])
+    assert _get_card(client, old).status_code == 200
     sharing.update(made["id"], "sub-card", title="A better title")
     new = _card_key(aws, made["id"])
-    assert new != old and _object(aws, new) is not None
-    assert _object(aws, old) is None and f"/{old}" in cdn.INVALIDATED[-1]
+    assert new != old and f"/{old}" in cdn.INVALIDATED[-1]
+    assert _get_card(client, old).status_code == 404  # the old title's card is never drawn again
+    assert _get_card(client, new).status_code == 200
     sharing.update(made["id"], "sub-card", visibility="public")  # same title: the same card
     assert _card_key(aws, made["id"]) == new
     sharing.delete(made["id"], made["deleteToken"])
-    assert _object(aws, new) is None and f"/{new}" in cdn.INVALIDATED[-1]
+    assert f"/{new}" in cdn.INVALIDATED[-1]
+    assert _get_card(client, new).status_code == 404
+
+
+def test_a_card_stored_before_cards_were_drawn_on_request_is_removed_with_its_conversation(client, aws):
+    """Cards used to be stored in S3 under the name the conversation keeps: a delete still removes one."""
+    from chalicelib import settings, sharing
+
+    made = share({"title": "An older card", "messages": [{"role": "user", "content": "hello"}]})
+    key = _card_key(aws, made["id"])
+    aws["s3"].put_object(Bucket=settings.get().bucket, Key=key, Body=b"\x89PNG old", ContentType="image/png")
+    sharing.delete(made["id"], made["deleteToken"])
+    assert _object(aws, key) is None
+
+
+@pytest.mark.parametrize("meanwhile", ["deleted", "retitled", "held for child safety"])
+def test_a_card_drawn_while_its_conversation_changes_answers_as_after_the_change(client, aws, monkeypatch,
+                                                                                meanwhile):
+    """Drawn from a read: a delete, retitle or child-safety hold landing while it is drawn must not be
+    answered around. The card is read again after drawing, and the answer is what it would be now."""
+    from chalicelib import cards, moderation, published, sharing
+
+    made = share({"title": "Racing the card", "messages": [{"role": "user", "content": "hello"}]}, owner="sub-race")
+    key = _card_key(aws, made["id"])
+    draw = cards.draw
+
+    def change_then_draw(*args):
+        if meanwhile == "deleted":
+            sharing.delete(made["id"], made["deleteToken"])
+        elif meanwhile == "retitled":
+            sharing.update(made["id"], "sub-race", title="Another title")
+        else:
+            moderation.hold(made["id"], "child_safety")
+        return draw(*args)
+
+    monkeypatch.setattr(published.cards, "draw", change_then_draw)
+    answer = _get_card(client, key)
+    assert answer.status_code == (451 if meanwhile.startswith("held") else 404)
+    assert "image/png" not in str(answer.headers)
+
+
+def test_a_hold_for_child_safety_invalidates_the_card(client, aws):
+    """Its title and first words must not live on in a preview: the card's path is invalidated with the page,
+    and it is not drawn while the hold lasts; released, it is drawn again."""
+    from chalicelib import cdn, moderation
+
+    made = create(client, {"title": "Held card", "messages": [{"role": "user", "content": "hello"}]})
+    key = _card_key(aws, made["id"])
+    assert _get_card(client, key).status_code == 200
+    moderation.hold(made["id"], "child_safety")
+    assert any(f"/{key}" in paths for paths in cdn.INVALIDATED[-3:])
+    assert _get_card(client, key).status_code == 451
+    moderation.release(made["id"])
+    assert _get_card(client, key).status_code == 200
 
 
 def test_a_transparent_palette_png_stays_transparent():

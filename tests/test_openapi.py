@@ -30,6 +30,7 @@ def test_real_answers_match_their_documented_status_and_schema(client):
     spec = body_of(client.http.get("/api/openapi.json"))
     created = create(client, chat(2, visibility="public", title="Schema check"))
     cid, token = created["id"], created["deleteToken"]
+    card = "/" + body_of(client.http.get(f"/api/conversations/{cid}"))["card"].split("/", 3)[3]
     json_headers = {"content-type": "application/json"}
     calls = [
         ("POST", "/api/conversations", json.dumps(chat(2)), json_headers),
@@ -57,6 +58,9 @@ def test_real_answers_match_their_documented_status_and_schema(client):
                                         "name": "Schema"}), json_headers),
         ("GET", f"/{cid}", None, {}),
         ("GET", "/identicons/abc.svg", None, {}),
+        ("GET", card, None, {"accept": "text/html"}),
+        ("GET", card, None, {"accept": "*/*"}),
+        ("GET", f"/cards/{cid}/0000000000000000.png", None, {"accept": "*/*"}),
         ("DELETE", f"/api/conversations/{cid}", None, {"authorization": "Bearer wrong"}),
         ("DELETE", f"/api/conversations/{cid}", None, {"authorization": f"Bearer {token}"}),
     ]

@@ -240,6 +240,25 @@ def static(name: str) -> Response:
     return Response(content.decode("utf-8"), headers={"Content-Type": content_type, "Cache-Control": cache})
 
 
+@routes.route("/cards/{conversation_id}/{name}", methods=["GET", "HEAD"])
+def preview_card(conversation_id: str, name: str) -> Response:
+    """A conversation's link-preview card, drawn for the request (deployed: the CDN's miss). An image: 406 for
+    an Accept that allows none (Chalice and API Gateway could not answer one); HEAD draws nothing."""
+    from .. import published
+
+    accept = routes.current_request.headers.get("accept", "")
+    accepted = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if not accepted & {"*/*", "image/*", "image/png"}:
+        # Never kept at the edge: the next asker's Accept may allow the image.
+        raise ApiError(406, "not_acceptable", "This is a PNG image: ask with an Accept header that allows one.",
+                       "accept", headers={"Cache-Control": "no-store"})
+    headers: dict[str, str | list[str]] = {"Content-Type": "image/png", "Cache-Control": published.CARD_CACHE}
+    if routes.current_request.method == "HEAD":
+        published.card_named(conversation_id, name)
+        return Response(b"", headers=headers)
+    return Response(published.card(conversation_id, name), headers=headers)
+
+
 @routes.route("/identicons/{name}", methods=["GET"])
 def default_avatar(name: str) -> Response:
     match = _IDENTICON_RE.fullmatch(name)
