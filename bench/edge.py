@@ -15,8 +15,6 @@ CF_PER_REQUEST = 0.0100 / 10_000
 CF_PER_GB = 0.085
 # Standard logging v2 to S3: CloudWatch vended-log delivery, per GB of log data (first 10 TB).
 LOG_DELIVERY_PER_GB = 0.25
-# A CloudFront W3C log line with the default fields (the local stand-in writes the same ones).
-LOG_LINE_BYTES = 420
 # What a response's headers add on the wire (the CSP, cache and security headers; HTTP/2 compresses little
 # of them on a first response).
 HEADER_BYTES = 700
@@ -41,6 +39,18 @@ STATIC = ("app.js",)
 # once by each (they keep their own copy), and at most once per edge location every five minutes.
 CARD_MISSES_PER_CREATE = 2.0
 CARD_MEASURED: dict[str, float] = {}
+
+
+def log_line_bytes() -> int:
+    """A page view's line as the stack's delivery writes it (its pinned fields, CloudFront's values: an edge
+    location, a desktop Chrome's user agent URL-encoded, the site's host), with its tab and newline."""
+    from chalicelib import cdnlogs
+
+    row = cdnlogs.log_row(time.time(), "203.0.113.77", "GET", "/c/AbC1234", 200,
+                          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                          "Chrome/131.0.0.0 Safari/537.36", 12_182, "sharegpt.example.com")
+    row |= {"x-edge-location": "IAD89-P1", "x-edge-result-type": "Hit"}
+    return len("\t".join(row[name] for name in cdnlogs.DELIVERED_FIELDS)) + 1
 
 
 def edge_ledger(client: Any, conversation_id: str, line: Any) -> None:
@@ -129,6 +139,9 @@ def static_bytes() -> int:
 
 def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float:
     """Dollars per million page views, printed with every assumption; returns the page and its counting."""
+    from chalicelib import cdnlogs
+
+    line_bytes = log_line_bytes()
     page = page_bytes(client, conversation_id) + HEADER_BYTES
     # What one update of the fold costs all in: the table's write, the indexes `views` is in (a key of `top`:
     # a delete and a put there), and the run's own claim and lease writes, shared out.
@@ -137,13 +150,15 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
     million = 1_000_000
     rows = [
         ("page requests at the edge", million * CF_PER_REQUEST),
-        (f"page bytes ({page:,} B on the wire: a 10 KB conversation, gzip, with headers)",
+        (f"page bytes ({page:,} B on the wire: a 10 KB conversation, gzip, with headers; the stylesheet and the icon "
+         "inline)",
          million * page / 1e9 * CF_PER_GB),
         (f"edge misses ({1 - EDGE_HIT_RATIO:.0%}): one S3 GET each", million * (1 - EDGE_HIT_RATIO) * S3_GET),
-        (f"static files on first visits ({FIRST_VISITS:.0%} of views; {len(STATIC)} files, {static:,} B)",
+        (f"static files on first visits ({FIRST_VISITS:.0%} of views; {len(STATIC)} file, the script: {static:,} B)",
          million * FIRST_VISITS * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB)),
-        (f"log delivery (a {LOG_LINE_BYTES} B line per request, {1 + FIRST_VISITS * len(STATIC):.1f} requests "
-         "per view)", million * (1 + FIRST_VISITS * len(STATIC)) * LOG_LINE_BYTES / 1e9 * LOG_DELIVERY_PER_GB),
+        (f"log delivery (a {line_bytes} B line per request, its {len(cdnlogs.DELIVERED_FIELDS)} pinned fields; "
+         f"{1 + FIRST_VISITS * len(STATIC):.1f} requests per view)",
+         million * (1 + FIRST_VISITS * len(STATIC)) * line_bytes / 1e9 * LOG_DELIVERY_PER_GB),
         (f"fold writes (one update per conversation-hour, ~{VIEWS_PER_FOLDED_UPDATE} views each; "
          f"{per_update:.1f} WRU an update all in, its indexes' writes included, as measured: {fold['wru']:g} WRU, "
          f"{fold['index_wru']:g} of them index writes, for {fold['conversations']} updates)",
@@ -152,7 +167,7 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
         (f"short-link arrivals ({SHORT_LINK_ARRIVALS:.0%} of views): the 301 from the CloudFront Function at the "
          f"edge (a request, a function run, {REDIRECT_BYTES} B and a log line; no Lambda)",
          million * SHORT_LINK_ARRIVALS * (CF_PER_REQUEST + CF_FUNCTION_PER_RUN + REDIRECT_BYTES / 1e9 * CF_PER_GB
-                                          + LOG_LINE_BYTES / 1e9 * LOG_DELIVERY_PER_GB)),
+                                          + line_bytes / 1e9 * LOG_DELIVERY_PER_GB)),
         ("Lambda, API Gateway, DynamoDB for an anonymous view", 0.0),
     ]
     total = sum(cost for _, cost in rows)
@@ -164,9 +179,9 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
     print("|---|---|")
     for name, cost in rows:
         print(f"| {name} | {cost:.2f} |")
-    print(f"| **the page and its counting** (all but the static files, their log lines and the short links) | "
+    print(f"| **the page and its counting** (all but the static file, its log lines and the short links) | "
           f"**{page_and_counting:.2f}** |")
-    print(f"| **all in: with first-visit static files and short-link arrivals** | **{total:.2f}** |")
+    print(f"| **all in: with the first-visit static file and short-link arrivals** | **{total:.2f}** |")
     print(f"\nAssumptions: edge hit ratio {EDGE_HIT_RATIO:.0%}; {FIRST_VISITS:.0%} of views from a browser without "
           f"our static files cached; CloudFront ${CF_PER_REQUEST * 10_000:.4f} per 10,000 HTTPS requests and "
           f"${CF_PER_GB}/GB out; vended-log delivery ${LOG_DELIVERY_PER_GB}/GB; DynamoDB on-demand "

@@ -73,6 +73,18 @@ def _lines(draw: Any, text: str, font: Any, width: int, limit: int) -> list[str]
 def render(title: str, model: str | None, source: str | None, excerpt: str) -> bytes:
     """The card as PNG bytes: the title (up to three lines), model and source, the conversation's first words,
     and the site's name."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    # In a palette of the card's own colours and their anti-aliasing blends: the same picture at a third of
+    # the bytes (about 20 KB, not 60), and every unfurler's fetch is bytes out of the CDN.
+    picture(title, model, source, excerpt).quantize(palette=_palette(), dither=Image.Dither.NONE).save(
+        out, "PNG", optimize=False, compress_level=6)
+    return out.getvalue()
+
+
+def picture(title: str, model: str | None, source: str | None, excerpt: str) -> Any:
+    """The card as drawn, in full colour (a Pillow image): what `render` encodes."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
@@ -98,9 +110,23 @@ def render(title: str, model: str | None, source: str | None, excerpt: str) -> b
     draw.text((MARGIN, HEIGHT - 92), SITE_NAME, font=_font(True, 40), fill=INK)
     draw.text((WIDTH - MARGIN, HEIGHT - 84), settings.get().site_url.split("://", 1)[-1][:40],
               font=_font(False, 28), fill=MUTED, anchor="ra")
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=False, compress_level=6)
-    return out.getvalue()
+    return image
+
+
+@lru_cache(maxsize=1)
+def _palette() -> Any:
+    """Every colour a card is drawn in: each text colour blended in 16 steps over each ground it is drawn on."""
+    from PIL import Image
+
+    colors: list[tuple[int, ...]] = []
+    for ink, ground in ((INK, PAPER), (ACCENT, PAPER), (MUTED, PAPER), (MUTED, PANEL)):
+        for step in range(16):
+            blend = tuple(round(i * step / 15 + g * (1 - step / 15)) for i, g in zip(ink, ground, strict=True))
+            if blend not in colors:
+                colors.append(blend)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([value for color in colors for value in color])
+    return palette
 
 
 def draw(title: str, model: str | None, source: str | None, excerpt: str) -> bytes:

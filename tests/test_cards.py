@@ -42,3 +42,27 @@ def test_a_long_title_is_cut_to_three_lines_with_an_ellipsis():
     lines = cards._lines(draw, "word " * 200, cards._font(True, 60), 1056, 3)
     assert len(lines) == 3 and lines[-1].endswith("…")
     assert cards._lines(draw, "Short title", cards._font(True, 60), 1056, 3) == ["Short title"]
+
+
+def test_the_card_is_sent_in_its_own_palette_and_looks_the_same():
+    """Encoded in a palette of its colours and their blends: a third of the bytes of the full-colour PNG, and
+    no pixel further from the drawing than half a step of a blend (the panel and the accent keep their colour)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    from chalicelib import cards
+
+    args = ("Streaming responses in aiohttp, a title long enough to wrap", "gpt-4o", "chatgpt",
+            "How do I stream a big file without reading it all into memory? " * 4)
+    drawn = cards.picture(*args)
+    png = cards.render(*args)
+    with Image.open(io.BytesIO(png)) as card:
+        assert card.mode == "P" and len(png) < 30_000
+        sent = card.convert("RGB")
+    full = io.BytesIO()
+    drawn.save(full, "PNG", compress_level=6)
+    assert len(png) < len(full.getvalue()) / 2
+    difference = ImageChops.difference(drawn, sent)
+    assert max(high for _, high in difference.getextrema()) <= 12
+    assert max(ImageStat.Stat(difference).mean) < 0.5
+    for point in ((600, 5), (100, 450), (5, 600)):  # the accent bar, the excerpt's panel, the paper
+        assert sent.getpixel(point) == drawn.getpixel(point)

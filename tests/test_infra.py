@@ -478,9 +478,13 @@ def test_the_stack_refuses_any_region_but_us_east_1_before_creating_anything(mon
 
 
 def test_the_log_delivery_pins_the_fields_the_fold_reads():
+    """The fields the fold reads, and exactly those the cost model prices a line by."""
+    from chalicelib import cdnlogs
+
     delivery = _template()["Resources"]["AccessLogDelivery"]["Properties"]
     needed = {"date", "time", "c-ip", "cs-method", "cs-uri-stem", "sc-status", "cs(User-Agent)"}
     assert needed <= set(delivery["RecordFields"])
+    assert delivery["RecordFields"] == list(cdnlogs.DELIVERED_FIELDS)
 
 
 def test_destroy_empties_the_log_bucket_before_deleting_the_stack(monkeypatch):
