@@ -2,12 +2,13 @@
 live, and the scheduled work.
 
 Routes, by area (each a Blueprint in chalicelib/routes/):
-  pages.py     home, /c/<id>, /explore, /mine, /saved, sitemap, robots, static files, identicons, the short link
+  pages.py     home, /c/<id>, /explore, /mine, /saved, sitemap, robots, static files, identicons, cards, the short link
   api.py       /api/conversations: share, read, list, search, count, export, change, delete; OpenAPI
   social.py    saves, comments, /api/me/conversations, /api/me/saves, /api/me/status
   accounts.py  sign up, confirm, sign in and out, password reset, /account, /api/me
   moderation.py  reports (/report, /api/reports), the moderators' queue, actions and log, /abuse
-`/api/conversations` also reaches the app through the `share` function's URL (chalicelib/function_url.py).
+`/api/conversations` also reaches the app through the `share` function's URL, and `/cards/*` through the `cards`
+function's (chalicelib/function_url.py).
 Responses and errors are shaped in chalicelib/http.py; who is calling is read in chalicelib/callers.py; the
 domain (chalicelib/*.py) knows nothing of HTTP.
 
@@ -89,7 +90,16 @@ def share(event: dict[str, Any], context: Any) -> dict[str, Any]:
     concurrency (the config) is the ceiling API Gateway's throttle was (docs/performance.md)."""
     from chalicelib import function_url
 
-    return function_url.handle(app, event, context)
+    return function_url.handle(app, event, context, function_url.SHARE)
+
+
+@app.lambda_function(name="cards")
+def preview_cards(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`/cards/*` (link-preview cards, drawn on the CDN's misses) through this function's URL: a function of
+    its own, so that crawlers asking for many cards at once use its reserved concurrency, never the creates'."""
+    from chalicelib import function_url
+
+    return function_url.handle(app, event, context, function_url.CARDS)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -233,7 +233,7 @@ def create_cost(post: Any, rng: random.Random, make_conversation: Any, ledger_us
          million * (CF_PER_REQUEST + request_bytes / 1e9 * 0.02)),
         (f"its link-preview card, drawn on the edge's misses and never stored ({CARD_MISSES_PER_CREATE:g} misses "
          f"a create assumed; each {CARD_MEASURED.get('ms', 0):.0f} ms of Lambda here, a consistent Query and "
-         "GetItem, through the share function's URL)", CARD_MISSES_PER_CREATE * card_usd),
+         "GetItem, through the cards function's URL)", CARD_MISSES_PER_CREATE * card_usd),
     ]
     total = sum(cost for _, cost in rows)
     print("\n## Cost per million creates (a public 10 KB conversation; list prices, us-east-1)\n")

@@ -1,12 +1,13 @@
-"""The share function's door: a Lambda function URL's request as API Gateway's REST proxy event, and back.
+"""The share and cards functions' door: a Lambda function URL's request as API Gateway's REST proxy event, and
+back.
 
-CloudFront sends `/api/conversations` (a create, and the list on the same path) and `/cards/*` (link-preview
-cards, drawn on the edge's misses) to the `share` function's URL instead of API Gateway: the same Chalice app
-answers them, every route check and the middleware included (the origin secret, the error envelope, the
-access log), without API Gateway's $3.50 per million requests. A function URL sends its payload format 2.0;
-Chalice reads the REST API's 1.0, so the event is translated here, and the answer back (multi-value headers
-joined, `Set-Cookie` as the URL's `cookies`). Only the paths in ROUTES are served this way: CloudFront sends
-no other, and anything else is a 404.
+CloudFront sends `/api/conversations` (a create, and the list on the same path) to the `share` function's URL,
+and `/cards/*` (link-preview cards, drawn on the edge's misses) to the `cards` function's, instead of API
+Gateway: the same Chalice app answers them, every route check and the middleware included (the origin secret,
+the error envelope, the access log), without API Gateway's $3.50 per million requests. A function URL sends
+its payload format 2.0; Chalice reads the REST API's 1.0, so the event is translated here, and the answer
+back (multi-value headers joined, `Set-Cookie` as the URL's `cookies`). Each function serves only its own
+paths (SHARE, CARDS): CloudFront sends it no other, and anything else is a 404.
 """
 from __future__ import annotations
 
@@ -18,17 +19,18 @@ from urllib.parse import parse_qs
 from .errors import not_found
 from .http import error_response
 
-# The paths served this way: (the path's pattern, the app's route, as API Gateway names its resource).
-ROUTES = ((re.compile(r"/api/conversations"), "/api/conversations"),
-          (re.compile(r"/cards/(?P<conversation_id>[^/]+)/(?P<name>[^/]+)"), "/cards/{conversation_id}/{name}"))
+Routes = tuple[tuple[re.Pattern[str], str], ...]
+# The paths each function serves: (the path's pattern, the app's route, as API Gateway names its resource).
+SHARE: Routes = ((re.compile(r"/api/conversations"), "/api/conversations"),)
+CARDS: Routes = ((re.compile(r"/cards/(?P<conversation_id>[^/]+)/(?P<name>[^/]+)"), "/cards/{conversation_id}/{name}"),)
 
 
-def rest_event(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The REST API's proxy event for a function URL's `event`, or None for a path not served this way."""
+def rest_event(event: dict[str, Any], routes: Routes = SHARE) -> dict[str, Any] | None:
+    """The REST API's proxy event for a function URL's `event`, or None for a path not among `routes`."""
     context = event.get("requestContext") or {}
     http = context.get("http") or {}
     path = event.get("rawPath") or http.get("path") or ""
-    route = next(((match, resource) for pattern, resource in ROUTES if (match := pattern.fullmatch(path))), None)
+    route = next(((match, resource) for pattern, resource in routes if (match := pattern.fullmatch(path))), None)
     if route is None:
         return None
     match, resource = route
@@ -71,9 +73,11 @@ def url_response(response: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def handle(app: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer a function URL's request with `app` (the Chalice app, called as API Gateway calls it)."""
-    rest = rest_event(event)
+def handle(app: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any], context: Any,
+           routes: Routes = SHARE) -> dict[str, Any]:
+    """Answer a function URL's request for one of `routes` with `app` (the Chalice app, called as API Gateway
+    calls it)."""
+    rest = rest_event(event, routes)
     if rest is None:
         return url_response(error_response(not_found("route")).to_dict())
     return url_response(app(rest, context))

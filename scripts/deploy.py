@@ -117,11 +117,13 @@ def single_stack_settings(template: dict[str, Any], layer: tuple[str, str] | Non
 
 
 def _without_share_url(template: dict[str, Any]) -> None:
-    """In one stack, creates keep API Gateway: the share function's settings name the distribution (the site's
-    URL, its id), which would name the function's URL, a cycle CloudFormation refuses. Its URL, grants and
-    CDN route go, and the function with them (its reserved concurrency would be held for nothing)."""
+    """In one stack, creates and cards keep API Gateway: the share and cards functions' settings name the
+    distribution (the site's URL, its id), which would name their URLs, a cycle CloudFormation refuses. Their
+    URLs, grants and CDN routes go, and the functions with them (their reserved concurrency would be held for
+    nothing); the cards' behaviour goes to API Gateway."""
     resources = template["Resources"]
-    for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Share"):
+    for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Share",
+                 "CardsUrl", "CardsUrlInvokeUrl", "CardsUrlInvoke", "Cards"):
         resources.pop(name, None)
     def unwrapped(item: dict[str, Any]) -> dict[str, Any]:  # {"Fn::If": [condition, item, no value]}
         found = item.get("Fn::If", [None, item])[1]
@@ -129,7 +131,8 @@ def _without_share_url(template: dict[str, Any]) -> None:
 
     distribution = resources.get("Distribution", {}).get("Properties", {}).get("DistributionConfig")
     if distribution:
-        distribution["Origins"] = [o for o in distribution["Origins"] if unwrapped(o).get("Id") != "share"]
+        distribution["Origins"] = [o for o in distribution["Origins"]
+                                   if unwrapped(o).get("Id") not in ("share", "cards")]
         distribution["CacheBehaviors"] = [b for b in distribution["CacheBehaviors"]
                                           if unwrapped(b).get("TargetOriginId") != "share"]
         for behaviour in distribution["CacheBehaviors"]:
@@ -322,10 +325,10 @@ def refuse_other_regions() -> None:
                  "Set AWS_DEFAULT_REGION=us-east-1 and run it again; nothing was created.")
 
 
-# Functions `chalice deploy` makes that the stack names by name (the share function's URL, the queues'
-# workers). On an upgrade that brings a new one, the stack cannot name it before chalice has made it: it is
+# Functions `chalice deploy` makes that the stack names by name (the share and cards functions' URLs, the
+# queues' workers). On an upgrade that brings a new one, the stack cannot name it before chalice has made it: it is
 # deployed without them (FunctionsDeployed=no), then chalice, then the stack again.
-STACK_NAMED_FUNCTIONS = ("share", "republish_pages", "dataset_shards")
+STACK_NAMED_FUNCTIONS = ("share", "cards", "republish_pages", "dataset_shards")
 
 
 def missing_functions(stage: str) -> list[str]:

@@ -47,6 +47,12 @@ def call(event: dict[str, Any]) -> dict[str, Any]:
     return share(event, None)
 
 
+def call_cards(event: dict[str, Any]) -> dict[str, Any]:
+    from app import preview_cards
+
+    return preview_cards(event, None)
+
+
 @pytest.mark.parametrize("base64_body", [False, True])
 def test_a_create_through_the_function_url_is_stored_and_read_back(client, base64_body):
     answer = call(url_event("POST", "/api/conversations", body=chat(4, title="Through the function URL"),
@@ -122,17 +128,27 @@ def test_without_the_origin_secret_it_is_refused_and_nothing_is_stored(client, m
 
 
 def test_a_card_through_it_is_a_png_drawn_for_the_edge(client):
-    """CloudFront sends /cards/* to the URL too (an edge miss draws the card): the route's parameters come
-    from the path, and the PNG goes back base64-encoded, as a function URL's binary answer must."""
+    """CloudFront sends /cards/* to the cards function's URL (an edge miss draws the card): the route's
+    parameters come from the path, and the PNG goes back base64-encoded, as a function URL's binary answer
+    must. Each function serves its own paths only: the creates' never draws a card, the cards' never shares."""
     created = call(url_event("POST", "/api/conversations", body=chat(2, title="A card via URL"),
                              headers={"x-forwarded-for": new_ip()}))
     cid = json.loads(created["body"])["id"]
     path = "/" + body_of(client.http.get(f"/api/conversations/{cid}"))["card"].split("/", 3)[3]
-    answer = call(url_event("GET", path, headers={"accept": "*/*"}))
+    answer = call_cards(url_event("GET", path, headers={"accept": "*/*"}))
     assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
     assert answer["headers"]["Content-Type"] == "image/png"
     assert base64.b64decode(answer["body"]).startswith(b"\x89PNG\r\n\x1a\n")
-    assert call(url_event("GET", f"/cards/{cid}/0123456789abcdef.png", headers={"accept": "*/*"}))["statusCode"] == 404
+    wrong = call_cards(url_event("GET", f"/cards/{cid}/0123456789abcdef.png", headers={"accept": "*/*"}))
+    assert wrong["statusCode"] == 404 and json.loads(wrong["body"])["error"]["message"] == "No such card."
+    not_served = call(url_event("GET", path, headers={"accept": "*/*"}))
+    assert json.loads(not_served["body"])["error"]["message"] == "No such route."
+    from conftest import nothing_stored
+
+    with nothing_stored():
+        refused = call_cards(url_event("POST", "/api/conversations", body=chat(2),
+                                       headers={"x-forwarded-for": new_ip()}))
+    assert refused["statusCode"] == 404 and json.loads(refused["body"])["error"]["message"] == "No such route."
 
 
 def test_other_paths_are_not_served_through_it(client):

@@ -28,7 +28,8 @@ CDN_RESOURCES = {"AvatarOriginAccess", "OriginCachePolicy", "ApiCachePolicy", "S
                  "PageHeaders", "CardRequests", "Distribution",
                  "SiteRecord", "ShortRecord", "LogBucket", "LogBucketPolicy", "AccessLogSource",
                  "AccessLogDestination", "AccessLogDelivery", "ShortLinkFunction", "RepublishWorkers",
-                 "DatasetWorkers", "ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke"}
+                 "DatasetWorkers", "ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "CardsUrl",
+                 "CardsUrlInvokeUrl", "CardsUrlInvoke"}
 # moto's CloudFormation skips Cognito resources silently; the pool is compared with devstack's below instead.
 # It skips Secrets Manager secrets (and their outputs) and bucket policies too: the secret's wiring is checked
 # by test_no_secret_is_in_a_committed_file_or_the_lambda_environment, both by cfn-lint.
@@ -375,7 +376,7 @@ def test_the_cdn_serves_images_from_the_bucket_and_cards_from_the_app_never_uplo
     behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
     for path in ("/avatars/*", "/media/*", "/cards/*"):
         assert behaviours[path]["TargetOriginId"] == (
-            ("If", ["HasFunctions", "share", "api"]) if path == "/cards/*" else "avatars")
+            ("If", ["HasFunctions", "cards", "api"]) if path == "/cards/*" else "avatars")
         assert behaviours[path]["AllowedMethods"] == ["GET", "HEAD"]
         assert behaviours[path]["ResponseHeadersPolicyId"] == ("Ref", "SecurityHeaders")
     assert behaviours["/cards/*"]["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # CachingOptimized
@@ -656,37 +657,41 @@ def test_the_create_reaches_the_share_functions_url_not_api_gateway():
     assert first["OriginRequestPolicyId"] == rest["OriginRequestPolicyId"]  # everything but the Host header
     assert next(b for b in config["CacheBehaviors"] if fnmatchcase("/api/conversations/abc1234", b["PathPattern"])
                 ) is rest
-    share = next(o for o in config["Origins"] if o["Id"] == "share")
-    assert [h["HeaderName"] for h in share["OriginCustomHeaders"]] == ["X-Origin-Verify"]
-    assert share["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     resources = _template()["Resources"]
-    url = resources["ShareUrl"]["Properties"]
-    assert url["AuthType"] == "NONE" and url["TargetFunctionArn"][1].endswith("function:sharegpt-${Stage}-share")
-    grants = {resources[name]["Properties"]["Action"]: resources[name]["Properties"]
-              for name in ("ShareUrlInvokeUrl", "ShareUrlInvoke")}
-    assert grants["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
-    assert grants["lambda:InvokeFunction"]["InvokedViaFunctionUrl"] is True
-    assert "share" in {f.name for f in app.pure_lambda_functions}
     stages = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]
-    for stage in ("dev", "prod"):
-        assert 0 < stages[stage]["lambda_functions"]["share"]["reserved_concurrency"] <= 100
-    # In one stack the function's settings name the distribution, which would name its URL: a cycle. There,
-    # creates keep API Gateway (the default behaviour's /api/* route), and the function is not deployed.
+    # The cards function the same way, its own: crawlers asking for many cards use its concurrency, not the creates'.
+    for function, prefix in (("share", "ShareUrl"), ("cards", "CardsUrl")):
+        origin = next(o for o in config["Origins"] if o["Id"] == function)
+        assert [h["HeaderName"] for h in origin["OriginCustomHeaders"]] == ["X-Origin-Verify"]
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        url = resources[prefix]["Properties"]
+        assert url["AuthType"] == "NONE"
+        assert url["TargetFunctionArn"][1].endswith(f"function:sharegpt-${{Stage}}-{function}")
+        grants = {resources[name]["Properties"]["Action"]: resources[name]["Properties"]
+                  for name in (f"{prefix}InvokeUrl", f"{prefix}Invoke")}
+        assert grants["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+        assert grants["lambda:InvokeFunction"]["InvokedViaFunctionUrl"] is True
+        assert function in {f.name for f in app.pure_lambda_functions}
+        for stage in ("dev", "prod"):
+            assert 0 < stages[stage]["lambda_functions"][function]["reserved_concurrency"] <= 100
+    # In one stack the functions' settings name the distribution, which would name their URLs: a cycle. There,
+    # creates and cards keep API Gateway (the default behaviour's /api/* route), and the functions are not deployed.
     from cfnlint.decode import cfn_yaml
 
     stack = json.loads(json.dumps(cfn_yaml.loads(TEMPLATE.read_text())))  # as `chalice package` merges it
-    merged = {"Resources": {name: stack["Resources"][name]
-                            for name in ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "Distribution")}
-              | {"Share": {"Type": "AWS::Serverless::Function", "Properties": {}}}}
+    named = ("ShareUrl", "ShareUrlInvokeUrl", "ShareUrlInvoke", "CardsUrl", "CardsUrlInvokeUrl", "CardsUrlInvoke",
+             "Distribution")
+    merged = {"Resources": {name: stack["Resources"][name] for name in named}
+              | {name: {"Type": "AWS::Serverless::Function", "Properties": {}} for name in ("Share", "Cards")}}
     single = single_stack_settings(merged)["Resources"]
     assert set(single) == {"Distribution"}
     kept = single["Distribution"]["Properties"]["DistributionConfig"]
-    assert "share" not in [o["Id"] for o in kept["Origins"]]
+    assert not {"share", "cards"} & {o["Id"] for o in kept["Origins"]}
     assert next(b for b in kept["CacheBehaviors"] if fnmatchcase("/api/conversations", b["PathPattern"])
                 )["TargetOriginId"] == "api"
     # Cards go to the function's URL where it exists, else to API Gateway.
     assert next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/cards/*")["TargetOriginId"] == (
-        "If", ["HasFunctions", "share", "api"])
+        "If", ["HasFunctions", "cards", "api"])
     assert next(b for b in kept["CacheBehaviors"] if b["PathPattern"] == "/cards/*")["TargetOriginId"] == "api"
 
 
