@@ -318,6 +318,7 @@ def test_a_share_names_its_card_and_a_request_draws_it(client, aws):
     assert _get_card(client, key).body == answer.body  # drawn the same every time
     head = client.http.head(f"/{key}", headers={"accept": "*/*"})
     assert head.status_code == 200 and not head.body
+    assert {name.lower(): value for name, value in head.headers.items()}["cache-control"] == "no-store"
     for name in ("0123456789abcdef.png", "card.png", "0123456789ABCDEF.png"):
         assert _get_card(client, f"cards/{made['id']}/{name}").status_code == 404
     assert _get_card(client, key.replace(made["id"], "Zz9Zz9Z")).status_code == 404

@@ -255,7 +255,8 @@ def preview_card(conversation_id: str, name: str) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": "image/png", "Cache-Control": published.CARD_CACHE}
     if routes.current_request.method == "HEAD":
         published.card_named(conversation_id, name)
-        return Response(b"", headers=headers)
+        # Never kept: an edge that answered a later GET from a cached HEAD would send an empty image.
+        return Response(b"", headers={**headers, "Cache-Control": "no-store"})
     return Response(published.card(conversation_id, name), headers=headers)
 
 
