@@ -308,7 +308,7 @@ def hold(conversation_id: str, reason: str) -> bool:
     """Keep a conversation out of Explore, search, the sitemap and the count until a moderator restores it;
     for child safety, its page and API also answer 451 meanwhile. Returns whether it was held now."""
     held = conversations.set_held(conversation_id, reason)
-    if held:
+    if held is not None:
         if reason == "child_safety":
             cleanup.remove_page(conversation_id)  # and its paths; queued if S3 refuses
             if held.card_key:  # its title and first words must not live on in a preview either
