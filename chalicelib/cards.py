@@ -28,7 +28,7 @@ INK, MUTED, ACCENT, PAPER, PANEL = (17, 24, 39), (75, 85, 99), (16, 163, 127), (
 # What is read of the texts: a card shows a few lines, so a long title costs nothing more.
 MAX_TITLE = 180
 MAX_EXCERPT = 400
-# Part of every card's key: a change of the drawing below gives new URLs (the old ones are cached for a year).
+# Part of every card's key: a change of the drawing below gives new URLs to the cards it draws from then.
 DESIGN = "1"
 # Drawn when a sharer's text defeats the font machinery: a card without their words beats no card.
 PLAIN_TITLE = "A shared AI conversation"

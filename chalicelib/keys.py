@@ -252,7 +252,8 @@ def log_claim(log_key: str) -> str:
 
 
 def card_object(conversation_id: str, digest: str) -> str:
-    """A conversation's link-preview card; a new title makes a new URL (the old one is cached for a year)."""
+    """A conversation's link-preview card (its URL's path; drawn on request, not stored since issue 34): a new
+    title makes a new URL."""
     return f"cards/{conversation_id}/{digest[:16]}.png"
 
 

@@ -33,11 +33,11 @@ def conversation_paths(conversation_id: str) -> list[str]:
 
 
 def card_url(key: str) -> str:
-    """A link-preview card's URL: on the site, as deployed (the CDN asks the bucket, then the app, which draws
-    a card on its first request), and so locally, where the app stands in for both."""
+    """A link-preview card's URL: on the site, where the CDN sends a miss to the app, which draws the card
+    (and so locally, where the app answers it itself)."""
     return f"{settings.get().site_url}/{key}"
 
 
 def public_object_url(key: str) -> str:
-    """The CDN URL of a public S3 object (media/..., cards/...)."""
+    """The CDN URL of a public S3 object (media/..., avatars/...)."""
     return f"{settings.get().media_base_url}/{key}"

@@ -285,8 +285,7 @@ def card(conversation_id: str, name: str) -> bytes:
     a delete or hold invalidates it. 404 unless it is the card the conversation names now (an old title's, or
     a made-up name), 410 if taken down, 451 while held for child safety; read again after drawing, so a
     delete, retitle or hold that landed meanwhile answers as it would have."""
-    conversation = card_named(conversation_id, name)
-    key = keys.card_object_named(conversation_id, name)
+    conversation, key = card_named(conversation_id, name)
     png = cards.draw(conversation["title"], conversation["model"], conversation["source"],
                      rendering.first_human(conversation["messages"]) or "")
     try:
@@ -301,11 +300,12 @@ def card(conversation_id: str, name: str) -> bytes:
     return png
 
 
-def card_named(conversation_id: str, name: str) -> dict[str, Any]:
-    """The conversation (as conversations.get returns it) if `name` is its card now; else as `card` raises."""
+def card_named(conversation_id: str, name: str) -> tuple[dict[str, Any], str]:
+    """The conversation (as conversations.get returns it) and its card's key, if `name` is its card now; else
+    as `card` raises."""
     items = conversations.read_partition(conversation_id, keys.META, consistent=True)
     conversation = conversations.from_items(conversation_id, items)
     key = keys.card_object_named(conversation_id, name)
     if key is None or conversation["card"] != links.card_url(key):
         raise not_found("card")
-    return conversation
+    return conversation, key
