@@ -22,7 +22,7 @@ from .errors import ApiError, not_found, unavailable_from, under_review
 from .listings import iso, row
 from .models import ConversationBody, ConversationItem, ConversationMeta, Counter, RemovedItem, SearchEntry
 from .reasons import REASON_LABELS
-from .rendering import Share, decode_body, derive_title, seed_items
+from .rendering import Share, decode_body, derive_title, first_human, seed_items
 from .words import index_words
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def store(request: CreateConversation, share: Share, images: dict[str, Image], a
             media_keys={image.key for image in images.values()} or None)
         _donate(meta, request.dataset, share.messages, created)
         stored_body = ConversationBody(conversation_id, keys.BODY, data=None if body_key else share.body,
-                                       s3_key=body_key)
+                                       s3_key=body_key, excerpt=card_excerpt(share.messages) if body_key else None)
         tx = Transaction()
         tx.put(meta, condition=ConversationItem.id.does_not_exist(), name="id")
         tx.put(stored_body)
@@ -213,6 +213,34 @@ def revision(items: list[ConversationItem]) -> int:
 
 def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str, Any]:
     """The conversation its partition's items hold (410 if taken down, 451 while held for child safety)."""
+    meta, body = _readable(conversation_id, items)
+    return as_read(meta, body_messages(body))
+
+
+class CardText(NamedTuple):
+    """What a conversation's link-preview card shows, and the card's key (its URL's path)."""
+
+    key: str | None
+    title: str
+    model: str | None
+    source: str | None
+    excerpt: str
+
+
+def card_text(conversation_id: str, items: list[ConversationItem]) -> CardText:
+    """What the card of the conversation its partition's items hold shows (from_items' 404, 410 and 451). A
+    body kept in S3 is not read: its item holds the excerpt (one stored before it did is read)."""
+    meta, body = _readable(conversation_id, items)
+    excerpt = body.excerpt if body.s3_key and body.excerpt is not None else card_excerpt(body_messages(body))
+    return CardText(meta.card_key, meta.title, meta.model, meta.source, excerpt)
+
+
+def card_excerpt(messages: list[dict[str, Any]]) -> str:
+    """The card's excerpt: the first human words, as far as a card reads them."""
+    return (first_human(messages) or "")[: cards.MAX_EXCERPT]
+
+
+def _readable(conversation_id: str, items: list[ConversationItem]) -> tuple[ConversationMeta, ConversationBody]:
     meta: ConversationMeta | None = None
     body: ConversationBody | None = None
     for item in items:
@@ -221,11 +249,11 @@ def from_items(conversation_id: str, items: list[ConversationItem]) -> dict[str,
         elif isinstance(item, ConversationBody):
             body = item
     if meta is None or body is None:
-        _explain_gone(conversation_id)
+        explain_gone(conversation_id)
         raise not_found()
     if meta.held == "child_safety":
         raise under_review()
-    return as_read(meta, body_messages(body))
+    return meta, body
 
 
 def body_messages(body: ConversationBody) -> list[dict[str, Any]]:
@@ -234,7 +262,7 @@ def body_messages(body: ConversationBody) -> list[dict[str, Any]]:
     return decode_body(data)
 
 
-def _explain_gone(conversation_id: str) -> None:
+def explain_gone(conversation_id: str) -> None:
     """A missing conversation the moderators took down is a 410 saying so (one read, on misses only)."""
     try:
         removed = RemovedItem.get(conversation_id, keys.REMOVED)

@@ -178,6 +178,10 @@ class RemovedItem(ConversationItem, discriminator="removed"):
 class ConversationBody(ConversationItem, discriminator="body"):
     data = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
     s3_key = UnicodeAttribute(null=True)  # set instead of data when the body is too big for an item
+    # Beside an s3_key only: the card's excerpt (the first human words, as cards.draw reads them), so a card
+    # drawn on an edge miss never reads and decodes a body of up to 5 MB. Never in the meta item, which every
+    # fold update rewrites (its write units are its size).
+    excerpt = UnicodeAttribute(null=True)
 
 
 class SearchEntry(Model):

@@ -31,7 +31,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from . import cards, cleanup, comments, conversations, ids, keys, links, pages, rendering, settings
+from . import cards, cleanup, comments, conversations, ids, keys, links, pages, settings
 from .aws import s3, sqs
 from .errors import ApiError, not_found, under_review
 from .models import ConversationMeta
@@ -281,31 +281,42 @@ def _live(conversation_ids: list[str]) -> set[str]:
 
 def card(conversation_id: str, name: str) -> bytes:
     """The PNG of the link-preview card `cards/<id>/<name>`, drawn for the request: one consistent Query reads
-    the conversation (its title and first words). Nothing is stored: the CDN keeps the answer (CARD_CACHE) and
-    a delete or hold invalidates it. 404 unless it is the card the conversation names now (an old title's, or
-    a made-up name), 410 if taken down, 451 while held for child safety; read again after drawing, so a
-    delete, retitle or hold that landed meanwhile answers as it would have."""
-    conversation, key = card_named(conversation_id, name)
-    png = cards.draw(conversation["title"], conversation["model"], conversation["source"],
-                     rendering.first_human(conversation["messages"]) or "")
-    try:
-        fresh = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
-                                     attributes_to_get=["id", "part", "card_key", "held"])
-    except DoesNotExist:
-        raise not_found() from None
-    if fresh.held == "child_safety":
-        raise under_review()
-    if fresh.card_key != key:
+    the conversation (its title and first words; an oversized body's item holds them, so S3 is not read).
+    Nothing is stored: the CDN keeps the answer (CARD_CACHE) and a delete or hold invalidates it. 404 unless
+    it is the card the conversation names now (an old title's, or a made-up name), 410 if taken down, 451
+    while held for child safety; read again after drawing, so a delete, retitle or hold that landed meanwhile
+    answers as it would have."""
+    key = _card_key(conversation_id, name)
+    text = conversations.card_text(conversation_id,
+                                   conversations.read_partition(conversation_id, keys.META, consistent=True))
+    if text.key != key:
         raise not_found("card")
+    png = cards.draw(text.title, text.model, text.source, text.excerpt)
+    card_named(conversation_id, name)
     return png
 
 
-def card_named(conversation_id: str, name: str) -> tuple[dict[str, Any], str]:
-    """The conversation (as conversations.get returns it) and its card's key, if `name` is its card now; else
-    as `card` raises."""
-    items = conversations.read_partition(conversation_id, keys.META, consistent=True)
-    conversation = conversations.from_items(conversation_id, items)
-    key = keys.card_object_named(conversation_id, name)
-    if key is None or conversation["card"] != links.card_url(key):
+def card_named(conversation_id: str, name: str) -> str:
+    """The card's key if `name` names the conversation's card now, else as `card` raises: one consistent
+    GetItem of the meta item (a HEAD's whole answer, and `card`'s read after drawing)."""
+    key = _card_key(conversation_id, name)
+    try:
+        meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
+                                    attributes_to_get=["id", "part", "card_key", "held"])
+    except DoesNotExist:
+        conversations.explain_gone(conversation_id)
+        raise not_found() from None
+    if meta.held == "child_safety":
+        raise under_review()
+    if meta.card_key != key:
         raise not_found("card")
-    return conversation, key
+    return key
+
+
+def _card_key(conversation_id: str, name: str) -> str:
+    if not ids.is_valid_id(conversation_id):
+        raise not_found()
+    key = keys.card_object_named(conversation_id, name)
+    if key is None:
+        raise not_found("card")
+    return key

@@ -395,6 +395,71 @@ def test_a_hold_for_child_safety_invalidates_the_card(client, aws):
     assert _get_card(client, key).status_code == 200
 
 
+def _oversized(client, first: str) -> dict:
+    """A conversation whose body is past what an item holds (incompressible): it lives in S3."""
+    import os
+
+    blob = base64.b64encode(os.urandom(600_000)).decode()
+    return create(client, {"title": "A long paste", "model": "gpt-4o", "source": "chatgpt", "messages": [
+        {"role": "user", "content": first}, {"role": "assistant", "content": blob}]})
+
+
+def test_a_card_of_an_oversized_conversation_reads_no_body_and_a_head_one_item(client, aws):
+    """A miss is drawn from the body item's excerpt, not the body of up to 5 MB in S3 (here: removed, and the
+    card is the same); a HEAD reads the meta item alone."""
+    from chalicelib import cards, keys
+    from chalicelib.models import ConversationBody, ConversationMeta
+
+    first = "Summarise this log for me " * 30  # past the 400 characters a card reads
+    made = _oversized(client, first)
+    body = ConversationBody.get(made["id"], keys.BODY, consistent_read=True)
+    assert body.s3_key and body.excerpt == first[:cards.MAX_EXCERPT]
+    key = _card_key(aws, made["id"])
+    aws["s3"].delete_object(Bucket=BUCKET, Key=ConversationMeta.get(made["id"], keys.META).body_key)
+    start = len(awscalls.RECORDED)
+    answer = _get_card(client, key)
+    assert answer.status_code == 200
+    assert answer.body == cards.draw("A long paste", "gpt-4o", "chatgpt", first)
+    assert [operation for service, operation, _ in awscalls.RECORDED[start:]] == ["Query", "GetItem"]
+    start = len(awscalls.RECORDED)
+    assert client.http.head(f"/{key}", headers={"accept": "*/*"}).status_code == 200
+    assert [operation for service, operation, _ in awscalls.RECORDED[start:]] == ["GetItem"]
+
+
+def test_a_card_of_an_oversized_conversation_stored_without_an_excerpt_reads_its_body(client, aws):
+    """Bodies stored in S3 before their item held the excerpt: the card reads the body, and is the same."""
+    from chalicelib import cards
+
+    made = _oversized(client, "What does this stack trace say?")
+    aws["dynamodb"].update_item(TableName=f"{TABLE_PREFIX}-conversations",
+                                Key={"id": {"S": made["id"]}, "part": {"S": "body"}}, UpdateExpression="REMOVE excerpt")
+    start = len(awscalls.RECORDED)
+    answer = _get_card(client, _card_key(aws, made["id"]))
+    assert answer.status_code == 200
+    assert answer.body == cards.draw("A long paste", "gpt-4o", "chatgpt", "What does this stack trace say?")
+    assert "GetObject" in [operation for _, operation, _ in awscalls.RECORDED[start:]]
+
+
+def test_a_head_for_a_card_answers_as_a_get_would(client, aws):
+    """HEAD reads one item, but answers what GET would: 404 for another name, 451 held, 410 taken down."""
+    from chalicelib import moderation
+
+    made = create(client, {"title": "Head card", "messages": [{"role": "user", "content": "hello"}]})
+    key = _card_key(aws, made["id"])
+
+    def head(path: str) -> int:
+        return client.http.head(f"/{path}", headers={"accept": "*/*"}).status_code
+
+    assert head(key) == 200
+    assert head(f"cards/{made['id']}/0123456789abcdef.png") == 404
+    assert head(key.replace(made["id"], "Zz9Zz9Z")) == 404
+    moderation.hold(made["id"], "child_safety")
+    assert head(key) == 451
+    moderation.release(made["id"])
+    moderation.take_down(made["id"], "spam", "Spam.")
+    assert head(key) == 410 and _get_card(client, key).status_code == 410
+
+
 def test_a_transparent_palette_png_stays_transparent():
     from PIL import Image
 
