@@ -27,6 +27,11 @@ VIEWS_PER_FOLDED_UPDATE = 8  # counted views per conversation-hour: one update e
 SHORT_LINK_ARRIVALS = 0.5  # views that come through the short link (shared links are short): a 301 first
 CF_FUNCTION_PER_RUN = 0.10 / 1_000_000  # CloudFront Functions, per invocation
 REDIRECT_BYTES = 350  # a 301 with its headers
+# The scale, and CloudFront's always-free allowance a month (per account, shared with everything else
+# it serves): what the bill's average would be, beside the marginal price the goal is about.
+VIEWS_A_DAY = 10_000_000
+CF_FREE_REQUESTS = 10_000_000
+CF_FREE_GB = 1_000
 # A create's compute (us-east-1 list prices): Lambda x86 per GB-second and per request, API Gateway REST.
 LAMBDA_GB_SECOND = 0.0000166667
 LAMBDA_REQUEST = 0.20 / 1_000_000
@@ -188,6 +193,16 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
           f"${WRU_PRICE * 1e6:.3f} per million WRU. At 50% first visits the total would be "
           f"{total + million * 0.25 * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB):.2f}; "
           "each static file is a request ($1.00 per million) before it is bytes.")
+    month = VIEWS_A_DAY * 30
+    requests = month * (1 + FIRST_VISITS * len(STATIC) + SHORT_LINK_ARRIVALS)
+    gigabytes = month * (page + FIRST_VISITS * static + SHORT_LINK_ARRIVALS * REDIRECT_BYTES) / 1e9
+    free = min(requests, CF_FREE_REQUESTS) * CF_PER_REQUEST + min(gigabytes, CF_FREE_GB) * CF_PER_GB
+    print(f"\nAt {VIEWS_A_DAY / 1e6:.0f} million views a day ({requests / 1e6:,.0f} million CloudFront requests and "
+          f"{gigabytes / 1000:.1f} TB a month), CloudFront's always-free allowance ({CF_FREE_REQUESTS / 1e6:.0f} "
+          f"million requests and {CF_FREE_GB / 1000:.0f} TB a month, per account) takes ${free:,.0f} a month off: "
+          f"${free / (month / million):.2f} per million views on the bill's average (all in: "
+          f"${total - free / (month / million):.2f}), if nothing else the account serves uses it. The figures "
+          "above are the marginal price, the one the goal is about.")
     return page_and_counting
 
 
