@@ -2,7 +2,8 @@
 
 conversations (hash `id`, range `part`): one partition per conversation.
     `meta`                          title, counts, token hash... (ConversationMeta)
-    `body`                          the compressed messages, or a pointer to S3 when too big (ConversationBody)
+    `body`                          the compressed messages, or a pointer to S3 when too big and the card's
+                                    excerpt (ConversationBody)
     `~comment#<id>`                 a comment; `~comment#<parent id>#<id>` a reply (CommentItem)
     `~save#<sub>`                   one person's save (SaveItem)
   `body` < `meta` < `~...`, so the conversation read (`part <= "meta"`) never touches saves or comments, and
