@@ -292,14 +292,18 @@ def card(conversation_id: str, name: str) -> bytes:
     if text.key != key:
         raise not_found("card")
     png = cards.draw(text.title, text.model, text.source, text.excerpt)
-    card_named(conversation_id, name)
+    _still_named(conversation_id, key)
     return png
 
 
-def card_named(conversation_id: str, name: str) -> str:
-    """The card's key if `name` names the conversation's card now, else as `card` raises: one consistent
-    GetItem of the meta item (a HEAD's whole answer, and `card`'s read after drawing)."""
-    key = _card_key(conversation_id, name)
+def card_named(conversation_id: str, name: str) -> None:
+    """Raise as `card` would unless `name` names the conversation's card now, drawing nothing: a HEAD's whole
+    answer."""
+    _still_named(conversation_id, _card_key(conversation_id, name))
+
+
+def _still_named(conversation_id: str, key: str) -> None:
+    """One consistent GetItem of the meta item: 404 unless `key` is its card now, 410 or 451 as the page."""
     try:
         meta = ConversationMeta.get(conversation_id, keys.META, consistent_read=True,
                                     attributes_to_get=["id", "part", "card_key", "held"])
@@ -310,7 +314,6 @@ def card_named(conversation_id: str, name: str) -> str:
         raise under_review()
     if meta.card_key != key:
         raise not_found("card")
-    return key
 
 
 def _card_key(conversation_id: str, name: str) -> str:
