@@ -142,8 +142,10 @@ def static_bytes() -> int:
     return sum(len(gzip.compress(body(name), 6)) for name in STATIC)
 
 
-def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float:
-    """Dollars per million page views, printed with every assumption; returns the page and its counting."""
+def cost_model(client: Any, conversation_id: str, fold: dict[str, Any],
+               other_sizes: dict[int, str] | None = None) -> float:
+    """Dollars per million page views, printed with every assumption; returns the page and its counting.
+    `other_sizes` (conversation bytes: its id) add the all-in figure across sizes and short-link shares."""
     from chalicelib import cdnlogs
 
     line_bytes = log_line_bytes()
@@ -153,28 +155,31 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
     per_update = fold["wru"] / max(1, fold["conversations"])
     static = static_bytes() + HEADER_BYTES * len(STATIC)
     million = 1_000_000
-    rows = [
-        ("page requests at the edge", million * CF_PER_REQUEST),
-        (f"page bytes ({page:,} B on the wire: a 10 KB conversation, gzip, with headers; the stylesheet and the icon "
-         "inline)",
-         million * page / 1e9 * CF_PER_GB),
-        (f"edge misses ({1 - EDGE_HIT_RATIO:.0%}): one S3 GET each", million * (1 - EDGE_HIT_RATIO) * S3_GET),
-        (f"static files on first visits ({FIRST_VISITS:.0%} of views; {len(STATIC)} file, the script: {static:,} B)",
-         million * FIRST_VISITS * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB)),
-        (f"log delivery (a {line_bytes} B line per request, its {len(cdnlogs.DELIVERED_FIELDS)} pinned fields; "
-         f"{1 + FIRST_VISITS * len(STATIC):.1f} requests per view)",
-         million * (1 + FIRST_VISITS * len(STATIC)) * line_bytes / 1e9 * LOG_DELIVERY_PER_GB),
-        (f"fold writes (one update per conversation-hour, ~{VIEWS_PER_FOLDED_UPDATE} views each; "
-         f"{per_update:.1f} WRU an update all in, its indexes' writes included, as measured: {fold['wru']:g} WRU, "
-         f"{fold['index_wru']:g} of them index writes, for {fold['conversations']} updates)",
-         million / VIEWS_PER_FOLDED_UPDATE * per_update * WRU_PRICE),
-        ("fold reads (log files: one S3 GET per ~5 MB file, claims: BatchGet) and its hourly Lambda", 0.01),
-        (f"short-link arrivals ({SHORT_LINK_ARRIVALS:.0%} of views): the 301 from the CloudFront Function at the "
-         f"edge (a request, a function run, {REDIRECT_BYTES} B and a log line; no Lambda)",
-         million * SHORT_LINK_ARRIVALS * (CF_PER_REQUEST + CF_FUNCTION_PER_RUN + REDIRECT_BYTES / 1e9 * CF_PER_GB
-                                          + line_bytes / 1e9 * LOG_DELIVERY_PER_GB)),
-        ("Lambda, API Gateway, DynamoDB for an anonymous view", 0.0),
-    ]
+
+    def priced(page: int, short_share: float) -> list[tuple[str, float]]:
+        return [
+            ("page requests at the edge", million * CF_PER_REQUEST),
+            (f"page bytes ({page:,} B on the wire: a 10 KB conversation, gzip, with headers; the stylesheet and "
+             "the icon inline)", million * page / 1e9 * CF_PER_GB),
+            (f"edge misses ({1 - EDGE_HIT_RATIO:.0%}): one S3 GET each", million * (1 - EDGE_HIT_RATIO) * S3_GET),
+            (f"static files on first visits ({FIRST_VISITS:.0%} of views; {len(STATIC)} file, the script: "
+             f"{static:,} B)", million * FIRST_VISITS * (len(STATIC) * CF_PER_REQUEST + static / 1e9 * CF_PER_GB)),
+            (f"log delivery (a {line_bytes} B line per request, its {len(cdnlogs.DELIVERED_FIELDS)} pinned fields; "
+             f"{1 + FIRST_VISITS * len(STATIC):.1f} requests per view)",
+             million * (1 + FIRST_VISITS * len(STATIC)) * line_bytes / 1e9 * LOG_DELIVERY_PER_GB),
+            (f"fold writes (one update per conversation-hour, ~{VIEWS_PER_FOLDED_UPDATE} views each; "
+             f"{per_update:.1f} WRU an update all in, its indexes' writes included, as measured: "
+             f"{fold['wru']:g} WRU, {fold['index_wru']:g} of them index writes, for {fold['conversations']} updates)",
+             million / VIEWS_PER_FOLDED_UPDATE * per_update * WRU_PRICE),
+            ("fold reads (log files: one S3 GET per ~5 MB file, claims: BatchGet) and its hourly Lambda", 0.01),
+            (f"short-link arrivals ({short_share:.0%} of views): the 301 from the CloudFront Function at the "
+             f"edge (a request, a function run, {REDIRECT_BYTES} B and a log line; no Lambda)",
+             million * short_share * (CF_PER_REQUEST + CF_FUNCTION_PER_RUN + REDIRECT_BYTES / 1e9 * CF_PER_GB
+                                      + line_bytes / 1e9 * LOG_DELIVERY_PER_GB)),
+            ("Lambda, API Gateway, DynamoDB for an anonymous view", 0.0),
+        ]
+
+    rows = priced(page, SHORT_LINK_ARRIVALS)
     total = sum(cost for _, cost in rows)
     static_share = FIRST_VISITS * len(STATIC) / (1 + FIRST_VISITS * len(STATIC))  # of the log lines
     short_links = next(cost for name, cost in rows if name.startswith("short-link arrivals"))
@@ -203,6 +208,17 @@ def cost_model(client: Any, conversation_id: str, fold: dict[str, Any]) -> float
           f"${free / (month / million):.2f} per million views on the bill's average (all in: "
           f"${total - free / (month / million):.2f}), if nothing else the account serves uses it. The figures "
           "above are the marginal price, the one the goal is about.")
+    if other_sizes:
+        sizes = {10_000: page, **{n: page_bytes(client, cid) + HEADER_BYTES for n, cid in other_sizes.items()}}
+        shares = (0.0, 0.25, SHORT_LINK_ARRIVALS)
+        print("\nAll in, by the conversation's size and the share of views that arrive through the short link "
+              "(everything else as above):\n")
+        heads = " | ".join(f"{share:.0%} short-link arrivals" for share in shares)
+        print(f"| conversation | page on the wire | {heads} |")
+        print("|---|---|" + "---|" * len(shares))
+        for n in sorted(sizes):
+            totals = [sum(cost for _, cost in priced(sizes[n], share)) for share in shares]
+            print(f"| {n / 1000:g} KB | {sizes[n]:,} B | " + " | ".join(f"{t:.2f}" for t in totals) + " |")
     return page_and_counting
 
 

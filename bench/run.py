@@ -211,7 +211,10 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
     edge.edge_ledger(client, small["id"], line)
     public = [post(conversation(2_000, rng, visibility="public"))["id"] for _ in range(100)]
     fold = edge.fold_ledger(public, line, rng)
-    edge.cost_model(client, small["id"], fold)
+    # Other sizes for the all-in grid, from their own generator so every later figure stays as it was.
+    sized = random.Random(11)
+    other_sizes = {n: post(conversation(n, sized, visibility="public"))["id"] for n in (2_000, 5_000, 20_000)}
+    edge.cost_model(client, small["id"], fold, other_sizes)
     edge.create_cost(post, rng, conversation,
                      measured["POST create (public, 10 KB, 6 title words)"]["usd_per_million"],
                      unlisted_usd=measured["POST create (unlisted, 10 KB)"]["usd_per_million"], card_usd=card_usd)
