@@ -211,6 +211,7 @@ def call_ledger(client, post, headers, rng: random.Random, small: dict, oversize
     edge.edge_ledger(client, small["id"], line)
     public = [post(conversation(2_000, rng, visibility="public"))["id"] for _ in range(100)]
     fold = edge.fold_ledger(public, line, rng)
+    edge.deferred_fold_ledger(public, line, random.Random(13))
     # Other sizes for the all-in grid, from their own generator so every later figure stays as it was.
     sized = random.Random(11)
     other_sizes = {n: post(conversation(n, sized, visibility="public"))["id"] for n in (2_000, 5_000, 20_000)}

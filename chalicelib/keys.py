@@ -46,8 +46,10 @@ S3: `avatars/<sha256>.<ext>` (content-addressed), `bodies/<id>/<random>.json.z` 
   `media/<sha256>.<ext>` (the published image, metadata stripped; the hash is of the upload), and
   `cards/<id>/<sha256 prefix>.png` (a conversation's link-preview card), `pages/c/<id>` (the conversation's
   published page, HTML), and locally `cdn-logs/` (the W3C access-log files `make run` writes as CloudFront would;
-  deployed, CloudFront writes them to the stage's log bucket), and `views/seen/<hour>.json.gz` (which clients
-  the view fold counted for which conversation in that hour, as salted hashes). avatars/, media/, cards/ and
+  deployed, CloudFront writes them to the stage's log bucket), `views/seen/<hour>.json.gz` (which clients
+  the view fold counted for which conversation in that hour, as salted hashes), `views/journal/<batch>.json.gz`
+  (a fold's batch, until it is done) and `views/pending.json.gz` (views counted and not yet added, when they
+  are added every few hours: counts per conversation, nothing of a client). avatars/, media/, cards/ and
   pages/ are public through the CDN; uploads/, bodies/, views/ and logs never are. `dataset/<day>/` holds a
   snapshot of the open dataset (Parquet shards and README.md) and `dataset/latest.json` names the latest: public.
 

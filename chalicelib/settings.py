@@ -60,6 +60,10 @@ class Settings(NamedTuple):
     # New views one client may add per window (repeats within an hour are free); more are not counted.
     view_limit: int
     view_window_seconds: int
+    # The fold adds views to the conversations at the first run of each period of this many hours (1: every
+    # run). More hours, fewer and larger updates (each writes the indexes `views` is in): Top and the counts
+    # are then up to that many hours old (docs/performance.md prices it).
+    view_apply_hours: int
     # Where CloudFront's access logs are (the fold reads every file under the prefix): deployed, the stage's
     # log bucket; locally the stage bucket's cdn-logs/, which the local stack writes as CloudFront would.
     log_bucket: str
@@ -165,6 +169,7 @@ def get() -> Settings:
         view_dedup_seconds=_int("VIEW_DEDUP_SECONDS", 3600),
         view_limit=_int("VIEW_LIMIT", 300),
         view_window_seconds=_int("VIEW_WINDOW_SECONDS", 3600),
+        view_apply_hours=_int("VIEW_APPLY_HOURS", 1),
         log_bucket=_str("LOG_BUCKET", bucket),
         log_prefix=_str("LOG_PREFIX", "cdn-logs/"),
         local_edge=stage == "local",

@@ -16,6 +16,15 @@ hour's requests arrive in several files, some late) and add the views, each upda
 (the next one reads the same files); one that stops after leaves the journal, which the next run finishes
 first. A deleted conversation's views are dropped (the update requires the conversation), never
 recreating it.
+
+Less often than hourly, when asked (`VIEW_APPLY_HOURS` over 1). Each update writes the conversation's index
+entries too (`views` orders `top` and is projected in `new`), so one update per conversation-hour is most of
+the fold's cost; adding a few hours' views at once makes fewer, larger updates. Runs still read and claim the
+files every hour (the reading stays bounded); a batch's views are merged into `views/pending.json.gz` (with the
+journals merged in, so a resumed one is merged once), and the first run of each period of that many hours
+(UTC) adds them all, as one batch: it marks the pending views as being added, adds them (each update marked
+with the pending batch), then drops them. A run that stops while adding leaves them marked, and the next run
+finishes them before it merges anything new.
 """
 from __future__ import annotations
 
@@ -100,26 +109,40 @@ def fold(now: float | None = None) -> Folded:
     the lease held does nothing (`"busy": 1`); the next scheduled run picks up what is left.
     """
     cfg = settings.get()
+    clock = time.time() if now is None else now
     lease = _take_lease()
     if lease is None:
         return Folded({"files": 0, "lines": 0, "views": 0, "conversations": 0, "dropped": 0, "set_aside": 0,
-                       "busy": 1, "resumed": 0}, [])
+                       "busy": 1, "resumed": 0, "waiting": 0}, [])
     try:
-        resumed = _resume()
+        begun = _finish_begun()
+        resumed = _resume(clock)
         files = _unclaimed(_log_files())
         set_aside: list[str] = []
         failed: list[str] = []
         read: list[str] = []
         requests = _within_budget(files, cfg.log_bucket, set_aside, failed, read)
-        counts, lines, added = _count(requests, now)
+        counts, lines, added = _count(requests)
         batch = Journal(secrets.token_hex(8), [f for f in read if f not in failed], dict(counts),
                         {hour: sorted(entries) for hour, entries in added.items()})
-        updated, dropped, crossed = _commit(batch)
+        outcome = _commit(batch, clock)
+        due, waiting = _apply_due(clock)
+        updated, dropped, crossed = _plus(_plus(begun, outcome), due)
     finally:
         _release_lease(lease)
-    return Folded({"files": len(batch.files), "lines": lines, "views": sum(counts.values()) - dropped[1],
+    # This run's views; when they are added at once, less those of conversations deleted since.
+    counted = sum(counts.values()) - (0 if _deferring() else outcome[1][1])
+    return Folded({"files": len(batch.files), "lines": lines, "views": counted,
                    "conversations": updated, "dropped": dropped[0], "set_aside": len(set_aside), "busy": 0,
-                   "resumed": resumed}, sorted(set(crossed)))
+                   "resumed": resumed, "waiting": waiting}, sorted(set(crossed)))
+
+
+Applied = tuple[int, tuple[int, int], list[str]]  # (conversations updated, (deleted ones, their views), crossed)
+NOTHING_APPLIED: Applied = (0, (0, 0), [])
+
+
+def _plus(first: Applied, second: Applied) -> Applied:
+    return (first[0] + second[0], (first[1][0] + second[1][0], first[1][1] + second[1][1]), first[2] + second[2])
 
 
 # A run reads files for at most this long, then journals and applies what it read: the rest waits for the
@@ -153,34 +176,35 @@ def _journal_key(batch: str) -> str:
     return f"views/journal/{batch}.json.gz"
 
 
-def _commit(journal: Journal) -> tuple[int, tuple[int, int], list[str]]:
+def _commit(journal: Journal, clock: float) -> Applied:
     """Write the journal (the point past which the batch will be done), then do it."""
     if not journal.files:
-        return 0, (0, 0), []
+        return NOTHING_APPLIED
     s3().put_object(Bucket=settings.get().bucket, Key=_journal_key(journal.batch),
                     Body=gzip.compress(json.dumps(journal._asdict()).encode(), mtime=0),
                     ContentType="application/json", ContentEncoding="gzip")
     Counter(keys.FOLD_JOURNAL, state=journal.batch).save()
-    return _finish(journal)
+    return _finish(journal, clock)
 
 
-def _finish(journal: Journal) -> tuple[int, tuple[int, int], list[str]]:
-    """Claim the batch's files, add its clients to the hours' records and its views to the conversations,
-    then drop the journal. Every step may run twice (a resumed batch): claims are puts, records are unions,
-    and an update marked with the batch adds nothing the second time."""
+def _finish(journal: Journal, clock: float) -> Applied:
+    """Claim the batch's files, add its clients to the hours' records and its views to the conversations (or
+    to the pending views, when they are added less often), then drop the journal. Every step may run twice (a
+    resumed batch): claims are puts, records are unions, an update marked with the batch adds nothing the
+    second time, and the pending views name the journals merged in."""
     expires = datetime.fromtimestamp(time.time() + CLAIM_SECONDS, tz=timezone.utc)
     with Counter.batch_write() as claims:
         for key in journal.files:
             claims.save(Counter(keys.log_claim(key), expires=expires))
     for hour, entries in journal.seen.items():
         _store_seen(int(hour), _load_seen(int(hour)) | set(entries))
-    outcome = _apply(Tally(journal.counts), journal.batch)
+    outcome = _defer(journal, clock) if _deferring() else _apply(Tally(journal.counts), journal.batch)
     Counter(keys.FOLD_JOURNAL).delete()
     s3().delete_object(Bucket=settings.get().bucket, Key=_journal_key(journal.batch))
     return outcome
 
 
-def _resume() -> int:
+def _resume(clock: float) -> int:
     """Finish the batch a run journaled and did not finish (it stopped, or failed an AWS call): 1 if there
     was one."""
     try:
@@ -196,8 +220,93 @@ def _resume() -> int:
         # Finished already but for the pointer (the object goes last): nothing left to do.
         Counter(keys.FOLD_JOURNAL).delete()
         return 0
-    _finish(Journal(data["batch"], data["files"], data["counts"], {int(h): e for h, e in data["seen"].items()}))
+    _finish(Journal(data["batch"], data["files"], data["counts"], {int(h): e for h, e in data["seen"].items()}),
+            clock)
     return 1
+
+
+class Pending(NamedTuple):
+    """Views counted and not yet added (VIEW_APPLY_HOURS over 1): the batch that will add them, the period
+    they were first counted in, the journals merged in, and whether adding them has begun (then they take
+    nothing more)."""
+    batch: str
+    period: int
+    merged: list[str]
+    counts: dict[str, int]
+    applying: bool
+
+
+PENDING_KEY = "views/pending.json.gz"
+
+
+def _deferring() -> bool:
+    return settings.get().view_apply_hours > 1
+
+
+def _period(clock: float) -> int:
+    return int(clock // (max(1, settings.get().view_apply_hours) * 3600))
+
+
+def _load_pending() -> Pending | None:
+    try:
+        data = s3().get_object(Bucket=settings.get().bucket, Key=PENDING_KEY)["Body"].read()
+    except Exception as exc:
+        if missing_object(exc):
+            return None
+        raise
+    return Pending(**json.loads(gzip.decompress(data)))
+
+
+def _store_pending(pending: Pending) -> None:
+    s3().put_object(Bucket=settings.get().bucket, Key=PENDING_KEY,
+                    Body=gzip.compress(json.dumps(pending._asdict()).encode(), mtime=0),
+                    ContentType="application/json", ContentEncoding="gzip")
+
+
+def _finish_begun() -> Applied:
+    """Finish adding pending views a run began to add and did not finish, before any other batch touches a
+    conversation (an update adds nothing twice only while its conversation's last batch is this one)."""
+    pending = _load_pending()
+    return _add_pending(pending) if pending is not None and pending.applying else NOTHING_APPLIED
+
+
+def _defer(journal: Journal, clock: float) -> Applied:
+    """Merge a batch's views into the pending ones, once (pending views whose adding has begun take nothing
+    more: they are added first)."""
+    pending = _load_pending()
+    outcome = NOTHING_APPLIED
+    if pending is not None and pending.applying:
+        outcome = _add_pending(pending)
+        pending = None
+    if pending is None:
+        pending = Pending(secrets.token_hex(8), _period(clock), [], {}, False)
+    if journal.batch not in pending.merged:
+        counts = Tally(pending.counts)
+        counts.update(journal.counts)
+        _store_pending(pending._replace(merged=[*pending.merged, journal.batch], counts=dict(counts)))
+    return outcome
+
+
+def _apply_due(clock: float) -> tuple[Applied, int]:
+    """Add the pending views if their period is over (or their adding had begun, or they are added hourly
+    again); returns what was added and how many conversations' views still wait."""
+    pending = _load_pending()
+    if pending is None:
+        return NOTHING_APPLIED, 0
+    if not pending.applying and _deferring() and _period(clock) == pending.period:
+        return NOTHING_APPLIED, len(pending.counts)
+    return _add_pending(pending), 0
+
+
+def _add_pending(pending: Pending) -> Applied:
+    """Mark the pending views as being added, add them (as one batch: a resumed adding adds each once), then
+    drop them."""
+    if not pending.applying:
+        pending = pending._replace(applying=True)
+        _store_pending(pending)
+    outcome = _apply(Tally(pending.counts), pending.batch)
+    s3().delete_object(Bucket=settings.get().bucket, Key=PENDING_KEY)
+    return outcome
 
 
 # Longer than the fold's Lambda timeout (900 s): a run that died leaves a lease that lapses on its own.
@@ -269,7 +378,7 @@ def _read(bucket: str, key: str, set_aside: list[str], failed: list[str]) -> Ite
         set_aside.append(key)
 
 
-def _count(requests: Iterable[Request], now: float | None) -> tuple[Tally[str], int, dict[int, set[str]]]:
+def _count(requests: Iterable[Request]) -> tuple[Tally[str], int, dict[int, set[str]]]:
     """New views per conversation, how many log lines were read, and the clients newly counted per hour."""
     cfg = settings.get()
     salt = stage_secrets.ip_hash_salt()
@@ -320,12 +429,12 @@ def _store_seen(hour: int, entries: set[str]) -> None:
                     ContentType="application/json", ContentEncoding="gzip")
 
 
-def _apply(counts: Tally[str], batch: str) -> tuple[int, tuple[int, int], list[str]]:
+def _apply(counts: Tally[str], batch: str) -> Applied:
     """One conditional update per conversation, 16 at a time (DynamoDB has no batched update, and
     BatchWriteItem replaces items without a condition). Returns (conversations updated, (deleted ones, their
     views), the conversations whose count crossed a step)."""
     if not counts:
-        return 0, (0, 0), []
+        return NOTHING_APPLIED
     pace = Pace(UPDATES_PER_SECOND)
 
     def add(item: tuple[str, int]) -> int | None:

@@ -359,3 +359,120 @@ def test_a_backlog_is_folded_over_several_runs_each_within_its_reading_budget(cl
     monkeypatch.undo()
     _fold()
     assert _views(client, cid) == 3
+
+
+APPLY = 4 * HOUR  # VIEW_APPLY_HOURS=4 in the tests below
+P0 = (T0 // APPLY + 200) * APPLY  # a period's start, past every other test's hours
+
+
+@pytest.fixture
+def every_4_hours():
+    """The fold adds views at the first run of each 4-hour period; anything left pending is added after.
+    (Its own patch: the tests undo theirs half-way.)"""
+    from chalicelib import settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VIEW_APPLY_HOURS", "4")
+        settings.get.cache_clear()
+        yield
+    settings.get.cache_clear()
+    _fold()  # added hourly again: nothing stays pending for the other tests
+
+
+def _fold_at(now: float) -> dict:
+    from chalicelib import jobs
+
+    return jobs.fold_views(now)
+
+
+def _pending(aws) -> bool:
+    listed = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix="views/pending")
+    return listed.get("KeyCount", 0) > 0
+
+
+def test_views_added_every_few_hours_wait_then_count_once_with_one_update_a_conversation(
+        client, aws, monkeypatch, every_4_hours):
+    """Fewer, larger updates (each writes the indexes `views` is in): hourly runs read and claim the files and
+    keep the views pending; the first run of the next period adds them, one update per conversation."""
+    from cdn_log_files import hit, put_log
+
+    from chalicelib import views
+
+    ids = [create(client, chat(visibility="public"))["id"] for _ in range(3)]
+    updates: list[str] = []
+    real_add = views._add_views
+
+    def counted(item, batch):
+        updates.append(item[0])
+        return real_add(item, batch)
+
+    monkeypatch.setattr(views, "_add_views", counted)
+    runs = []
+    for hour in range(3):  # three hourly runs in one period: 1, 2 and 3 views a conversation an hour
+        put_log(aws, BUCKET, [hit(cid, new_ip(), P0 + hour * HOUR + i) for i, cid in enumerate(ids * (hour + 1))])
+        runs.append(_fold_at(P0 + hour * HOUR + 1800))
+        assert [_views(client, cid) for cid in ids] == [0, 0, 0]
+    assert [(r["files"], r["views"], r["conversations"], r["waiting"]) for r in runs] == \
+        [(1, 3, 0, 3), (1, 6, 0, 3), (1, 9, 0, 3)]
+    assert updates == [] and _pending(aws)
+
+    added = _fold_at(P0 + APPLY + 60)  # the next period's first run
+    assert [_views(client, cid) for cid in ids] == [6, 6, 6]
+    assert sorted(updates) == sorted(ids)  # one update each for three hours of views
+    assert (added["conversations"], added["waiting"]) == (3, 0) and not _pending(aws)
+    _fold_at(P0 + APPLY + HOUR)  # and nothing more, ever
+    assert [_views(client, cid) for cid in ids] == [6, 6, 6] and len(updates) == 3
+
+
+@pytest.mark.parametrize("stop_at", ["merging into the pending views", "half-way through adding them"])
+def test_a_run_stopped_while_views_wait_or_are_added_loses_and_repeats_nothing(
+        client, aws, monkeypatch, every_4_hours, stop_at):
+    """A journal merged once (the pending views name the journals in them); pending views whose adding began
+    are finished by the next run before it merges anything new, each conversation's once."""
+    from cdn_log_files import hit, put_log
+
+    from chalicelib import views
+
+    base = P0 + (10 + ["merging into the pending views", "half-way through adding them"].index(stop_at)) * APPLY
+    ids = [create(client, chat())["id"] for _ in range(4)]
+    put_log(aws, BUCKET, [hit(cid, new_ip(), base + i) for i, cid in enumerate(ids * 2)])  # 2 views each
+
+    class Stopped(Exception):
+        pass
+
+    if stop_at == "merging into the pending views":
+        real_defer = views._defer
+
+        def defer_then_stop(journal, clock):
+            real_defer(journal, clock)
+            raise Stopped  # merged, the journal not yet dropped: the next run finishes it again
+
+        monkeypatch.setattr(views, "_defer", defer_then_stop)
+        with pytest.raises(Stopped):
+            _fold_at(base + 60)
+        monkeypatch.undo()
+        assert _fold_at(base + 120)["resumed"] == 1
+    else:
+        _fold_at(base + 60)
+        real_add = views._add_views
+        done: list[str] = []
+
+        def add_then_stop(item, batch):
+            if len(done) >= 2:
+                raise Stopped
+            done.append(item[0])
+            return real_add(item, batch)
+
+        monkeypatch.setattr(views, "UPDATE_THREADS", 1)
+        monkeypatch.setattr(views, "_add_views", add_then_stop)
+        with pytest.raises(Stopped):
+            _fold_at(base + APPLY + 60)
+        monkeypatch.undo()
+        assert sorted(_views(client, cid) for cid in ids) == [0, 0, 2, 2]
+        # New views come before the next run: they wait for their own period; the begun ones are finished.
+        put_log(aws, BUCKET, [hit(ids[0], new_ip(), base + APPLY + HOUR)])
+        _fold_at(base + APPLY + HOUR + 60)
+        assert [_views(client, cid) for cid in ids] == [2, 2, 2, 2]
+    _fold_at(base + 2 * APPLY + 60)
+    expected = [3, 2, 2, 2] if stop_at == "half-way through adding them" else [2, 2, 2, 2]
+    assert [_views(client, cid) for cid in ids] == expected and not _pending(aws)
