@@ -115,6 +115,9 @@ def fold(now: float | None = None) -> Folded:
         return Folded({"files": 0, "lines": 0, "views": 0, "conversations": 0, "dropped": 0, "set_aside": 0,
                        "busy": 1, "resumed": 0, "waiting": 0}, [])
     try:
+        # The order keeps each update's batch mark meaningful: an adding begun earlier is finished before any
+        # batch touches a conversation, and views left pending are added only once this run's batch (or a
+        # resumed one) is done, never between a journal's updates.
         begun = _finish_begun()
         resumed = _resume(clock)
         files = _unclaimed(_log_files())

@@ -12,10 +12,11 @@ def _views(client, cid: str) -> int:
     return body_of(client.http.get(f"/api/conversations/{cid}"))["views"]
 
 
-def _fold() -> dict:
+def _fold(now: float | None = None) -> dict:
+    """The scheduled fold, run now (or as if at `now`: the clock that says when pending views are added)."""
     from chalicelib import jobs
 
-    return jobs.fold_views()
+    return jobs.fold_views(now)
 
 
 HOUR = 3600
@@ -379,12 +380,6 @@ def every_4_hours():
     _fold()  # added hourly again: nothing stays pending for the other tests
 
 
-def _fold_at(now: float) -> dict:
-    from chalicelib import jobs
-
-    return jobs.fold_views(now)
-
-
 def _pending(aws) -> bool:
     listed = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix="views/pending")
     return listed.get("KeyCount", 0) > 0
@@ -410,17 +405,17 @@ def test_views_added_every_few_hours_wait_then_count_once_with_one_update_a_conv
     runs = []
     for hour in range(3):  # three hourly runs in one period: 1, 2 and 3 views a conversation an hour
         put_log(aws, BUCKET, [hit(cid, new_ip(), P0 + hour * HOUR + i) for i, cid in enumerate(ids * (hour + 1))])
-        runs.append(_fold_at(P0 + hour * HOUR + 1800))
+        runs.append(_fold(P0 + hour * HOUR + 1800))
         assert [_views(client, cid) for cid in ids] == [0, 0, 0]
     assert [(r["files"], r["views"], r["conversations"], r["waiting"]) for r in runs] == \
         [(1, 3, 0, 3), (1, 6, 0, 3), (1, 9, 0, 3)]
     assert updates == [] and _pending(aws)
 
-    added = _fold_at(P0 + APPLY + 60)  # the next period's first run
+    added = _fold(P0 + APPLY + 60)  # the next period's first run
     assert [_views(client, cid) for cid in ids] == [6, 6, 6]
     assert sorted(updates) == sorted(ids)  # one update each for three hours of views
     assert (added["conversations"], added["waiting"]) == (3, 0) and not _pending(aws)
-    _fold_at(P0 + APPLY + HOUR)  # and nothing more, ever
+    _fold(P0 + APPLY + HOUR)  # and nothing more, ever
     assert [_views(client, cid) for cid in ids] == [6, 6, 6] and len(updates) == 3
 
 
@@ -449,11 +444,11 @@ def test_a_run_stopped_while_views_wait_or_are_added_loses_and_repeats_nothing(
 
         monkeypatch.setattr(views, "_defer", defer_then_stop)
         with pytest.raises(Stopped):
-            _fold_at(base + 60)
+            _fold(base + 60)
         monkeypatch.undo()
-        assert _fold_at(base + 120)["resumed"] == 1
+        assert _fold(base + 120)["resumed"] == 1
     else:
-        _fold_at(base + 60)
+        _fold(base + 60)
         real_add = views._add_views
         done: list[str] = []
 
@@ -466,13 +461,13 @@ def test_a_run_stopped_while_views_wait_or_are_added_loses_and_repeats_nothing(
         monkeypatch.setattr(views, "UPDATE_THREADS", 1)
         monkeypatch.setattr(views, "_add_views", add_then_stop)
         with pytest.raises(Stopped):
-            _fold_at(base + APPLY + 60)
+            _fold(base + APPLY + 60)
         monkeypatch.undo()
         assert sorted(_views(client, cid) for cid in ids) == [0, 0, 2, 2]
         # New views come before the next run: they wait for their own period; the begun ones are finished.
         put_log(aws, BUCKET, [hit(ids[0], new_ip(), base + APPLY + HOUR)])
-        _fold_at(base + APPLY + HOUR + 60)
+        _fold(base + APPLY + HOUR + 60)
         assert [_views(client, cid) for cid in ids] == [2, 2, 2, 2]
-    _fold_at(base + 2 * APPLY + 60)
+    _fold(base + 2 * APPLY + 60)
     expected = [3, 2, 2, 2] if stop_at == "half-way through adding them" else [2, 2, 2, 2]
     assert [_views(client, cid) for cid in ids] == expected and not _pending(aws)
